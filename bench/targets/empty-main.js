@@ -1,0 +1,1 @@
+// Script for child_process.fork rows: an empty program.

@@ -1,0 +1,2 @@
+// Target for the start→join rows: does nothing.
+export function empty() {}
