@@ -1,0 +1,56 @@
+// The child side of spawn and forkserver: from a preparation message to a running Process.
+// (fork needs none of this: its child already is a copy of the Process.)
+import { BootstrapError } from '../errors.ts';
+import { adoptCurrent, Process } from '../process.ts';
+import { rebuildInChild, type ReceivedHandle } from '../reduction.ts';
+import { globalState } from '../state.ts';
+import { importTarget } from '../target.ts';
+import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
+import type { PreparationData } from './prep.ts';
+
+/** Become the prepared Process, run it, and end through `exit` with its exit code. */
+export async function runPrepared(prep: PreparationData, handles: ReceivedHandle[], exit: (code: number) => never): Promise<never> {
+  becomeChild({
+    name: prep.name,
+    identity: prep.identity,
+    daemon: prep.daemon,
+    parentPid: prep.parentPid,
+    parentName: prep.parentName,
+    startMethod: prep.startMethod,
+  });
+  globalThis.process.argv = [globalThis.process.argv[0] as string, ...prep.argv.slice(1)];
+  let instance: { run(): unknown };
+  try {
+    if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
+    instance = await prepareInstance(prep, handles);
+  } catch (error) {
+    printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
+    return exit(1);
+  }
+  return exit(await runChildProcess(prep.name, () => instance.run()));
+}
+
+async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[]): Promise<{ run(): unknown }> {
+  const state = globalState();
+  const values = rebuildInChild(prep.payload, handles);
+  let cls: (new (...args: never[]) => unknown) | typeof Process = Process;
+  let target: ((...args: never[]) => unknown) | undefined;
+  try {
+    // While the target's module is imported, a start() at its top level must refuse (no fork bombs).
+    if (prep.cls !== null) {
+      state.importing = prep.cls.url;
+      cls = (await importTarget(prep.cls)) as unknown as typeof cls;
+    }
+    if (prep.target !== null) {
+      state.importing = prep.target.url;
+      target = await importTarget(prep.target);
+    }
+  } finally {
+    state.importing = null;
+  }
+  // Python unpickles the object without calling __init__: same here, own fields restored.
+  const instance = Object.create(cls.prototype as object) as { run(): unknown };
+  Object.assign(instance, values.this);
+  adoptCurrent(instance, { name: prep.name, identity: prep.identity, daemon: prep.daemon, target, args: values.args as unknown[] });
+  return instance;
+}

@@ -1,0 +1,28 @@
+// Entry of a spawned child: read the preparation message from fd 3, watch fd 3 for the parent's
+// death (end-of-file), then become the Process.
+import { Socket } from 'node:net';
+import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
+import { isPreparationData } from './prep.ts';
+import { runPrepared } from './run-child.ts';
+
+const channel = new Socket({ fd: 3, readable: true, writable: true });
+const decoder = new FrameDecoder();
+let prepared = false;
+
+channel.on('error', () => undefined);
+channel.on('data', (chunk: Buffer) => {
+  if (prepared) return;
+  const [frame] = decoder.push(chunk);
+  if (frame === undefined) return;
+  prepared = true;
+  const prep = decodeObject(frame.payload);
+  if (!isPreparationData(prep)) {
+    process.stderr.write('multiproc: the preparation message is of another version; parent and child must use the same multiproc.\n');
+    process.exit(1);
+  }
+  channel.unref();
+  void runPrepared(prep, prep.handles, (code) => process.exit(code));
+});
+// The parent's end closes when it dies, even by SIGKILL: end promptly, as an orphan has no one to report to.
+channel.on('end', () => process.kill(process.pid, 'SIGKILL'));
+channel.on('close', () => process.kill(process.pid, 'SIGKILL'));

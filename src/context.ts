@@ -1,0 +1,93 @@
+// Contexts: the only factory. getContext(method) returns an object carrying the whole API with
+// that start method; the top-level exports are the default context's, as in Python.
+import { ProcessStateError, StartMethodError } from './errors.ts';
+import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
+import { typeError, rangeError } from './options.ts';
+import { activeChildren, cpuCount, currentProcess, parentProcess } from './current.ts';
+import { Process as BaseProcess } from './process.ts';
+import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
+import { globalState } from './state.ts';
+import { kBuiltinClass, kStartMethod } from './symbols.ts';
+
+function processClassFor(method: StartMethod): typeof BaseProcess {
+  class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
+    static readonly [kStartMethod]: StartMethod = method;
+    static override readonly [kBuiltinClass] = true;
+  }
+  return Process;
+}
+
+/** A start method's view of the whole API. */
+export class Context {
+  /** Process class whose children use this context's start method. */
+  readonly Process: typeof BaseProcess;
+  readonly #method: StartMethod | null;
+
+  constructor(method: StartMethod | null) {
+    this.#method = method;
+    this.Process = method === null ? BaseProcess : processClassFor(method);
+  }
+
+  /** This context's start method (the default context: the current default). */
+  getStartMethod(): StartMethod {
+    return this.#method ?? resolveStartMethod(undefined);
+  }
+
+  readonly getContext = getContext;
+  readonly getAllStartMethods = getAllStartMethods;
+  readonly setStartMethod = setStartMethod;
+  readonly currentProcess = currentProcess;
+  readonly parentProcess = parentProcess;
+  readonly activeChildren = activeChildren;
+  readonly cpuCount = cpuCount;
+}
+
+const defaultContext = new Context(null);
+const contexts = new Map<StartMethod, Context>();
+
+function checkMethod(method: unknown): StartMethod {
+  if (typeof method !== 'string') typeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
+  if (!isStartMethod(method)) rangeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
+  const why = startMethodImpl(method).unavailableReason();
+  if (why !== null) throw new StartMethodError(why, { startMethod: method });
+  return method;
+}
+
+/** The context for `method` (default: the default context). Throws if the method cannot work here. */
+export function getContext(method?: StartMethod): Context {
+  if (method === undefined) return defaultContext;
+  const checked = checkMethod(method);
+  let context = contexts.get(checked);
+  if (context === undefined) {
+    context = new Context(checked);
+    contexts.set(checked, context);
+  }
+  return context;
+}
+
+/** Choose the default start method, once (as Python: a second call needs `{ force: true }`). */
+export function setStartMethod(method: StartMethod | null, options: { force?: boolean } = {}): void {
+  const state = globalState();
+  if (state.defaultMethod !== null && options.force !== true) {
+    throw new ProcessStateError(`The start method was already set to '${state.defaultMethod}'; pass { force: true } to change it.`);
+  }
+  state.defaultMethod = method === null ? null : checkMethod(method);
+}
+
+/** The default start method. */
+export function getStartMethod(): StartMethod {
+  return resolveStartMethod(undefined);
+}
+
+/** The start methods that work here, the default first. */
+export function getAllStartMethods(): StartMethod[] {
+  const usable = availableStartMethods().filter((method) => {
+    try {
+      return startMethodImpl(method).unavailableReason() === null;
+    } catch {
+      return false;
+    }
+  });
+  const first = getStartMethod();
+  return [first, ...usable.filter((method) => method !== first)];
+}

@@ -1,0 +1,72 @@
+// Who am I: currentProcess(), parentProcess(), activeChildren(), cpuCount(), isMain().
+import { realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { liveChildren } from './children.ts';
+import { adoptCurrent, Process } from './process.ts';
+import { globalState } from './state.ts';
+
+/** The Process object of the calling process: the child's own, or `MainProcess`. */
+export function currentProcess(): Process {
+  const state = globalState();
+  if (state.current === null) {
+    const main = Object.create(Process.prototype) as Process;
+    adoptCurrent(main, { name: state.name, identity: state.identity, daemon: state.daemon });
+  }
+  return state.current as Process;
+}
+
+/** The process that started this one, as seen from a child. */
+export class ParentProcess {
+  constructor(
+    readonly pid: number,
+    readonly name: string,
+  ) {}
+
+  /** True while the parent runs (a signal-0 probe). */
+  isAlive(): boolean {
+    try {
+      process.kill(this.pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+}
+
+/** The parent of a child process; null in the main process. */
+export function parentProcess(): ParentProcess | null {
+  const parent = globalState().parent;
+  return parent === null ? null : new ParentProcess(parent.pid, parent.name);
+}
+
+/** Children started by this process that are still alive and not joined. */
+export function activeChildren(): Process[] {
+  return liveChildren() as Process[];
+}
+
+/** Number of CPUs this process may use. */
+export function cpuCount(): number {
+  return availableParallelism();
+}
+
+/**
+ * True when `meta` (a module's `import.meta`, or a CommonJS `module`) is the program's main
+ * module; always false in a child. The guard that keeps children from starting children when
+ * they import the module: `if (isMain(import.meta)) { … }`, like Python's `__name__ == '__main__'`.
+ */
+export function isMain(meta: { url: string } | { filename: string }): boolean {
+  const main = globalState().mainPath;
+  if (main === null) return false;
+  const file = 'url' in meta ? fileURLToPath(meta.url) : meta.filename;
+  return samePath(file, main);
+}
+
+function samePath(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,68 @@
+// The error hierarchy: every multiproc failure is a ProcessError subclass with useful fields,
+// the underlying error as `cause`, and a message that says what to do.
+
+/** Fields any multiproc error may carry. */
+export interface ProcessErrorOptions {
+  cause?: unknown;
+  pid?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  startMethod?: string;
+}
+
+/** Base class of every error multiproc throws on purpose. */
+export class ProcessError extends Error {
+  override name = 'ProcessError';
+  readonly pid: number | undefined;
+  readonly exitCode: number | null | undefined;
+  readonly signal: string | null | undefined;
+  readonly startMethod: string | undefined;
+
+  constructor(message: string, options: ProcessErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.pid = options.pid;
+    this.exitCode = options.exitCode;
+    this.signal = options.signal;
+    this.startMethod = options.startMethod;
+  }
+}
+
+/** A wait (join, acquire, get …) ran out of time where running out of time is an error. */
+export class TimeoutError extends ProcessError {
+  override name = 'TimeoutError';
+}
+
+/** A Pool worker ended while it held tasks. */
+export class WorkerLostError extends ProcessError {
+  override name = 'WorkerLostError';
+}
+
+/** A value could not be sent to another process; `path` names it (`args[1].cb`). */
+export class SerializationError extends ProcessError {
+  override name = 'SerializationError';
+  readonly path: string;
+  constructor(path: string, message: string, options: ProcessErrorOptions = {}) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/** A start method cannot be used here; the message names the one to use instead. */
+export class StartMethodError extends ProcessError {
+  override name = 'StartMethodError';
+}
+
+/** A child could not prepare itself (target not found, start() reached while importing …). */
+export class BootstrapError extends ProcessError {
+  override name = 'BootstrapError';
+}
+
+/** An operation is not valid in the object's current state (start twice, join before start …). */
+export class ProcessStateError extends ProcessError {
+  override name = 'ProcessStateError';
+}
+
+/** The native addon is not loaded (not built, or not Linux); the message says what was tried. */
+export class NativeUnavailableError extends ProcessError {
+  override name = 'NativeUnavailableError';
+}

@@ -1,0 +1,15 @@
+// multiproc: Python's multiprocessing for TypeScript on Node.js. Re-exports only.
+export { Process, type ProcessOptions } from './process.ts';
+export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
+export { currentProcess, parentProcess, activeChildren, cpuCount, isMain, ParentProcess } from './current.ts';
+export type { StartMethod } from './start-methods.ts';
+export {
+  ProcessError,
+  TimeoutError,
+  WorkerLostError,
+  SerializationError,
+  StartMethodError,
+  BootstrapError,
+  ProcessStateError,
+  NativeUnavailableError,
+} from './errors.ts';

@@ -1,0 +1,49 @@
+// The launcher interface: one implementation per start method (spawn.ts, fork.ts,
+// forkserver.ts). Everything above it is start-method-agnostic.
+import { constants } from 'node:os';
+import type { PreparationData } from '../bootstrap/prep.ts';
+import type { StartMethod } from '../start-methods.ts';
+
+/** What a launch needs. `prep` for methods that start a fresh program; `runInChild` for fork. */
+export interface LaunchRequest {
+  prep: PreparationData;
+  /** fork only: what the forked child runs; resolves with its exit code. */
+  runInChild: () => Promise<number>;
+  daemon: boolean;
+}
+
+/** A started child, from the parent's side. */
+export interface Launcher {
+  readonly pid: number;
+  /** The exit code in Python's convention (N, or -signal) once the child ended; else null. */
+  poll(): number | null;
+  /** Resolves with the exit code when the child ends, or null when `timeoutMs` passes first. */
+  wait(timeoutMs?: number): Promise<number | null>;
+  /** Blocks until the child ended (used at exit, for non-daemon children). */
+  waitSync(): void;
+  terminate(): void;
+  kill(): void;
+  /** Frees the parent's resources for the child; the child must have ended. */
+  close(): void;
+}
+
+/** One start method's strategy. */
+export interface StartMethodImpl {
+  readonly name: StartMethod;
+  /** Whether prep (target reference, serialized args) is needed, i.e. not fork. */
+  readonly needsPreparation: boolean;
+  /** For messages: "a spawned process". */
+  readonly sentTo: string;
+  /** Null when usable here, else why not and what to use instead. */
+  unavailableReason(): string | null;
+  launch(request: LaunchRequest): Launcher;
+}
+
+/** Python's exit code convention from a Node exit (code, signal name). */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null | string): number {
+  if (signal !== null) {
+    const number = (constants.signals as Record<string, number | undefined>)[signal];
+    return number === undefined ? -1 : -number;
+  }
+  return code ?? 0;
+}

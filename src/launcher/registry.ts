@@ -1,0 +1,34 @@
+// The start methods by name, and which one a Process uses.
+import { StartMethodError } from '../errors.ts';
+import { availableStartMethods, platformDefaultMethod, type StartMethod } from '../start-methods.ts';
+import { globalState } from '../state.ts';
+import type { StartMethodImpl } from './launcher.ts';
+import { spawnMethod } from './spawn.ts';
+
+const impls = new Map<StartMethod, StartMethodImpl>([['spawn', spawnMethod]]);
+
+/** Plug in a start method's implementation (fork and forkserver register themselves). */
+export function registerStartMethod(impl: StartMethodImpl): void {
+  impls.set(impl.name, impl);
+}
+
+/** The implementation of `method`; a StartMethodError says why it is missing. */
+export function startMethodImpl(method: StartMethod): StartMethodImpl {
+  const impl = impls.get(method);
+  if (impl === undefined) {
+    throw new StartMethodError(
+      `The '${method}' start method is not available here (${availableStartMethods().includes(method) ? 'not implemented in this build' : 'it needs the native addon on Linux'}); use 'spawn' instead.`,
+      { startMethod: method },
+    );
+  }
+  return impl;
+}
+
+/** The method a Process uses: its context's, else the one set by setStartMethod, else the default. */
+export function resolveStartMethod(fromContext: StartMethod | undefined): StartMethod {
+  if (fromContext !== undefined) return fromContext;
+  const chosen = globalState().defaultMethod;
+  if (chosen !== null) return chosen;
+  const fallback = platformDefaultMethod();
+  return impls.has(fallback) && impls.get(fallback)?.unavailableReason() === null ? fallback : 'spawn';
+}

@@ -1,0 +1,95 @@
+// The `spawn` start method: a fresh Node.js process (same execPath and execArgv, so loaders
+// like tsx work) that imports the target's module. fd 3 is a socketpair to the parent: it
+// carries the preparation message, and its end-of-file tells the child that the parent died.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { ProcessError } from '../errors.ts';
+import { loadNative } from '../native/binding.ts';
+import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { encodeObject } from '../wire/protocol.ts';
+import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } from './launcher.ts';
+
+/** First fd number of the handles a spawned child inherits (0-2 stdio, 3 the channel). */
+export const SPAWN_FIRST_HANDLE_FD = 4;
+
+/** The spawn strategy. */
+export const spawnMethod: StartMethodImpl = {
+  name: 'spawn',
+  needsPreparation: true,
+  sentTo: 'a spawned process',
+  unavailableReason: () => null,
+  launch: (request) => new SpawnLauncher(request),
+};
+
+class SpawnLauncher implements Launcher {
+  readonly pid: number;
+  #child: ChildProcess;
+  #exitCode: number | null = null;
+  #exited: Promise<number>;
+
+  constructor(request: LaunchRequest) {
+    const { prep } = request;
+    const fds = prep.handles.flatMap((handle) => handle.fds);
+    let next = SPAWN_FIRST_HANDLE_FD;
+    const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => next++) }));
+    const child = spawn(process.execPath, [...inheritedExecArgv(), entryPath('bootstrap/spawn-main')], {
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds],
+      env: { ...process.env, MULTIPROC_SPAWN_PARENT: String(process.pid) },
+      windowsHide: true,
+    });
+    // A failed kill() of an ended child, or a failed spawn, arrives here; state comes from 'exit'.
+    child.on('error', () => undefined);
+    if (child.pid === undefined) {
+      throw new ProcessError(`Could not spawn ${process.execPath} for ${prep.name}.`, { startMethod: 'spawn' });
+    }
+    this.pid = child.pid;
+    this.#child = child;
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#exitCode = exitCodeOf(code, signal);
+        resolve(this.#exitCode);
+      });
+    });
+    const channel = child.stdio[3] as Socket;
+    channel.on('error', () => undefined);
+    channel.write(encodeObject({ ...prep, handles }));
+    channel.resume();
+    channel.unref();
+    if (request.daemon) child.unref();
+  }
+
+  poll(): number | null {
+    return this.#exitCode;
+  }
+
+  async wait(timeoutMs?: number): Promise<number | null> {
+    if (this.#exitCode !== null) return this.#exitCode;
+    if (timeoutMs === undefined) return this.#exited;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs, null);
+    });
+    try {
+      return await Promise.race([this.#exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  waitSync(): void {
+    // Learn of the end without reaping: libuv's SIGCHLD handler owns this child's status.
+    if (this.#exitCode === null) loadNative()?.waitidNoWait(this.pid, false);
+  }
+
+  terminate(): void {
+    if (this.#exitCode === null) this.#child.kill('SIGTERM');
+  }
+
+  kill(): void {
+    if (this.#exitCode === null) this.#child.kill('SIGKILL');
+  }
+
+  close(): void {
+    (this.#child.stdio[3] as Socket | null)?.destroy();
+  }
+}

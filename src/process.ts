@@ -1,0 +1,246 @@
+// Process: the Python multiprocessing.Process, start-method-agnostic. A start method (a
+// Launcher) does the OS work; this class owns the lifecycle rules, names and the children list.
+import { BootstrapError, ProcessStateError, StartMethodError } from './errors.ts';
+import type { Launcher } from './launcher/launcher.ts';
+import { normalizeTimeout, typeError } from './options.ts';
+import { buildPreparation } from './preparation.ts';
+import { childRunner, registerChild, unregisterChild } from './children.ts';
+import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
+import type { StartMethod } from './start-methods.ts';
+import { globalState } from './state.ts';
+import { kBuiltinClass, kStartMethod } from './symbols.ts';
+
+type AnyFunction = (...args: never[]) => unknown;
+
+/** Options of a Process whose target takes `A`; `args` is required when `A` has required items. */
+export type ProcessOptions<A extends unknown[] = unknown[]> = {
+  /** The function run in the child (by `run()`); under spawn/forkserver it must be exported. */
+  target?: (...args: A) => unknown;
+  /** Name shown by currentProcess().name and `ps`; default `Process-N` (`Process-N:M` nested). */
+  name?: string;
+  /** Ended when the parent exits; may not start children of its own. */
+  daemon?: boolean;
+} & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
+
+/** Internal, shared across copies of the library through the process-global state. */
+interface Internals {
+  name: string;
+  identity: number[];
+  daemon: boolean;
+  target: AnyFunction | undefined;
+  args: unknown[];
+  launcher: Launcher | null;
+  startMethod: StartMethod | null;
+  /** pid of the process that started it (join and isAlive only work there). */
+  parentPid: number;
+  closed: boolean;
+  /** This object describes the calling process itself (currentProcess() in a child or main). */
+  isCurrent: boolean;
+}
+
+
+function internals(process: Process<never[]>): Internals {
+  const found = globalState().processes.get(process) as Internals | undefined;
+  if (found === undefined) throw new TypeError('Not a multiproc Process (was its constructor called?).');
+  return found;
+}
+
+/** A process object, as Python's multiprocessing.Process: construct, start(), join(). */
+export class Process<A extends unknown[] = any[]> {
+  static readonly [kBuiltinClass] = true;
+
+  constructor(...[options]: [] extends A ? [options?: ProcessOptions<A>] : [options: ProcessOptions<A>]) {
+    const opts = (options ?? {}) as { target?: unknown; args?: unknown; name?: unknown; daemon?: unknown };
+    if (typeof opts !== 'object') typeError('options', 'an object', opts);
+    if (opts.target !== undefined && typeof opts.target !== 'function') typeError('target', 'a function', opts.target);
+    if (opts.args !== undefined && !Array.isArray(opts.args)) typeError('args', 'an array', opts.args);
+    if (opts.name !== undefined && typeof opts.name !== 'string') typeError('name', 'a string', opts.name);
+    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') typeError('daemon', 'a boolean', opts.daemon);
+    const state = globalState();
+    state.counter += 1;
+    const identity = [...state.identity, state.counter];
+    const className = new.target.name !== '' && !Object.hasOwn(new.target, kBuiltinClass) ? new.target.name : 'Process';
+    state.processes.set(this, {
+      name: (opts.name as string | undefined) ?? `${className}-${identity.join(':')}`,
+      identity,
+      daemon: (opts.daemon as boolean | undefined) ?? state.daemon,
+      target: opts.target as AnyFunction | undefined,
+      args: [...((opts.args as unknown[] | undefined) ?? [])],
+      launcher: null,
+      startMethod: null,
+      parentPid: process.pid,
+      closed: false,
+      isCurrent: false,
+    } satisfies Internals);
+  }
+
+  /** The child's work: calls `target(...args)`. Override it in a subclass; it may be async. */
+  run(): unknown {
+    const self = internals(this);
+    return self.target?.(...(self.args as never[]));
+  }
+
+  /** Start the child. Nothing exists in the OS before this call. */
+  start(): void {
+    const self = internals(this);
+    checkNotClosed(self);
+    if (self.isCurrent || self.launcher !== null) {
+      throw new ProcessStateError(`${self.name} was already started: a Process starts once; create a new Process to run again.`);
+    }
+    const state = globalState();
+    if (state.importing !== null) {
+      throw new BootstrapError(
+        `start() was called while this child was importing its target's module (${state.importing}), that is, ` +
+          `from that module's top level. Put the code that starts processes under \`if (isMain(import.meta)) { … }\` ` +
+          `(import { isMain } from 'multiproc'), as Python's \`if __name__ == '__main__':\`; otherwise every child would start children of its own.`,
+      );
+    }
+    if (state.daemon) {
+      throw new ProcessStateError(`${state.name} is a daemon process, and daemon processes are not allowed to have children.`);
+    }
+    const method = resolveStartMethod((this.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
+    const impl = startMethodImpl(method);
+    const unavailable = impl.unavailableReason();
+    if (unavailable !== null) throw new StartMethodError(unavailable, { startMethod: method });
+    const prep = impl.needsPreparation ? buildPreparation(this, self, method, impl.sentTo) : null;
+    self.parentPid = process.pid;
+    self.launcher = impl.launch({
+      prep: prep as NonNullable<typeof prep>,
+      runInChild: childRunner(this, self),
+      daemon: self.daemon,
+    });
+    self.startMethod = method;
+    registerChild(this, self.launcher, self.daemon);
+  }
+
+  /** Wait for the child to end; with `timeoutMs`, stop waiting after that long (check exitCode). */
+  async join(timeoutMs?: number): Promise<void> {
+    const timeout = normalizeTimeout('timeoutMs', timeoutMs);
+    const launcher = childLauncherOf(this, 'join');
+    const code = await launcher.wait(timeout);
+    if (code !== null) unregisterChild(this);
+  }
+
+  /** True from start() until the child ends. */
+  isAlive(): boolean {
+    const self = internals(this);
+    checkNotClosed(self);
+    if (self.isCurrent) return true;
+    if (self.launcher === null) return false;
+    if (self.parentPid !== process.pid) throw new ProcessStateError(`can only test a child process: ${self.name} was started by pid ${self.parentPid}.`);
+    return self.launcher.poll() === null;
+  }
+
+  /** Ask the child to end (SIGTERM); its exitCode becomes -15 unless it handles the signal. */
+  terminate(): void {
+    childLauncherOf(this, 'terminate').terminate();
+  }
+
+  /** End the child at once (SIGKILL); exitCode -9. */
+  kill(): void {
+    childLauncherOf(this, 'kill').kill();
+  }
+
+  /** Release the resources held for an ended child; most methods throw afterwards. */
+  close(): void {
+    const self = internals(this);
+    if (self.closed) return;
+    if (self.launcher !== null) {
+      if (self.launcher.poll() === null) {
+        throw new ProcessStateError(`Cannot close ${self.name} while it is still running; join() or terminate() it first.`);
+      }
+      self.launcher.close();
+    }
+    unregisterChild(this);
+    self.closed = true;
+  }
+
+  /** The child's pid; undefined before start(). */
+  get pid(): number | undefined {
+    const self = internals(this);
+    if (self.isCurrent) return process.pid;
+    return self.launcher?.pid;
+  }
+
+  /** null while running (or before start); 0 normal end; 1 uncaught error; N for exit(N); -N for signal N. */
+  get exitCode(): number | null {
+    const self = internals(this);
+    checkNotClosed(self);
+    return self.launcher?.poll() ?? null;
+  }
+
+  /** The process's name. */
+  get name(): string {
+    const self = internals(this);
+    return self.isCurrent ? globalState().name : self.name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== 'string') typeError('name', 'a string', value);
+    const self = internals(this);
+    self.name = value;
+    if (self.isCurrent) globalState().name = value;
+  }
+
+  /** Whether the process is a daemon; settable only before start(). */
+  get daemon(): boolean {
+    return internals(this).daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (typeof value !== 'boolean') typeError('daemon', 'a boolean', value);
+    const self = internals(this);
+    if (self.launcher !== null || self.isCurrent) throw new ProcessStateError(`Cannot set daemon on ${self.name}: it was already started.`);
+    self.daemon = value;
+  }
+
+  /** The start method used (after start) or that will be used. */
+  get startMethod(): StartMethod {
+    const self = internals(this);
+    return self.startMethod ?? resolveStartMethod((this.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
+  }
+
+  toString(): string {
+    const self = internals(this);
+    const status = self.isCurrent ? 'current' : self.launcher === null ? 'initial' : self.launcher.poll() === null ? 'started' : `stopped exitCode=${self.launcher.poll()}`;
+    return `<${this.constructor.name} name='${this.name}' ${status}${this.pid === undefined ? '' : ` pid=${this.pid}`}${self.daemon ? ' daemon' : ''}>`;
+  }
+}
+
+// Module functions, not #private methods: a child rebuilds a subclass instance with
+// Object.create (Python's unpickling: no constructor call), which has no private brand.
+function childLauncherOf(process: Process<never[]>, operation: string): Launcher {
+  const self = internals(process);
+  checkNotClosed(self);
+  if (self.isCurrent || self.launcher === null) {
+    throw new ProcessStateError(`Cannot ${operation} ${self.name}: it was not started${self.isCurrent ? ' (it is the calling process)' : ''}; call start() first.`);
+  }
+  if (self.parentPid !== globalThis.process.pid) {
+    throw new ProcessStateError(`Cannot ${operation} ${self.name}: only the process that started it (pid ${self.parentPid}) can.`);
+  }
+  return self.launcher;
+}
+
+function checkNotClosed(self: Internals): void {
+  if (self.closed) throw new ProcessStateError(`${self.name} is closed: its Process object can no longer be used.`);
+}
+
+/** Create the object that describes the calling process (a child's Process, or MainProcess). */
+export function adoptCurrent(instance: object, init: { name: string; identity: number[]; daemon: boolean; target?: AnyFunction | undefined; args?: unknown[] }): void {
+  globalState().processes.set(instance, {
+    name: init.name,
+    identity: init.identity,
+    daemon: init.daemon,
+    target: init.target,
+    args: init.args ?? [],
+    launcher: null,
+    startMethod: globalState().startedBy,
+    parentPid: globalState().parent?.pid ?? 0,
+    closed: false,
+    isCurrent: true,
+  } satisfies Internals);
+  globalState().current = instance;
+}
+
+/** Internals for the modules that build children (preparation, fork). */
+export type { Internals as ProcessInternals };

@@ -1,0 +1,130 @@
+// Turning a target (a function or a Process subclass) into a reference a child can import:
+// the module that *defines* it and the name it is exported under. Like pickle's by-reference
+// functions: the child imports the module and looks the name up.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { initSync, parse } from 'es-module-lexer';
+import { SerializationError } from './errors.ts';
+import { locateFunction } from './function-location.ts';
+import { loadNative } from './native/binding.ts';
+
+/** A target as the child finds it: import `url`, take export `exportName`. */
+export interface TargetRef {
+  url: string;
+  exportName: string;
+  /** Definition site, checked by the child when it can read locations. */
+  line: number;
+  column: number;
+  /** For messages: `f (file:///x/y.ts:3:17)`. */
+  display: string;
+}
+
+type AnyFunction = (...args: never[]) => unknown;
+
+const namespaces = new Map<string, Record<string, unknown>>();
+const lexed = new Map<string, Map<string, string> | null>();
+const refs = new WeakMap<object, TargetRef>();
+const requireHere = createRequire(import.meta.url);
+
+/** The reference for `fn`; throws SerializationError naming `path` when a child could not import it. */
+export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): TargetRef {
+  const cached = refs.get(fn);
+  if (cached !== undefined) return cached;
+  const label = fn.name === '' ? 'an anonymous function' : `\`${fn.name}\``;
+  if (fn.name.startsWith('bound ')) {
+    throw new SerializationError(path, `${path}: bound functions cannot be sent to ${sentTo}; export the function and pass its arguments in \`args\`.`);
+  }
+  const location = locateFunction(fn);
+  if (location === null || location.url.startsWith('node:')) {
+    throw new SerializationError(path, `${path}: ${label} is not defined in a module file (a built-in, or code from eval or the REPL), so ${sentTo} cannot import it; define and export it in a module.`);
+  }
+  const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
+  const where = `${url}:${location.line}:${location.column}`;
+  const exportName = findExportName(fn, url, location.url);
+  if (exportName === null) {
+    throw new SerializationError(
+      path,
+      `${path}: ${label} (${where}) is not exported from its module, so ${sentTo} cannot import it. ` +
+        `Export it (\`export function ${fn.name || 'name'}\`), or use the 'fork' start method, which copies closures.`,
+    );
+  }
+  const ref: TargetRef = { url, exportName, line: location.line, column: location.column, display: `${fn.name || exportName} (${where})` };
+  refs.set(fn, ref);
+  return ref;
+}
+
+function findExportName(fn: AnyFunction, url: string, scriptName: string): string | null {
+  const known = namespaces.get(url);
+  if (known !== undefined) return exportKeyOf(known, fn);
+  // CommonJS: its exports object is at hand, synchronously and exactly.
+  if (!scriptName.startsWith('file:')) {
+    const mod = requireHere.cache[scriptName];
+    if (mod !== undefined) {
+      if (mod.exports === fn) return 'default';
+      return exportKeyOf(mod.exports as Record<string, unknown>, fn);
+    }
+  }
+  // ES modules: the namespace is only reachable asynchronously, so read the export list from
+  // the source (es-module-lexer) now, and cache the real namespace for the next start().
+  void import(url).then(
+    (ns: Record<string, unknown>) => namespaces.set(url, ns),
+    () => undefined,
+  );
+  const exports = lexExports(url);
+  if (exports === null) return fn.name === '' ? null : fn.name; // Unreadable source: the child checks.
+  return exports.get(fn.name) ?? null;
+}
+
+function exportKeyOf(exports: Record<string, unknown>, fn: AnyFunction): string | null {
+  if (typeof exports !== 'object' && typeof exports !== 'function') return null;
+  if (fn.name !== '' && exports[fn.name] === fn) return fn.name;
+  for (const key of Object.keys(exports)) if (exports[key] === fn) return key;
+  if (exports.default === fn) return 'default';
+  return null;
+}
+
+// Local name -> exported name, from the module's source text.
+function lexExports(url: string): Map<string, string> | null {
+  if (lexed.has(url)) return lexed.get(url) ?? null;
+  let result: Map<string, string> | null = null;
+  try {
+    initSync();
+    const [, exports] = parse(readFileSync(fileURLToPath(url), 'utf8'));
+    result = new Map();
+    for (const entry of exports) {
+      if (entry.ln !== undefined && !result.has(entry.ln)) result.set(entry.ln, entry.n);
+      if (!result.has(entry.n)) result.set(entry.n, entry.n);
+    }
+  } catch {
+    result = null;
+  }
+  lexed.set(url, result);
+  return result;
+}
+
+/** In the child: import the module and take the export; checks its definition site when it can. */
+export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
+  const ns = (await import(ref.url)) as Record<string, unknown>;
+  let value = ns[ref.exportName];
+  // A CommonJS module's named exports may only be reachable through its default export.
+  if (value === undefined && ns.default !== null && typeof ns.default === 'object') {
+    value = (ns.default as Record<string, unknown>)[ref.exportName];
+  }
+  if (typeof value !== 'function') {
+    throw new TypeError(`The target ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the child (got ${typeof value}).`);
+  }
+  const fn = value as AnyFunction;
+  // Only with the addon: the inspector fallback would add milliseconds to every start.
+  const location = loadNative() === null ? null : locateFunction(fn);
+  if (location !== null) {
+    const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
+    if (url === ref.url && (location.line !== ref.line || location.column !== ref.column)) {
+      throw new TypeError(
+        `The export \`${ref.exportName}\` of ${ref.url} is not the target ${ref.display}: it is defined at line ${location.line}:${location.column}. ` +
+          `Give the target its own exported name.`,
+      );
+    }
+  }
+  return fn;
+}

@@ -1,0 +1,131 @@
+// The one wire-protocol file: length-prefixed frames with a tag byte. Everything that crosses
+// a process boundary as bytes (preparation messages, Connection objects and raw bytes, fork
+// server requests) is framed here and nowhere else.
+//
+// Frame: [u32 big-endian payload length][u8 tag][payload]. Objects are v8-serialized
+// (structured clone); nothing received is ever evaluated as code.
+import { deserialize, serialize } from 'node:v8';
+import { ProcessError } from '../errors.ts';
+
+/** Frame tags. */
+export const Tag = {
+  /** A v8-serialized value. */
+  object: 1,
+  /** Raw bytes, delivered as they were sent. */
+  bytes: 2,
+} as const;
+export type Tag = (typeof Tag)[keyof typeof Tag];
+
+/** Bytes before the payload: length (4) + tag (1). */
+export const HEADER_SIZE = 5;
+/** Default cap on one frame's payload: 1 GiB. Larger frames are refused on both ends. */
+export const DEFAULT_MAX_FRAME = 1024 * 1024 * 1024;
+
+/** A frame could not be encoded or decoded (bad tag, over the limit, corrupt payload). */
+export class FrameError extends ProcessError {
+  override name = 'FrameError';
+}
+
+/** One decoded frame. */
+export interface Frame {
+  tag: Tag;
+  payload: Buffer;
+}
+
+/** Frame header for a payload of `length` bytes. */
+export function encodeHeader(tag: Tag, length: number, maxFrame = DEFAULT_MAX_FRAME): Buffer {
+  if (length > maxFrame) {
+    throw new FrameError(`A message of ${length} bytes is over the frame limit of ${maxFrame} bytes; send it in parts.`);
+  }
+  const header = Buffer.allocUnsafe(HEADER_SIZE);
+  header.writeUInt32BE(length, 0);
+  header.writeUInt8(tag, 4);
+  return header;
+}
+
+/** Encode a value as one object frame. */
+export function encodeObject(value: unknown, maxFrame = DEFAULT_MAX_FRAME): Buffer {
+  const payload = serialize(value);
+  return Buffer.concat([encodeHeader(Tag.object, payload.length, maxFrame), payload]);
+}
+
+/** Encode raw bytes as one bytes frame. */
+export function encodeBytes(bytes: Uint8Array, maxFrame = DEFAULT_MAX_FRAME): Buffer {
+  return Buffer.concat([encodeHeader(Tag.bytes, bytes.length, maxFrame), bytes]);
+}
+
+/** Decode an object frame's payload. */
+export function decodeObject(payload: Buffer): unknown {
+  try {
+    return deserialize(payload);
+  } catch (error) {
+    throw new FrameError('A received message could not be decoded (corrupt or truncated frame).', { cause: error });
+  }
+}
+
+/**
+ * Incremental decoder: push chunks as they arrive, take whole frames out. Memory is bounded by
+ * the frame limit: a header announcing more is refused before anything is allocated for it.
+ */
+export class FrameDecoder {
+  readonly maxFrame: number;
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+
+  constructor(maxFrame = DEFAULT_MAX_FRAME) {
+    this.maxFrame = maxFrame;
+  }
+
+  /** Bytes received but not yet part of a whole frame. */
+  get buffered(): number {
+    return this.#buffered;
+  }
+
+  /** Add received bytes; returns the frames now complete. Throws FrameError on a bad header. */
+  push(chunk: Buffer): Frame[] {
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    const frames: Frame[] = [];
+    for (;;) {
+      if (this.#buffered < HEADER_SIZE) break;
+      const header = this.#peek(HEADER_SIZE);
+      const length = header.readUInt32BE(0);
+      const tag = header.readUInt8(4);
+      if (tag !== Tag.object && tag !== Tag.bytes) {
+        throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+      }
+      if (length > this.maxFrame) {
+        throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${this.maxFrame}.`);
+      }
+      if (this.#buffered < HEADER_SIZE + length) break;
+      const whole = this.#take(HEADER_SIZE + length);
+      frames.push({ tag, payload: whole.subarray(HEADER_SIZE) });
+    }
+    return frames;
+  }
+
+  // Copies the first n bytes without joining the chunks (a large frame arrives in many).
+  #peek(n: number): Buffer {
+    const first = this.#chunks[0];
+    if (first !== undefined && first.length >= n) return first;
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    for (const chunk of this.#chunks) {
+      filled += chunk.copy(out, filled, 0, Math.min(chunk.length, n - filled));
+      if (filled === n) break;
+    }
+    return out;
+  }
+
+  // Joins the chunks once, when a whole frame is there.
+  #take(n: number): Buffer {
+    const joined = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks);
+    const out = joined.subarray(0, n);
+    const rest = joined.subarray(n);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered -= n;
+    return out;
+  }
+}
