@@ -223,25 +223,28 @@ function table({ group, states }) {
   const med = (s) => (s && !s.skip && !s.error && s.samples.length ? median(s.samples) : null);
   const better = group.higherIsBetter ? 'higher is better' : 'lower is better';
   const lines = [
-    `| row | median (${group.unit}) | min–max | n | ratio to baseline | note |`,
-    '| --- | ---: | ---: | ---: | ---: | --- |',
+    `| id | row | median (${group.unit}) | min–max | n | ratio to baseline | note |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
+  const cell = (text) => String(text).replaceAll('|', '\\|');
   for (const s of states) {
     const refId = s.row.baseline ?? group.baseline;
+    const label = `\`${s.row.id}\` | ${cell(s.row.label)}`;
     if (s.skip || s.error) {
       const why = s.skip ? `skipped: ${s.skip}` : `failed: ${s.error}`;
-      lines.push(`| ${s.row.label} | — | — | ${s.samples.length} | — | ${why.replaceAll('|', '\\|')} |`);
+      lines.push(`| ${label} | — | — | ${s.samples.length} | — | ${cell(why)} |`);
       continue;
     }
     const m = med(s);
     const ref = med(byId.get(refId));
     let ratio = '—';
     if (s.row.id === refId) ratio = '1.00 (baseline)';
-    else if (ref) ratio = fmtRatio(m / ref) + (refId === group.baseline ? '' : ` of ${byId.get(refId).row.label}`);
+    else if (ref) ratio = fmtRatio(m / ref) + (refId === group.baseline ? '' : ` of \`${refId}\``);
     const lo = Math.min(...s.samples);
     const hi = Math.max(...s.samples);
-    const note = s.row.id === group.baseline ? 'group baseline' : '';
-    lines.push(`| ${s.row.label} | ${fmt(m)} | ${fmt(lo)}–${fmt(hi)} | ${s.samples.length} | ${ratio} | ${note} |`);
+    const users = states.filter((o) => o.row.baseline === s.row.id && o !== s).map((o) => `\`${o.row.id}\``);
+    const note = s.row.id === group.baseline ? 'group baseline' : users.length ? `baseline of ${users.join(', ')}` : '';
+    lines.push(`| ${label} | ${fmt(m)} | ${fmt(lo)}–${fmt(hi)} | ${s.samples.length} | ${ratio} | ${note} |`);
   }
   return { text: lines.join('\n'), better };
 }

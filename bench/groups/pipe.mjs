@@ -1,0 +1,231 @@
+// Pipe: round trips of a small object, and 1 MiB messages (issue 4).
+// Two groups: pipe-rtt (round trips/s) and pipe-bytes (GB/s). Run each pinned (--pin) and
+// unpinned: round trips are bimodal by CPU placement (shared/design/benchmarking.md).
+import { execFile, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import * as mp from '../lib/multiproc.mjs';
+import { buildC } from '../lib/cbuild.mjs';
+import { pythonRow } from '../lib/rows.mjs';
+import { BENCH, ROOT } from '../lib/common.mjs';
+
+const exec = promisify(execFile);
+/** The small object of every round-trip row (the same in bench/python/driver.py). */
+const SMALL = { id: 1, name: 'hello', values: [1, 2, 3] };
+const MiB = 1 << 20;
+const rttCount = (ctx) => (ctx.quick ? 5_000 : 20_000);
+const bulkCount = (ctx) => (ctx.quick ? 64 : 256); // messages of 1 MiB per sample
+
+// ---- Node IPC (child_process.fork + process.send) -------------------------------------------
+
+function nodeIpc(script, serialization) {
+  let child;
+  const start = () => {
+    child = fork(join(BENCH, 'targets', script), [], { cwd: ROOT, execArgv: [], serialization });
+    return new Promise((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.disconnect();
+    child.kill('SIGTERM');
+    await gone;
+  };
+  const next = () => new Promise((resolve) => child.once('message', resolve));
+  return { start, stop, get child() { return child; }, next };
+}
+
+function nodeRttRow(id, label, serialization) {
+  const ipc = nodeIpc('echo-ipc.js', serialization);
+  return {
+    id,
+    label,
+    available: async () => null,
+    setup: ipc.start,
+    teardown: ipc.stop,
+    async run(ctx) {
+      const n = rttCount(ctx);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        const back = ipc.next();
+        ipc.child.send(SMALL);
+        await back;
+      }
+      return n / ((performance.now() - t0) / 1e3);
+    },
+  };
+}
+
+// ---- multiproc Pipe -------------------------------------------------------------------------
+
+/** A multiproc child running `targetName` of bench/targets/connection.mjs on one end of a Pipe. */
+function mpPeer(targetName) {
+  const state = {};
+  return {
+    state,
+    available: () => mp.reason({ exports: ['Pipe', 'Process'] }),
+    async setup() {
+      const m = await mp.load();
+      const fn = await mp.target({ file: 'connection.mjs', name: targetName });
+      const [a, b] = m.Pipe();
+      const p = new m.Process({ target: fn, args: [b] });
+      p.start();
+      b.close(); // the child has its own copy, as in Python
+      Object.assign(state, { a, p });
+    },
+    async teardown() {
+      state.a?.close();
+      await state.p?.join();
+    },
+  };
+}
+
+function mpRttRow() {
+  const peer = mpPeer('echo');
+  return {
+    id: 'mp-pipe',
+    label: 'multiproc Pipe send/recv',
+    available: peer.available,
+    setup: peer.setup,
+    teardown: peer.teardown,
+    async run(ctx) {
+      const { a } = peer.state;
+      const n = rttCount(ctx);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        await a.send(SMALL);
+        await a.recv();
+      }
+      return n / ((performance.now() - t0) / 1e3);
+    },
+  };
+}
+
+function mpBulkRow(mode) {
+  const peer = mpPeer('sink');
+  return {
+    id: `mp-${mode}`,
+    label: mode === 'bytes' ? 'multiproc Connection.sendBytes' : 'multiproc Connection.send (Uint8Array)',
+    available: peer.available,
+    setup: peer.setup,
+    teardown: peer.teardown,
+    async run(ctx) {
+      const { a } = peer.state;
+      const count = bulkCount(ctx);
+      const buf = new Uint8Array(MiB);
+      const t0 = performance.now();
+      await a.send({ count, mode });
+      for (let i = 0; i < count; i++) {
+        if (mode === 'bytes') await a.sendBytes(buf);
+        else await a.send(buf);
+      }
+      await a.recv();
+      return (count * MiB) / ((performance.now() - t0) / 1e3) / 1e9;
+    },
+  };
+}
+
+// ---- groups ---------------------------------------------------------------------------------
+
+const cPingPong = {
+  id: 'c-pipe',
+  label: 'C pipe ping-pong, 1 byte (bench/c/pingpong.c)',
+  async available() {
+    return buildC('pingpong').reason ?? null;
+  },
+  async run(ctx) {
+    const { stdout } = await exec(buildC('pingpong').path, [String(rttCount(ctx))]);
+    return Number(stdout.trim());
+  },
+};
+
+const rtt = {
+  name: 'pipe-rtt',
+  title: 'round trips of a small object between two processes',
+  unit: 'round trips/s',
+  higherIsBetter: true,
+  baseline: 'node-json',
+  rounds: 10,
+  quickRounds: 3,
+  rows: [
+    nodeRttRow('node-json', 'Node process.send, serialization json', 'json'),
+    nodeRttRow('node-advanced', 'Node process.send, serialization advanced', 'advanced'),
+    pythonRow({ id: 'py-pipe', label: 'Python multiprocessing.Pipe', cmd: 'pipe_rtt', params: (ctx) => ({ n: rttCount(ctx) }) }),
+    cPingPong,
+    mpRttRow(),
+  ],
+  notes: `
+Object: \`${JSON.stringify(SMALL)}\`; each sample is ${rttCount({ quick: false })} sequential round
+trips (${rttCount({ quick: true })} with --quick), timed in the measuring process. The C row
+sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s.
+`,
+};
+
+const nodeBulk = (() => {
+  const ipc = nodeIpc('sink-ipc.js', 'advanced');
+  return {
+    id: 'node-advanced',
+    label: 'Node process.send, advanced (Uint8Array)',
+    available: async () => null,
+    setup: ipc.start,
+    teardown: ipc.stop,
+    async run(ctx) {
+      const count = bulkCount(ctx);
+      const buf = new Uint8Array(MiB);
+      const done = ipc.next();
+      const t0 = performance.now();
+      ipc.child.send(count);
+      const inflight = [];
+      for (let i = 0; i < count; i++) {
+        inflight.push(new Promise((resolve) => ipc.child.send(buf, resolve)));
+        if (inflight.length >= 4) await inflight.shift();
+      }
+      await done;
+      return (count * MiB) / ((performance.now() - t0) / 1e3) / 1e9;
+    },
+  };
+})();
+
+const bytes = {
+  name: 'pipe-bytes',
+  title: '1 MiB messages between two processes',
+  unit: 'GB/s',
+  higherIsBetter: true,
+  baseline: 'dd-cat',
+  rounds: 8,
+  quickRounds: 3,
+  rows: [
+    {
+      id: 'dd-cat',
+      label: '`dd bs=1M | cat` (raw pipe)',
+      available: async () => null,
+      async run(ctx) {
+        const count = bulkCount(ctx);
+        const t0 = performance.now();
+        await exec('sh', ['-c', `dd if=/dev/zero bs=1M count=${count} status=none | cat > /dev/null`]);
+        return (count * MiB) / ((performance.now() - t0) / 1e3) / 1e9;
+      },
+    },
+    nodeBulk,
+    pythonRow({
+      id: 'py-pipe',
+      label: 'Python Pipe send_bytes/recv_bytes',
+      cmd: 'pipe_bytes',
+      params: (ctx) => ({ count: bulkCount(ctx), size: MiB }),
+    }),
+    mpBulkRow('bytes'),
+    mpBulkRow('send'),
+  ],
+  notes: `
+GB/s = 10^9 bytes/s. Each sample moves ${bulkCount({ quick: false })} messages of 1 MiB
+(${bulkCount({ quick: true })} with --quick) one way and waits for the receiver's
+acknowledgement after the last. The \`dd | cat\` row is timed from spawning \`sh\` to its exit, so
+it includes starting three processes (a few ms). Goal (issue 4): multiproc ≥ 0.8× the raw pipe.
+`,
+};
+
+export const groups = [rtt, bytes];
