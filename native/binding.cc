@@ -1,0 +1,30 @@
+// Module registration: the export table of the multiproc addon (see src/native/types.ts).
+#include "common.h"
+
+namespace multiproc {
+
+static napi_value Init(napi_env env, napi_value exports) {
+  struct Entry { const char* name; napi_callback fn; };
+  static const Entry entries[] = {
+      {"fork", Fork}, {"waitpid", Waitpid}, {"waitidNoWait", WaitidNoWait},
+      {"pidfdOpen", PidfdOpen}, {"pollReadable", PollReadable}, {"watchReadable", WatchReadable},
+      {"exit", Exit}, {"setPdeathsig", SetPdeathsig}, {"getpid", Getpid}, {"getppid", Getppid},
+      {"kill", Kill}, {"socketpair", Socketpair}, {"pipe", Pipe}, {"sendFds", SendFds},
+      {"recvFds", RecvFds}, {"close", Close}, {"dup", Dup}, {"dup2", Dup2},
+      {"setCloexec", SetCloexec}, {"setNonBlocking", SetNonBlocking},
+      {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
+      {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
+      {"futexWait", FutexWait}, {"futexWake", FutexWake},
+  };
+  for (const Entry& e : entries) {
+    napi_value fn;
+    napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);
+    napi_set_named_property(env, exports, e.name, fn);
+  }
+  napi_set_named_property(env, exports, "abiVersion", Int32(env, 1));
+  return exports;
+}
+
+}  // namespace multiproc
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, multiproc::Init)

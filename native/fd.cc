@@ -1,0 +1,220 @@
+// File-descriptor bindings: socketpair, pipe2, SCM_RIGHTS passing, close/dup/dup2, fd flags.
+#include "common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <vector>
+
+#ifndef SCM_MAX_FD
+#define SCM_MAX_FD 253
+#endif
+
+namespace multiproc {
+
+static napi_value FdPair(napi_env env, const int fds[2]) {
+  napi_value arr;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_set_element(env, arr, 0, Int32(env, fds[0]));
+  napi_set_element(env, arr, 1, Int32(env, fds[1]));
+  return arr;
+}
+
+MP_DECLARE(Socketpair) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return ThrowErrno(env, "socketpair", errno);
+  }
+  return FdPair(env, fds);
+}
+
+MP_DECLARE(Pipe) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return ThrowErrno(env, "pipe2", errno);
+  return FdPair(env, fds);
+}
+
+// A number[] of file descriptors.
+static bool ArgFdArray(napi_env env, napi_value v, const char* name, std::vector<int>* out) {
+  bool is_array = false;
+  napi_is_array(env, v, &is_array);
+  if (!is_array) {
+    ThrowTypeError(env, std::string("Expected `") + name + "` to be an array of file descriptors.");
+    return false;
+  }
+  uint32_t len = 0;
+  napi_get_array_length(env, v, &len);
+  for (uint32_t i = 0; i < len; i++) {
+    napi_value item;
+    int fd;
+    if (napi_get_element(env, v, i, &item) != napi_ok) return false;
+    std::string item_name = std::string(name) + "[" + std::to_string(i) + "]";
+    if (!ArgFd(env, item, item_name.c_str(), &fd)) return false;
+    out->push_back(fd);
+  }
+  return true;
+}
+
+MP_DECLARE(SendFds) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  bool is_typed = false;
+  napi_is_typedarray(env, a.argv[1], &is_typed);
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is_typed) napi_get_typedarray_info(env, a.argv[1], &type, &length, &data, nullptr, nullptr);
+  if (!is_typed || type != napi_uint8_array) {
+    return ThrowTypeError(env, "Expected `data` to be a Uint8Array (or Buffer).");
+  }
+  std::vector<int> fds;
+  if (!ArgFdArray(env, a.argv[2], "fds", &fds)) return nullptr;
+  if (fds.size() > SCM_MAX_FD) return ThrowRangeError(env, "Expected at most 253 `fds` per message.");
+  if (!fds.empty() && length == 0) {
+    return ThrowRangeError(env, "Expected `data` to hold at least one byte when sending `fds`.");
+  }
+  struct iovec iov;
+  iov.iov_base = data;
+  iov.iov_len = length;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  std::vector<char> control;
+  if (!fds.empty()) {
+    control.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+    memcpy(CMSG_DATA(cm), fds.data(), sizeof(int) * fds.size());
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return ThrowErrno(env, "sendmsg", errno == EWOULDBLOCK ? EAGAIN : errno);
+  return Number(env, static_cast<double>(n));
+}
+
+MP_DECLARE(RecvFds) {
+  Args a;
+  int fd;
+  uint64_t max_length;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd) ||
+      !ArgSize(env, a.argv[1], "maxLength", &max_length)) {
+    return nullptr;
+  }
+  if (max_length == 0 || max_length > (1u << 30)) {
+    return ThrowRangeError(env, "Expected `maxLength` to be between 1 and 2**30.");
+  }
+  std::vector<char> buf(max_length);
+  std::vector<char> control(CMSG_SPACE(sizeof(int) * SCM_MAX_FD), 0);
+  struct iovec iov;
+  iov.iov_base = buf.data();
+  iov.iov_len = buf.size();
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  ssize_t n;
+  do {
+    n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Null(env);
+  if (n < 0) return ThrowErrno(env, "recvmsg", errno);
+  std::vector<int> fds;
+  for (struct cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const unsigned char* p = CMSG_DATA(cm);
+    for (size_t i = 0; i < count; i++) {
+      int received;
+      memcpy(&received, p + i * sizeof(int), sizeof(int));
+      fds.push_back(received);
+    }
+  }
+  if (msg.msg_flags & MSG_CTRUNC) {
+    // The kernel dropped descriptors (usually RLIMIT_NOFILE): the message is incomplete.
+    for (int received : fds) close(received);
+    return ThrowErrno(env, "recvmsg", EMFILE);
+  }
+  napi_value data, fd_array, result;
+  napi_create_buffer_copy(env, static_cast<size_t>(n), buf.data(), nullptr, &data);
+  napi_create_array_with_length(env, fds.size(), &fd_array);
+  for (size_t i = 0; i < fds.size(); i++) {
+    napi_set_element(env, fd_array, static_cast<uint32_t>(i), Int32(env, fds[i]));
+  }
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "data", data);
+  napi_set_named_property(env, result, "fds", fd_array);
+  return result;
+}
+
+MP_DECLARE(Close) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  // On Linux the fd is released even when close() reports EINTR: never retry.
+  if (close(fd) != 0 && errno != EINTR) return ThrowErrno(env, "close", errno);
+  return Undefined(env);
+}
+
+MP_DECLARE(Dup) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (r < 0) return ThrowErrno(env, "fcntl", errno);
+  return Int32(env, r);
+}
+
+MP_DECLARE(Dup2) {
+  Args a;
+  int from, to;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "from", &from) ||
+      !ArgFd(env, a.argv[1], "to", &to)) {
+    return nullptr;
+  }
+  if (from == to) {
+    // dup2(fd, fd) leaves the flags alone; keep the contract "target is not close-on-exec".
+    int flags = fcntl(to, F_GETFD);
+    if (flags < 0 || fcntl(to, F_SETFD, flags & ~FD_CLOEXEC) < 0) return ThrowErrno(env, "fcntl", errno);
+    return Undefined(env);
+  }
+  int r;
+  do {
+    r = dup2(from, to);
+  } while (r < 0 && (errno == EINTR || errno == EBUSY));
+  if (r < 0) return ThrowErrno(env, "dup2", errno);
+  return Undefined(env);
+}
+
+static napi_value SetFlag(napi_env env, napi_callback_info info, int get, int set, int flag) {
+  Args a;
+  int fd;
+  bool on;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd) ||
+      !ArgBool(env, a.argv[1], "on", &on)) {
+    return nullptr;
+  }
+  int flags = fcntl(fd, get);
+  if (flags < 0) return ThrowErrno(env, "fcntl", errno);
+  int wanted = on ? (flags | flag) : (flags & ~flag);
+  if (wanted != flags && fcntl(fd, set, wanted) < 0) return ThrowErrno(env, "fcntl", errno);
+  return Undefined(env);
+}
+
+MP_DECLARE(SetCloexec) { return SetFlag(env, info, F_GETFD, F_SETFD, FD_CLOEXEC); }
+MP_DECLARE(SetNonBlocking) { return SetFlag(env, info, F_GETFL, F_SETFL, O_NONBLOCK); }
+
+}  // namespace multiproc

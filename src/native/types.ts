@@ -1,0 +1,67 @@
+// The TypeScript view of what the native addon (build/Release/multiproc.node) exports.
+// A thin binding: syscalls in, errors out. Errors thrown by it are plain `Error`s whose message
+// is like `fork: Resource temporarily unavailable`, with `code` ('EAGAIN'), `errno` (negative,
+// as in Node's own errors, so `util.getSystemErrorName(err.errno)` works) and `syscall`.
+// Bad argument types throw TypeError, bad values RangeError.
+
+/** How a child ended: `exitCode` set when it exited, `signal` (a number) when it was killed. */
+export interface WaitStatus { pid: number; exitCode: number | null; signal: number | null }
+
+/** A uv_poll on Node's loop (level-triggered: it calls back until the fd is drained or closed). */
+export interface FdWatcher { close(): void; ref(): void; unref(): void }
+
+/** The error shape the addon throws for a failed syscall. */
+export interface NativeSystemError extends Error { code: string; errno: number; syscall: string }
+
+/** Everything the addon exports (Linux). */
+export interface NativeBinding {
+  readonly abiVersion: 1;
+  /** fork(2) after MADV_DOFORK on every mapping; uv_loop_fork in the child. 0 in the child. */
+  fork(): number;
+  /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
+  waitpid(pid: number, noHang: boolean): WaitStatus | null;
+  /** waitid(P_PID, WEXITED|WNOWAIT[|WNOHANG]): learns the end without reaping. */
+  waitidNoWait(pid: number, noHang: boolean): WaitStatus | null;
+  /** pidfd_open(2); the fd is close-on-exec. */
+  pidfdOpen(pid: number): number;
+  /** poll(2), blocking (-1 = forever); the fds that are readable, hung up or in error. */
+  pollReadable(fds: number[], timeoutMs: number): number[];
+  /** uv_poll on Node's loop; calls back (microtasks run after) on readable/HUP; ref'd. libuv makes `fd` non-blocking; one watcher per fd. */
+  watchReadable(fd: number, callback: () => void): FdWatcher;
+  /** _exit(2). */
+  exit(code: number): never;
+  /** prctl(PR_SET_PDEATHSIG). */
+  setPdeathsig(signal: number): void;
+  getpid(): number;
+  getppid(): number;
+  /** kill(2). */
+  kill(pid: number, signal: number): void;
+  /** AF_UNIX SOCK_STREAM|SOCK_CLOEXEC pair. */
+  socketpair(): [number, number];
+  /** pipe2(O_CLOEXEC): [read, write]. */
+  pipe(): [number, number];
+  /** sendmsg + SCM_RIGHTS (MSG_NOSIGNAL); bytes sent; EAGAIN thrown with code 'EAGAIN'. */
+  sendFds(fd: number, data: Uint8Array, fds: number[]): number;
+  /** recvmsg(MSG_CMSG_CLOEXEC); null on EAGAIN; empty data = EOF. */
+  recvFds(fd: number, maxLength: number): { data: Buffer; fds: number[] } | null;
+  close(fd: number): void;
+  /** fcntl(F_DUPFD_CLOEXEC). */
+  dup(fd: number): number;
+  /** dup2(2); the target is not close-on-exec. */
+  dup2(from: number, to: number): void;
+  setCloexec(fd: number, on: boolean): void;
+  setNonBlocking(fd: number, on: boolean): void;
+  /** Where V8 says `fn` was defined: url is the script's resource name (file:// URL for ESM, a path for CJS); 1-based line/column; null for builtins, bound functions, no script. */
+  functionLocation(fn: Function): { url: string; line: number; column: number } | null;
+  /** shm_open(3) with O_CLOEXEC: 'create' = O_CREAT|O_EXCL|O_RDWR, 'open' = O_RDWR. */
+  shmOpen(name: string, mode: 'create' | 'open', perm: number): number;
+  ftruncate(fd: number, size: number): void;
+  fstatSize(fd: number): number;
+  /** mmap(MAP_SHARED, RW) as a real SharedArrayBuffer that munmaps when collected. */
+  mmapShared(fd: number, size: number): SharedArrayBuffer;
+  shmUnlink(name: string): void;
+  /** FUTEX_WAIT (process-shared) on the int32 at byteOffset; -1 = forever; EINTR retried. 'ok' may be spurious: re-check the value. */
+  futexWait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
+  /** FUTEX_WAKE; how many waiters were woken. */
+  futexWake(sab: SharedArrayBuffer, byteOffset: number, count: number): number;
+}

@@ -1,0 +1,110 @@
+// socketpair/pipe/SCM_RIGHTS/close/dup/dup2/fd flags through the addon.
+import assert from 'node:assert/strict';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { loadNative } from '../../src/native/binding.ts';
+
+const native = loadNative()!;
+
+function fdFlags(fd: number): number {
+  const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'));
+  return parseInt(line!.split(/\s+/)[1]!, 8);
+}
+const O_CLOEXEC = 0o2000000;
+const O_NONBLOCK = 0o4000;
+
+test('socketpair + sendFds/recvFds passes a real file descriptor', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'multiproc-fd-'));
+  const file = path.join(dir, 'passed.txt');
+  const [a, b] = native.socketpair();
+  const fd = openSync(file, 'w');
+  try {
+    assert.ok(fdFlags(a) & O_CLOEXEC);
+    assert.equal(native.sendFds(a, Buffer.from('hello'), [fd]), 5);
+    const got = native.recvFds(b, 64);
+    assert.ok(got);
+    assert.equal(got.data.toString(), 'hello');
+    assert.equal(got.fds.length, 1);
+    const received = got.fds[0]!;
+    assert.notEqual(received, fd);
+    assert.ok(fdFlags(received) & O_CLOEXEC, 'MSG_CMSG_CLOEXEC');
+    assert.equal(fstatSync(received).ino, fstatSync(fd).ino);
+    writeSync(received, 'through the passed fd\n');
+    native.close(received);
+    assert.equal(readFileSync(file, 'utf8'), 'through the passed fd\n');
+
+    // bytes without fds, several fds at once
+    assert.equal(native.sendFds(a, new Uint8Array([1, 2, 3]), []), 3);
+    assert.deepEqual([...native.recvFds(b, 64)!.data], [1, 2, 3]);
+    native.sendFds(a, Buffer.from('x'), [fd, fd, fd]);
+    const three = native.recvFds(b, 64)!;
+    assert.equal(three.fds.length, 3);
+    for (const f of three.fds) native.close(f);
+
+    // non-blocking: nothing to read is null; a full socket throws EAGAIN
+    native.setNonBlocking(b, true);
+    assert.equal(native.recvFds(b, 64), null);
+    native.setNonBlocking(a, true);
+    const chunk = Buffer.alloc(65536);
+    assert.throws(() => {
+      for (let i = 0; i < 10_000; i++) native.sendFds(a, chunk, []);
+    }, { code: 'EAGAIN', syscall: 'sendmsg', message: 'sendmsg: Resource temporarily unavailable' });
+    while (native.recvFds(b, 1 << 20) !== null);
+
+    // EOF is empty data
+    native.close(a);
+    const eof = native.recvFds(b, 64);
+    assert.ok(eof);
+    assert.equal(eof.data.length, 0);
+    assert.deepEqual(eof.fds, []);
+  } finally {
+    closeSync(fd);
+    native.close(b);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sendFds refuses fds without a byte to carry them, and more than 253', () => {
+  const [a, b] = native.socketpair();
+  try {
+    assert.throws(() => native.sendFds(a, new Uint8Array(0), [0]), RangeError);
+    assert.throws(() => native.sendFds(a, Buffer.from('x'), new Array<number>(254).fill(0)), RangeError);
+  } finally {
+    native.close(a);
+    native.close(b);
+  }
+});
+
+test('pipe, dup, dup2, setCloexec, setNonBlocking, close', () => {
+  const [r, w] = native.pipe();
+  assert.ok(fdFlags(r) & O_CLOEXEC);
+  assert.ok(fdFlags(w) & O_CLOEXEC);
+  const d = native.dup(w);
+  assert.ok(fdFlags(d) & O_CLOEXEC, 'F_DUPFD_CLOEXEC');
+  writeSync(d, 'via dup');
+  const buf = Buffer.alloc(16);
+  assert.equal(buf.toString('utf8', 0, readSync(r, buf)), 'via dup');
+
+  const target = native.dup(r);
+  native.dup2(w, target);
+  assert.equal(fdFlags(target) & O_CLOEXEC, 0, 'dup2 target is not close-on-exec');
+  writeSync(target, 'via dup2');
+  assert.equal(buf.toString('utf8', 0, readSync(r, buf)), 'via dup2');
+  native.setCloexec(target, true);
+  assert.ok(fdFlags(target) & O_CLOEXEC);
+  native.dup2(target, target);
+  assert.equal(fdFlags(target) & O_CLOEXEC, 0, 'dup2(fd, fd) clears close-on-exec too');
+  native.setCloexec(target, false);
+  assert.equal(fdFlags(target) & O_CLOEXEC, 0);
+
+  native.setNonBlocking(r, true);
+  assert.ok(fdFlags(r) & O_NONBLOCK);
+  native.setNonBlocking(r, false);
+  assert.equal(fdFlags(r) & O_NONBLOCK, 0);
+
+  for (const fd of [r, w, d, target]) native.close(fd);
+  assert.throws(() => native.close(d), { code: 'EBADF', syscall: 'close', message: 'close: Bad file descriptor' });
+  assert.throws(() => native.dup(d), { code: 'EBADF', syscall: 'fcntl' });
+});

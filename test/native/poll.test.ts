@@ -1,0 +1,76 @@
+// pollReadable (blocking poll) and watchReadable (a uv_poll on Node's loop) through the addon.
+import assert from 'node:assert/strict';
+import { readSync, writeSync } from 'node:fs';
+import { test } from 'node:test';
+import { loadNative } from '../../src/native/binding.ts';
+import { runNode } from '../fixtures/os-helpers.ts';
+
+const native = loadNative()!;
+
+test('pollReadable returns the readable and hung-up fds, or [] on timeout', () => {
+  const [r1, w1] = native.pipe();
+  const [r2, w2] = native.pipe();
+  try {
+    assert.deepEqual(native.pollReadable([r1, r2], 0), []);
+    assert.deepEqual(native.pollReadable([r1, r2], 5), []);
+    writeSync(w2, 'x');
+    assert.deepEqual(native.pollReadable([r1, r2], -1), [r2]);
+    native.close(w1);
+    assert.deepEqual(native.pollReadable([r1, r2], -1), [r1, r2], 'HUP counts');
+    assert.deepEqual(native.pollReadable([], 0), []);
+  } finally {
+    for (const fd of [r1, r2, w2]) native.close(fd);
+  }
+  assert.throws(() => native.pollReadable([r1], 0), { code: 'EBADF', syscall: 'poll' });
+});
+
+test('watchReadable calls back when the fd becomes readable, until closed', async () => {
+  const [r, w] = native.pipe();
+  let calls = 0;
+  const buf = Buffer.alloc(8);
+  let watcher: ReturnType<typeof native.watchReadable> | undefined;
+  const seen = await new Promise<string>((resolve) => {
+    watcher = native.watchReadable(r, function (this: unknown) {
+      calls++;
+      resolve(buf.toString('utf8', 0, readSync(r, buf)));
+    });
+    setImmediate(() => writeSync(w, 'ping'));
+  });
+  assert.equal(seen, 'ping');
+  watcher!.close();
+  watcher!.close(); // idempotent
+  watcher!.ref();
+  watcher!.unref();
+  writeSync(w, 'more');
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(calls, 1);
+  native.close(r);
+  native.close(w);
+});
+
+test('a watcher keeps the loop alive; an unref\'d one does not; a throwing callback is an uncaught exception', async () => {
+  const addon = new URL('../../build/Release/multiproc.node', import.meta.url).pathname;
+  const prelude = `const n = require(${JSON.stringify(addon)}); const [r, w] = n.pipe();`;
+  const unrefd = await runNode(['-e', `${prelude} n.watchReadable(r, () => {}).unref(); console.log('done')`], { timeoutMs: 10_000 });
+  assert.equal(unrefd.code, 0);
+  assert.equal(unrefd.stdout, 'done\n');
+  const refd = await runNode(['-e', `${prelude} const wt = n.watchReadable(r, () => { wt.close(); console.log('called'); }); setTimeout(() => require('fs').writeSync(w, 'x'), 1);`], { timeoutMs: 10_000 });
+  assert.equal(refd.code, 0);
+  assert.equal(refd.stdout, 'called\n');
+  const throws = await runNode(['-e', `${prelude} process.on('uncaughtException', (e) => { console.log('caught', e.message); process.exit(0); }); n.watchReadable(r, () => { throw new Error('boom'); }); require('fs').writeSync(w, 'x');`], { timeoutMs: 10_000 });
+  assert.equal(throws.stdout, 'caught boom\n');
+  assert.equal(throws.code, 0);
+});
+
+test('FdWatcher methods refuse a foreign receiver', () => {
+  const [r, w] = native.pipe();
+  const watcher = native.watchReadable(r, () => {});
+  try {
+    assert.throws(() => watcher.close.call({}), TypeError);
+  } finally {
+    watcher.close();
+    native.close(r);
+    native.close(w);
+  }
+});
