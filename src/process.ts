@@ -61,9 +61,9 @@ export class Process<A extends unknown[] = any[]> {
     const identity = [...state.identity, state.counter];
     const className = new.target.name !== '' && !Object.hasOwn(new.target, kBuiltinClass) ? new.target.name : 'Process';
     state.processes.set(this, {
-      name: (opts.name as string | undefined) ?? `${className}-${identity.join(':')}`,
+      name: (opts.name) ?? `${className}-${identity.join(':')}`,
       identity,
-      daemon: (opts.daemon as boolean | undefined) ?? state.daemon,
+      daemon: (opts.daemon) ?? state.daemon,
       target: opts.target as AnyFunction | undefined,
       args: [...((opts.args as unknown[] | undefined) ?? [])],
       launcher: null,

@@ -40,7 +40,7 @@ export interface StartMethodImpl {
 }
 
 /** Python's exit code convention from a Node exit (code, signal name). */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null | string): number {
+export function exitCodeOf(code: number | null, signal: string | null): number {
   if (signal !== null) {
     const number = (constants.signals as Record<string, number | undefined>)[signal];
     return number === undefined ? -1 : -number;

@@ -26,6 +26,8 @@ class SpawnLauncher implements Launcher {
   #child: ChildProcess;
   #exitCode: number | null = null;
   #exited: Promise<number>;
+  #daemon: boolean;
+  #waiters = 0;
 
   constructor(request: LaunchRequest) {
     const { prep } = request;
@@ -44,6 +46,7 @@ class SpawnLauncher implements Launcher {
     }
     this.pid = child.pid;
     this.#child = child;
+    this.#daemon = request.daemon;
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exitCode = exitCodeOf(code, signal);
@@ -64,15 +67,18 @@ class SpawnLauncher implements Launcher {
 
   async wait(timeoutMs?: number): Promise<number | null> {
     if (this.#exitCode !== null) return this.#exitCode;
-    if (timeoutMs === undefined) return this.#exited;
+    // A daemon child does not keep the loop alive, but someone waiting for it must.
+    if (this.#daemon && this.#waiters++ === 0) this.#child.ref();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<null>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs, null);
-    });
     try {
+      if (timeoutMs === undefined) return await this.#exited;
+      const timeout = new Promise<null>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, null);
+      });
       return await Promise.race([this.#exited, timeout]);
     } finally {
       clearTimeout(timer);
+      if (this.#daemon && --this.#waiters === 0) this.#child.unref();
     }
   }
 

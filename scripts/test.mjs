@@ -1,0 +1,48 @@
+// The test command: every test/**/*.test.ts under node:test (through tsx), then a check that
+// no child process, zombie or shared-memory segment was left behind.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+function collect(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'fixtures' && entry.name !== 'stress') out.push(...collect(path));
+    } else if (entry.name.endsWith('.test.ts')) out.push(path);
+  }
+  return out.sort();
+}
+
+const files = process.argv.length > 2 ? process.argv.slice(2) : collect('test');
+const shmBefore = listShm();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+let status = result.status ?? 1;
+
+// Anything of ours still alive or unreaped is a leak.
+const leaks = [];
+for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (Number(fields[1]) === process.pid || (cmdline.startsWith('multiproc:') && Number(fields[1]) === 1)) leaks.push(`${pid} ${fields[0]} ${cmdline.replaceAll('\0', ' ')}`);
+  } catch {
+    // gone while reading
+  }
+}
+const shmLeaks = listShm().filter((name) => !shmBefore.includes(name));
+if (leaks.length > 0) {
+  console.error(`\nLeaked processes after the tests:\n${leaks.join('\n')}`);
+  status ||= 1;
+}
+if (shmLeaks.length > 0) {
+  console.error(`\nLeaked shared memory segments after the tests:\n${shmLeaks.join('\n')}`);
+  status ||= 1;
+}
+process.exit(status);
+
+function listShm() {
+  return existsSync('/dev/shm') ? readdirSync('/dev/shm').filter((name) => name.startsWith('mp-')) : [];
+}

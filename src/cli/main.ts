@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The `multiproc` command: `run` (a script with the flags fork needs) and `ps` (the tree of
+// live multiproc processes and what each waits in).
+const usage = `Usage:
+  multiproc run FILE [args…]   run a script (.js, .mjs, .ts …) under --single-threaded, so it may fork
+  multiproc ps [--json] [--watch] [--pid N]
+                               the tree of live multiproc processes and what each is waiting in
+  multiproc --help | --version`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run': {
+      const { runCommand } = await import('./run.ts');
+      return runCommand(rest);
+    }
+    case 'ps': {
+      const { psCommand } = await import('./ps.ts');
+      return psCommand(rest);
+    }
+    case '--version':
+    case '-v': {
+      const { readFileSync } = await import('node:fs');
+      const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      console.log(manifest.version);
+      return 0;
+    }
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(usage);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`multiproc: unknown command \`${command}\`.\n${usage}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

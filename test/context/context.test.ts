@@ -1,0 +1,44 @@
+// Contexts and start-method selection.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { cpuCount, getAllStartMethods, getContext, getStartMethod, Process, ProcessStateError, setStartMethod } from '../../src/index.ts';
+
+describe('contexts', () => {
+  it('offers spawn everywhere and puts the default first', () => {
+    const methods = getAllStartMethods();
+    assert.ok(methods.includes('spawn'));
+    assert.equal(methods[0], getStartMethod());
+  });
+
+  it('returns one context per method, carrying the API', () => {
+    const ctx = getContext('spawn');
+    assert.equal(getContext('spawn'), ctx);
+    assert.equal(ctx.getStartMethod(), 'spawn');
+    const p = new ctx.Process();
+    assert.ok(p instanceof Process);
+    assert.equal(p.startMethod, 'spawn');
+    assert.match(p.name, /^Process-\d+$/);
+    assert.equal(typeof ctx.currentProcess, 'function');
+    assert.equal(getContext().getStartMethod(), getStartMethod());
+  });
+
+  it('rejects unknown method names with the house message', () => {
+    assert.throws(() => getContext('thread' as never), { name: 'RangeError', message: "Expected `method` to be one of 'fork', 'spawn', 'forkserver', got `\"thread\"` (string)." });
+    assert.throws(() => getContext(3 as never), { name: 'TypeError' });
+  });
+
+  it('sets the default start method once, unless forced', () => {
+    const before = getStartMethod();
+    setStartMethod('spawn', { force: true });
+    assert.equal(getStartMethod(), 'spawn');
+    assert.equal(new Process().startMethod, 'spawn');
+    assert.throws(() => setStartMethod('spawn'), ProcessStateError);
+    setStartMethod(before, { force: true });
+    setStartMethod(null, { force: true });
+    assert.equal(getStartMethod(), before);
+  });
+
+  it('counts CPUs', () => {
+    assert.ok(Number.isInteger(cpuCount()) && cpuCount() >= 1);
+  });
+});

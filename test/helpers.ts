@@ -1,0 +1,134 @@
+// Shared test helpers: which start methods to cover, temp paths, waiting on events (a file
+// appearing, a process disappearing) with a deadline instead of fixed sleeps, and a registry
+// that kills whatever a test leaked.
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
+
+/** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
+export function testedMethods(): StartMethod[] {
+  return getAllStartMethods().filter((method) => method !== 'fork' || process.execArgv.includes('--single-threaded'));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'multiproc-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let counter = 0;
+
+/** A fresh path in this test file's temp directory. */
+export function tempPath(label = 'file'): string {
+  return join(dir, `${label}-${++counter}`);
+}
+
+/** Resolves when `path` exists (fs.watch on its directory), or rejects after `timeoutMs`. */
+export function waitForFile(path: string, timeoutMs = 20_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (existsSync(path)) return resolve();
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    const watcher = watch(parent, () => {
+      if (existsSync(path)) done(null);
+    });
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${path}`)), timeoutMs);
+    function done(error: Error | null): void {
+      clearTimeout(timer);
+      watcher.close();
+      if (error === null) resolve();
+      else reject(error);
+    }
+    if (existsSync(path)) done(null);
+  });
+}
+
+/** Read and parse a JSON file. */
+export function readJson<T = any>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** True if `pid` is a zombie (ended, not reaped). */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once `pid` has ended (checked on a short interval, bounded by a deadline). */
+export async function waitForExit(pid: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} still runs after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const tracked = new Set<Process>();
+const trackedPids = new Set<number>();
+
+/** Register a Process (or a pid) to be killed after the tests if it still runs. */
+export function track<T extends Process>(process: T): T {
+  tracked.add(process);
+  return process;
+}
+
+export function trackPid(pid: number): void {
+  trackedPids.add(pid);
+}
+
+after(async () => {
+  for (const process of tracked) {
+    try {
+      if (process.isAlive()) {
+        process.kill();
+        await process.join();
+      }
+    } catch {
+      // closed or never started
+    }
+  }
+  for (const pid of trackedPids) {
+    if (pid <= 1) continue; // never signal a process group or init
+    try {
+      globalThis.process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Run a node script (through tsx) and collect its output. */
+export function runScript(
+  script: string,
+  args: string[] = [],
+  options: SpawnOptions & { onLine?: (line: string, pid: number) => void } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; pid: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options,
+    });
+    trackPid(child.pid ?? 0);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (options.onLine) for (const line of chunk.split('\n')) if (line !== '') options.onLine(line, child.pid ?? 0);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid ?? 0 }));
+  });
+}
