@@ -9,6 +9,7 @@ Other lines on stdout (children inherit it) are ignored by the runner. Every tim
 here with time.perf_counter(), around exactly the operation being measured.
 """
 import json
+import math
 import multiprocessing as mp
 import multiprocessing.pool
 import os
@@ -78,6 +79,13 @@ def event_pong(ping, pong):
 
 def square(x):
     return x * x
+
+
+def spin(n):
+    s = 0.0
+    for i in range(n):
+        s += math.sqrt(i)
+    return s
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -287,6 +295,35 @@ def cmd_pool_imap(p):
     if count != p['n']:
         raise RuntimeError('wrong result')
     return ms
+
+
+def _spin_count(ms):
+    """Iterations of spin() that take about `ms` here, measured once per helper."""
+    def make():
+        spin(10_000)
+        best = float('inf')
+        for _ in range(3):  # the least disturbed of three
+            t0 = time.perf_counter()
+            spin(1_000_000)
+            best = min(best, time.perf_counter() - t0)
+        return round(1_000_000 * ms / (best * 1e3))
+    return keep(('spin', ms), make)
+
+
+def cmd_cpu_tasks(p):
+    """ms for `tasks` CPU-bound tasks of about `ms` each: serially when processes is 0, else
+    through a warm Pool(processes).map with chunksize 1."""
+    n = _spin_count(p['ms'])
+    work = [n] * p['tasks']
+    if p['processes'] == 0:
+        t0 = time.perf_counter()
+        for k in work:
+            spin(k)
+        return (time.perf_counter() - t0) * 1e3
+    pool = _pool(p)
+    t0 = time.perf_counter()
+    pool.map(spin, work, 1)
+    return (time.perf_counter() - t0) * 1e3
 
 
 def main():
