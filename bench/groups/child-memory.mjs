@@ -80,6 +80,9 @@ export const rows = [
   inRunner('spawn'),
   inRunner('forkserver'),
   inHelper('mp-fork', 'multiproc fork (.js target; helper runs node --single-threaded)', 'fork', ['--single-threaded'], IDLE_JS),
+  inHelper('mp-spawn-ts', 'multiproc spawn (.ts target; helper runs node --import tsx)', 'spawn', TSX, IDLE_TS, {
+    baseline: 'cp-fork-ts',
+  }),
   inHelper('mp-forkserver-ts', 'multiproc forkserver (.ts target; helper runs node --import tsx)', 'forkserver', TSX, IDLE_TS, {
     baseline: 'cp-fork-ts',
   }),
