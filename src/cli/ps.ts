@@ -36,7 +36,8 @@ Columns:
   S         state: R running, S sleeping, D uninterruptible, Z zombie, T stopped, t traced
   %CPU      lifetime average (like ps); with --watch, since the previous refresh (like top)
   RSS       resident memory        AGE  time since start ([[d-]hh:]mm:ss)
-  METHOD    how it was started: spawn, fork, forkserver (? when it cannot be told)
+  METHOD    how it was started: spawn, fork, forkserver (? when it cannot be told, as
+            for a zombie or an orphan; - for a main and for the fork server itself)
   SYSCALL   the syscall it is blocked in (/proc/PID/syscall), "running" when on a CPU;
             in parentheses when guessed from WCHAN because /proc/PID/syscall is refused
   WCHAN     the kernel function it sleeps in (/proc/PID/wchan)
@@ -113,8 +114,13 @@ function render(trees: ProcTree[], args: PsArgs, compactJson: boolean): string {
 async function watch(args: PsArgs, io: PsIo, options: Parameters<typeof watchProcesses>[0]): Promise<void> {
   const controller = new AbortController();
   const stop = (): void => controller.abort();
+  // Ctrl+C, a kill, or the reader of a pipe going away (`multiproc ps --watch | head`) end it.
+  const onWriteError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') stop();
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (io.stdout === process.stdout) process.stdout.on('error', onWriteError);
   io.signal?.addEventListener('abort', stop, { once: true });
   if (io.signal?.aborted === true) stop();
   const tty = io.stdout.isTTY === true;
@@ -132,8 +138,13 @@ async function watch(args: PsArgs, io: PsIo, options: Parameters<typeof watchPro
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+    if (io.stdout === process.stdout) process.stdout.off('error', onWriteError);
     io.signal?.removeEventListener('abort', stop);
   }
+}
+
+function ignoreEpipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
 }
 
 /** Run `multiproc ps` with the arguments after `ps`; resolves to the exit code. */
@@ -157,6 +168,8 @@ export async function psCommand(argv: string[], io: PsIo = { stdout: process.std
       return 0;
     }
     const trees = await listProcesses(options);
+    // `multiproc ps | head -1`: the reader may be gone before the write completes.
+    if (io.stdout === process.stdout) process.stdout.on('error', ignoreEpipe);
     io.stdout.write(`${render(trees, args, false)}\n`);
     return args.pid !== undefined && trees.length === 0 ? 1 : 0;
   } catch (error) {

@@ -5,7 +5,8 @@
 //   name                 string: multiproc name (`Process-1:2`); for a root, its command line
 //   role                 "main" | "reaper" | "process" | "forkserver" | "pool-worker"
 //                        (reaper: init or a subreaper that adopted orphans whose main is gone)
-//   startMethod          "spawn" | "fork" | "forkserver" | null (roots; zombies; orphans)
+//   startMethod          "spawn" | "fork" | "forkserver" | null (roots, the fork server,
+//                        zombies, orphans: not known or not applicable)
 //   state                kernel state letter: "R" "S" "D" "Z" "T" "t" "I" … ("X": exited mid-read)
 //   cpuPercent           % of one CPU: lifetime average; in --watch, since the previous refresh
 //   rssBytes             resident set size in bytes

@@ -31,8 +31,13 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
 }
 
+/** Longest command line shown for a root (JSON has it whole). */
+const ROOT_NAME_MAX = 72;
+
 function nameCell(node: ProcNode, prefix: string): string {
-  let text = prefix + node.name;
+  const isRoot = node.role === 'main' || node.role === 'reaper';
+  const name = isRoot && node.name.length > ROOT_NAME_MAX ? `${node.name.slice(0, ROOT_NAME_MAX - 1)}…` : node.name;
+  let text = prefix + name;
   if (node.role === 'reaper') text += ' <reaper: adopted orphans>';
   if (node.zombie) text += ' <zombie>';
   if (node.orphan) text += ' <orphan>';
@@ -40,7 +45,7 @@ function nameCell(node: ProcNode, prefix: string): string {
 }
 
 function row(node: ProcNode, prefix: string): string[] {
-  const isChild = node.role !== 'main' && node.role !== 'reaper';
+  const isChild = node.role !== 'main' && node.role !== 'reaper' && node.role !== 'forkserver';
   let waiting = node.waitingIn ?? '-';
   if (node.waitingGuessed) waiting = `(${waiting})`;
   return [
@@ -57,20 +62,20 @@ function row(node: ProcNode, prefix: string): string[] {
   ];
 }
 
-// `ancestors` holds, per level above this node, whether that ancestor has a later sibling.
-function addRows(rows: string[][], node: ProcNode, ancestors: boolean[], depth: number): void {
-  let prefix = '';
-  if (depth > 0) prefix = ancestors.slice(1).map((more) => (more ? ' |  ' : '    ')).join('') + ' \\_ ';
+// `indent` is what each line below `node` starts with: ` |  ` under an ancestor with more
+// siblings still to come, four spaces under a last child (the `ps auf` layout).
+function addRows(rows: string[][], node: ProcNode, prefix: string, indent: string): void {
   rows.push(row(node, prefix));
   node.children.forEach((child, i) => {
-    addRows(rows, child, [...ancestors, i < node.children.length - 1], depth + 1);
+    const last = i === node.children.length - 1;
+    addRows(rows, child, `${indent} \\_ `, indent + (last ? '    ' : ' |  '));
   });
 }
 
 /** The table for `trees` (header + one line per process), lines joined with `\n`, no final newline. */
 export function formatTrees(trees: readonly ProcTree[]): string {
   const rows: string[][] = [[...COLUMNS]];
-  for (const tree of trees) addRows(rows, tree, [false], 0);
+  for (const tree of trees) addRows(rows, tree, '', '');
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows
     .map((r) => r.map((cell, c) => {

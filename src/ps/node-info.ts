@@ -3,11 +3,13 @@ import { syscallFromWchan, syscallName } from './syscall-names.ts';
 import type { ProcRecord, Snapshot } from './snapshot.ts';
 import type { ProcInfo, PsRole, PsStartMethod } from './types.ts';
 
-/** CPU ticks per process at one moment, to compute CPU % as a delta at the next refresh. */
+/** What one refresh remembers for the next: CPU ticks (for CPU % deltas) and names. */
 export interface CpuSample {
   uptimeSeconds: number;
   /** `${pid}:${startTicks}` → utime + stime. */
   ticks: Map<string, number>;
+  /** `${pid}:${startTicks}` → full name, kept for when the process becomes a zombie (no cmdline). */
+  names: Map<string, string>;
 }
 
 /** Key of a process across refreshes (pids are reused; pid + start time is not). */
@@ -23,23 +25,25 @@ export function roleFromName(name: string): PsRole {
 }
 
 /**
- * Adopted by init or a subreaper: its parent is pid 1, started after it (so cannot be the one that
- * started it), or is not multiproc while it was spawned by some other pid.
+ * Adopted by init or a subreaper: its parent is gone or is pid 1, started after it (so cannot be
+ * the one that started it), or is not multiproc while the environment names another starter
+ * (MULTIPROC_SPAWN_PARENT, or for the fork server MULTIPROC_FORKSERVER_PARENT).
  */
 export function isOrphan(record: ProcRecord, parent: ProcRecord | undefined): boolean {
   if (parent === undefined || record.stat.ppid === 1) return true;
   if (parent.stat.startTicks > record.stat.startTicks) return true;
-  const spawnParent = record.detail?.spawnParent;
-  return parent.name === null && typeof spawnParent === 'number' && spawnParent !== record.stat.ppid;
+  const starter = record.detail?.spawnParent ?? record.detail?.forkserverParent;
+  return parent.name === null && typeof starter === 'number' && starter !== record.stat.ppid;
 }
 
 /**
  * How a multiproc child was started: its parent is the fork server → forkserver; it carries
- * MULTIPROC_SPAWN_PARENT equal to its parent's pid → spawn; otherwise fork. Null when the
- * environment is unreadable (zombie) or the original parent is gone (orphan).
+ * MULTIPROC_SPAWN_PARENT equal to its parent's pid → spawn; otherwise fork. Null for the fork
+ * server itself (not a Process), when the environment is unreadable (zombie) or when the
+ * original parent is gone (orphan).
  */
 export function startMethodOf(record: ProcRecord, parent: ProcRecord | undefined, orphan: boolean): PsStartMethod | null {
-  if (orphan) return null;
+  if (orphan || record.name === 'forkserver') return null;
   if (parent?.name === 'forkserver') return 'forkserver';
   const spawnParent = record.detail?.spawnParent;
   if (spawnParent === undefined) return null;

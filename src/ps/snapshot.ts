@@ -9,6 +9,8 @@ import {
 
 /** The environment variable a `spawn`-started child carries: the pid that spawned it. */
 export const SPAWN_PARENT_ENV = 'MULTIPROC_SPAWN_PARENT';
+/** What the fork server (and so its children) carry: the main that started it. A hint only. */
+export const FORKSERVER_PARENT_ENV = 'MULTIPROC_FORKSERVER_PARENT';
 
 /** What is read for a process that will be shown (multiproc processes and their mains). */
 export interface ProcDetail {
@@ -16,6 +18,8 @@ export interface ProcDetail {
   rssBytes: number;
   /** MULTIPROC_SPAWN_PARENT from the initial environment; null if absent, undefined if unreadable. */
   spawnParent: number | null | undefined;
+  /** MULTIPROC_FORKSERVER_PARENT likewise. */
+  forkserverParent: number | null | undefined;
   /** Null when /proc/PID/syscall could not be read (permission, or the mm is gone). */
   syscall: SyscallState | null;
   wchan: string | null;
@@ -39,24 +43,30 @@ export interface Snapshot {
   procs: Map<number, ProcRecord>;
 }
 
-// Read a file; `gone` when the process exited, `null` when we may not read it.
-async function tryRead(source: ProcSource, pid: number, file: string): Promise<string | null | 'gone'> {
+// The process is gone (its /proc/PID vanished).
+const GONE = Symbol('gone');
+type ReadResult = string | null | typeof GONE;
+
+// Read a file: GONE when the process exited, null when we may not read it. With `esrchIsGone`
+// false, ESRCH only means the file's data is gone (a zombie's environ or syscall), not the process.
+async function tryRead(source: ProcSource, pid: number, file: string, esrchIsGone = true): Promise<ReadResult> {
   try {
     return await source.readProcFile(pid, file);
   } catch (error) {
-    if (isGoneError(error)) return 'gone';
-    if (isDeniedError(error)) return null;
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code === 'ENOENT' || (esrchIsGone && isGoneError(error))) return GONE;
+    if (isGoneError(error) || isDeniedError(error)) return null;
     throw error;
   }
 }
 
 async function readBasic(source: ProcSource, pid: number): Promise<ProcRecord | null> {
   const statText = await tryRead(source, pid, 'stat');
-  if (statText === 'gone' || statText === null) return null;
+  if (statText === GONE || statText === null) return null;
   const stat = parseStat(statText);
   if (stat === null) return null;
   const cmdText = await tryRead(source, pid, 'cmdline');
-  if (cmdText === 'gone') return null;
+  if (cmdText === GONE) return null;
   const cmdline = cmdText === null ? '' : parseCmdline(cmdText);
   return { stat, cmdline, name: multiprocName(cmdline, stat.comm) };
 }
@@ -65,31 +75,22 @@ async function readBasic(source: ProcSource, pid: number): Promise<ProcRecord | 
 // vanished: only ENOENT of the whole /proc/PID drops it.
 async function readDetail(source: ProcSource, pid: number, multiproc: boolean): Promise<ProcDetail | null> {
   const statusText = await tryRead(source, pid, 'status');
-  if (statusText === 'gone') return null;
+  if (statusText === GONE) return null;
   const status = statusText === null ? { uid: null, rssBytes: 0 } : parseStatus(statusText);
-  const optional = async (file: string): Promise<string | null | 'gone'> => {
-    try {
-      return await source.readProcFile(pid, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      if (isGoneError(error) || isDeniedError(error)) return null;
-      throw error;
-    }
+  const environ = multiproc ? await tryRead(source, pid, 'environ', false) : null;
+  const syscall = await tryRead(source, pid, 'syscall', false);
+  const wchan = await tryRead(source, pid, 'wchan', false);
+  if (environ === GONE || syscall === GONE || wchan === GONE) return null;
+  const pidVar = (name: string): number | null | undefined => {
+    if (environ === null) return undefined;
+    const value = readEnvVar(environ, name);
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
   };
-  const environ = multiproc ? await optional('environ') : null;
-  const syscall = await optional('syscall');
-  const wchan = await optional('wchan');
-  if (environ === 'gone' || syscall === 'gone' || wchan === 'gone') return null;
-  let spawnParent: number | null | undefined;
-  if (environ === null) spawnParent = undefined;
-  else {
-    const value = readEnvVar(environ, SPAWN_PARENT_ENV);
-    spawnParent = value !== undefined && /^\d+$/.test(value) ? Number(value) : null;
-  }
   return {
     uid: status.uid,
     rssBytes: status.rssBytes,
-    spawnParent,
+    spawnParent: pidVar(SPAWN_PARENT_ENV),
+    forkserverParent: pidVar(FORKSERVER_PARENT_ENV),
     syscall: syscall === null ? null : parseSyscall(syscall),
     wchan: wchan === null ? null : parseWchan(wchan),
   };

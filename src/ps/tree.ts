@@ -23,11 +23,14 @@ export function buildTrees(snap: Snapshot, options: BuildOptions): { trees: Proc
     shown.set(pid, record);
   }
   const nodes = new Map<number, ProcNode>();
-  const sample: CpuSample = { uptimeSeconds: snap.uptimeSeconds, ticks: new Map() };
+  const sample: CpuSample = { uptimeSeconds: snap.uptimeSeconds, ticks: new Map(), names: new Map() };
   for (const [pid, record] of shown) {
     const parent = snap.procs.get(record.stat.ppid);
     const orphan = isOrphan(record, parent);
-    const name = record.name ?? '?';
+    const key = sampleKey(pid, record.stat.startTicks);
+    // A zombie has no cmdline, only a 15-byte comm: keep the name seen while it was alive.
+    const name = (record.cmdline === '' ? options.previous?.names.get(key) : undefined) ?? record.name ?? '?';
+    sample.names.set(key, name);
     const info = describeProcess(record, snap, options.previous, {
       name,
       role: roleFromName(name),
@@ -35,7 +38,7 @@ export function buildTrees(snap: Snapshot, options: BuildOptions): { trees: Proc
       orphan,
     });
     nodes.set(pid, { ...info, children: [] });
-    sample.ticks.set(sampleKey(pid, record.stat.startTicks), record.stat.cpuTicks);
+    sample.ticks.set(key, record.stat.cpuTicks);
   }
 
   // Link children to multiproc parents; the rest hang from their (non-multiproc) parent: the main.
