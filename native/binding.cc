@@ -14,7 +14,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setCloexec", SetCloexec}, {"setNonBlocking", SetNonBlocking},
       {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
       {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
-      {"futexWait", FutexWait}, {"futexWake", FutexWake},
+      {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"runLoopOnce", RunLoopOnce},
   };
   for (const Entry& e : entries) {
     napi_value fn;

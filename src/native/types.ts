@@ -64,4 +64,6 @@ export interface NativeBinding {
   futexWait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
   /** FUTEX_WAKE; how many waiters were woken. */
   futexWake(sab: SharedArrayBuffer, byteOffset: number, count: number): number;
+  /** uv_run(loop, UV_RUN_ONCE) from JavaScript; true while the loop has work left (for a forked Process child, whose stack is never unwound). */
+  runLoopOnce(): boolean;
 }
