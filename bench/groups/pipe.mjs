@@ -210,6 +210,17 @@ const bytes = {
         return (count * MiB) / ((performance.now() - t0) / 1e3) / 1e9;
       },
     },
+    {
+      id: 'c-fresh-memory',
+      label: 'C: first touch of fresh memory (mmap, 1 write per 4 KiB page; reference)',
+      async available() {
+        return buildC('pagefault').reason ?? null;
+      },
+      async run(ctx) {
+        const { stdout } = await exec(buildC('pagefault').path, [String(bulkCount(ctx))]);
+        return Number(stdout.trim());
+      },
+    },
     nodeBulk,
     pythonRow({
       id: 'py-pipe',
@@ -224,7 +235,10 @@ const bytes = {
 GB/s = 10^9 bytes/s. Each sample moves ${bulkCount({ quick: false })} messages of 1 MiB
 (${bulkCount({ quick: true })} with --quick) one way and waits for the receiver's
 acknowledgement after the last. The \`dd | cat\` row is timed from spawning \`sh\` to its exit, so
-it includes starting three processes (a few ms). Goal (issue 4): multiproc ≥ 0.8× the raw pipe.
+it includes starting three processes (a few ms). \`c-fresh-memory\` is no IPC: it is how fast
+this machine hands out fresh pages (one page fault per 4 KiB), the ceiling of any receiver that
+allocates a new buffer per message; on these VMs a page fault costs tens of µs, so reusing
+buffers matters. Goal (issue 4): multiproc ≥ 0.8× the raw pipe.
 `,
 };
 
