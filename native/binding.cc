@@ -15,6 +15,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
       {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
       {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"runLoopOnce", RunLoopOnce},
+      {"unwindThenCall", UnwindThenCall},
   };
   for (const Entry& e : entries) {
     napi_value fn;

@@ -9,7 +9,12 @@ import { becomeChild, printChildError, runChildProcess } from './become-child.ts
 import type { PreparationData } from './prep.ts';
 
 /** Become the prepared Process, run it, and end through `exit` with its exit code. */
-export async function runPrepared(prep: PreparationData, handles: ReceivedHandle[], exit: (code: number) => never): Promise<never> {
+export async function runPrepared(
+  prep: PreparationData,
+  handles: ReceivedHandle[],
+  exit: (code: number) => never,
+  loaded?: ReadonlyMap<string, Record<string, unknown>>,
+): Promise<never> {
   becomeChild({
     name: prep.name,
     identity: prep.identity,
@@ -22,7 +27,7 @@ export async function runPrepared(prep: PreparationData, handles: ReceivedHandle
   let instance: { run(): unknown };
   try {
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
-    instance = await prepareInstance(prep, handles);
+    instance = await prepareInstance(prep, handles, loaded);
   } catch (error) {
     printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
     return exit(1);
@@ -30,7 +35,7 @@ export async function runPrepared(prep: PreparationData, handles: ReceivedHandle
   return exit(await runChildProcess(prep.name, () => instance.run()));
 }
 
-async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[]): Promise<{ run(): unknown }> {
+async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[], loaded?: ReadonlyMap<string, Record<string, unknown>>): Promise<{ run(): unknown }> {
   const state = globalState();
   const values = rebuildInChild(prep.payload, handles);
   let cls: (new (...args: never[]) => unknown) | typeof Process = Process;
@@ -39,11 +44,11 @@ async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[])
     // While the target's module is imported, a start() at its top level must refuse (no fork bombs).
     if (prep.cls !== null) {
       state.importing = prep.cls.url;
-      cls = (await importTarget(prep.cls)) as unknown as typeof cls;
+      cls = (await importTarget(prep.cls, loaded?.get(prep.cls.url))) as unknown as typeof cls;
     }
     if (prep.target !== null) {
       state.importing = prep.target.url;
-      target = await importTarget(prep.target);
+      target = await importTarget(prep.target, loaded?.get(prep.target.url));
     }
   } finally {
     state.importing = null;

@@ -3,9 +3,15 @@ import { StartMethodError } from '../errors.ts';
 import { availableStartMethods, platformDefaultMethod, type StartMethod } from '../start-methods.ts';
 import { globalState } from '../state.ts';
 import type { StartMethodImpl } from './launcher.ts';
+import { forkMethod } from './fork.ts';
+import { forkserverMethod } from './forkserver.ts';
 import { spawnMethod } from './spawn.ts';
 
-const impls = new Map<StartMethod, StartMethodImpl>([['spawn', spawnMethod]]);
+const impls = new Map<StartMethod, StartMethodImpl>([
+  ['spawn', spawnMethod],
+  ['forkserver', forkserverMethod],
+  ['fork', forkMethod],
+]);
 
 /** Plug in a start method's implementation (fork and forkserver register themselves). */
 export function registerStartMethod(impl: StartMethodImpl): void {

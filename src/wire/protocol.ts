@@ -129,3 +129,28 @@ export class FrameDecoder {
     return out;
   }
 }
+
+// ---- Fork server messages (client = the user's process, server = the fork server) ----
+
+/** client → server, on the request socket: fork a child for `prep`; `fdCount` fds came with it. */
+export interface ForkRequest {
+  type: 'start';
+  prep: unknown;
+  fdCount: number;
+}
+
+/** server → client, on the request socket: the answer to a ForkRequest. */
+export type ForkReply = { type: 'started'; pid: number } | { type: 'refused'; message: string };
+
+/** server → client, on the event socket: a child ended (Python's exit code convention). */
+export interface ForkExitNotice {
+  type: 'exited';
+  pid: number;
+  exitCode: number;
+}
+
+/** A received fork-server message of the given type, or a FrameError. */
+export function expectMessage<T extends { type: string }>(value: unknown, types: readonly T['type'][]): T {
+  if (typeof value === 'object' && value !== null && types.includes((value as { type?: string }).type as T['type'])) return value as T;
+  throw new FrameError(`Expected a fork server message (${types.join(', ')}), got ${JSON.stringify(value)?.slice(0, 80)}.`);
+}

@@ -1,0 +1,153 @@
+// Entry of the fork server: a quiet --single-threaded process. fd 3 is the request socket
+// (requests in, replies out; fds arrive by SCM_RIGHTS), fd 4 the event socket (exit notices out).
+// For each request it imports the target's module (once; the guard applies), forks, and the
+// child becomes the Process, its modules already loaded.
+import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
+import { requireNative } from '../native/binding.ts';
+import { globalState } from '../state.ts';
+import { decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkRequest } from '../wire/protocol.ts';
+import { setTitle } from './become-child.ts';
+import { enterForkedChild } from './forked-child.ts';
+import { isPreparationData, type PreparationData } from './prep.ts';
+import { runPrepared } from './run-child.ts';
+
+const REQUESTS = 3;
+const native = requireNative('the fork server');
+const serverPid = process.pid;
+setTitle('multiproc: forkserver');
+// Ctrl+C reaches the whole process group: the server leaves it to the children (as Python's does).
+process.on('SIGINT', () => undefined);
+
+const events = new Socket({ fd: 4, readable: true, writable: true });
+events.on('error', () => undefined);
+events.on('close', shutdown);
+events.resume();
+
+const decoder = new FrameDecoder();
+const pendingFds: number[] = [];
+const queue: unknown[] = [];
+const children = new Map<number, { pidfd: number; watcher: { close(): void } }>();
+let busy = false;
+const requests = native.watchReadable(REQUESTS, onReadable);
+
+function onReadable(): void {
+  for (;;) {
+    const got = native.recvFds(REQUESTS, 1 << 20);
+    if (got === null) break;
+    if (got.data.length === 0) return shutdown();
+    pendingFds.push(...got.fds);
+    for (const frame of decoder.push(got.data)) queue.push(decodeObject(frame.payload));
+  }
+  void drain();
+}
+
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  while (queue.length > 0) await handle(queue.shift());
+  busy = false;
+}
+
+async function handle(message: unknown): Promise<void> {
+  const request = expectMessage<ForkRequest>(message, ['start']);
+  const fds = pendingFds.splice(0, request.fdCount);
+  const prep = request.prep;
+  if (!isPreparationData(prep)) return refuse('the preparation message is of another version of multiproc', fds);
+  await preload(prep);
+  let pid: number;
+  try {
+    pid = native.fork();
+  } catch (error) {
+    return refuse((error as Error).message, fds);
+  }
+  if (pid === 0) return becomeChild(prep, fds);
+  for (const fd of fds) native.close(fd);
+  reply({ type: 'started', pid });
+  const pidfd = native.pidfdOpen(pid);
+  const watcher = native.watchReadable(pidfd, () => {
+    const status = native.waitpid(pid, true);
+    if (status === null) return;
+    watcher.close();
+    native.close(pidfd);
+    children.delete(pid);
+    events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
+  });
+  children.set(pid, { pidfd, watcher });
+}
+
+// Import the modules once, here, so every child starts with them loaded. A module that fails
+// (or reaches start() at its top level) is left for the child to report: it fails the same way.
+const namespaces = new Map<string, Record<string, unknown>>();
+
+async function preload(prep: PreparationData): Promise<void> {
+  const state = globalState();
+  for (const ref of [prep.cls, prep.target]) {
+    if (ref === null || namespaces.has(ref.url)) continue;
+    state.importing = ref.url;
+    try {
+      namespaces.set(ref.url, (await import(ref.url)) as Record<string, unknown>);
+    } catch {
+      // reported by the child
+    } finally {
+      state.importing = null;
+    }
+  }
+}
+
+function becomeChild(prep: PreparationData, fds: number[]): void {
+  // The parent's queue is not the child's: stop the drain loop that forked us.
+  queue.length = 0;
+  busy = true;
+  // Close what is the server's: the request socket, the event socket, the siblings' watchers.
+  requests.close();
+  native.close(REQUESTS);
+  events.removeAllListeners('close');
+  events.destroy();
+  for (const { pidfd, watcher } of children.values()) {
+    watcher.close();
+    native.close(pidfd);
+  }
+  children.clear();
+  process.removeAllListeners('SIGINT');
+  const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: serverPid });
+  dropLoaderThread();
+  let next = 0;
+  const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
+  void runPrepared(prep, handles, exit, namespaces);
+}
+
+// Module hooks registered with module.register (tsx's, for .ts files) run on a loader thread,
+// which a forked child does not have: any import() there would wait for it forever. The child
+// takes its target from the namespaces the server imported (no import() needed) and falls back
+// to Node's own in-thread loader, so a later import() of an unloaded .ts file fails with an
+// error instead of hanging. (CommonJS require hooks, tsx's included, run in-thread and keep working.)
+function dropLoaderThread(): void {
+  if (!process.execArgv.includes('--expose-internals')) return;
+  const internalRequire = createRequire(import.meta.url);
+  const loader = (internalRequire('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(): { setCustomizations(c: null): void } }).getOrInitializeCascadedLoader();
+  loader.setCustomizations(null);
+}
+
+function reply(message: unknown): void {
+  const frame = encodeObject(message);
+  let offset = 0;
+  while (offset < frame.length) offset += native.sendFds(REQUESTS, frame.subarray(offset), []);
+}
+
+function refuse(message: string, fds: number[]): void {
+  for (const fd of fds) native.close(fd);
+  reply({ type: 'refused', message });
+}
+
+// The user's process is gone (its sockets closed): no child may outlive it.
+function shutdown(): void {
+  for (const pid of children.keys()) {
+    try {
+      native.kill(pid, 9);
+    } catch {
+      // already ended
+    }
+  }
+  process.exit(0);
+}

@@ -1,0 +1,221 @@
+// The `forkserver` start method, client side. A fork server is a quiet Node.js process started
+// on first use with --single-threaded (the one condition under which fork() is safe in Node,
+// see shared/design/fork-in-node.md). It imports each target module once and forks a child per
+// request, so a child starts in about a millisecond with its modules already loaded.
+//
+// Two channels: a request socket used synchronously (start() blocks for the child's pid, as
+// Python's does; fds of shareable objects travel with the request by SCM_RIGHTS), and an event
+// socket on which the server reports each child's end asynchronously.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { ProcessError } from '../errors.ts';
+import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
+import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
+import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
+
+/** The forkserver strategy. */
+export const forkserverMethod: StartMethodImpl = {
+  name: 'forkserver',
+  needsPreparation: true,
+  sentTo: 'a process started by the fork server',
+  unavailableReason: () => {
+    if (process.platform !== 'linux') return `The 'forkserver' start method needs Linux (this is ${process.platform}); use 'spawn'.`;
+    if (loadNative() === null) return `The 'forkserver' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
+    return null;
+  },
+  launch: (request) => ForkServer.current().launch(request),
+};
+
+/** The server's flags: --single-threaded, and the parent's loaders (so .ts targets work). */
+export function serverExecArgv(): string[] {
+  // --expose-internals lets a forked child drop module hooks that ran on a loader thread (see forkserver-main.ts).
+  return ['--single-threaded', '--expose-internals', ...inheritedExecArgv().filter((arg) => arg !== '--single-threaded')];
+}
+
+class ForkServer {
+  static #current: ForkServer | null = null;
+
+  /** This process's server, started on first use (a forked copy of this process starts its own). */
+  static current(): ForkServer {
+    const server = ForkServer.#current;
+    if (server !== null && server.#owner === process.pid && !server.#gone) return server;
+    ForkServer.#current = new ForkServer();
+    return ForkServer.#current;
+  }
+
+  readonly #native: NativeBinding;
+  readonly #owner = process.pid;
+  readonly #process: ChildProcess;
+  readonly #requestFd: number;
+  readonly #events: Socket;
+  readonly #replies = new FrameDecoder();
+  readonly #children = new Map<number, ForkServerLauncher>();
+  #gone = false;
+  #waiters = 0;
+
+  private constructor() {
+    this.#native = loadNative() as NativeBinding;
+    const [mine, theirs] = this.#native.socketpair();
+    this.#process = spawn(process.execPath, [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
+      stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
+      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid) },
+    });
+    this.#native.close(theirs);
+    this.#requestFd = mine;
+    this.#process.on('error', () => undefined);
+    this.#process.unref();
+    this.#events = this.#process.stdio[4] as Socket;
+    const notices = new FrameDecoder();
+    this.#events.on('data', (chunk: Buffer) => {
+      for (const frame of notices.push(chunk)) {
+        const notice = expectMessage<ForkExitNotice>(decodeObject(frame.payload), ['exited']);
+        this.#children.get(notice.pid)?.ended(notice.exitCode);
+        this.#children.delete(notice.pid);
+      }
+    });
+    this.#events.on('error', () => undefined);
+    this.#events.on('close', () => this.#lost());
+    this.#events.unref();
+  }
+
+  launch(request: LaunchRequest): Launcher {
+    if (this.#gone) throw new ProcessError('The fork server has ended; start() again to start a new one.', { startMethod: 'forkserver' });
+    const fds = request.prep.handles.flatMap((handle) => handle.fds);
+    this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
+    const reply = expectMessage<ForkReply>(this.#readReply(), ['started', 'refused']);
+    if (reply.type === 'refused') throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
+    const launcher = new ForkServerLauncher(reply.pid, this.#native, this);
+    this.#children.set(reply.pid, launcher);
+    return launcher;
+  }
+
+  /** Keep the loop alive while someone waits for a child's end. */
+  hold(): void {
+    if (this.#waiters++ === 0) this.#events.ref();
+  }
+
+  release(): void {
+    if (--this.#waiters === 0) this.#events.unref();
+  }
+
+  #sendAll(frame: Buffer, fds: number[]): void {
+    let offset = 0;
+    try {
+      while (offset < frame.length) {
+        offset += this.#native.sendFds(this.#requestFd, frame.subarray(offset), offset === 0 ? fds : []);
+      }
+    } catch (error) {
+      this.#lost();
+      throw new ProcessError(`The fork server is not reachable (${(error as Error).message}); start() again to start a new one.`, { cause: error, startMethod: 'forkserver' });
+    }
+  }
+
+  #readReply(): unknown {
+    for (;;) {
+      const got = this.#native.recvFds(this.#requestFd, 65_536);
+      if (got === null) continue; // cannot happen on this blocking socket; be safe
+      if (got.data.length === 0) {
+        this.#lost();
+        throw new ProcessError('The fork server ended unexpectedly (see its output above); start() again to start a new one.', { startMethod: 'forkserver' });
+      }
+      for (const fd of got.fds) this.#native.close(fd);
+      const [frame] = this.#replies.push(got.data);
+      if (frame !== undefined) return decodeObject(frame.payload);
+    }
+  }
+
+  // The server is gone: its children were killed by PR_SET_PDEATHSIG, so they count as SIGKILLed.
+  #lost(): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    for (const launcher of this.#children.values()) launcher.ended(-9);
+    this.#children.clear();
+    try {
+      this.#native.close(this.#requestFd);
+    } catch {
+      // already closed
+    }
+    this.#events.destroy();
+  }
+}
+
+class ForkServerLauncher implements Launcher {
+  readonly pid: number;
+  #exitCode: number | null = null;
+  #pidfd: number | null;
+  #waiting: ((code: number) => void)[] = [];
+  readonly #native: NativeBinding;
+  readonly #server: ForkServer;
+
+  constructor(pid: number, native: NativeBinding, server: ForkServer) {
+    this.pid = pid;
+    this.#native = native;
+    this.#server = server;
+    try {
+      // For waitSync() at exit: a pidfd is readable once the child has ended.
+      this.#pidfd = native.pidfdOpen(pid);
+    } catch {
+      this.#pidfd = null; // already ended and reaped; the server's notice is on its way
+    }
+  }
+
+  ended(exitCode: number): void {
+    if (this.#exitCode !== null) return;
+    this.#exitCode = exitCode;
+    this.#closePidfd();
+    for (const resolve of this.#waiting.splice(0)) resolve(exitCode);
+  }
+
+  poll(): number | null {
+    return this.#exitCode;
+  }
+
+  async wait(timeoutMs?: number): Promise<number | null> {
+    if (this.#exitCode !== null) return this.#exitCode;
+    this.#server.hold();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const exited = new Promise<number>((resolve) => this.#waiting.push(resolve));
+      if (timeoutMs === undefined) return await exited;
+      const timeout = new Promise<null>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, null);
+      });
+      return await Promise.race([exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+      this.#server.release();
+    }
+  }
+
+  waitSync(): void {
+    if (this.#exitCode === null && this.#pidfd !== null) this.#native.pollReadable([this.#pidfd], -1);
+  }
+
+  terminate(): void {
+    this.#signal('SIGTERM');
+  }
+
+  kill(): void {
+    this.#signal('SIGKILL');
+  }
+
+  close(): void {
+    this.#closePidfd();
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    if (this.#exitCode !== null) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+
+  #closePidfd(): void {
+    if (this.#pidfd === null) return;
+    this.#native.close(this.#pidfd);
+    this.#pidfd = null;
+  }
+}
