@@ -1,0 +1,110 @@
+// `multiproc run FILE [args…]`: run a script in a process that may fork, that is one started
+// with `--single-threaded` (shared/design/fork-in-node.md). TypeScript files get tsx's
+// CommonJS hook plus multiproc's in-thread preload instead of tsx's ESM loader, whose hooks
+// thread would be missing in a forked child (docs/DECISIONS.md, "TypeScript under fork").
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TS_FILE = /\.[cm]?tsx?$/;
+const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspect-publish-uid|debug-port)(=|$)/;
+const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);
+const LOADER_FLAG = /^--(import|loader|experimental-loader|require|r)(=|$)/;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+const usage = 'Usage: multiproc run FILE [args…]';
+
+/** This process's execArgv minus inspector flags and tsx loader flags (re-added the safe way). */
+export function forwardedExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    const name = arg.split('=')[0]!;
+    if (INSPECTOR_FLAG.test(arg)) {
+      if (!arg.includes('=') && SEPARATE_VALUE.has(name)) i++;
+      continue;
+    }
+    if (LOADER_FLAG.test(arg)) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : execArgv[i + 1];
+      if (!arg.includes('=')) i++;
+      if (value !== undefined && /(^|[/\\])tsx([/\\@]|$)|in-thread-ts\.[jt]s$/.test(value)) continue;
+      out.push(name, value ?? '');
+      continue;
+    }
+    if (arg === '--single-threaded') continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+/** tsx's CommonJS hook, from the script's project first, then from multiproc's own. */
+function resolveTsxCjs(script: string): string | null {
+  for (const from of [script, fileURLToPath(import.meta.url)]) {
+    try {
+      return createRequire(from).resolve('tsx/cjs');
+    } catch {
+      // try the next place
+    }
+  }
+  return null;
+}
+
+/** The node arguments that run `script` so that it may fork. */
+export function runArguments(script: string, args: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
+  const node = ['--single-threaded', ...forwardedExecArgv(execArgv)];
+  if (TS_FILE.test(script)) {
+    const tsx = resolveTsxCjs(script);
+    if (tsx === null) throw new Error(`multiproc run: ${script} is TypeScript, which needs tsx: install it with \`npm install --save-dev tsx\`.`);
+    const here = fileURLToPath(import.meta.url);
+    const preload = path.join(path.dirname(here), '..', 'os', `in-thread-ts${path.extname(here)}`);
+    node.push('--require', tsx, '--require', preload);
+  }
+  return [...node, script, ...args];
+}
+
+/** Run `multiproc run FILE [args…]`; resolves with the exit code (a child killed by signal N is re-raised, else 128+N). */
+export async function runCommand(argv: string[]): Promise<number> {
+  const [file, ...args] = argv;
+  if (file === undefined || file === '--help' || file === '-h') {
+    console.error(usage);
+    return file === undefined ? 2 : 0;
+  }
+  const script = path.resolve(file);
+  if (!existsSync(script)) {
+    console.error(`multiproc run: ${file} does not exist.\n${usage}`);
+    return 2;
+  }
+  if (process.platform !== 'linux') console.error(`multiproc run: warning: fork() is available on Linux only (this is ${process.platform}).`);
+  let nodeArgs: string[];
+  try {
+    nodeArgs = runArguments(script, args);
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  const child = spawn(process.execPath, nodeArgs, {
+    stdio: 'inherit',
+    env: { ...process.env, ESBUILD_WORKER_THREADS: '0' },
+  });
+  // A terminal's Ctrl+C reaches the whole process group, the child included; a signal sent to
+  // this process alone is passed on.
+  const relay = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGINT' && process.stdin.isTTY) return;
+    child.kill(signal);
+  };
+  for (const signal of SIGNALS) process.on(signal, relay);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (c, s) => resolve([c, s]));
+  }).finally(() => {
+    for (const s of SIGNALS) process.off(s, relay);
+  });
+  if (signal !== null) {
+    process.kill(process.pid, signal); // die the same way, so the shell sees it
+    return 128 + (constants.signals[signal] ?? 0);
+  }
+  return code ?? 1;
+}

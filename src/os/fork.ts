@@ -1,0 +1,92 @@
+// fork() and its policy: only a process started with `node --single-threaded` may fork
+// (shared/design/fork-in-node.md). Also forkChild(), the hook of the `fork` start method.
+import { isMainThread } from 'node:worker_threads';
+import { StartMethodError } from '../errors.ts';
+import { requireNative } from '../native/binding.ts';
+import { becomeChild } from './child.ts';
+import { exitAfterFlush, printUncaught } from './exit.ts';
+import { installUnrefTracking } from './handles.ts';
+import { installTimerTracking } from './timers.ts';
+import { trackChild } from './wait.ts';
+
+/** Whether this process may fork: Linux, main thread, started with `--single-threaded`. */
+export function canFork(): boolean {
+  return process.platform === 'linux' && isMainThread && process.execArgv.includes('--single-threaded');
+}
+
+// Track timers and unref'd handles from the moment this module loads, in processes that may fork.
+if (canFork()) {
+  installTimerTracking();
+  installUnrefTracking();
+}
+
+/** Throw the StartMethodError that explains why this process may not fork. */
+export function assertCanFork(what = 'fork()'): void {
+  if (process.platform !== 'linux') {
+    throw new StartMethodError(`${what} is only available on Linux (this is ${process.platform}); use the 'spawn' start method.`, { startMethod: 'fork' });
+  }
+  if (!isMainThread) {
+    throw new StartMethodError(`${what} can only be called on the main thread, not in a worker thread.`, { startMethod: 'fork' });
+  }
+  if (!process.execArgv.includes('--single-threaded')) {
+    throw new StartMethodError(
+      `${what} is only safe in a process started with \`node --single-threaded\`: V8's background threads do not survive fork(), ` +
+        `so the child could hang or crash. Run the script with \`npx multiproc run FILE\`, or use the 'forkserver' start method.`,
+      { startMethod: 'fork' },
+    );
+  }
+}
+
+function forkRaw(what: string): number {
+  assertCanFork(what);
+  const native = requireNative(what);
+  installTimerTracking(); // no-op unless this module was loaded before a fork became possible
+  installUnrefTracking();
+  const pid = native.fork();
+  if (pid === 0) becomeChild(native);
+  return pid;
+}
+
+/**
+ * The POSIX fork(): 0 in the child, the child's pid in the parent. The child is a copy of this
+ * process; its inherited timers, servers, sockets and child-process handles are dropped before
+ * fork() returns there, and it ends through _exit(2) (see exit.ts).
+ */
+export function fork(): number {
+  const pid = forkRaw('fork()');
+  if (pid !== 0) trackChild(pid, 'os');
+  return pid;
+}
+
+/**
+ * Internal hook of the `fork` start method: fork, and in the child run `run` and exit with 0
+ * when it returns or resolves, 1 (stack printed) when it throws or rejects, N on
+ * process.exit(N). Returns the child's pid in the parent. In the child it returns 0 only when
+ * `run` is asynchronous (the event loop must turn): the caller must then return without running
+ * any more of the parent's logic.
+ */
+export function forkChild(run: () => unknown): number {
+  const pid = forkRaw('the fork start method');
+  if (pid !== 0) {
+    trackChild(pid, 'process');
+    return pid;
+  }
+  process.exitCode = undefined;
+  const fail = (error: unknown): undefined => {
+    printUncaught(error);
+    return void exitAfterFlush(1);
+  };
+  let result: unknown;
+  try {
+    result = run();
+  } catch (error) {
+    fail(error);
+    return 0;
+  }
+  if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
+    (result as PromiseLike<unknown>).then(() => void exitAfterFlush(0), fail);
+  } else {
+    void exitAfterFlush(0);
+  }
+  return 0;
+}

@@ -1,0 +1,128 @@
+// What a forked child inherits from its parent's event loop, and how it lets go of it: servers
+// and sockets are closed on the child's side only (destroy(), never end(), which would send FIN
+// on the parent's connection), ChildProcess handles are dropped, listeners removed so the
+// parent's code does not react in the child. Handles marked with preserveHandle() survive.
+import { ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import net from 'node:net';
+
+interface Registry { preserved: WeakSet<object>; unrefd: Set<object> }
+type Handle = Record<string | symbol, any>;
+
+const KEY = Symbol.for('multiproc.os.handles');
+
+function registry(): Registry {
+  const g = globalThis as Record<symbol, Registry | undefined>;
+  return (g[KEY] ??= { preserved: new WeakSet(), unrefd: new Set() });
+}
+
+/** Keep `handle` (a socket, server, timer …) open in forked children; multiproc's own channels use it. */
+export function preserveHandle<T extends object>(handle: T): T {
+  registry().preserved.add(handle);
+  return handle;
+}
+
+/** Undo preserveHandle(): forked children close `handle` again. */
+export function releaseHandle(handle: object): void {
+  registry().preserved.delete(handle);
+}
+
+/** Whether `handle` survives fork (see preserveHandle). */
+export function isPreserved(handle: object): boolean {
+  return registry().preserved.has(handle);
+}
+
+function isDead(handle: object): boolean {
+  if (handle instanceof net.Server) return !handle.listening;
+  if (handle instanceof net.Socket) return handle.destroyed;
+  if (handle instanceof ChildProcess) return handle.exitCode !== null || handle.signalCode !== null;
+  return false;
+}
+
+/**
+ * process._getActiveHandles() lists only ref'd handles; remember the ones that get unref'd
+ * (net sockets and servers, dgram sockets, child processes), so a child can close them too.
+ */
+export function installUnrefTracking(): void {
+  const reg = registry();
+  const marker = Symbol.for('multiproc.os.unrefTracked');
+  for (const proto of [net.Socket.prototype, net.Server.prototype, dgram.Socket.prototype, ChildProcess.prototype] as Handle[]) {
+    if (proto[marker] === true) continue;
+    const unref = proto['unref'] as (this: object) => unknown;
+    proto['unref'] = function (this: Handle) {
+      reg.unrefd.add(this);
+      if (reg.unrefd.size > 256) for (const h of reg.unrefd) if (isDead(h)) reg.unrefd.delete(h);
+      return unref.call(this);
+    };
+    Object.defineProperty(proto, marker, { value: true });
+  }
+}
+
+/** Whether a handle is one of stdin/stdout/stderr (kept by a forked child). */
+export function isStdio(handle: Handle): boolean {
+  const fd = (handle['_handle'] as { fd?: unknown } | null | undefined)?.fd;
+  return handle['_isStdio'] === true || fd === 0 || fd === 1 || fd === 2;
+}
+
+const ignore = () => {};
+
+/** Let go of one inherited handle on the child's side. */
+function drop(handle: object): void {
+  if (handle instanceof net.Socket) {
+    if (isStdio(handle)) return;
+    handle.removeAllListeners();
+    handle.on('error', ignore);
+    handle.destroy();
+  } else if (handle instanceof net.Server) {
+    handle.removeAllListeners();
+    handle.on('error', ignore);
+    handle.close();
+  } else if (handle instanceof ChildProcess) {
+    // Not our child: its exit would never be seen, and libuv must not waitpid() it here.
+    handle.removeAllListeners();
+    const raw = (handle as Handle)['_handle'] as { close(): void } | null;
+    (handle as Handle)['_handle'] = null;
+    raw?.close();
+  } else if (handle instanceof dgram.Socket) {
+    handle.removeAllListeners();
+    handle.on('error', ignore);
+    handle.close();
+  } else {
+    const other = handle as { close?: unknown; unref?: unknown; removeAllListeners?: unknown };
+    if (typeof other.close === 'function') {
+      if (typeof other.removeAllListeners === 'function') (other.removeAllListeners as (this: object) => void).call(other);
+      (other.close as (this: object) => void).call(other);
+    } else if (typeof other.unref === 'function') {
+      (other.unref as (this: object) => void).call(other);
+    }
+  }
+}
+
+/** In a forked child: close the handles inherited from the parent (except stdio and preserved ones). */
+export function closeInheritedHandles(): number {
+  const reg = registry();
+  const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+  const candidates = new Set<object>([...handles, ...reg.unrefd]);
+  reg.unrefd.clear();
+  let dropped = 0;
+  for (const handle of candidates) {
+    if (reg.preserved.has(handle) || isDead(handle)) continue;
+    try {
+      drop(handle);
+      dropped++;
+    } catch {
+      // a handle that cannot be closed here stays; it belongs to the parent anyway
+    }
+  }
+  // An IPC channel to our parent's parent (child_process.fork) is not the child's to use.
+  if (process.channel !== undefined && !reg.preserved.has(process.channel)) {
+    process.removeAllListeners('message');
+    process.removeAllListeners('disconnect');
+    try {
+      process.disconnect?.();
+    } catch {
+      // already disconnected
+    }
+  }
+  return dropped;
+}
