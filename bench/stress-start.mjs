@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Reliability (issue 3): N start→join of an empty target in a row per start method, counting
+// hangs (no join within --timeout ms) and crashes (exit code other than 0).
+//   node bench/stress-start.mjs [--count 1000] [--timeout 10000] [--methods forkserver,fork,spawn]
+// `fork` runs in a helper started with `node --single-threaded` (fork requires it); the others
+// in this process. Exits non-zero if any run hung or crashed.
+import { parseArgs } from 'node:util';
+import * as mp from './lib/multiproc.mjs';
+import { nodeDriver, closeAllDrivers } from './lib/driver.mjs';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '1000' },
+    timeout: { type: 'string', default: '10000' },
+    methods: { type: 'string', default: 'forkserver,fork' },
+  },
+});
+const count = Number(values.count);
+const timeoutMs = Number(values.timeout);
+const target = { file: 'empty.mjs', name: 'empty' };
+let bad = false;
+
+for (const method of values.methods.split(',')) {
+  const where = method === 'fork' ? nodeDriver(['--single-threaded'], 'bench/lib/multiproc.mjs') : null;
+  const call = (cmd, params) => (where ? where.request(cmd, params) : mp[cmd](params));
+  const why = await call('probe', { method, target }).catch((err) => err.message);
+  if (why) {
+    console.log(`${method}: skipped — ${why}`);
+    continue;
+  }
+  let hangs = 0;
+  let crashes = 0;
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    let timer;
+    const hung = new Promise((resolve) => (timer = setTimeout(() => resolve('hang'), timeoutMs)));
+    const r = await Promise.race([call('startJoin', { method, target }).catch((err) => err), hung]);
+    clearTimeout(timer);
+    if (r === 'hang') {
+      hangs++;
+      console.log(`${method}: run ${i + 1} did not join within ${timeoutMs} ms; stopping this method`);
+      break;
+    }
+    if (r instanceof Error) crashes++;
+    else times.push(r);
+  }
+  times.sort((a, b) => a - b);
+  const med = times.length ? times[times.length >> 1].toFixed(2) : '—';
+  console.log(`${method}: ${times.length} ok, ${hangs} hangs, ${crashes} crashes (median ${med} ms)`);
+  if (hangs || crashes) bad = true;
+}
+await closeAllDrivers();
+process.exit(bad ? 1 : 0);
