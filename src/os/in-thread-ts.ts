@@ -54,6 +54,11 @@ const internals = Module as unknown as ModuleInternals;
 const marker = Symbol.for('multiproc.inThreadTs');
 if ((globalThis as Record<symbol, unknown>)[marker] === undefined) {
   (globalThis as Record<symbol, unknown>)[marker] = true;
+  if (process.env['ESBUILD_WORKER_THREADS'] !== '0') {
+    // Too late for an esbuild already loaded (it reads this once), in time for later children.
+    process.env['ESBUILD_WORKER_THREADS'] = '0';
+    process.emitWarning('multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: esbuild\'s worker thread would be missing in a forked child, which would then hang compiling TypeScript.');
+  }
   const compile = internals.prototype._compile;
   internals.prototype._compile = function (this: unknown, content: string, filename: string) {
     return compile.call(this, TS_FILE.test(filename) ? rewriteDynamicImports(content) : content, filename);
