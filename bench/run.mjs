@@ -8,17 +8,16 @@
 // of each row per round, the starting row rotated every round), so that drift caused by
 // neighbours on this shared machine hits every row alike. The table gives medians, min–max and
 // the ratio of each row's median to its baseline row's median measured in the same run.
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { BENCH, ROOT } from './lib/common.mjs';
+import { BENCH } from './lib/common.mjs';
 import { closeAllDrivers } from './lib/driver.mjs';
+import { commandLine, machine, machineLines, PIN_ENV, RESULTS, writeResults } from './lib/results.mjs';
 
-const RESULTS = join(BENCH, 'RESULTS.md');
-const PIN_ENV = 'MULTIPROC_BENCH_PINNED';
 const argv = process.argv.slice(2);
 
 const { values: opts } = parseArgs({
@@ -93,31 +92,6 @@ if (unknown.length) {
 }
 
 // ---- machine --------------------------------------------------------------------------------
-
-function tryRun(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (err) {
-    return `unavailable (${err.code ?? err.message})`;
-  }
-}
-
-function machine() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown';
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const allowed = /^Cpus_allowed_list:\s*(.*)$/m.exec(status)?.[1] ?? '?';
-  return {
-    nproc: tryRun('nproc', []),
-    online: tryRun('nproc', ['--all']),
-    model,
-    node: process.version,
-    python: tryRun('python3', ['--version']),
-    kernel: `${os.type()} ${os.release()}`,
-    allowed,
-    pinned: process.env[PIN_ENV] === '1',
-  };
-}
 
 // ---- statistics and formatting ------------------------------------------------------------
 
@@ -252,17 +226,11 @@ function table({ group, states }) {
 function section(result, mach, command) {
   const { group, n, warmup, load } = result;
   const { text, better } = table(result);
-  const pinNote = mach.pinned
-    ? `pinned: \`taskset -c 0\` (allowed CPUs ${mach.allowed}; every child inherits it)`
-    : `not pinned (allowed CPUs ${mach.allowed})`;
   const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
   const out = [
     `## ${group.name}${mach.pinned ? ' (pinned)' : ''}: ${group.title}`,
     '',
-    `- command: \`${command}\``,
-    `- date: ${new Date().toISOString()}`,
-    `- machine: nproc ${mach.nproc} (online ${mach.online}), ${mach.model}, node ${mach.node}, ${mach.python}, ${mach.kernel}`,
-    `- CPU affinity: ${pinNote}`,
+    ...machineLines(mach, command),
     `- load average (1/5/15 min) at start: ${la(load.start)}; at end: ${la(load.end)}`,
     `- ${n} rounds${opts.quick ? ' (--quick)' : ''}, interleaved, starting row rotated each round; ${warmup} warm-up round(s) discarded; unit ${group.unit}, ${better}`,
   ];
@@ -272,34 +240,10 @@ function section(result, mach, command) {
   return out.join('\n');
 }
 
-const HEADER = `# Benchmark results
-
-Written by \`node bench/run.mjs\` (see bench/README.md); each group's section is replaced when that
-group is run again, pinned and unpinned runs are kept apart. These machines have 2 vCPUs shared
-with other work (other engineers build and test on the same machine while benchmarks run), so
-absolute figures drift between runs by up to 2×: judge by the **ratios**, which compare rows
-measured side by side, interleaved, in the same run. The load average is recorded with each run.
-`;
-
-function writeResults(sections) {
-  let doc = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : HEADER;
-  for (const [key, body] of sections) {
-    const open = `<!-- bench:${key} -->`;
-    const close = `<!-- /bench:${key} -->`;
-    const block = `${open}\n${body}${close}\n`;
-    const i = doc.indexOf(open);
-    const j = doc.indexOf(close);
-    if (i >= 0 && j > i) doc = doc.slice(0, i) + block + doc.slice(j + close.length + 1);
-    else doc = `${doc.trimEnd()}\n\n${block}`;
-  }
-  writeFileSync(RESULTS, doc);
-}
-
 // ---- main ---------------------------------------------------------------------------------
 
 const mach = machine();
-const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
-const command = ['node', relative(ROOT, fileURLToPath(import.meta.url)), ...argv].map(quote).join(' ');
+const command = commandLine(fileURLToPath(import.meta.url), argv);
 console.log(`machine: nproc ${mach.nproc}, ${mach.model}, node ${mach.node}, ${mach.python}, ${mach.kernel}`);
 console.log(`CPU affinity: ${mach.pinned ? 'pinned (taskset -c 0)' : 'not pinned'}, allowed CPUs ${mach.allowed}`);
 

@@ -3,8 +3,11 @@
 // hangs (no join within --timeout ms) and crashes (exit code other than 0).
 //   node bench/stress-start.mjs [--count 1000] [--timeout 10000] [--methods forkserver,fork,spawn]
 // `fork` runs in a helper started with `node --single-threaded` (fork requires it); the others
-// in this process. Exits non-zero if any run hung or crashed.
+// in this process. Writes its section of bench/RESULTS.md; exits non-zero if any run hung or crashed.
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { commandLine, machine, machineLines, writeResults } from './lib/results.mjs';
 import * as mp from './lib/multiproc.mjs';
 import { nodeDriver, closeAllDrivers } from './lib/driver.mjs';
 
@@ -13,8 +16,12 @@ const { values } = parseArgs({
     count: { type: 'string', default: '1000' },
     timeout: { type: 'string', default: '10000' },
     methods: { type: 'string', default: 'forkserver,fork' },
+    'no-write': { type: 'boolean', default: false },
   },
 });
+const command = commandLine(fileURLToPath(import.meta.url), process.argv.slice(2));
+const loadStart = os.loadavg();
+const lines = []; // table rows for RESULTS.md
 const count = Number(values.count);
 const timeoutMs = Number(values.timeout);
 const target = { file: 'empty.mjs', name: 'empty' };
@@ -26,6 +33,7 @@ for (const method of values.methods.split(',')) {
   const why = await call('probe', { method, target }).catch((err) => err.message);
   if (why) {
     console.log(`${method}: skipped — ${why}`);
+    lines.push(`| ${method} | — | — | — | — | skipped: ${why.replaceAll('|', '\\|')} |`);
     continue;
   }
   let hangs = 0;
@@ -46,8 +54,27 @@ for (const method of values.methods.split(',')) {
   }
   times.sort((a, b) => a - b);
   const med = times.length ? times[times.length >> 1].toFixed(2) : '—';
-  console.log(`${method}: ${times.length} ok, ${hangs} hangs, ${crashes} crashes (median ${med} ms)`);
+  const max = times.length ? times[times.length - 1].toFixed(1) : '—';
+  console.log(`${method}: ${times.length} ok, ${hangs} hangs, ${crashes} crashes (median ${med} ms, max ${max} ms)`);
+  lines.push(`| ${method} | ${times.length} | ${hangs} | ${crashes} | ${med} | max ${max} ms |`);
   if (hangs || crashes) bad = true;
 }
 await closeAllDrivers();
+if (!values['no-write']) {
+  const mach = machine();
+  const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  const body = [
+    `## stress-start${mach.pinned ? ' (pinned)' : ''}: ${count} start→join in a row per start method`,
+    '',
+    ...machineLines(mach, command),
+    `- load average (1/5/15 min) at start: ${la(loadStart)}; at end: ${la(os.loadavg())}`,
+    `- a run that does not join within ${timeoutMs} ms counts as a hang (and stops that method); an exit code other than 0 as a crash`,
+    '',
+    '| start method | ok | hangs | crashes | median ms | note |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+    ...lines,
+    '',
+  ].join('\n');
+  writeResults([[`stress-start${mach.pinned ? '@pinned' : ''}`, body]]);
+}
 process.exit(bad ? 1 : 0);
