@@ -74,7 +74,11 @@ function mpPeer(targetName) {
       const [a, b] = m.Pipe();
       const p = new m.Process({ target: fn, args: [b] });
       p.start();
-      b.close(); // the child has its own copy, as in Python
+      // One exchange proves the child holds its end (both targets answer { count: 0 }); then
+      // the parent closes its copy of that end, as in Python, so the child sees EOF at teardown.
+      await a.send({ count: 0 });
+      await a.recv();
+      b.close();
       Object.assign(state, { a, p });
     },
     async teardown() {
