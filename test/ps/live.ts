@@ -1,7 +1,7 @@
 // Real processes for ps tests: start the fixtures, wait for their ready lines, and kill and reap
 // everything afterwards (zombies included, through a subreaper: see startUnderReaper).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURE = fileURLToPath(new URL('../fixtures/ps-tree.mjs', import.meta.url));
@@ -75,6 +75,45 @@ export function kill(pid: number): void {
   }
 }
 
+/** Pids of every descendant of `root` now (from the ppid in each /proc/PID/stat). */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number): void => {
+    for (const child of children.get(pid) ?? []) {
+      out.push(child);
+      walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * Kill everything below a reaper started by startUnderReaper, and wait until it has reaped it all
+ * and exited. Each `reaped` line is the event to sweep again (for anything started meanwhile).
+ */
+export async function killUnderReaper(reaper: ChildProcess, lines: Lines): Promise<void> {
+  const done = exited(reaper).then(() => 'exited' as const);
+  for (;;) {
+    for (const pid of descendants(reaper.pid!)) kill(pid);
+    const event = await Promise.race([done, lines.next()]);
+    if (event === 'exited') return;
+    if (event === null) break; // its stdout ended: it is exiting
+  }
+  await done;
+}
+
 /** Python 3 is used as a reaping subreaper; tests needing it skip without it. */
 export const HAS_PYTHON = spawnSync('python3', ['-c', 'import ctypes'], { stdio: 'ignore' }).status === 0;
 
@@ -95,8 +134,8 @@ while True:
 `;
 
 /** Start `argv` below a reaping subreaper; stdout of both comes through `lines`. */
-export function startUnderReaper(argv: string[]): { reaper: ChildProcess; lines: Lines } {
-  const reaper = spawn('python3', ['-c', REAPER, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startUnderReaper(argv: string[], env: NodeJS.ProcessEnv = process.env): { reaper: ChildProcess; lines: Lines } {
+  const reaper = spawn('python3', ['-c', REAPER, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return { reaper, lines: new Lines(reaper) };
 }
 

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { psCommand } from '../../src/cli/ps.ts';
-import { listProcesses, type ProcNode, type ProcTree } from '../../src/ps/index.ts';
-import { exists, exited, FIXTURE, HAS_PYTHON, kill, startUnderReaper, type Lines } from './live.ts';
+import { runArguments } from '../../src/cli/run.ts';
+import { formatTrees, listProcesses, type ProcNode, type ProcTree } from '../../src/ps/index.ts';
+import { exists, FIXTURE, HAS_PYTHON, killUnderReaper, startUnderReaper, type Lines } from './live.ts';
 
-const REAL_MAIN = new URL('../fixtures/ps-real-main.mjs', import.meta.url).pathname;
+const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps-real-main.ts', import.meta.url));
 const EPOLL = /^epoll_p?wait$/;
 
 function find(trees: ProcTree[], pid: number): ProcNode {
@@ -20,10 +22,9 @@ function find(trees: ProcTree[], pid: number): ProcNode {
   return found;
 }
 
-/** Kill every pid, then wait for the reaper to have reaped them all and exit. */
-async function cleanUp(reaper: ChildProcess, pids: number[]): Promise<void> {
-  for (const pid of pids) kill(pid);
-  await exited(reaper);
+/** Kill everything below the reaper, wait for it to reap it all and exit; check `pids` are gone. */
+async function cleanUp(reaper: ChildProcess, lines: Lines, pids: number[]): Promise<void> {
+  await killUnderReaper(reaper, lines);
   for (const pid of pids) assert.equal(exists(pid), false, `pid ${pid} left behind`);
 }
 
@@ -47,7 +48,7 @@ describe('ps: the contract imitated by a fixture tree', { skip: HAS_PYTHON ? fal
     pids = JSON.parse(match[1]!) as Record<string, number>;
   });
   after(async () => {
-    if (reaper) await cleanUp(reaper, Object.values(pids ?? {}));
+    if (reaper) await cleanUp(reaper, lines, Object.values(pids ?? {}));
   });
 
   it('builds the tree under the main process, ordered by start', async () => {
@@ -133,34 +134,78 @@ describe('ps: the contract imitated by a fixture tree', { skip: HAS_PYTHON ? fal
   });
 });
 
-describe('ps: the real Process', { skip: HAS_PYTHON ? false : 'needs python3 as subreaper' }, () => {
-  it('shows a parent in join(), a sleeping child and one blocked on a futex (spawn)', async () => {
-    const { reaper, lines } = startUnderReaper([process.execPath, '--import', 'tsx', REAL_MAIN, 'spawn']);
-    const all: number[] = [];
-    try {
-      const started = JSON.parse((await lines.find(/^started (.*)$/))[1]!) as { main: number; p1: number; p2: number };
-      all.push(started.main, started.p1, started.p2);
-      const names = new Map<string, number>();
-      while (names.size < 3) {
-        const [, pid, name] = await lines.find(/^in (\d+) (\S+)$/);
-        names.set(name!, Number(pid));
-        all.push(Number(pid));
+// A fork child that forks again never reaches its target here (the grandchild keeps its
+// parent's title and waits in epoll): a library issue, reported; the nested test is a todo.
+const NESTED_FORK_TODO = 'a fork child\'s own fork child hangs before running its target';
+
+for (const method of ['spawn', 'forkserver', 'fork'] as const) {
+  describe(`ps: the real Process (${method})`, { skip: HAS_PYTHON ? false : 'needs python3 as subreaper' }, () => {
+    let reaper: ChildProcess | undefined;
+    let lines: Lines;
+    let unavailable: string | undefined;
+    let started: { main: number; p1: number; p2: number };
+    const announced = new Map<string, number>();
+
+    // The next `in PID NAME` lines until `name` has announced itself, or null after `ms`.
+    async function announcedPid(name: string, ms: number): Promise<number | null> {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+      try {
+        while (!announced.has(name)) {
+          const match = await Promise.race([lines.find(/^in (\d+) (\S+)$/), deadline]);
+          if (match === null) return null;
+          announced.set(match[2]!, Number(match[1]));
+        }
+        return announced.get(name)!;
+      } finally {
+        clearTimeout(timer);
       }
-      const grandchild = names.get('Process-1:1')!;
-      const trees = await listUntil(started.main, (t) => t.length === 1 && find(t, grandchild).syscall === 'futex');
+    }
+
+    before(async () => {
+      // Run the way `multiproc run` does: --single-threaded, TypeScript compiled in-thread.
+      ({ reaper, lines } = startUnderReaper(
+        [process.execPath, ...runArguments(REAL_MAIN, [method], [])],
+        { ...process.env, ESBUILD_WORKER_THREADS: '0' },
+      ));
+      const first = await lines.find(/^(started|unavailable) (.*)$/);
+      if (first[1] === 'unavailable') unavailable = first[2];
+      else started = JSON.parse(first[2]!) as typeof started;
+    });
+    after(async () => {
+      if (reaper) await cleanUp(reaper, lines, started ? [started.main, started.p1, started.p2, ...announced.values()] : []);
+    });
+
+    it('shows the main, Process-1 waiting in join() and Process-2 sleeping', async (t) => {
+      if (unavailable !== undefined) return t.skip(unavailable);
+      assert.equal(await announcedPid('Process-1', 30_000), started.p1);
+      assert.equal(await announcedPid('Process-2', 30_000), started.p2);
+      const trees = await listUntil(started.main, (tr) => tr.length === 1
+        && EPOLL.test(find(tr, started.p1).syscall ?? '') && EPOLL.test(find(tr, started.p2).syscall ?? ''));
       const main = trees[0]!;
       assert.equal(main.role, 'main');
-      assert.deepEqual(main.children.map((c) => [c.pid, c.name, c.startMethod]), [
-        [started.p1, 'Process-1', 'spawn'],
-        [started.p2, 'Process-2', 'spawn'],
-      ]);
-      const p1 = find(trees, started.p1);
-      assert.deepEqual(p1.children.map((c) => [c.pid, c.name, c.startMethod]), [[grandchild, 'Process-1:1', 'spawn']]);
-      assert.match(p1.syscall ?? '', EPOLL); // join() waits in the event loop
-      assert.match(find(trees, started.p2).syscall ?? '', EPOLL);
       assert.match(main.syscall ?? '', EPOLL);
-    } finally {
-      await cleanUp(reaper, all);
-    }
+      for (const [pid, name] of [[started.p1, 'Process-1'], [started.p2, 'Process-2']] as const) {
+        const node = find(trees, pid);
+        assert.deepEqual([node.name, node.startMethod, node.orphan, node.zombie, node.state], [name, method, false, false, 'S']);
+      }
+      // With forkserver, the fork server sits between the main and its children.
+      const servers = main.children.filter((c) => c.role === 'forkserver');
+      assert.equal(servers.length, method === 'forkserver' ? 1 : 0);
+      for (const server of servers) assert.equal(server.startMethod, null);
+    });
+
+    it('shows Process-1:1 below Process-1, blocked on a futex', { todo: method === 'fork' ? NESTED_FORK_TODO : false }, async (t) => {
+      if (unavailable !== undefined) return t.skip(unavailable);
+      const grandchild = await announcedPid('Process-1:1', 15_000);
+      if (grandchild === null) {
+        const table = formatTrees(await listProcesses({ pid: started.main }));
+        assert.fail(`Process-1:1 did not start within 15 s:\n${table}`);
+      }
+      const trees = await listUntil(started.main, (tr) => tr.length === 1 && find(tr, grandchild).syscall === 'futex');
+      const node = find([find(trees, started.p1)], grandchild);
+      assert.deepEqual([node.name, node.startMethod, node.orphan], ['Process-1:1', method, false]);
+      assert.match(node.wchan ?? '', /^futex/);
+    });
   });
-});
+}
