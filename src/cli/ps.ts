@@ -35,7 +35,8 @@ Columns:
   PID PPID  process and parent ids
   S         state: R running, S sleeping, D uninterruptible, Z zombie, T stopped, t traced
   %CPU      lifetime average (like ps); with --watch, since the previous refresh (like top)
-  RSS       resident memory        AGE  time since start ([[d-]hh:]mm:ss)
+  RSS       resident memory (K, M, G)
+  AGE       time since it started, [[d-]hh:]mm:ss
   METHOD    how it was started: spawn, fork, forkserver (? when it cannot be told, as
             for a zombie or an orphan; - for a main and for the fork server itself)
   SYSCALL   the syscall it is blocked in (/proc/PID/syscall), "running" when on a CPU;
