@@ -71,10 +71,20 @@ void OnIdle(uv_idle_t* handle) {
   CancelTermination(v8::Isolate::GetCurrent());
   napi_handle_scope scope;
   napi_open_handle_scope(c->env, &scope);
+  // If this child was itself forked inside a napi call (a grandchild of a forked Process), that
+  // call's TryCatch recorded the termination as a pending exception: it is not the child's.
+  napi_value stale;
+  napi_get_and_clear_last_exception(c->env, &stale);
   napi_value fn, global, ignored;
   napi_get_reference_value(c->env, c->fn, &fn);
   napi_get_global(c->env, &global);
-  napi_make_callback(c->env, c->context, global, fn, 0, nullptr, &ignored);
+  if (napi_make_callback(c->env, c->context, global, fn, 0, nullptr, &ignored) == napi_pending_exception) {
+    napi_value error;
+    napi_valuetype type = napi_null;
+    napi_get_and_clear_last_exception(c->env, &error);
+    napi_typeof(c->env, error, &type);
+    if (type != napi_null && type != napi_undefined) napi_fatal_exception(c->env, error);
+  }
   napi_close_handle_scope(c->env, scope);
   napi_delete_reference(c->env, c->fn);
   napi_async_destroy(c->env, c->context);

@@ -5,6 +5,9 @@ import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
 import { isPreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 
+// ps reads the marker from /proc/PID/environ; programs this child starts must not inherit it.
+delete process.env.MULTIPROC_SPAWN_PARENT;
+
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const decoder = new FrameDecoder();
 let prepared = false;
