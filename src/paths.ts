@@ -34,7 +34,7 @@ export function inheritedExecArgv(execArgv: readonly string[] = process.execArgv
       if (/^--(inspect-port|debug-port|test-reporter|test-reporter-destination|test-name-pattern|test-skip-pattern|test-concurrency|test-timeout|watch-path)$/.test(arg)) i++;
       continue;
     }
-    if (arg === '-i' || arg === '--interactive' || arg === '-c' || arg === '--check' || arg === '--expose-internals') continue;
+    if (arg === '-i' || arg === '--interactive' || arg === '-c' || arg === '--check' || arg === '--expose-internals' || arg === '--expose-gc') continue;
     out.push(arg);
   }
   return out;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { requireNative } from '../native/binding.ts';
 import { globalState } from '../state.ts';
-import { decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkRequest } from '../wire/protocol.ts';
+import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { enterForkedChild } from './forked-child.ts';
 import { isPreparationData, type PreparationData } from './prep.ts';
@@ -30,6 +30,14 @@ const queue: unknown[] = [];
 const children = new Map<number, { pidfd: number; watcher: { close(): void } }>();
 let busy = false;
 const requests = native.watchReadable(REQUESTS, onReadable);
+const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
+// A forked child runs with the server's young generation: empty it, so the child starts
+// without a pending scavenge (which would copy pages it shares with the server).
+const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+// Node's ESM loader, kept at hand for the children (see dropLoaderThread).
+const esmLoader = process.execArgv.includes('--expose-internals')
+  ? (createRequire(import.meta.url)('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(): { setCustomizations(c: null): void } }).getOrInitializeCascadedLoader()
+  : null;
 
 function onReadable(): void {
   for (;;) {
@@ -62,8 +70,10 @@ async function handle(message: unknown): Promise<void> {
     return refuse((error as Error).message, fds);
   }
   if (pid === 0) return becomeChild(prep, fds);
+  // From here until the child ends, each page this process writes is copied (copy-on-write):
+  // answer first, with a preallocated frame.
+  native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
   for (const fd of fds) native.close(fd);
-  reply({ type: 'started', pid });
   const pidfd = native.pidfdOpen(pid);
   const watcher = native.watchReadable(pidfd, () => {
     const status = native.waitpid(pid, true);
@@ -74,6 +84,7 @@ async function handle(message: unknown): Promise<void> {
     events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
   });
   children.set(pid, { pidfd, watcher });
+  if (queue.length === 0) collect?.({ type: 'minor' });
 }
 
 // Import the modules once, here, so every child starts with them loaded. A module that fails
@@ -102,14 +113,20 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   // Close what is the server's: the request socket, the event socket, the siblings' watchers.
   requests.close();
   native.close(REQUESTS);
-  events.removeAllListeners('close');
-  events.destroy();
+  // The event socket is the server's: no listener of it, and it must not keep this child alive
+  // (destroying it would run stream machinery for nothing: the child ends through _exit).
+  events.removeAllListeners();
+  events.on('error', () => undefined);
+  events.pause();
+  events.unref();
   for (const { pidfd, watcher } of children.values()) {
     watcher.close();
     native.close(pidfd);
   }
   children.clear();
   process.removeAllListeners('SIGINT');
+  // The server's --expose-gc is not the child's business.
+  delete (globalThis as { gc?: unknown }).gc;
   const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: serverPid });
   dropLoaderThread();
   let next = 0;
@@ -123,10 +140,7 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
 // to Node's own in-thread loader, so a later import() of an unloaded .ts file fails with an
 // error instead of hanging. (CommonJS require hooks, tsx's included, run in-thread and keep working.)
 function dropLoaderThread(): void {
-  if (!process.execArgv.includes('--expose-internals')) return;
-  const internalRequire = createRequire(import.meta.url);
-  const loader = (internalRequire('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(): { setCustomizations(c: null): void } }).getOrInitializeCascadedLoader();
-  loader.setCustomizations(null);
+  esmLoader?.setCustomizations(null);
 }
 
 function reply(message: unknown): void {

@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
-import { decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
+import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
 /** The forkserver strategy. */
@@ -30,7 +30,7 @@ export const forkserverMethod: StartMethodImpl = {
 /** The server's flags: --single-threaded, and the parent's loaders (so .ts targets work). */
 export function serverExecArgv(): string[] {
   // --expose-internals lets a forked child drop module hooks that ran on a loader thread (see forkserver-main.ts).
-  return ['--single-threaded', '--expose-internals', ...inheritedExecArgv().filter((arg) => arg !== '--single-threaded')];
+  return ['--single-threaded', '--expose-internals', '--expose-gc', ...inheritedExecArgv().filter((arg) => arg !== '--single-threaded')];
 }
 
 class ForkServer {
@@ -83,7 +83,7 @@ class ForkServer {
     if (this.#gone) throw new ProcessError('The fork server has ended; start() again to start a new one.', { startMethod: 'forkserver' });
     const fds = request.prep.handles.flatMap((handle) => handle.fds);
     this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
-    const reply = expectMessage<ForkReply>(this.#readReply(), ['started', 'refused']);
+    const reply = this.#readReply();
     if (reply.type === 'refused') throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
     const launcher = new ForkServerLauncher(reply.pid, this.#native, this);
     this.#children.set(reply.pid, launcher);
@@ -111,7 +111,7 @@ class ForkServer {
     }
   }
 
-  #readReply(): unknown {
+  #readReply(): ForkReply {
     for (;;) {
       const got = this.#native.recvFds(this.#requestFd, 65_536);
       if (got === null) continue; // cannot happen on this blocking socket; be safe
@@ -121,7 +121,7 @@ class ForkServer {
       }
       for (const fd of got.fds) this.#native.close(fd);
       const [frame] = this.#replies.push(got.data);
-      if (frame !== undefined) return decodeObject(frame.payload);
+      if (frame !== undefined) return decodeForkReply(frame);
     }
   }
 

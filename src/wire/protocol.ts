@@ -13,6 +13,9 @@ export const Tag = {
   object: 1,
   /** Raw bytes, delivered as they were sent. */
   bytes: 2,
+  /** Fork server reply: a child was started; payload is its pid (u32 BE). Allocation-free to
+   * encode, because the server sends it right after fork(), when every page it writes is copied. */
+  started: 3,
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
@@ -93,7 +96,7 @@ export class FrameDecoder {
       const header = this.#peek(HEADER_SIZE);
       const length = header.readUInt32BE(0);
       const tag = header.readUInt8(4);
-      if (tag !== Tag.object && tag !== Tag.bytes) {
+      if (tag !== Tag.object && tag !== Tag.bytes && tag !== Tag.started) {
         throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
       }
       if (length > this.maxFrame) {
@@ -139,8 +142,25 @@ export interface ForkRequest {
   fdCount: number;
 }
 
-/** server → client, on the request socket: the answer to a ForkRequest. */
+/** server → client, on the request socket: the answer to a ForkRequest (`started` travels as a Tag.started frame). */
 export type ForkReply = { type: 'started'; pid: number } | { type: 'refused'; message: string };
+
+/** Encode a `started` reply into `frame` (HEADER_SIZE + 4 bytes, allocated once by the server). */
+export function encodeStartedInto(frame: Buffer, pid: number): Buffer {
+  frame.writeUInt32BE(4, 0);
+  frame.writeUInt8(Tag.started, 4);
+  frame.writeUInt32BE(pid, HEADER_SIZE);
+  return frame;
+}
+
+/** Decode a fork server reply frame. */
+export function decodeForkReply(frame: Frame): ForkReply {
+  if (frame.tag === Tag.started) {
+    if (frame.payload.length !== 4) throw new FrameError('A fork server reply has a bad length.');
+    return { type: 'started', pid: frame.payload.readUInt32BE(0) };
+  }
+  return expectMessage<ForkReply>(decodeObject(frame.payload), ['started', 'refused']);
+}
 
 /** server → client, on the event socket: a child ended (Python's exit code convention). */
 export interface ForkExitNotice {
