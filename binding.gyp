@@ -8,6 +8,7 @@
             "native/binding.cc",
             "native/common.cc",
             "native/fd.cc",
+            "native/idle.cc",
             "native/loop.cc",
             "native/poll.cc",
             "native/process.cc",

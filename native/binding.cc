@@ -8,6 +8,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   static const Entry entries[] = {
       {"fork", Fork}, {"waitpid", Waitpid}, {"waitidNoWait", WaitidNoWait},
       {"pidfdOpen", PidfdOpen}, {"pollReadable", PollReadable}, {"watchReadable", WatchReadable},
+      {"watchLoopIdle", WatchLoopIdle},
       {"exit", Exit}, {"setPdeathsig", SetPdeathsig}, {"getpid", Getpid}, {"getppid", Getppid},
       {"kill", Kill}, {"socketpair", Socketpair}, {"pipe", Pipe}, {"sendFds", SendFds},
       {"recvFds", RecvFds}, {"close", Close}, {"dup", Dup}, {"dup2", Dup2},

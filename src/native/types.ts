@@ -28,6 +28,13 @@ export interface NativeBinding {
   pollReadable(fds: number[], timeoutMs: number): number[];
   /** uv_poll on Node's loop; calls back (microtasks run after) on readable/HUP; ref'd. libuv makes `fd` non-blocking; one watcher per fd. */
   watchReadable(fd: number, callback: () => void): FdWatcher;
+  /**
+   * A ref'd uv_prepare (it keeps the loop alive) that calls back when the loop has nothing left
+   * but itself and `stuckRequests` requests: first with `again` false (emit 'beforeExit'), then,
+   * if that scheduled nothing, at once with `again` true (exit). For forked children, which must
+   * not let uv_run() return (Node's DrainTasks would wait for worker threads they do not have).
+   */
+  watchLoopIdle(stuckRequests: number, callback: (again: boolean) => void): { close(): void };
   /** _exit(2). */
   exit(code: number): never;
   /** prctl(PR_SET_PDEATHSIG). */

@@ -19,7 +19,7 @@ const typeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['ftruncate', [1, '1']], ['fstatSize', [null]], ['mmapShared', [1, []]], ['shmUnlink', [1]],
   ['futexWait', [new Int32Array(4), 0, 0, 0]], ['futexWait', [new SharedArrayBuffer(4), 0, '0', 0]],
   ['futexWait', [new SharedArrayBuffer(4), 0, 0, null]], ['futexWake', [{}, 0, 1]],
-  ['futexWake', [new SharedArrayBuffer(4), 0, '1']],
+  ['futexWake', [new SharedArrayBuffer(4), 0, '1']], ['watchLoopIdle', ['0', () => {}]], ['watchLoopIdle', [0, null]],
 ];
 
 const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
@@ -27,7 +27,7 @@ const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['pidfdOpen', [0]], ['waitidNoWait', [-1, true]], ['pollReadable', [[], -2]],
   ['pollReadable', [[-1], 0]], ['recvFds', [0, 0]], ['ftruncate', [0, -1]], ['mmapShared', [0, 0]],
   ['futexWait', [new SharedArrayBuffer(4), 1, 0, 0]], ['futexWake', [new SharedArrayBuffer(4), 4, 1]],
-  ['futexWake', [new SharedArrayBuffer(4), 0, -1]], ['dup2', [1, -1]],
+  ['futexWake', [new SharedArrayBuffer(4), 0, -1]], ['dup2', [1, -1]], ['watchLoopIdle', [-1, () => {}]],
 ];
 
 test('wrong types throw TypeError', () => {

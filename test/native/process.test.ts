@@ -39,6 +39,12 @@ test('pidfdOpen + watchReadable: called back on the child\'s exit without blocki
   assert.deepEqual(out.zombies, []);
 });
 
+test('watchLoopIdle calls back when nothing but itself is left in the loop', async () => {
+  const out = await runForkFixture<{ status: WaitStatus; seen: string[] }>('os-native-fork.mjs', ['idle']);
+  assert.equal(out.status.exitCode, 5);
+  assert.deepEqual(out.seen, ['timer', 'idle', 'again']);
+});
+
 test('setPdeathsig: a grandchild gets its signal when its parent exits', async () => {
   const out = await runForkFixture<{ middleStatus: WaitStatus; grandchildEnded: boolean }>('os-native-fork.mjs', ['pdeathsig']);
   assert.equal(out.middleStatus.exitCode, 0);

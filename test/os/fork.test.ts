@@ -59,6 +59,11 @@ test('how a child ends: exit codes, signals, uncaught errors, exit listeners, fl
   assert.equal(big?.length, 4 + (1 << 20), 'a megabyte written to a pipe just before the end arrives whole');
 });
 
+test('children whose code simply finishes end with 0, even right after a big allocation (no DrainTasks hang)', async () => {
+  const { result } = await runOsFixture<{ statuses: number[] }>('os-fork.ts', ['drain'], { timeoutMs: 20_000 });
+  assert.deepEqual(result.statuses, [0, 0, 0, 0, 0]);
+});
+
 test('a child holding thread-pool requests inherited in flight still ends when its own work is done', async () => {
   const { result, child } = await runOsFixture<{ status: { exitCode: number } }>('os-fork.ts', ['stuck'], { timeoutMs: 20_000 });
   assert.deepEqual(child, ['inherited 2 fs requests', 'own timer done']);
