@@ -55,6 +55,13 @@ static int MarkAllMappingsForFork() {
   return 0;
 }
 
+// In the child: a unix-socket server inherited from the parent remembers its path, and libuv
+// unlinks that path when the handle is closed, which would remove the parent's socket. The path
+// is the parent's: forget it (the string is leaked, once per inherited server).
+static void ForgetPipeName(uv_handle_t* handle, void* /*arg*/) {
+  if (handle->type == UV_NAMED_PIPE) reinterpret_cast<uv_pipe_t*>(handle)->pipe_fname = nullptr;
+}
+
 MP_DECLARE(Fork) {
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
@@ -73,6 +80,7 @@ MP_DECLARE(Fork) {
       (void)ignored;
       _exit(70);
     }
+    uv_walk(loop, ForgetPipeName, nullptr);
   }
   return Int32(env, pid);
 }

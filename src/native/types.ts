@@ -16,7 +16,7 @@ export interface NativeSystemError extends Error { code: string; errno: number; 
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
   readonly abiVersion: 1;
-  /** fork(2) after MADV_DOFORK on every mapping; uv_loop_fork in the child. 0 in the child. */
+  /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
   waitpid(pid: number, noHang: boolean): WaitStatus | null;

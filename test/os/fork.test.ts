@@ -42,6 +42,8 @@ test('inherited servers (ref\'d and unref\'d) and sockets are closed in the chil
   assert.equal(result['unrefdAnswer'], String(result['parent']));
   assert.equal(result['echoed'], `${String(result['parent'])}:ping`);
   assert.equal(result['echoedAfter'], `${String(result['parent'])}:again`, 'the child did not end the parent\'s connection');
+  assert.equal(result['unixPathKept'], true, 'closing an inherited unix-socket server did not unlink the parent\'s path');
+  assert.equal(result['unixAnswer'], String(result['parent']));
 });
 
 test('how a child ends: exit codes, signals, uncaught errors, exit listeners, flushed output', async () => {
