@@ -44,14 +44,25 @@ struct AsyncStack {
   uint32_t trigger_id_index = 0;
 } async_stack;
 
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* data);
+
+// The unwinding is over when V8 is back in native code: at call depth zero (CallCompleted), or
+// when a microtask checkpoint that the termination aborted returns (MicrotasksCompleted: a
+// checkpoint run by Node from C++ fires no CallCompleted, and Node checks the async-context
+// stack right after it).
 void CancelTermination(v8::Isolate* isolate) {
   if (isolate->IsExecutionTerminating()) isolate->CancelTerminateExecution();
   isolate->RemoveCallCompletedCallback(CancelTermination);
+  isolate->RemoveMicrotasksCompletedCallback(OnMicrotasksCompleted);
   if (async_stack.hook_fields != nullptr) {
     async_stack.hook_fields[async_stack.stack_length_index] = 0;
     async_stack.id_fields[async_stack.execution_id_index] = 0;
     async_stack.id_fields[async_stack.trigger_id_index] = 0;
   }
+}
+
+void OnMicrotasksCompleted(v8::Isolate* isolate, void* data) {
+  if (isolate->IsExecutionTerminating()) CancelTermination(isolate);
 }
 
 bool TypedArrayData(napi_env env, napi_value value, napi_typedarray_type expected, void** data, size_t* length) {
@@ -138,6 +149,7 @@ MP_DECLARE(UnwindThenCall) {
   uv_idle_start(&c->idle, OnIdle);
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   isolate->AddCallCompletedCallback(CancelTermination);
+  isolate->AddMicrotasksCompletedCallback(OnMicrotasksCompleted);
   isolate->TerminateExecution();
   return nullptr;
 }

@@ -1,5 +1,7 @@
 // The test command: every test/**/*.test.ts under node:test (through tsx), then a check that
-// no child process, zombie or shared-memory segment was left behind.
+// no child process, zombie or shared-memory segment was left behind. The tests run with
+// --single-threaded so the `fork` start method is covered too, and --expose-internals so forked
+// children of this tsx-loaded process get an in-thread module loader (src/bootstrap/in-thread-loader.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ function collect(dir) {
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : collect('test');
 const shmBefore = listShm();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files], { stdio: 'inherit' });
 let status = result.status ?? 1;
 
 // Anything of ours still alive or unreaped is a leak.

@@ -44,6 +44,8 @@ export function childRunner(process: { run(): unknown }, self: ProcessInternals)
   const parentPid = globalThis.process.pid;
   const parentName = state.name;
   return () => {
+    // The parent's exit code (set by a failure it had, say) is not the child's.
+    globalThis.process.exitCode = undefined;
     becomeChild({ name: self.name, identity: self.identity, daemon: self.daemon, parentPid, parentName, startMethod: 'fork' });
     self.isCurrent = true;
     self.launcher = null;

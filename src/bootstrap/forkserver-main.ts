@@ -2,13 +2,13 @@
 // (requests in, replies out; fds arrive by SCM_RIGHTS), fd 4 the event socket (exit notices out).
 // For each request it imports the target's module (once; the guard applies), forks, and the
 // child becomes the Process, its modules already loaded.
-import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { requireNative } from '../native/binding.ts';
 import { globalState } from '../state.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { enterForkedChild } from './forked-child.ts';
+import { captureLoader, useInThreadLoader } from './in-thread-loader.ts';
 import { isPreparationData, type PreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 
@@ -34,10 +34,8 @@ const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
 // A forked child runs with the server's young generation: empty it, so the child starts
 // without a pending scavenge (which would copy pages it shares with the server).
 const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
-// Node's ESM loader, kept at hand for the children (see dropLoaderThread).
-const esmLoader = process.execArgv.includes('--expose-internals')
-  ? (createRequire(import.meta.url)('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(): { setCustomizations(c: null): void } }).getOrInitializeCascadedLoader()
-  : null;
+// Node's ESM loader internals, kept at hand for the children (see in-thread-loader.ts).
+captureLoader();
 
 function onReadable(): void {
   for (;;) {
@@ -125,22 +123,11 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   }
   children.clear();
   process.removeAllListeners('SIGINT');
-  // The server's --expose-gc is not the child's business.
-  delete (globalThis as { gc?: unknown }).gc;
   const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: serverPid });
-  dropLoaderThread();
+  useInThreadLoader();
   let next = 0;
   const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
   void runPrepared(prep, handles, exit, namespaces);
-}
-
-// Module hooks registered with module.register (tsx's, for .ts files) run on a loader thread,
-// which a forked child does not have: any import() there would wait for it forever. The child
-// takes its target from the namespaces the server imported (no import() needed) and falls back
-// to Node's own in-thread loader, so a later import() of an unloaded .ts file fails with an
-// error instead of hanging. (CommonJS require hooks, tsx's included, run in-thread and keep working.)
-function dropLoaderThread(): void {
-  esmLoader?.setCustomizations(null);
 }
 
 function reply(message: unknown): void {

@@ -10,7 +10,8 @@
 // and leaves through _exit.
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
-import { dropInherited } from './inherited.ts';
+import { captureLoader, hasLoaderThreadOptions, useInThreadLoader } from '../bootstrap/in-thread-loader.ts';
+import { canFork } from '../os/fork.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
 /** The fork strategy. */
@@ -21,11 +22,19 @@ export const forkMethod: StartMethodImpl = {
   unavailableReason: () => {
     if (process.platform !== 'linux') return `The 'fork' start method needs Linux (this is ${process.platform}); use 'spawn'.`;
     if (loadNative() === null) return `The 'fork' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
-    if (!process.execArgv.includes('--single-threaded')) {
+    if (!canFork()) {
       return (
         `The 'fork' start method only works in a process started with \`node --single-threaded\`: V8's background threads do not ` +
         `survive fork(), so a forked copy of this process could hang or crash. Run the script with \`npx multiproc run FILE\`, ` +
         `or use the 'forkserver' start method, which forks from a quiet single-threaded server.`
+      );
+    }
+    if (hasLoaderThreadOptions() && captureLoader() === null) {
+      return (
+        `The 'fork' start method cannot be used here: this process loads modules through hooks on a loader thread ` +
+        `(${process.execArgv.join(' ')}), which a forked child does not have, so an import() in the child would hang. ` +
+        `Run the script with \`npx multiproc run FILE\` (TypeScript compiled in-thread), add --expose-internals ` +
+        `(multiproc then gives forked children an in-thread loader), or use the 'forkserver' start method.`
       );
     }
     return null;
@@ -47,6 +56,7 @@ class ForkLauncher implements Launcher {
     const native = loadNative() as NativeBinding;
     this.#native = native;
     const parent = process.pid;
+    captureLoader();
     const pid = native.fork();
     if (pid === 0) runChild(native, parent, request); // never returns
     this.pid = pid;
@@ -108,12 +118,13 @@ class ForkLauncher implements Launcher {
 }
 
 function runChild(native: NativeBinding, parent: number, request: LaunchRequest): never {
-  const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
+  let exit: (code: number) => never;
   try {
-    dropInherited();
+    exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
+    useInThreadLoader();
   } catch (error) {
-    process.stderr.write(`multiproc: a forked child could not drop its parent's handles: ${(error as Error).stack ?? String(error)}\n`);
-    return exit(1);
+    process.stderr.write(`multiproc: a forked child could not prepare itself: ${(error as Error).stack ?? String(error)}\n`);
+    return native.exit(1);
   }
   // Unwind the parent's stack (uncatchable) and run the target from a fresh turn of the loop.
   const stack = asyncStack();

@@ -59,7 +59,8 @@ class ForkServer {
     const [mine, theirs] = this.#native.socketpair();
     this.#process = spawn(process.execPath, [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
       stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
-      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid) },
+      // esbuild (tsx's compiler) must not keep a worker thread in a process that forks.
+      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0' },
     });
     this.#native.close(theirs);
     this.#requestFd = mine;

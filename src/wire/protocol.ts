@@ -174,3 +174,34 @@ export function expectMessage<T extends { type: string }>(value: unknown, types:
   if (typeof value === 'object' && value !== null && types.includes((value as { type?: string }).type as T['type'])) return value as T;
   throw new FrameError(`Expected a fork server message (${types.join(', ')}), got ${JSON.stringify(value)?.slice(0, 80)}.`);
 }
+
+// ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----
+
+/** True if `tag` is a frame tag this version knows. */
+export function isTag(tag: number): tag is Tag {
+  return tag === Tag.object || tag === Tag.bytes;
+}
+
+/**
+ * Parse a frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on an unknown tag or a
+ * length over `maxFrame`, before anything is allocated for the payload.
+ */
+export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0): { tag: Tag; length: number } {
+  const length = ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
+  const tag = header[offset + 4] as number;
+  if (!isTag(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+  if (length > maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${maxFrame}.`);
+  return { tag, length };
+}
+
+/** Write a frame header for `length` payload bytes into `target` at `offset`; FrameError over `maxFrame`. */
+export function writeHeader(target: Uint8Array, offset: number, tag: Tag, length: number, maxFrame = DEFAULT_MAX_FRAME): void {
+  if (length > maxFrame) {
+    throw new FrameError(`A message of ${length} bytes is over the frame limit of ${maxFrame} bytes; send it in parts.`);
+  }
+  target[offset] = length >>> 24;
+  target[offset + 1] = (length >>> 16) & 0xff;
+  target[offset + 2] = (length >>> 8) & 0xff;
+  target[offset + 3] = length & 0xff;
+  target[offset + 4] = tag;
+}

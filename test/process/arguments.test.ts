@@ -91,3 +91,15 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
     });
   });
 }
+
+describe('forkserver children and modules the server never loaded', () => {
+  it('import() a TypeScript module at run time', { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
+    const { importLater } = await import('../fixtures/dynamic-import.ts');
+    const path = tempPath('later');
+    const p = track(new (getContext('forkserver').Process)({ target: importLater, args: [path] }));
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'loaded later');
+  });
+});
