@@ -13,3 +13,5 @@ export {
   ProcessStateError,
   NativeUnavailableError,
 } from './errors.ts';
+export { Pipe, Connection, waitReady, ConnectionClosedError, MessageTooLongError, type RecvOptions, type Waitable, type ClosedBy } from './connection/index.ts';
+export { FrameError } from './wire/protocol.ts';

@@ -1,5 +1,6 @@
 // The child side of spawn and forkserver: from a preparation message to a running Process.
 // (fork needs none of this: its child already is a copy of the Process.)
+import '../shareables.ts';
 import { BootstrapError } from '../errors.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, type ReceivedHandle } from '../reduction.ts';

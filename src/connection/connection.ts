@@ -1,0 +1,258 @@
+// Connection: one end of a Pipe (Python's multiprocessing.connection.Connection). Values travel
+// as v8-serialized frames (structured clone: nothing received is ever evaluated as code), bytes
+// as bytes frames (src/wire/protocol.ts). Shareable: passed to a child as a Process argument, it
+// arrives as a Connection over the same socket (the parent keeps its own copy, as in Python).
+import { serialize } from 'node:v8';
+import { ProcessStateError, SerializationError, TimeoutError } from '../errors.ts';
+import type { NativeBinding } from '../native/binding.ts';
+import { normalizeTimeout, rangeError, typeError } from '../options.ts';
+import { kReduce, type HandleDescriptor } from '../reduction.ts';
+import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
+import { closedHere, ConnectionClosedError } from './errors.ts';
+import { FrameReader, type WaitOptions } from './reader.ts';
+import { forgetConnection, kAfterFork, trackConnection } from './registry.ts';
+import { FrameWriter } from './writer.ts';
+
+/** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
+export const kWhenReady = Symbol('multiproc.connection.whenReady');
+
+/** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
+export interface RecvOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The `data` of a reduced Connection (its kind is 'connection'; one fd). */
+export interface ConnectionHandleData {
+  readable: boolean;
+  writable: boolean;
+}
+
+/** One end of a Pipe: send/recv values, sendBytes/recvBytes, poll, close. */
+export class Connection implements AsyncIterable<unknown> {
+  readonly #fd: number;
+  readonly #native: NativeBinding;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #reader: FrameReader | null;
+  readonly #writer: FrameWriter | null;
+  #closed = false;
+
+  /** Internal: use Pipe(). Takes ownership of `fd`. */
+  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number }) {
+    const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
+    this.#fd = fd;
+    this.#native = options.native;
+    this.#readable = options.readable;
+    this.#writable = options.writable;
+    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame) : null;
+    this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame) : null;
+    trackConnection(this, fd);
+  }
+
+  /** True once close() was called in this process. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True if this end can receive. */
+  get readable(): boolean {
+    return this.#readable;
+  }
+
+  /** True if this end can send. */
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  /** The file descriptor (Python's fileno()). */
+  fileno(): number {
+    this.#check('use fileno()');
+    return this.#fd;
+  }
+
+  /**
+   * Send a value by structured clone (v8.serialize: Map, Set, Date, BigInt, typed arrays …).
+   * Resolves once the OS has the bytes; calls not awaited keep their order.
+   */
+  send(value: unknown): Promise<void> {
+    try {
+      const writer = this.#writerFor('send');
+      let payload: Buffer;
+      try {
+        payload = serialize(value);
+      } catch (error) {
+        throw new SerializationError('value', `The value cannot be sent: ${(error as Error).message}`, { cause: error });
+      }
+      return writer.write(Tag.object, payload);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * Send bytes as one message (`offset` and `size` select a part of `buffer`). Resolves once the OS
+   * has them; until then do not modify `buffer` (a large message may be written as the other end reads).
+   */
+  sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
+    try {
+      const writer = this.#writerFor('send bytes');
+      return writer.write(Tag.bytes, sliceOf(buffer, offset, size));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** Receive the next value. Rejects with ConnectionClosedError once the other end closed. */
+  recv<T = unknown>(options: RecvOptions = {}): Promise<T> {
+    try {
+      const reader = this.#readerFor('receive');
+      return reader.read('object', undefined, waitOptions(options), timedOut) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * Receive the next message as bytes (a Buffer). A message longer than `maxLength` is left
+   * unread and this call rejects with MessageTooLongError (the connection stays usable).
+   */
+  recvBytes(maxLength?: number, options: RecvOptions = {}): Promise<Buffer> {
+    try {
+      if (maxLength !== undefined && maxLength !== null) {
+        if (typeof maxLength !== 'number') typeError('maxLength', 'a non-negative integer', maxLength);
+        if (!Number.isInteger(maxLength) || maxLength < 0) rangeError('maxLength', 'a non-negative integer', maxLength);
+      }
+      const reader = this.#readerFor('receive');
+      return reader.read('bytes', maxLength ?? undefined, waitOptions(options), timedOut) as Promise<Buffer>;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** Whether there is something to receive (or the other end closed); waits up to `timeoutMs` (default 0). */
+  poll(timeoutMs = 0): Promise<boolean> {
+    try {
+      const timeout = normalizeTimeout('timeoutMs', timeoutMs);
+      const reader = this.#readerFor('poll');
+      return reader.whenReady({ timeoutMs: timeout }) as Promise<boolean>;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** Internal: see kWhenReady. */
+  [kWhenReady](signal: AbortSignal): Promise<boolean> {
+    return this.#readerFor('wait for').whenReady({ signal }) as Promise<boolean>;
+  }
+
+  /** Whether a recv() would not wait, right now (a synchronous poll(0)). */
+  pollSync(): boolean {
+    return this.#readerFor('poll').readyNow();
+  }
+
+  /**
+   * Close this end in this process (other processes' copies stay open). Waiting receives reject
+   * with ConnectionClosedError; frames already passed to send() are still written first.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    forgetConnection(this);
+    this.#reader?.close(closedHere('receive'));
+    const release = () => {
+      this.#writer?.close();
+      try {
+        this.#native.close(this.#fd);
+      } catch {
+        // already closed by the OS layer of a forked child; nothing to release
+      }
+    };
+    if (this.#writer === null) release();
+    else this.#writer.afterDrain(release);
+  }
+
+  /** Values received until the other end closes (ends quietly then). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.recv();
+      } catch (error) {
+        if (error instanceof ConnectionClosedError) return;
+        throw error;
+      }
+    }
+  }
+
+  /** close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /** The handle a child rebuilds this end from (see src/reduction.ts). */
+  [kReduce](): HandleDescriptor {
+    this.#check('send a connection to a child');
+    const data: ConnectionHandleData = { readable: this.#readable, writable: this.#writable };
+    return { kind: 'connection', data, fds: [this.#fd] };
+  }
+
+  toString(): string {
+    return `Connection(fd ${this.#fd}${this.#closed ? ', closed' : ''}${this.#readable ? '' : ', write-only'}${this.#writable ? '' : ', read-only'})`;
+  }
+
+  #check(what: string): void {
+    if (this.#closed) throw closedHere(what);
+  }
+
+  #readerFor(what: string): FrameReader {
+    this.#check(what);
+    if (this.#reader === null) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is write-only.`);
+    return this.#reader;
+  }
+
+  #writerFor(what: string): FrameWriter {
+    this.#check(what);
+    if (this.#writer === null) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is read-only.`);
+    return this.#writer;
+  }
+
+  /** Internal: in a forked child, forget the parent's pending operations on this copy. */
+  [kAfterFork](): void {
+    this.#reader?.forgetAfterFork();
+    this.#writer?.forgetAfterFork();
+  }
+}
+
+function waitOptions(options: RecvOptions): WaitOptions {
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  const timeoutMs = normalizeTimeout('timeoutMs', options.timeoutMs);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
+  return { timeoutMs, signal };
+}
+
+function timedOut(): { ok: false; error: unknown } {
+  return { ok: false, error: new TimeoutError('Nothing was received within timeoutMs; the connection is still usable.') };
+}
+
+// Bytes of `buffer` from `offset`, `size` of them (default: to the end), as a view (no copy).
+function sliceOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: number | undefined): Uint8Array {
+  let bytes: Uint8Array;
+  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) bytes = new Uint8Array(buffer);
+  else if (ArrayBuffer.isView(buffer)) bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  else typeError('buffer', 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
+  if (typeof offset !== 'number') typeError('offset', 'a non-negative integer', offset);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
+  const end = size === undefined ? bytes.length : offset + size;
+  if (size !== undefined) {
+    if (typeof size !== 'number') typeError('size', 'a non-negative integer', size);
+    if (!Number.isInteger(size) || size < 0 || end > bytes.length) rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
+  }
+  return offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
+}

@@ -1,0 +1,133 @@
+// The sending half of a Connection. A frame is written at once with write(2) when the kernel has
+// room (the common case: the Promise resolves with the bytes already in the OS). What does not
+// fit goes through a write-only net.Socket over a dup of the fd, which libuv writes as the other
+// end drains; later frames queue behind it, so the order of send() calls is kept even when no
+// one awaits them. The socket never reads (it would take bytes from the real reader).
+import { writeSync, writevSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { NativeBinding } from '../native/binding.ts';
+import { DEFAULT_MAX_FRAME, HEADER_SIZE, writeHeader, type Tag } from '../wire/protocol.ts';
+import { brokenPipe } from './errors.ts';
+
+const done: Promise<void> = Promise.resolve();
+/** Frames up to this size are copied behind their header and written in one write(2). */
+const COPY_LIMIT = 64 * 1024;
+
+export class FrameWriter {
+  readonly #fd: number;
+  readonly #native: NativeBinding;
+  readonly #maxFrame: number;
+  #scratch: Buffer | null = null;
+  #socket: Socket | null = null;
+  #pending = 0; // frames handed to the socket and not yet written
+  #closeWhenDrained: (() => void) | null = null;
+
+  constructor(fd: number, native: NativeBinding, maxFrame = DEFAULT_MAX_FRAME) {
+    this.#fd = fd;
+    this.#native = native;
+    this.#maxFrame = maxFrame;
+  }
+
+  /** Frames not yet handed to the OS. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Write one frame; resolves once the OS has all of it. Throws FrameError (over the limit) before writing. */
+  write(tag: Tag, payload: Uint8Array): Promise<void> {
+    const length = payload.length;
+    let frame: Buffer;
+    if (length <= COPY_LIMIT) {
+      const size = HEADER_SIZE + length;
+      if (this.#scratch === null || this.#scratch.length < size) this.#scratch = Buffer.allocUnsafe(Math.max(size, 4096));
+      writeHeader(this.#scratch, 0, tag, length, this.#maxFrame);
+      this.#scratch.set(payload, HEADER_SIZE);
+      frame = this.#scratch.subarray(0, size);
+      if (this.#pending > 0) return this.#queue([Buffer.from(frame)]);
+      const written = this.#tryWrite(() => writeSync(this.#fd, frame));
+      if (written === size) return done;
+      return this.#queue([Buffer.from(frame.subarray(written))]);
+    }
+    const header = Buffer.allocUnsafe(HEADER_SIZE);
+    writeHeader(header, 0, tag, length, this.#maxFrame);
+    const body = Buffer.from(payload.buffer, payload.byteOffset, length);
+    if (this.#pending > 0) return this.#queue([header, body]);
+    const written = this.#tryWrite(() => writevSync(this.#fd, [header, body]));
+    if (written === HEADER_SIZE + length) return done;
+    if (written < HEADER_SIZE) return this.#queue([header.subarray(written), body]);
+    return this.#queue([body.subarray(written - HEADER_SIZE)]);
+  }
+
+  /** Run `fn` once everything queued is written (at once when nothing is); for close(). */
+  afterDrain(fn: () => void): void {
+    if (this.#pending === 0) fn();
+    else this.#closeWhenDrained = fn;
+  }
+
+  /** Release the socket (its dup of the fd); queued frames that were not written are dropped. */
+  close(): void {
+    this.#socket?.destroy();
+    this.#socket = null;
+  }
+
+  /** In a forked child: the queue is the parent's to write; drop this copy of it. */
+  forgetAfterFork(): void {
+    const socket = this.#socket;
+    this.#socket = null;
+    this.#pending = 0;
+    this.#closeWhenDrained = null;
+    if (socket !== null && !socket.destroyed) {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      socket.destroy();
+    }
+  }
+
+  // write(2) without blocking; EAGAIN means nothing was written. Broken pipe: a typed error.
+  #tryWrite(write: () => number): number {
+    try {
+      return write();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return 0;
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw brokenPipe(error);
+      throw error;
+    }
+  }
+
+  #queue(chunks: Buffer[]): Promise<void> {
+    const socket = this.#ensureSocket();
+    this.#pending++;
+    if (this.#pending === 1) socket.ref();
+    return new Promise<void>((resolve, reject) => {
+      const last = chunks.length - 1;
+      chunks.forEach((chunk, index) => {
+        if (index < last) socket.write(chunk);
+        else
+          socket.write(chunk, (error) => {
+            if (--this.#pending === 0) {
+              this.#socket?.unref();
+              const then = this.#closeWhenDrained;
+              this.#closeWhenDrained = null;
+              then?.();
+            }
+            if (error === null || error === undefined) resolve();
+            else reject(isBrokenPipe(error) ? brokenPipe(error) : error);
+          });
+      });
+    });
+  }
+
+  #ensureSocket(): Socket {
+    if (this.#socket !== null && !this.#socket.destroyed) return this.#socket;
+    const socket = new Socket({ fd: this.#native.dup(this.#fd), readable: false, writable: true });
+    socket.on('error', () => undefined); // each write's callback gets its error
+    this.#socket = socket;
+    return socket;
+  }
+}
+
+function isBrokenPipe(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'ERR_STREAM_DESTROYED';
+}
