@@ -86,7 +86,7 @@ export class Connection implements AsyncIterable<unknown> {
       }
       return writer.write(Tag.object, payload);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -99,7 +99,7 @@ export class Connection implements AsyncIterable<unknown> {
       const writer = this.#writerFor('send bytes');
       return writer.write(Tag.bytes, sliceOf(buffer, offset, size));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -109,7 +109,7 @@ export class Connection implements AsyncIterable<unknown> {
       const reader = this.#readerFor('receive');
       return reader.read('object', undefined, waitOptions(options), timedOut) as Promise<T>;
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -126,7 +126,7 @@ export class Connection implements AsyncIterable<unknown> {
       const reader = this.#readerFor('receive');
       return reader.read('bytes', maxLength ?? undefined, waitOptions(options), timedOut) as Promise<Buffer>;
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -137,7 +137,7 @@ export class Connection implements AsyncIterable<unknown> {
       const reader = this.#readerFor('poll');
       return reader.whenReady({ timeoutMs: timeout }) as Promise<boolean>;
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -255,4 +255,9 @@ function sliceOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: nu
     if (!Number.isInteger(size) || size < 0 || end > bytes.length) rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
   }
   return offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
+}
+
+// A synchronous failure of an async-looking method, as a rejection.
+function rejected(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
 }
