@@ -14,8 +14,8 @@ interface Loader {
 
 interface EsmInternals {
   loader: Loader;
-  defaultLoad(url: string, context: Record<string, unknown>): unknown;
-  initializeImportMeta(meta: object, context: unknown, loader: unknown): unknown;
+  defaultLoad(this: void, url: string, context: Record<string, unknown>): unknown;
+  initializeImportMeta(this: void, meta: object, context: unknown, loader: unknown): unknown;
 }
 
 let internals: EsmInternals | null | undefined;
@@ -30,7 +30,7 @@ export function captureLoader(): EsmInternals | null {
   if (internals !== undefined) return internals;
   if (!process.execArgv.includes('--expose-internals')) return (internals = null);
   const internal = createRequire(import.meta.url);
-  const { getOrInitializeCascadedLoader } = internal('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(): Loader };
+  const { getOrInitializeCascadedLoader } = internal('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(this: void): Loader };
   const { defaultLoad } = internal('internal/modules/esm/load') as Pick<EsmInternals, 'defaultLoad'>;
   const { initializeImportMeta } = internal('internal/modules/esm/initialize_import_meta') as Pick<EsmInternals, 'initializeImportMeta'>;
   return (internals = { loader: getOrInitializeCascadedLoader(), defaultLoad, initializeImportMeta });

@@ -7,10 +7,10 @@ import { hello, writeReport } from '../fixtures/targets.ts';
 import { describeValues } from '../fixtures/values.ts';
 // @ts-expect-error -- a plain .mjs fixture without types
 import { writeEsm } from '../fixtures/targets-esm.mjs';
-import cjs from '../fixtures/targets-cjs.cjs';
+import * as cjs from '../fixtures/targets-cjs.cjs';
 import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
 
-const { writeCjs } = cjs as { writeCjs: (path: string, value: unknown) => void };
+const { writeCjs } = cjs;
 
 for (const method of testedMethods().filter((m) => m !== 'fork')) {
   const { Process } = getContext(method);
@@ -78,16 +78,17 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
     });
 
     it('imports targets from ESM (.mjs), CommonJS (.cjs) and TypeScript modules', async () => {
-      const paths = [tempPath('esm'), tempPath('cjs')];
-      const a = track(new Process({ target: writeEsm as (p: string, v: unknown) => void, args: [paths[0], 1] }));
-      const b = track(new Process({ target: writeCjs, args: [paths[1], 2] }));
+      const esmPath = tempPath('esm');
+      const cjsPath = tempPath('cjs');
+      const a = track(new Process({ target: writeEsm as (p: string, v: unknown) => void, args: [esmPath, 1] }));
+      const b = track(new Process({ target: writeCjs, args: [cjsPath, 2] }));
       a.start();
       b.start();
       await Promise.all([a.join(), b.join()]);
       assert.equal(a.exitCode, 0);
       assert.equal(b.exitCode, 0);
-      assert.deepEqual(readJson(paths[0] as string), { kind: 'esm', value: 1 });
-      assert.deepEqual(readJson(paths[1] as string), { kind: 'cjs', value: 2 });
+      assert.deepEqual(readJson(esmPath), { kind: 'esm', value: 1 });
+      assert.deepEqual(readJson(cjsPath), { kind: 'cjs', value: 2 });
     });
   });
 }

@@ -40,7 +40,7 @@ for (const method of testedMethods()) {
       assert.equal(seen.title, `multiproc: ${p.name}`);
       assert.deepEqual(seen.parent, { pid: process.pid, name: 'MainProcess' });
       assert.deepEqual(seen.extra, { a: [1, 2] });
-      assert.equal(isZombie(p.pid as number), false, 'joined child must be reaped');
+      assert.equal(isZombie(Number(p.pid)), false, 'joined child must be reaped');
     });
 
     it('reports process.exit(N) as exitCode N', async () => {

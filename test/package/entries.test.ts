@@ -1,0 +1,40 @@
+// The published entry points, as users load them: ESM and CommonJS, `multiproc` and
+// `multiproc/os`, and a CommonJS program starting a process (needs `npm run build`).
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { readJson, runScript, tempPath, testedMethods } from '../helpers.ts';
+
+const requireHere = createRequire(import.meta.url);
+const cjsUser = fileURLToPath(new URL('../fixtures/cjs-user.cjs', import.meta.url));
+
+describe('package entry points', () => {
+  it('exports the same API from ESM and CommonJS', async () => {
+    const esm = (await import('multiproc')) as Record<string, unknown>;
+    const cjs = requireHere('multiproc') as Record<string, unknown>;
+    for (const name of ['Process', 'getContext', 'setStartMethod', 'getStartMethod', 'getAllStartMethods', 'currentProcess', 'parentProcess', 'activeChildren', 'cpuCount', 'isMain', 'SerializationError']) {
+      assert.equal(typeof esm[name], 'function', `ESM ${name}`);
+      assert.equal(typeof cjs[name], 'function', `CommonJS ${name}`);
+    }
+  });
+
+  it('exports the POSIX layer from multiproc/os in both formats', async () => {
+    const esm = (await import('multiproc/os')) as Record<string, unknown>;
+    const cjs = requireHere('multiproc/os') as Record<string, unknown>;
+    for (const name of ['fork', 'wait', 'waitpid', 'waitSync', 'waitpidSync', 'getpid', 'getppid', 'kill']) {
+      assert.equal(typeof esm[name], 'function', `ESM ${name}`);
+      assert.equal(typeof cjs[name], 'function', `CommonJS ${name}`);
+    }
+  });
+
+  for (const method of testedMethods()) {
+    it(`runs a CommonJS program's exported target (${method})`, async () => {
+      const path = tempPath('cjs');
+      const result = await runScript(cjsUser, [method, path]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /exitCode=0/);
+      assert.match(readJson(path).name, /^Process-\d+$/);
+    });
+  }
+});
