@@ -13,6 +13,7 @@
             "native/poll.cc",
             "native/process.cc",
             "native/shm.cc",
+            "native/sync.cc",
             "native/v8-bridge.cc"
           ],
           "cflags_cc": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],

@@ -17,6 +17,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
       {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"runLoopOnce", RunLoopOnce},
       {"unwindThenCall", UnwindThenCall},
+      {"futexWaitAsync", FutexWaitAsync}, {"futexWaitCancel", FutexWaitCancel},
+      {"syncAfterFork", SyncAfterFork},
   };
   for (const Entry& e : entries) {
     napi_value fn;

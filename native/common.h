@@ -59,6 +59,7 @@ MP_DECLARE(ShmOpen); MP_DECLARE(Ftruncate); MP_DECLARE(FstatSize); MP_DECLARE(Mm
 MP_DECLARE(ShmUnlink); MP_DECLARE(FutexWait); MP_DECLARE(FutexWake);
 MP_DECLARE(RunLoopOnce); MP_DECLARE(UnwindThenCall);
 MP_DECLARE(FunctionLocation);
+MP_DECLARE(FutexWaitAsync); MP_DECLARE(FutexWaitCancel); MP_DECLARE(SyncAfterFork);
 // From v8-bridge.cc: a SharedArrayBuffer over `size` bytes at `addr` that munmaps when freed,
 // and the data pointer and length of a SharedArrayBuffer (false, TypeError thrown, if not one).
 napi_value NewMappedSharedArrayBuffer(napi_env env, void* addr, size_t size);

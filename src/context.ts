@@ -8,6 +8,7 @@ import { Process as BaseProcess } from './process.ts';
 import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
+import { Event, Lock, RLock } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
   class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
@@ -40,6 +41,9 @@ export class Context {
   readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;
   readonly cpuCount = cpuCount;
+  readonly Lock = Lock;
+  readonly RLock = RLock;
+  readonly Event = Event;
 }
 
 const defaultContext = new Context(null);

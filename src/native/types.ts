@@ -75,4 +75,10 @@ export interface NativeBinding {
   runLoopOnce(): boolean;
   /** Terminate the current JavaScript execution (uncatchable; no catch/finally runs), then call `fn` from a fresh turn of the event loop. For a child forked inside start(): it must never return into the parent's code. */
   unwindThenCall(fn: () => void, asyncHookFields: Uint32Array, asyncIdFields: Float64Array, indices: [kStackLength: number, kExecutionAsyncId: number, kTriggerAsyncId: number]): void;
+  /** futex_waitv(2) on the process-shared int32 at byteOffset (and a private cancellation word) on a reusable helper thread; `callback(result)` runs on the loop. Returns an id for futexWaitCancel. -1 = forever. The loop is kept alive while a wait is pending. */
+  futexWaitAsync(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number, callback: (result: 'ok' | 'not-equal' | 'timed-out' | 'cancelled' | 'error') => void): number;
+  /** End a pending futexWaitAsync: its callback gets 'cancelled' (or the result that came first). */
+  futexWaitCancel(id: number): void;
+  /** In a forked child: forget the helper threads (and their pending waits) the child does not have. */
+  syncAfterFork(): void;
 }

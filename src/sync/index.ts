@@ -1,0 +1,7 @@
+// Synchronization primitives shared between processes. Re-exports only (importing this module
+// registers their rebuilders for children).
+export { Lock, RLock } from './lock.ts';
+export type { Held } from './mutex.ts';
+export type { WaitOptions } from './futex.ts';
+export { NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError } from './errors.ts';
+export { Event } from './event.ts';
