@@ -57,9 +57,10 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
 function findExportName(fn: AnyFunction, url: string, scriptName: string): string | null {
   const known = namespaces.get(url);
   if (known !== undefined) return exportKeyOf(known, fn);
-  // CommonJS: its exports object is at hand, synchronously and exactly.
-  if (!scriptName.startsWith('file:')) {
-    const mod = requireHere.cache[scriptName];
+  // CommonJS: its exports object is at hand, synchronously and exactly. (V8 names a CommonJS
+  // script by its path; the inspector fallback gives a file: URL.)
+  {
+    const mod = requireHere.cache[scriptName.startsWith('file:') ? fileURLToPath(scriptName) : scriptName];
     if (mod !== undefined) {
       if (mod.exports === fn) return 'default';
       return exportKeyOf(mod.exports as Record<string, unknown>, fn);

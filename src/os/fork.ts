@@ -1,6 +1,7 @@
 // fork() and its policy: only a process started with `node --single-threaded` may fork
 // (shared/design/fork-in-node.md). Also forkChild(), the hook of the `fork` start method.
 import { isMainThread } from 'node:worker_threads';
+import { captureLoader, hasLoaderThreadOptions, useInThreadLoader } from '../bootstrap/in-thread-loader.ts';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
 import { becomeChild } from './child.ts';
@@ -35,6 +36,14 @@ export function assertCanFork(what = 'fork()'): void {
       { startMethod: 'fork' },
     );
   }
+  if (hasLoaderThreadOptions() && captureLoader() === null) {
+    throw new StartMethodError(
+      `${what} cannot be used here: this process loads modules through hooks on a loader thread (${process.execArgv.join(' ')}), ` +
+        `which a forked child does not have, so an import() in the child would hang. Run the script with \`npx multiproc run FILE\` ` +
+        `(TypeScript compiled in-thread), or add --expose-internals (the child then gets an in-thread loader).`,
+      { startMethod: 'fork' },
+    );
+  }
 }
 
 function forkRaw(what: string): number {
@@ -43,7 +52,10 @@ function forkRaw(what: string): number {
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
   const pid = native.fork();
-  if (pid === 0) becomeChild(native);
+  if (pid === 0) {
+    becomeChild(native);
+    useInThreadLoader();
+  }
   return pid;
 }
 

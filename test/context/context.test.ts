@@ -1,5 +1,7 @@
 // Contexts and start-method selection.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { cpuCount, getAllStartMethods, getContext, getStartMethod, Process, ProcessStateError, setStartMethod } from '../../src/index.ts';
 
@@ -40,5 +42,30 @@ describe('contexts', () => {
 
   it('counts CPUs', () => {
     assert.ok(Number.isInteger(cpuCount()) && cpuCount() >= 1);
+  });
+});
+
+describe('the fork start method where it cannot work', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
+  const ask = (flags: string[]) => {
+    const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return (JSON.parse(run.stdout) as Record<string, { name: string; message: string; startMethod: string } | null>).getContext;
+  };
+
+  it('is refused without --single-threaded, pointing to multiproc run and forkserver', () => {
+    const error = ask(['--import', 'tsx']);
+    assert.equal(error?.name, 'StartMethodError');
+    assert.equal(error?.startMethod, 'fork');
+    assert.match(error?.message ?? '', /only works in a process started with `node --single-threaded`/);
+    assert.match(error?.message ?? '', /npx multiproc run FILE/);
+    assert.match(error?.message ?? '', /'forkserver'/);
+  });
+
+  it('is refused with a loader thread (tsx via --import) unless --expose-internals', () => {
+    const error = ask(['--single-threaded', '--import', 'tsx']);
+    assert.equal(error?.name, 'StartMethodError');
+    assert.match(error?.message ?? '', /hooks on a loader thread/);
+    assert.equal(ask(['--single-threaded', '--expose-internals', '--import', 'tsx']), null);
   });
 });

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 // multiproc/os fork(): the policy, and what a forked child keeps, drops and how it ends.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -8,15 +10,18 @@ import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('fork() refuses in a process not started with --single-threaded, and says what to do', () => {
-  assert.throws(() => fork(), (error: unknown) => {
-    assert.ok(error instanceof StartMethodError);
-    assert.equal(error.startMethod, 'fork');
-    assert.match(error.message, /only safe in a process started with `node --single-threaded`/);
-    assert.match(error.message, /V8's background threads do not survive fork\(\)/);
-    assert.match(error.message, /npx multiproc run FILE/);
-    assert.match(error.message, /'forkserver' start method/);
-    return true;
-  });
+  // The suite itself runs with --single-threaded: ask a process started without it.
+  const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const error = (JSON.parse(run.stdout) as Record<string, { name: string; message: string; startMethod: string } | null>)['os.fork'];
+  assert.ok(error !== null && error !== undefined);
+  assert.equal(error.name, 'StartMethodError');
+  assert.equal(error.startMethod, 'fork');
+  assert.match(error.message, /only safe in a process started with `node --single-threaded`/);
+  assert.match(error.message, /V8's background threads do not survive fork\(\)/);
+  assert.match(error.message, /npx multiproc run FILE/);
+  assert.match(error.message, /'forkserver' start method/);
 });
 
 test('the child gets fresh ids: process.pid/ppid and getpid/getppid', async () => {
