@@ -8,7 +8,7 @@ import { Process as BaseProcess } from './process.ts';
 import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
-import { Event, Lock, RLock } from './sync/index.ts';
+import { BoundedSemaphore, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
   class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
@@ -43,6 +43,8 @@ export class Context {
   readonly cpuCount = cpuCount;
   readonly Lock = Lock;
   readonly RLock = RLock;
+  readonly Semaphore = Semaphore;
+  readonly BoundedSemaphore = BoundedSemaphore;
   readonly Event = Event;
 }
 

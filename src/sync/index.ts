@@ -4,4 +4,5 @@ export { Lock, RLock } from './lock.ts';
 export type { Held } from './mutex.ts';
 export type { WaitOptions } from './futex.ts';
 export { NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError } from './errors.ts';
+export { Semaphore, BoundedSemaphore } from './semaphore.ts';
 export { Event } from './event.ts';
