@@ -2,7 +2,7 @@
 // answers in microseconds (v8::Function::GetScriptOrigin); without it, an in-process
 // inspector session reads the function's [[FunctionLocation]] (synchronous, ~5-25 ms, once per
 // function thanks to the cache).
-import { Session } from 'node:inspector';
+import { createRequire } from 'node:module';
 import { loadNative } from './native/binding.ts';
 
 /** A function's definition site. `url` is a file:// URL (ESM) or an absolute path (CommonJS). */
@@ -27,6 +27,8 @@ export function locateFunction(fn: (...args: never[]) => unknown): FunctionLocat
 }
 
 function locateWithInspector(fn: (...args: never[]) => unknown): FunctionLocation | null {
+  // Loaded on first use: only needed without the addon.
+  const { Session } = createRequire(import.meta.url)('node:inspector') as typeof import('node:inspector');
   const session = new Session();
   session.connect();
   const scripts = new Map<string, string>();

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { initSync, parse } from 'es-module-lexer';
 import { SerializationError } from './errors.ts';
 import { locateFunction } from './function-location.ts';
 import { loadNative } from './native/binding.ts';
@@ -90,8 +89,10 @@ function lexExports(url: string): Map<string, string> | null {
   if (lexed.has(url)) return lexed.get(url) ?? null;
   let result: Map<string, string> | null = null;
   try {
-    initSync();
-    const [, exports] = parse(readFileSync(fileURLToPath(url), 'utf8'));
+    // Loaded on first use: a child never needs it, and it costs a few milliseconds to load.
+    const lexer = requireHere('es-module-lexer') as typeof import('es-module-lexer');
+    lexer.initSync();
+    const [, exports] = lexer.parse(readFileSync(fileURLToPath(url), 'utf8'));
     result = new Map();
     for (const entry of exports) {
       if (entry.ln !== undefined && !result.has(entry.ln)) result.set(entry.ln, entry.n);
