@@ -3,8 +3,6 @@ import { spawnSync } from 'node:child_process';
 // multiproc/os fork(): the policy, and what a forked child keeps, drops and how it ends.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { StartMethodError } from '../../src/errors.ts';
-import { fork } from '../../src/os.ts';
 import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
 
 after(() => assert.deepEqual(zombiesOf(), []));
