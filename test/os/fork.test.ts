@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
 // multiproc/os fork(): the policy, and what a forked child keeps, drops and how it ends.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
 
