@@ -4,6 +4,8 @@
 // child becomes the Process, its modules already loaded.
 import { Socket } from 'node:net';
 import { requireNative } from '../native/binding.ts';
+import { preserveHandle } from '../os/handles.ts';
+import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
@@ -19,7 +21,13 @@ setTitle('multiproc: forkserver');
 // Ctrl+C reaches the whole process group: the server leaves it to the children (as Python's does).
 process.on('SIGINT', () => undefined);
 
+// Timers that target modules create when the server imports them must not fire in children:
+// track them from now on (multiproc/os clears tracked timers in every forked child).
+installTimerTracking();
+
 const events = new Socket({ fd: 4, readable: true, writable: true });
+// The child keeps its copy idle (see becomeChild) rather than destroying it: cheaper.
+preserveHandle(events);
 events.on('error', () => undefined);
 events.on('close', shutdown);
 events.resume();
@@ -39,7 +47,9 @@ captureLoader();
 
 function onReadable(): void {
   for (;;) {
-    const got = native.recvFds(REQUESTS, 1 << 20);
+    // 64 KiB at a time: a larger receive buffer is fresh memory, and on these VMs each page
+    // touched costs tens of microseconds (a 1 MiB buffer cost ~6 ms per request).
+    const got = native.recvFds(REQUESTS, 65_536);
     if (got === null) break;
     if (got.data.length === 0) return shutdown();
     pendingFds.push(...got.fds);
