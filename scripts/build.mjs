@@ -10,7 +10,13 @@ import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'pipe' });
+} catch (error) {
+  // Declarations are still written; `npm run typecheck` (part of `npm test`) reports the errors.
+  const output = String(error.stdout ?? '').split('\n').slice(0, 5).join('\n');
+  console.warn(`multiproc build: tsc reported type errors (declarations written anyway; see \`npm run typecheck\`):\n${output}`);
+}
 
 const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning', sourcemap: true };
 
