@@ -121,11 +121,9 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   // Close what is the server's: the request socket, the event socket, the siblings' watchers.
   requests.close();
   native.close(REQUESTS);
-  // The event socket is the server's: no listener of it, and it must not keep this child alive
-  // (destroying it would run stream machinery for nothing: the child ends through _exit).
-  events.removeAllListeners();
-  events.on('error', () => undefined);
-  events.pause();
+  // The event socket is the server's: it must not keep this child alive. Nothing more: every
+  // page the child touches now is copied (destroying it would run stream machinery for nothing;
+  // its listeners never fire here, the client never writes to it, and the child ends through _exit).
   events.unref();
   for (const { pidfd, watcher } of children.values()) {
     watcher.close();
