@@ -8,6 +8,7 @@ import { Process as BaseProcess } from './process.ts';
 import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
+import { Pool as BasePool, poolClassFor } from './pool/index.ts';
 import { BoundedSemaphore, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
@@ -41,6 +42,11 @@ export class Context {
   readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;
   readonly cpuCount = cpuCount;
+
+  /** Pool class whose workers use this context's start method (a getter: read lazily, no import cycle at load). */
+  get Pool(): typeof BasePool {
+    return poolClassFor(this, this.#method === null);
+  }
   readonly Lock = Lock;
   readonly RLock = RLock;
   readonly Semaphore = Semaphore;

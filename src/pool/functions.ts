@@ -1,0 +1,78 @@
+// How a task's function reaches a worker. spawn/forkserver workers import it: it must be an
+// exported function, sent by reference (module URL + export name), as pickle does. A fork
+// worker is a copy of the parent: a function registered here before the worker was forked is
+// sent as its id in that copy, so closures work (see docs/DECISIONS.md, "Pool").
+import { SerializationError } from '../errors.ts';
+import { referenceTarget, type TargetRef } from '../target.ts';
+import type { FnSpec } from './messages.ts';
+
+type AnyFunction = (...args: never[]) => unknown;
+
+const ids = new Map<AnyFunction, number>();
+const byId = new Map<number, AnyFunction>();
+let nextId = 0;
+
+/** Register `fn` for fork workers started from now on; returns its id. */
+export function registerFunction(fn: AnyFunction): number {
+  let id = ids.get(fn);
+  if (id === undefined) {
+    id = nextId++;
+    ids.set(fn, id);
+    byId.set(id, fn);
+  }
+  return id;
+}
+
+/** Functions with an id below this are known to a worker forked now. */
+export function registryMark(): number {
+  return nextId;
+}
+
+/** The id of `fn` if it was registered, else undefined. */
+export function registeredId(fn: AnyFunction): number | undefined {
+  return ids.get(fn);
+}
+
+/** The reference of an exported function, or null when it has none (only under fork is that fine). */
+export function tryReference(fn: AnyFunction): TargetRef | null {
+  try {
+    return referenceTarget(fn, 'fn', 'a pool worker');
+  } catch (error) {
+    if (error instanceof SerializationError) return null;
+    throw error;
+  }
+}
+
+/** The reference of `fn` for spawn/forkserver workers; throws a SerializationError saying what to do. */
+export function referenceFor(fn: AnyFunction, what: string): FnSpec {
+  return { kind: 'ref', ref: referenceTarget(fn, what, 'a pool worker (spawn/forkserver)') };
+}
+
+const imported = new Map<string, Promise<AnyFunction>>();
+
+/** In a worker: the function a spec names (imports are cached per reference). */
+export function resolveFunction(spec: FnSpec): AnyFunction | Promise<AnyFunction> {
+  if (spec.kind === 'id') {
+    const fn = byId.get(spec.id);
+    if (fn === undefined) throw new Error(`Pool function #${spec.id} is unknown in this worker (it was registered after the worker was forked).`);
+    return fn;
+  }
+  const key = `${spec.ref.url}#${spec.ref.exportName}`;
+  let found = imported.get(key);
+  if (found === undefined) {
+    found = importByName(spec.ref);
+    imported.set(key, found);
+    found.catch(() => imported.delete(key));
+  }
+  return found;
+}
+
+// By name, as pickle: a forked or fork-server child may compile a TypeScript module differently
+// from the parent (CommonJS through the in-thread loader), so definition sites are not compared.
+async function importByName(ref: TargetRef): Promise<AnyFunction> {
+  const ns = (await import(ref.url)) as Record<string, unknown>;
+  let value = ns[ref.exportName];
+  if (value === undefined && ns.default !== null && typeof ns.default === 'object') value = (ns.default as Record<string, unknown>)[ref.exportName];
+  if (typeof value !== 'function') throw new TypeError(`The pool function ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the worker (got ${typeof value}).`);
+  return value as AnyFunction;
+}

@@ -1,0 +1,3 @@
+// Pool: re-exports only.
+export { Pool, poolClassFor } from './pool.ts';
+export type { PoolOptions, CallOptions } from './options.ts';

@@ -1,0 +1,73 @@
+// Pool options and per-call options, normalized in one place with the house message format.
+import type { Context } from '../context.ts';
+import { getContext } from '../context.ts';
+import { cpuCount } from '../current.ts';
+import { normalizeFunction, normalizePositiveInteger, typeError } from '../options.ts';
+import { isStartMethod, type StartMethod } from '../start-methods.ts';
+
+type AnyFunction = (...args: never[]) => unknown;
+
+/** Options of `new Pool()`, as Python's Pool(processes, initializer, initargs, maxtasksperchild, context). */
+export interface PoolOptions {
+  /** Number of worker processes (default: cpuCount()). */
+  processes?: number;
+  /** Called in each worker once, before its first task (exported function under spawn/forkserver). */
+  initializer?: (...args: any[]) => unknown;
+  /** Arguments of `initializer`. */
+  initargs?: unknown[];
+  /** A worker ends and is replaced after this many tasks (a chunk counts as one task). */
+  maxTasksPerChild?: number;
+  /** A start method name or a Context (default: the default context). */
+  context?: StartMethod | Context;
+}
+
+/** Options of one call (apply, map, starmap, imap, imapUnordered). */
+export interface CallOptions {
+  /** Items per task sent to a worker (map default: Python's heuristic; imap default: 1). */
+  chunksize?: number;
+  /** Cancels the call's pending tasks; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Normalized pool options. */
+export interface NormalizedPoolOptions {
+  processes: number;
+  initializer: AnyFunction | undefined;
+  initargs: unknown[];
+  maxTasksPerChild: number | undefined;
+  context: Context;
+}
+
+/** Check and default the options of `new Pool()`. */
+export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  const o = options as Record<string, unknown>;
+  const processes = o.processes === undefined ? cpuCount() : normalizePositiveInteger('processes', o.processes);
+  const initializer = normalizeFunction<AnyFunction>('initializer', o.initializer);
+  if (o.initargs !== undefined && !Array.isArray(o.initargs)) typeError('initargs', 'an array', o.initargs);
+  const maxTasksPerChild = o.maxTasksPerChild === undefined || o.maxTasksPerChild === null ? undefined : normalizePositiveInteger('maxTasksPerChild', o.maxTasksPerChild);
+  let context: Context;
+  if (o.context === undefined || o.context === null) context = getContext();
+  else if (typeof o.context === 'string') {
+    if (!isStartMethod(o.context)) typeError('context', 'a start method name or a Context', o.context);
+    context = getContext(o.context);
+  } else if (typeof o.context === 'object' && typeof (o.context as Context).getStartMethod === 'function') context = o.context as Context;
+  else typeError('context', 'a start method name or a Context', o.context);
+  return { processes, initializer, initargs: [...((o.initargs as unknown[] | undefined) ?? [])], maxTasksPerChild, context };
+}
+
+/** Check the options of one call. */
+export function normalizeCallOptions(options: unknown): { chunksize: number | undefined; signal: AbortSignal | undefined } {
+  if (options === undefined) return { chunksize: undefined, signal: undefined };
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  const o = options as Record<string, unknown>;
+  const chunksize = o.chunksize === undefined ? undefined : normalizePositiveInteger('chunksize', o.chunksize);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', o.signal);
+  return { chunksize, signal: o.signal };
+}
+
+/** Python's default chunksize for a known length: ceil(len / (4 * processes)). */
+export function defaultChunksize(length: number, processes: number): number {
+  return Math.max(1, Math.ceil(length / (4 * processes)));
+}
