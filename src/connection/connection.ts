@@ -45,6 +45,9 @@ export class Connection implements AsyncIterable<unknown> {
     this.#native = options.native;
     this.#readable = options.readable;
     this.#writable = options.writable;
+    // Writes must never block the event loop (what does not fit waits in the writer's queue).
+    // O_NONBLOCK belongs to the open file, shared with the processes this end is passed to.
+    options.native.setNonBlocking(fd, true);
     this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame) : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame) : null;
     trackConnection(this, fd);

@@ -1,8 +1,17 @@
 // The Connections alive in this process: a forked child drops the parent's pending receives and
 // queued writes on its copies (they belong to the parent; the fds stay open and usable), and a
 // Connection that was garbage collected without close() has its fd closed (as Python's
-// Connection.__del__), so the other end sees EOF. An operation in progress keeps its Connection
-// reachable (the native watcher or the write socket holds it), so nothing in use is closed.
+// Connection.__del__), so the other end sees EOF. A receive in progress keeps its Connection
+// reachable (reader.ts), so nothing in use is closed.
+//
+// A forked child is a copy of the parent's heap: it holds every Connection of the parent, most
+// of them unreachable from what the child runs (they were only on the parent's stack, unwound in
+// the child). Held open, they would keep the other ends from ever seeing EOF (a child echoing
+// until EOF would wait forever: Python's classic fork pitfall). So a child that inherited
+// Connections runs one full garbage collection as soon as it starts: those it cannot reach are
+// closed by the finalizer; those its target holds stay open.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadNative } from '../native/binding.ts';
 import { registerAfterFork } from '../os/child.ts';
 
@@ -40,5 +49,21 @@ export function forgetConnection(connection: Tracked): void {
 }
 
 registerAfterFork(() => {
+  if (live.size === 0) return;
   for (const ref of live) ref.deref()?.[kAfterFork]();
+  setImmediate(collectGarbage);
 });
+
+// A full GC (global.gc when --expose-gc was given; otherwise exposed for this one call).
+function collectGarbage(): void {
+  try {
+    let gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc !== 'function') {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    }
+    gc();
+  } catch {
+    // without it, unreachable copies are closed at the next natural collection
+  }
+}

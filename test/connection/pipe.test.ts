@@ -1,0 +1,319 @@
+// Pipe and Connection within one process: values and bytes, order, limits, EOF and close,
+// poll, timeouts, one-way pipes, misuse errors.
+import assert from 'node:assert/strict';
+import { writeSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, SerializationError, TimeoutError } from '../../src/index.ts';
+import { loadNative } from '../../src/native/binding.ts';
+
+const native = loadNative();
+const skip = native === null ? 'the native addon is not built' : false;
+
+describe('Pipe (in one process)', { skip }, () => {
+  it('carries structured-clone values as sent', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const value = {
+      map: new Map<unknown, unknown>([['k', 1], [2, { deep: [new Set([1n])] }]]),
+      set: new Set(['x']),
+      date: new Date(86_400_000),
+      big: 2n ** 70n,
+      f64: new Float64Array([1.5, -0]),
+      u8: new Uint8Array([1, 2, 3]),
+      undef: undefined,
+      nan: NaN,
+      negZero: -0,
+      sparse: [1, , 3],
+      nested: { a: { b: { c: [null, true, 'é'] } } },
+      error: new RangeError('bad'),
+      point: new Point(3),
+    };
+    await a.send(value);
+    const got = await b.recv<typeof value>();
+    assert.deepEqual(got.map, value.map);
+    assert.deepEqual(got.set, value.set);
+    assert.equal(got.date.getTime(), 86_400_000);
+    assert.equal(got.big, 2n ** 70n);
+    assert.ok(got.f64 instanceof Float64Array);
+    assert.deepEqual([...got.f64], [1.5, -0]);
+    assert.ok(Object.is(got.f64[1], -0));
+    assert.deepEqual([...got.u8], [1, 2, 3]);
+    assert.ok('undef' in got && got.undef === undefined);
+    assert.ok(Number.isNaN(got.nan));
+    assert.ok(Object.is(got.negZero, -0));
+    assert.equal(got.sparse.length, 3);
+    assert.ok(!(1 in got.sparse));
+    assert.deepEqual(got.nested, value.nested);
+    assert.ok(got.error instanceof RangeError);
+    // Class instances arrive as plain data: nothing received is evaluated or re-linked to code.
+    assert.equal(Object.getPrototypeOf(got.point), Object.prototype);
+    assert.deepEqual({ ...got.point }, { x: 3 });
+  });
+
+  it('keeps the order of sends that are not awaited, small and large mixed', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    const big = new Uint8Array(3 << 20).fill(9);
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 50; i++) sends.push(i % 10 === 5 ? a.send({ i, big }) : a.send(i));
+    const received: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const value = await b.recv<number | { i: number; big: Uint8Array }>();
+      if (typeof value === 'number') received.push(value);
+      else {
+        assert.equal(value.big.length, 3 << 20);
+        assert.equal(value.big[12345], 9);
+        received.push(value.i);
+      }
+    }
+    await Promise.all(sends);
+    assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('sends bytes (whole, a part, an ArrayBuffer, empty) and receives them as Buffers', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    const bytes = Buffer.from('hello world');
+    await a.sendBytes(bytes);
+    await a.sendBytes(bytes, 6);
+    await a.sendBytes(bytes, 0, 5);
+    await a.sendBytes(new Uint16Array([1, 2]).buffer);
+    await a.sendBytes(new Uint8Array(0));
+    assert.equal(String(await b.recvBytes()), 'hello world');
+    assert.equal(String(await b.recvBytes()), 'world');
+    assert.equal(String(await b.recvBytes()), 'hello');
+    assert.deepEqual([...(await b.recvBytes())], [1, 0, 2, 0]);
+    const empty = await b.recvBytes();
+    assert.ok(Buffer.isBuffer(empty));
+    assert.equal(empty.length, 0);
+  });
+
+  it('moves large messages both ways, as bytes and as values', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    const big = Buffer.alloc(16 << 20);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff;
+    const sent = a.sendBytes(big);
+    const got = await b.recvBytes();
+    await sent;
+    assert.ok(got.equals(big));
+    const back = b.send({ big });
+    const value = await a.recv<{ big: Buffer }>();
+    await back;
+    assert.ok(Buffer.from(value.big).equals(big));
+  });
+
+  it('rejects bad sendBytes arguments in the house format', async () => {
+    using ends = closing(Pipe());
+    const [a] = ends.pair;
+    await assert.rejects(a.sendBytes(Buffer.alloc(4), 5), { name: 'RangeError', message: 'Expected `offset` to be an integer from 0 to 4, got `5` (number).' });
+    await assert.rejects(a.sendBytes(Buffer.alloc(4), 1, 4), { name: 'RangeError', message: 'Expected `size` to be an integer from 0 to 3, got `4` (number).' });
+    await assert.rejects(a.sendBytes('text' as never), { name: 'TypeError', message: /Expected `buffer` to be a Buffer, typed array, DataView or ArrayBuffer, got `"text"` \(string\)/ });
+    await assert.rejects(a.recvBytes(-1), { name: 'RangeError', message: 'Expected `maxLength` to be a non-negative integer, got `-1` (number).' });
+  });
+
+  it('refuses to send what structured clone cannot carry, and stays usable', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    await assert.rejects(a.send({ f: () => 1 }), SerializationError);
+    await assert.rejects(a.send(Symbol('s')), SerializationError);
+    await a.send('still fine');
+    assert.equal(await b.recv(), 'still fine');
+  });
+
+  it('recvBytes(maxLength): a longer message is left for the next receive (MessageTooLongError)', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    await a.sendBytes(Buffer.from('0123456789'));
+    await assert.rejects(b.recvBytes(4), (error: unknown) => {
+      assert.ok(error instanceof MessageTooLongError);
+      assert.equal(error.length, 10);
+      assert.equal(error.maxLength, 4);
+      return true;
+    });
+    assert.equal(String(await b.recvBytes(10)), '0123456789');
+    await a.send({ v: 1 });
+    await assert.rejects(b.recvBytes(2), MessageTooLongError);
+    assert.deepEqual(await b.recv(), { v: 1 });
+  });
+
+  it('recvBytes of a value gives its serialized bytes; recv of bytes gives the bytes', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    await a.send('x');
+    assert.ok((await b.recvBytes()).length > 0);
+    await a.sendBytes(Buffer.from('raw'));
+    assert.equal(String(await b.recv<Buffer>()), 'raw');
+  });
+
+  it('rejects a pending and every later recv once the other end closes (never hangs)', async () => {
+    const [a, b] = Pipe();
+    const pending = b.recv();
+    const pendingBytes = b.recvBytes();
+    a.close();
+    for (const promise of [pending, pendingBytes, b.recv(), b.recvBytes()]) {
+      await assert.rejects(promise, (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer' && /EOF/.test(error.message));
+    }
+    assert.equal(await b.poll(), true, 'poll says ready at EOF (recv would not wait)');
+    b.close();
+  });
+
+  it('delivers what was sent before the other end closed, then ends async iteration', async () => {
+    const [a, b] = Pipe();
+    void a.send(1);
+    void a.send(2);
+    a.close(); // sends already passed to send() are written first
+    const seen: unknown[] = [];
+    for await (const value of b) seen.push(value);
+    assert.deepEqual(seen, [1, 2]);
+    b.close();
+  });
+
+  it('rejects a broken pipe on send with ConnectionClosedError', async () => {
+    const [a, b] = Pipe();
+    b.close();
+    await assert.rejects(
+      (async () => {
+        for (let i = 0; i < 100; i++) await a.send(i); // the first may still be accepted by the kernel
+      })(),
+      (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer',
+    );
+    a.close();
+  });
+
+  it('fails every use after close() with ConnectionClosedError (closedBy self), pending receives too', async () => {
+    const [a, b] = Pipe();
+    const pending = a.recv();
+    a.close();
+    assert.equal(a.closed, true);
+    a.close(); // twice is fine
+    const isSelf = (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'self';
+    await assert.rejects(pending, isSelf);
+    await assert.rejects(a.recv(), isSelf);
+    await assert.rejects(a.send(1), isSelf);
+    await assert.rejects(a.sendBytes(Buffer.alloc(1)), isSelf);
+    await assert.rejects(a.poll(), isSelf);
+    assert.throws(() => a.fileno(), isSelf);
+    b.close();
+  });
+
+  it('poll(): false with nothing there, true when a message arrives, waits up to timeoutMs', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    assert.equal(await b.poll(), false);
+    assert.equal(await b.poll(20), false);
+    const later = b.poll(10_000);
+    await a.send('x');
+    assert.equal(await later, true);
+    assert.equal(await b.poll(), true);
+    assert.equal(b.pollSync(), true);
+    assert.equal(await b.recv(), 'x');
+    assert.equal(b.pollSync(), false);
+    await assert.rejects(b.poll(-1), RangeError);
+  });
+
+  it('recv({ timeoutMs }) rejects with TimeoutError; recv({ signal }) with the abort reason; nothing is lost', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    await assert.rejects(b.recv({ timeoutMs: 10 }), TimeoutError);
+    const controller = new AbortController();
+    const aborted = b.recv({ signal: controller.signal });
+    controller.abort(new Error('stop'));
+    await assert.rejects(aborted, { message: 'stop' });
+    await assert.rejects(b.recv({ signal: AbortSignal.abort(new Error('already')) }), { message: 'already' });
+    await a.send('after');
+    assert.equal(await b.recv({ timeoutMs: 10_000 }), 'after');
+  });
+
+  it('a receive that times out in the middle of a message leaves the rest for the next one', async () => {
+    using ends = closing(Pipe());
+    const [, b] = ends.pair;
+    const fd = ends.pair[0].fileno();
+    const payload = Buffer.from('complete message');
+    const header = Buffer.from([0, 0, 0, payload.length, 2]);
+    writeSync(fd, Buffer.concat([header, payload.subarray(0, 4)]));
+    await assert.rejects(b.recvBytes(undefined, { timeoutMs: 30 }), TimeoutError);
+    writeSync(fd, payload.subarray(4));
+    assert.equal(String(await b.recvBytes()), 'complete message');
+  });
+
+  it('Pipe(false) is one-way: [reader, writer]', async () => {
+    const [reader, writer] = Pipe(false);
+    assert.equal(reader.readable, true);
+    assert.equal(reader.writable, false);
+    assert.equal(writer.readable, false);
+    assert.equal(writer.writable, true);
+    await writer.send({ one: 'way' });
+    const big = writer.sendBytes(Buffer.alloc(1 << 20, 1)); // more than a pipe holds: written as it is read
+    assert.deepEqual(await reader.recv(), { one: 'way' });
+    assert.equal((await reader.recvBytes()).length, 1 << 20);
+    await big;
+    await assert.rejects(reader.send(1), ProcessStateError);
+    await assert.rejects(writer.recv(), ProcessStateError);
+    writer.close();
+    await assert.rejects(reader.recv(), ConnectionClosedError);
+    reader.close();
+    assert.throws(() => Pipe('no' as never), { name: 'TypeError', message: 'Expected `duplex` to be a boolean, got `"no"` (string).' });
+  });
+
+  it('closes with `using`', () => {
+    let outer: Connection;
+    {
+      using a = Pipe()[0];
+      outer = a;
+      assert.equal(a.closed, false);
+    }
+    assert.equal(outer.closed, true);
+  });
+});
+
+describe('frame limits', { skip }, () => {
+  it('the sender refuses a message over the limit before writing anything', async () => {
+    const [x, y] = (native as NonNullable<typeof native>).socketpair();
+    const a = new Connection(x, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
+    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
+    await assert.rejects(a.sendBytes(Buffer.alloc(1025)), FrameError);
+    await assert.rejects(a.send('x'.repeat(2000)), FrameError);
+    assert.equal(await b.poll(), false, 'nothing was written');
+    await a.sendBytes(Buffer.alloc(1024));
+    assert.equal((await b.recvBytes()).length, 1024);
+    a.close();
+    b.close();
+  });
+
+  it('the receiver refuses a frame announcing more than the limit, without allocating it, and closes', async () => {
+    const [x, y] = (native as NonNullable<typeof native>).socketpair();
+    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
+    writeSync(x, Buffer.from([0xff, 0xff, 0xff, 0xf0, 2]));
+    await assert.rejects(b.recvBytes(), { name: 'FrameError', message: /announces 4294967280 bytes, over the limit of 1024/ });
+    await assert.rejects(b.recv(), FrameError); // the stream cannot be trusted any more
+    (native as NonNullable<typeof native>).close(x);
+    b.close();
+  });
+
+  it('the receiver refuses an unknown tag; a corrupt value fails only that receive', async () => {
+    const [x, y] = (native as NonNullable<typeof native>).socketpair();
+    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
+    writeSync(x, Buffer.from([0, 0, 0, 2, 1, 0xff, 0x0f])); // a v8 header with garbage after it
+    await assert.rejects(b.recv(), FrameError);
+    writeSync(x, Buffer.from([0, 0, 0, 1, 2, 42]));
+    assert.deepEqual([...(await b.recvBytes())], [42]);
+    writeSync(x, Buffer.from([0, 0, 0, 0, 99]));
+    await assert.rejects(b.recv(), { name: 'FrameError', message: /unknown tag 99/ });
+    (native as NonNullable<typeof native>).close(x);
+    b.close();
+  });
+});
+
+// Both ends of a Pipe, closed at the end of the block.
+function closing(pair: [Connection, Connection]): { pair: [Connection, Connection]; [Symbol.dispose](): void } {
+  return {
+    pair,
+    [Symbol.dispose]() {
+      for (const end of pair) end.close();
+    },
+  };
+}
