@@ -4,6 +4,8 @@
 // child becomes the Process, its modules already loaded.
 import { Socket } from 'node:net';
 import { requireNative } from '../native/binding.ts';
+// Loaded once here, so children that receive shareable objects need no import() for them.
+import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';

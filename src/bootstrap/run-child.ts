@@ -1,6 +1,5 @@
 // The child side of spawn and forkserver: from a preparation message to a running Process.
 // (fork needs none of this: its child already is a copy of the Process.)
-import '../shareables.ts';
 import { BootstrapError } from '../errors.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, type ReceivedHandle } from '../reduction.ts';
@@ -38,6 +37,9 @@ export async function runPrepared(
 
 async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[], loaded?: ReadonlyMap<string, Record<string, unknown>>): Promise<{ run(): unknown }> {
   const state = globalState();
+  // The modules that rebuild shareable objects, only when some were sent: a child without them
+  // starts faster (a target that imports multiproc loads them anyway).
+  if (handles.length > 0) await import('../shareables.ts');
   const values = rebuildInChild(prep.payload, handles);
   let cls: (new (...args: never[]) => unknown) | typeof Process = Process;
   let target: ((...args: never[]) => unknown) | undefined;
