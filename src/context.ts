@@ -9,7 +9,7 @@ import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod }
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
 import { Pool as BasePool, poolClassFor } from './pool/index.ts';
-import { BoundedSemaphore, Event, Lock, RLock, Semaphore } from './sync/index.ts';
+import { BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
   class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
@@ -52,6 +52,7 @@ export class Context {
   readonly Semaphore = Semaphore;
   readonly BoundedSemaphore = BoundedSemaphore;
   readonly Event = Event;
+  readonly Condition = Condition;
 }
 
 const defaultContext = new Context(null);

@@ -6,3 +6,4 @@ export type { WaitOptions } from './futex.ts';
 export { NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError } from './errors.ts';
 export { Semaphore, BoundedSemaphore } from './semaphore.ts';
 export { Event } from './event.ts';
+export { Condition } from './condition.ts';

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { BoundedSemaphore, getContext, Semaphore, TimeoutError, TooManyReleasesError } from '../../src/index.ts';
 import { acquireSemaphore, releaseForeign, releaseTimes } from '../fixtures/sync-targets.ts';
 import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
+import { endInReverse, exitGates } from './exit-order.ts';
 
 describe('Semaphore in one process', () => {
   it('counts down and up (CPython _TestSemaphore.test_semaphore)', async () => {
@@ -92,12 +93,13 @@ for (const method of testedMethods()) {
       const bounded = new BoundedSemaphore(1);
       const got = tempPath('got');
       const extra = tempPath('extra');
-      const a = track(new Process({ target: acquireSemaphore, args: [sem, got, 20_000] }));
-      const b = track(new Process({ target: releaseForeign, args: [bounded, extra] }));
+      const gates = exitGates(2);
+      const a = track(new Process({ target: acquireSemaphore, args: [sem, got, 20_000, gates[0]] }));
+      const b = track(new Process({ target: releaseForeign, args: [bounded, extra, gates[1]] }));
       a.start();
       b.start();
       sem.release();
-      await Promise.all([a.join(), b.join()]);
+      assert.deepEqual(await endInReverse([a, b], gates), [0, 0]);
       assert.deepEqual(readJson(got), { ok: true });
       assert.deepEqual(readJson(extra), { error: 'TooManyReleasesError' });
       assert.equal(bounded.getValue(), 1);
