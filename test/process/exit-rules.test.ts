@@ -11,6 +11,7 @@ import { isRunning, readJson, runScript, tempPath, testedMethods, track, trackPi
 
 const parentMain = fileURLToPath(new URL('../fixtures/parent-main.ts', import.meta.url));
 const unguarded = fileURLToPath(new URL('../fixtures/unguarded-main.ts', import.meta.url));
+const failing = fileURLToPath(new URL('../fixtures/failing-main.ts', import.meta.url));
 
 for (const method of testedMethods()) {
   describe(`exit rules (${method})`, () => {
@@ -66,6 +67,13 @@ for (const method of testedMethods()) {
         assert.match(result.stderr, /isMain\(import\.meta\)/);
       });
     }
+
+    it("prints a child's uncaught error on its stderr under a `Process <name>:` header", async () => {
+      const result = await runScript(failing, [method]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^exitCode=1$/m);
+      assert.match(result.stderr, /^Process Exploder:\nRangeError: boom from the child\n\s+at (?:\S+\.)?explode \(.*failing-main\.ts/m);
+    });
 
     it('forbids daemon processes from having children', async () => {
       const report = tempPath('report');
