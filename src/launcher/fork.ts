@@ -11,6 +11,7 @@
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { captureLoader, hasLoaderThreadOptions, useInThreadLoader } from '../bootstrap/in-thread-loader.ts';
+import { registerAfterFork } from '../os/child.ts';
 import { canFork } from '../os/fork.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
@@ -42,6 +43,12 @@ export const forkMethod: StartMethodImpl = {
   launch: (request) => new ForkLauncher(request),
 };
 
+// Launchers of children still running. A child forked later inherits their pidfd watchers: its
+// copies must go (a sibling's end would otherwise make it waitpid() a process that is not its
+// child), which the POSIX layer's after-fork hook does, once registered.
+const running = new Set<ForkLauncher>();
+let afterForkHooked = false;
+
 class ForkLauncher implements Launcher {
   readonly pid: number;
   #exitCode: number | null = null;
@@ -65,16 +72,40 @@ class ForkLauncher implements Launcher {
     this.#watcher = native.watchReadable(this.#pidfd, () => this.#reap());
     // A non-daemon child keeps the loop alive, as a spawned one does; a daemon does not.
     if (this.#daemon) this.#watcher.unref();
+    running.add(this);
+    if (!afterForkHooked) {
+      afterForkHooked = true;
+      registerAfterFork(() => {
+        for (const launcher of running) launcher.#abandon();
+        running.clear();
+      });
+    }
   }
 
   #reap(): void {
     const status = this.#native.waitpid(this.pid, true);
     if (status === null) return;
     this.#exitCode = status.exitCode ?? -(status.signal ?? 0);
+    this.#release();
+    for (const resolve of this.#waiting.splice(0)) resolve(this.#exitCode);
+  }
+
+  #release(): void {
+    running.delete(this);
     this.#watcher?.close();
     this.#watcher = null;
     this.#native.close(this.#pidfd);
-    for (const resolve of this.#waiting.splice(0)) resolve(this.#exitCode);
+  }
+
+  // In a forked child: this launcher is its parent's, for a sibling. Stop watching, forget it.
+  #abandon(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+    try {
+      this.#native.close(this.#pidfd);
+    } catch {
+      // already closed
+    }
   }
 
   poll(): number | null {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeChildren, currentProcess, getContext, getStartMethod, parentProcess, ProcessStateError, setStartMethod } from '../../src/index.ts';
 import { exitWith, fail, failAsync, PrintProcess, writeReport } from '../fixtures/targets.ts';
-import { startNested, waitForever } from '../fixtures/waiting.ts';
+import { startNested, waitForever, waitForGate } from '../fixtures/waiting.ts';
 import { isZombie, readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 describe('the main process', () => {
@@ -121,6 +121,19 @@ for (const method of testedMethods()) {
       assert.equal(p.exitCode, 0);
       assert.deepEqual(readJson(path), { who: 'Mike', name: p.name, isProcess: true });
       setStartMethod(before, { force: true });
+    });
+
+    it('a child outlives the end of a sibling started before it', async () => {
+      const gate = tempPath('gate');
+      const first = track(new Process({ target: writeReport, args: [tempPath()] }));
+      const second = track(new Process({ target: waitForGate, args: [gate] }));
+      first.start();
+      second.start();
+      await first.join();
+      assert.equal(first.exitCode, 0);
+      (await import('node:fs')).writeFileSync(gate, 'open');
+      await second.join();
+      assert.equal(second.exitCode, 0);
     });
 
     it('refuses misuse with ProcessStateError', async () => {
