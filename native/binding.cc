@@ -15,8 +15,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setCloexec", SetCloexec}, {"setNonBlocking", SetNonBlocking},
       {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
       {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
-      {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"runLoopOnce", RunLoopOnce},
-      {"unwindThenCall", UnwindThenCall},
+      {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"unwindThenCall", UnwindThenCall},
       {"futexWaitAsync", FutexWaitAsync}, {"futexWaitCancel", FutexWaitCancel},
       {"syncAfterFork", SyncAfterFork},
   };

@@ -4,25 +4,12 @@
 // execution (uncatchable: no catch or finally of the parent runs), cancels the termination once
 // the stack has unwound to the event loop (V8's call-completed callback, at call depth zero), and
 // calls fn from a fresh turn of the loop, where promises and timers work as usual.
-// runLoopOnce() is the plain uv_run(UV_RUN_ONCE), kept for diagnostics.
 #include <uv.h>
 #include <v8.h>
 
 #include "common.h"
 
 namespace multiproc {
-
-MP_DECLARE(RunLoopOnce) {
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
-    napi_throw_error(env, nullptr, "runLoopOnce: no event loop");
-    return nullptr;
-  }
-  int more = uv_run(loop, UV_RUN_ONCE);
-  napi_value result;
-  napi_get_boolean(env, more != 0, &result);
-  return result;
-}
 
 namespace {
 

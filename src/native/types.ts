@@ -71,8 +71,6 @@ export interface NativeBinding {
   futexWait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
   /** FUTEX_WAKE; how many waiters were woken. */
   futexWake(sab: SharedArrayBuffer, byteOffset: number, count: number): number;
-  /** uv_run(loop, UV_RUN_ONCE) from JavaScript; true while the loop has work left (for a forked Process child, whose stack is never unwound). */
-  runLoopOnce(): boolean;
   /** Terminate the current JavaScript execution (uncatchable; no catch/finally runs), then call `fn` from a fresh turn of the event loop. For a child forked inside start(): it must never return into the parent's code. */
   unwindThenCall(fn: () => void, asyncHookFields: Uint32Array, asyncIdFields: Float64Array, indices: [kStackLength: number, kExecutionAsyncId: number, kTriggerAsyncId: number]): void;
   /** futex_waitv(2) on the process-shared int32 at byteOffset (and a private cancellation word) on a reusable helper thread; `callback(result)` runs on the loop. Returns an id for futexWaitCancel. -1 = forever. The loop is kept alive while a wait is pending. */
