@@ -9,6 +9,8 @@ import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod }
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
 import { Pool as BasePool, poolClassFor } from './pool/index.ts';
+import { Pipe, waitReady } from './connection/index.ts';
+import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
@@ -53,6 +55,12 @@ export class Context {
   readonly BoundedSemaphore = BoundedSemaphore;
   readonly Event = Event;
   readonly Condition = Condition;
+  readonly Pipe = Pipe;
+  readonly waitReady = waitReady;
+  readonly SharedMemory = SharedMemory;
+  readonly RawArray = RawArray;
+  readonly Value = Value;
+  readonly SharedArray = SharedArray;
 }
 
 const defaultContext = new Context(null);

@@ -17,3 +17,22 @@ export { Pipe, Connection, waitReady, ConnectionClosedError, MessageTooLongError
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
 export { Pool, type PoolOptions, type CallOptions } from './pool/index.ts';
+export {
+  SharedMemory,
+  RawArray,
+  Value,
+  SharedArray,
+  SharedMemoryExistsError,
+  SharedMemoryNotFoundError,
+  registerSharedLockFactory,
+  type SharedMemoryOptions,
+  type SynchronizedOptions,
+  type SharedLock,
+  type SharedLockFactory,
+  type SharedLockMemory,
+  type ElementType,
+  type TypeSpec,
+  type TypedArrayOf,
+  type ElementOf,
+  type LengthOrValues,
+} from './shared-memory/index.ts';

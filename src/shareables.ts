@@ -2,3 +2,8 @@
 // side effects: a child loads this before rebuilding its arguments (src/bootstrap/run-child.ts).
 import './connection/pipe.ts';
 import './sync/index.ts';
+import './shared-memory/mappings.ts';
+import './shared-memory/shared-memory.ts';
+import './shared-memory/synchronized.ts';
+import './shared-memory/value.ts';
+import './shared-memory/shared-array.ts';
