@@ -90,12 +90,14 @@ export class Call {
       if (this.finished) break;
       await this.#changed();
     }
-    const out: unknown[] = [];
-    for (let i = 0; i < (this.#total ?? 0); i++) {
-      const values = this.#ready.get(i) ?? [];
-      for (let j = 0; j < values.length; j++) out.push(values[j]);
-    }
+    const total = this.#total ?? 0;
+    const parts: unknown[][] = new Array<unknown[]>(total);
+    for (let i = 0; i < total; i++) parts[i] = this.#ready.get(i) ?? [];
     this.#ready.clear();
+    if (total === 1) return parts[0] as unknown[];
+    if (total <= 1024) return ([] as unknown[]).concat(...parts);
+    const out: unknown[] = [];
+    for (const part of parts) for (let j = 0; j < part.length; j++) out.push(part[j]);
     return out;
   }
 

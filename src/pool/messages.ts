@@ -1,6 +1,7 @@
 // The Pool's messages between the parent and a worker (over one Pipe per worker), and how a
 // task's function is named: by id in a forked worker's copy of the registry, or by reference.
 import type { TargetRef } from '../target.ts';
+import type { Packed } from './packing.ts';
 
 /** How a worker finds a function: `id` in the fork-time registry, or an exported function's reference. */
 export type FnSpec = { kind: 'id'; id: number } | { kind: 'ref'; ref: TargetRef };
@@ -11,7 +12,7 @@ export interface TaskMessage {
   id: number;
   fn: FnSpec;
   star: boolean;
-  items: unknown[];
+  items: Packed;
 }
 
 /** Parent → worker: end after the tasks already sent. */
@@ -29,7 +30,7 @@ export interface WireError {
 }
 
 /** Worker → parent: a task's results (one per item), or its error. */
-export type ResultMessage = { t: 'result'; id: number; ok: true; values: unknown[] } | { t: 'result'; id: number; ok: false; error: WireError };
+export type ResultMessage = { t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError };
 
 /** Worker → parent: the initializer failed; the worker ends. */
 export interface InitFailedMessage {

@@ -11,6 +11,7 @@ import { feedInput, type Input } from './feed.ts';
 import { referenceFor, registeredId, registerFunction, registryMark, tryReference } from './functions.ts';
 import type { FnSpec, FromWorker } from './messages.ts';
 import { normalizeCallOptions, normalizePoolOptions, type CallOptions, type NormalizedPoolOptions, type PoolOptions } from './options.ts';
+import { pack, unpack } from './packing.ts';
 import { fromWireError } from './remote-error.ts';
 import { WorkerHandle } from './worker-handle.ts';
 import { poolWorker } from './worker.ts';
@@ -284,7 +285,7 @@ export class Pool {
   #dispatch(worker: WorkerHandle, fn: FnSpec, task: Task): void {
     worker.inflight.set(task.id, task);
     worker.dispatched++;
-    worker.conn.send({ t: 'task', id: task.id, fn, star: task.call.star, items: task.items }).catch((error: unknown) => {
+    worker.conn.send({ t: 'task', id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
       worker.inflight.delete(task.id);
       task.call.fail(argumentError(task, error), task.index);
@@ -328,7 +329,7 @@ export class Pool {
     const task = worker.inflight.get(message.id);
     if (task === undefined) return;
     worker.inflight.delete(message.id);
-    if (message.ok) task.call.deliver(task.index, message.values);
+    if (message.ok) task.call.deliver(task.index, unpack(message.values));
     else task.call.fail(fromWireError(message.error, `Pool.${task.call.what}`), task.index);
     this.#settled(task.call);
     this.#afterTask(worker);

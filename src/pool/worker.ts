@@ -3,6 +3,7 @@
 import type { Connection } from '../connection/index.ts';
 import { resolveFunction } from './functions.ts';
 import type { FnSpec, FromWorker, TaskMessage, ToWorker } from './messages.ts';
+import { pack, unpack } from './packing.ts';
 import { toWireError } from './remote-error.ts';
 import { serialize } from 'node:v8';
 
@@ -39,7 +40,7 @@ async function runTask(task: TaskMessage): Promise<FromWorker> {
   let values: unknown[];
   try {
     const fn = (await resolveFunction(task.fn)) as AnyFunction;
-    const items = task.items;
+    const items = unpack(task.items);
     values = new Array<unknown>(items.length);
     for (let i = 0; i < items.length; i++) {
       let value = task.star ? fn(...(items[i] as unknown[])) : fn(items[i]);
@@ -49,7 +50,7 @@ async function runTask(task: TaskMessage): Promise<FromWorker> {
   } catch (error) {
     return { t: 'result', id: task.id, ok: false, error: toWireError(error) };
   }
-  return { t: 'result', id: task.id, ok: true, values };
+  return { t: 'result', id: task.id, ok: true, values: pack(values) };
 }
 
 // Send a message; a result that cannot be serialized is replaced by a SerializationError naming it.
@@ -61,7 +62,7 @@ async function send(conn: Connection, message: FromWorker): Promise<void> {
       await conn.send({ ...message, error: { name: 'Error', message: `The worker's error could not be sent back: ${(error as Error).message}`, stack: undefined, props: {}, cause: undefined } }).catch(() => undefined);
       return;
     }
-    const index = message.values.findIndex((value) => {
+    const index = unpack(message.values).findIndex((value) => {
       try {
         serialize(value);
         return false;

@@ -61,6 +61,11 @@ for (const method of testedMethods()) {
       await using pool = new ctx.Pool({ processes: 2 });
       const value = { m: new Map([[1, 'a']]), d: new Date(5), b: 10n, u: new Uint8Array([1, 2]) };
       assert.deepEqual(await pool.apply(identity, [value]), value);
+      // Chunks of numbers travel packed as Float64Array: exact, NaN, -0 and Infinity included.
+      const numbers = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? NaN : i % 13 === 0 ? -Infinity : i * 1.5 - 2 ** 52));
+      assert.deepEqual(await pool.map(identity, numbers), numbers);
+      const mixed = [...numbers.slice(0, 100), 'x', 2n, ...numbers.slice(100)];
+      assert.deepEqual(await pool.map(identity, mixed, { chunksize: 150 }), mixed);
     });
 
     it('runs tasks in workers named like Python', async () => {
