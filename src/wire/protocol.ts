@@ -177,19 +177,19 @@ export function expectMessage<T extends { type: string }>(value: unknown, types:
 
 // ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----
 
-/** True if `tag` is a frame tag this version knows. */
-export function isTag(tag: number): tag is Tag {
+/** True if `tag` may appear on a Connection (object and bytes frames; fork-server tags may not). */
+export function isConnectionTag(tag: number): tag is Tag {
   return tag === Tag.object || tag === Tag.bytes;
 }
 
 /**
- * Parse a frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on an unknown tag or a
+ * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than object/bytes or a
  * length over `maxFrame`, before anything is allocated for the payload.
  */
 export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0): { tag: Tag; length: number } {
   const length = ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
   const tag = header[offset + 4] as number;
-  if (!isTag(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+  if (!isConnectionTag(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
   if (length > maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${maxFrame}.`);
   return { tag, length };
 }
