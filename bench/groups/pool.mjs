@@ -52,6 +52,11 @@ function warmRow({ id, label, available, open, map, close, n, warmN = 1000 }) {
 }
 
 const mpReason = () => mp.reason({ exports: ['Pool'] });
+// multiproc's workers are spawned: a fork-server child of a plain \`node\` process cannot import
+// a module the server did not preload (import() never settles there), so the default context's
+// forkserver workers could not load bench/targets/*.mjs; fork needs --single-threaded.
+const MP_METHOD = 'spawn';
+const mpPool = async () => (await mp.load()).getContext(MP_METHOD).Pool;
 const mpSquare = () => mp.target({ file: 'square.mjs', name: 'square' });
 
 /** The rows of a map group over `n` items; per-item peers only when `perItemPeers`. */
@@ -61,19 +66,19 @@ function mapRows(n, perItemPeers) {
     pythonRow({ id: 'py-start-map', label: 'Python Pool(2) start + map', cmd: 'pool_start_map', params: { n, processes: WORKERS } }),
     warmRow({
       id: 'mp-map',
-      label: 'multiproc Pool(2).map, warm pool',
+      label: 'multiproc Pool(2).map, warm pool (spawn workers)',
       n,
       available: mpReason,
-      open: async () => new (await mp.load()).Pool({ processes: WORKERS }),
+      open: async () => new (await mpPool())({ processes: WORKERS }),
       map: async (pool, k) => check(await pool.map(await mpSquare(), range(k)), k),
       close: (pool) => pool.terminate(),
     }),
     {
       id: 'mp-start-map',
-      label: 'multiproc Pool(2) start + map',
+      label: 'multiproc Pool(2) start + map (spawn workers)',
       available: mpReason,
       async run() {
-        const { Pool } = await mp.load();
+        const Pool = await mpPool();
         const square = await mpSquare();
         const items = range(n);
         const t0 = performance.now();
@@ -191,7 +196,7 @@ const imap = {
       label: 'multiproc Pool(2).imap({ chunksize: 1 }), warm pool',
       n: IMAP_N,
       available: mpReason,
-      open: async () => new (await mp.load()).Pool({ processes: WORKERS }),
+      open: async () => new (await mpPool())({ processes: WORKERS }),
       map: async (pool, k) => {
         let count = 0;
         for await (const r of pool.imap(await mpSquare(), range(k), { chunksize: 1 })) if (r >= 0) count++;
@@ -247,7 +252,7 @@ const cpu = {
       n: TASKS,
       warmN: 2,
       available: mpReason,
-      open: async () => new (await mp.load()).Pool({ processes: WORKERS }),
+      open: async () => new (await mpPool())({ processes: WORKERS }),
       map: async (pool, k) => {
         const work = await mp.target({ file: 'cpu.mjs', name: 'spin' });
         await pool.map(work, Array(k).fill(spin), { chunksize: 1 });
