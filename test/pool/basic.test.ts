@@ -128,6 +128,30 @@ for (const method of testedMethods()) {
       assert.equal(await pool.apply(add, [1, 1]), 2);
     });
 
+    it('lets an imap consumer stop early; the pool stays usable', async () => {
+      await using pool = new ctx.Pool({ processes: 2 });
+      for await (const value of pool.imap(slowSquare, [1, 2, 3, 4, 5, 6, 7, 8])) {
+        assert.equal(value, 1);
+        break;
+      }
+      assert.deepEqual(await pool.map(square, [4]), [16]);
+    });
+
+    it('refuses a function that is not exported unless the start method is fork', async () => {
+      await using pool = new ctx.Pool({ processes: 2 });
+      const offset = 10;
+      const closure = (x: number) => x + offset;
+      if (method === 'fork') {
+        assert.deepEqual(await pool.map(closure, [1, 2, 3]), [11, 12, 13]);
+      } else {
+        await assert.rejects(pool.map(closure, [1, 2, 3]), (error: SerializationError) => {
+          assert.ok(error instanceof SerializationError);
+          assert.match(error.message, /not exported|not defined in a module/);
+          return true;
+        });
+      }
+    });
+
     it('runs the initializer with initargs in every worker', async () => {
       await using pool = new ctx.Pool({ processes: 2, initializer: initRemember, initargs: [{ k: 'v' }] });
       assert.deepEqual(await pool.map(remembered, [0, 1, 2, 3], { chunksize: 1 }), [{ k: 'v' }, { k: 'v' }, { k: 'v' }, { k: 'v' }]);
