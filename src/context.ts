@@ -11,7 +11,7 @@ import { kBuiltinClass, kStartMethod } from './symbols.ts';
 import { Pool as BasePool, poolClassFor } from './pool/index.ts';
 import { Pipe, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
-import { BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
   class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
@@ -61,6 +61,7 @@ export class Context {
   readonly RawArray = RawArray;
   readonly Value = Value;
   readonly SharedArray = SharedArray;
+  readonly Barrier = Barrier;
 }
 
 const defaultContext = new Context(null);

@@ -15,7 +15,7 @@ export {
 } from './errors.ts';
 export { Pipe, Connection, waitReady, ConnectionClosedError, MessageTooLongError, type RecvOptions, type Waitable, type ClosedBy } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
-export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
+export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
 export { Pool, poolWorker, type PoolOptions, type CallOptions } from './pool/index.ts';
 export {
   SharedMemory,

@@ -7,3 +7,4 @@ export { NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError
 export { Semaphore, BoundedSemaphore } from './semaphore.ts';
 export { Event } from './event.ts';
 export { Condition } from './condition.ts';
+export { Barrier, type BarrierOptions } from './barrier.ts';
