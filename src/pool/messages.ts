@@ -15,6 +15,12 @@ export interface TaskMessage {
   items: Packed;
 }
 
+/** Parent → worker: tasks to run in order; their results come back in one ResultsMessage. */
+export interface BatchMessage {
+  t: 'batch';
+  tasks: TaskMessage[];
+}
+
 /** Parent → worker: end after the tasks already sent. */
 export interface StopMessage {
   t: 'stop';
@@ -32,6 +38,12 @@ export interface WireError {
 /** Worker → parent: a task's results (one per item), or its error. */
 export type ResultMessage = { t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError };
 
+/** Worker → parent: the results of one batch, in its order. */
+export interface ResultsMessage {
+  t: 'results';
+  list: ResultMessage[];
+}
+
 /** Worker → parent: the initializer failed; the worker ends. */
 export interface InitFailedMessage {
   t: 'init-failed';
@@ -39,6 +51,6 @@ export interface InitFailedMessage {
 }
 
 /** Messages a worker receives. */
-export type ToWorker = TaskMessage | StopMessage;
+export type ToWorker = BatchMessage | StopMessage;
 /** Messages a worker sends. */
-export type FromWorker = ResultMessage | InitFailedMessage;
+export type FromWorker = ResultsMessage | InitFailedMessage;

@@ -21,7 +21,8 @@ type AnyFunction = (...args: never[]) => unknown;
 type State = 'running' | 'closed' | 'terminated';
 
 const PREFIX = { spawn: 'Spawn', fork: 'Fork', forkserver: 'ForkServer' } as const;
-const MAX_INFLIGHT = 2;
+const MAX_BATCHES = 2;
+const MAX_BATCH = 64;
 
 /** Internal: the context a context's Pool class defaults to. */
 export const kPoolContext = Symbol('multiproc.pool.context');
@@ -247,7 +248,7 @@ export class Pool {
       let chosenSpec: FnSpec | null = null;
       let stale: WorkerHandle | null = null;
       for (const worker of [...this.#workers]) {
-        if (worker.gone || worker.inflight.size >= MAX_INFLIGHT) continue;
+        if (worker.gone || worker.batches >= MAX_BATCHES) continue;
         if (worker.inflight.size === 0 && worker.process.exitCode !== null) {
           void this.#retire(worker, 0); // died while idle: replace it before giving it work
           continue;
@@ -259,7 +260,7 @@ export class Pool {
           if (worker.inflight.size === 0) stale = worker;
           continue;
         }
-        if (chosen === null || worker.inflight.size < chosen.inflight.size) {
+        if (chosen === null || worker.batches < chosen.batches || (worker.batches === chosen.batches && worker.inflight.size < chosen.inflight.size)) {
           chosen = worker;
           chosenSpec = spec;
         }
@@ -274,7 +275,18 @@ export class Pool {
         break;
       }
       this.#queue[this.#head++] = undefined;
-      this.#dispatch(chosen, chosenSpec, task);
+      // Small tasks of one call travel together (fewer messages); a fair share of what waits.
+      const max = this.#options.maxTasksPerChild;
+      let limit = Math.min(MAX_BATCH, Math.ceil((this.#queue.length - this.#head) / (2 * this.#options.processes)));
+      if (max !== undefined) limit = Math.min(limit, max - chosen.dispatched - 1);
+      const batch: [Task, ...Task[]] = [task];
+      while (batch.length <= limit && this.#head < this.#queue.length) {
+        const next = this.#queue[this.#head];
+        if (next === undefined || next.call !== task.call) break;
+        batch.push(next);
+        this.#queue[this.#head++] = undefined;
+      }
+      this.#dispatch(chosen, chosenSpec, batch);
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head);
@@ -282,13 +294,19 @@ export class Pool {
     }
   }
 
-  #dispatch(worker: WorkerHandle, fn: FnSpec, task: Task): void {
-    worker.inflight.set(task.id, task);
-    worker.dispatched++;
-    worker.conn.send({ t: 'task', id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }).catch((error: unknown) => {
+  #dispatch(worker: WorkerHandle, fn: FnSpec, batch: [Task, ...Task[]]): void {
+    for (const task of batch) worker.inflight.set(task.id, task);
+    worker.dispatched += batch.length;
+    worker.batches++;
+    worker.batchList.push(batch);
+    const tasks = batch.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
+    worker.conn.send({ t: 'batch', tasks }).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
-      worker.inflight.delete(task.id);
-      task.call.fail(argumentError(task, error), task.index);
+      worker.batches--;
+      worker.batchList.splice(worker.batchList.indexOf(batch), 1);
+      for (const task of batch) worker.inflight.delete(task.id);
+      const culprit = batch.find((task) => !cloneable(task.items)) ?? batch[0];
+      culprit.call.fail(argumentError(culprit, error), culprit.index);
       this.#afterTask(worker);
     });
     if (!worker.reading) void this.#read(worker);
@@ -326,12 +344,16 @@ export class Pool {
       void this.#retire(worker, 5000);
       return;
     }
-    const task = worker.inflight.get(message.id);
-    if (task === undefined) return;
-    worker.inflight.delete(message.id);
-    if (message.ok) task.call.deliver(task.index, unpack(message.values));
-    else task.call.fail(fromWireError(message.error, `Pool.${task.call.what}`), task.index);
-    this.#settled(task.call);
+    worker.batches--;
+    worker.batchList.shift();
+    for (const result of message.list) {
+      const task = worker.inflight.get(result.id);
+      if (task === undefined) continue;
+      worker.inflight.delete(result.id);
+      if (result.ok) task.call.deliver(task.index, unpack(result.values));
+      else task.call.fail(fromWireError(result.error, `Pool.${task.call.what}`), task.index);
+      this.#settled(task.call);
+    }
     this.#afterTask(worker);
   }
 
@@ -345,8 +367,12 @@ export class Pool {
   // The worker's pipe ended while it held tasks: it died (or closed its end). Reject what it held.
   #lost(worker: WorkerHandle, cause: unknown): void {
     if (worker.gone) return;
-    const held = [...worker.inflight.values()];
+    // Batches run in order: only the oldest had started; the others go back to the queue's head.
+    const held = worker.batchList[0] ?? [];
+    const unstarted = worker.batchList.slice(1).flat();
+    worker.batchList.length = 0;
     worker.inflight.clear();
+    if (unstarted.length > 0) this.#queue.splice(this.#head, 0, ...unstarted);
     const pid = worker.process.pid;
     const name = worker.describe();
     const exit = this.#retire(worker, 2000);
@@ -391,12 +417,22 @@ export class Pool {
     const exit = worker.reap(timeoutMs).finally(() => {
       worker.conn.close();
       this.#exits.delete(exit);
+      // A fork worker forked before this one was reaped would inherit its exit watcher (see
+      // docs/DECISIONS.md, Pool): under fork the replacement waits for the reap.
+      if (this.#fork) {
+        this.#replenish();
+        this.#pump();
+      }
     });
     this.#exits.add(exit);
-    if (this.#state !== 'terminated' && this.#broken === null && (this.#state === 'running' || this.#queue.length > this.#head)) {
-      while (this.#workers.length < this.#options.processes) this.#startWorker();
-    }
+    if (!this.#fork) this.#replenish();
     return exit;
+  }
+
+  #replenish(): void {
+    if (this.#state === 'terminated' || this.#broken !== null) return;
+    if (this.#state === 'closed' && this.#queue.length <= this.#head) return;
+    while (this.#workers.length < this.#options.processes) this.#startWorker();
   }
 
   // After close(): once nothing is queued or running, stop the workers and wake join().
@@ -427,6 +463,15 @@ export function poolClassFor(context: Context, isDefault: boolean): typeof Pool 
 }
 
 const BasePool = Pool;
+
+function cloneable(value: unknown): boolean {
+  try {
+    serialize(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function argumentError(task: Task, error: SerializationError): SerializationError {
   let at = 0;

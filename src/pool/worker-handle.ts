@@ -15,6 +15,10 @@ export class WorkerHandle {
   readonly inflight = new Map<number, Task>();
   /** Tasks sent over its lifetime (maxTasksPerChild). */
   dispatched = 0;
+  /** Batches sent and not answered yet (at most two: one running, one waiting in the pipe). */
+  batches = 0;
+  /** The tasks of each unanswered batch, oldest first (the oldest is the one running). */
+  readonly batchList: Task[][] = [];
   reading = false;
   /** Removed from the pool (dead, retiring, or recycled). */
   gone = false;

@@ -1,11 +1,12 @@
-// The pool worker's entry (a Process target): run the initializer, then tasks one at a time
-// until told to stop, the parent goes away, or `maxTasks` tasks ran (then the parent replaces it).
+// The pool worker's entry (a Process target): run the initializer, then batches of tasks one at
+// a time until told to stop, the parent goes away, or `maxTasks` tasks ran (then the parent
+// replaces it).
+import { serialize } from 'node:v8';
 import type { Connection } from '../connection/index.ts';
 import { resolveFunction } from './functions.ts';
-import type { FnSpec, FromWorker, TaskMessage, ToWorker } from './messages.ts';
+import type { FnSpec, InitFailedMessage, ResultMessage, TaskMessage, ToWorker } from './messages.ts';
 import { pack, unpack } from './packing.ts';
 import { toWireError } from './remote-error.ts';
-import { serialize } from 'node:v8';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -16,7 +17,8 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
       const init = (await resolveFunction(initializer)) as AnyFunction;
       await init(...initargs);
     } catch (error) {
-      await send(conn, { t: 'init-failed', error: toWireError(error) });
+      const message: InitFailedMessage = { t: 'init-failed', error: toWireError(error) };
+      await conn.send(message).catch(() => conn.send({ ...message, error: { ...message.error, props: {}, cause: undefined } }).catch(() => undefined));
       conn.close();
       return;
     }
@@ -30,13 +32,16 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
       break; // the parent closed its end or ended
     }
     if (message.t === 'stop') break;
-    await send(conn, await runTask(message));
-    if (maxTasks > 0 && ++done >= maxTasks) break;
+    const list: ResultMessage[] = [];
+    for (const task of message.tasks) list.push(await runTask(task));
+    await sendResults(conn, list);
+    done += message.tasks.length;
+    if (maxTasks > 0 && done >= maxTasks) break;
   }
   conn.close();
 }
 
-async function runTask(task: TaskMessage): Promise<FromWorker> {
+async function runTask(task: TaskMessage): Promise<ResultMessage> {
   let values: unknown[];
   try {
     const fn = (await resolveFunction(task.fn)) as AnyFunction;
@@ -53,36 +58,46 @@ async function runTask(task: TaskMessage): Promise<FromWorker> {
   return { t: 'result', id: task.id, ok: true, values: pack(values) };
 }
 
-// Send a message; a result that cannot be serialized is replaced by a SerializationError naming it.
-async function send(conn: Connection, message: FromWorker): Promise<void> {
+// Send a batch's results; a result that cannot be serialized is replaced by a SerializationError naming it.
+async function sendResults(conn: Connection, list: ResultMessage[]): Promise<void> {
   try {
-    await conn.send(message);
+    await conn.send({ t: 'results', list });
+    return;
+  } catch {
+    // find the culprits below
+  }
+  await conn.send({ t: 'results', list: list.map(sendable) }).catch(() => undefined);
+}
+
+function sendable(result: ResultMessage): ResultMessage {
+  try {
+    serialize(result);
+    return result;
   } catch (error) {
-    if (message.t !== 'result' || !message.ok) {
-      await conn.send({ ...message, error: { name: 'Error', message: `The worker's error could not be sent back: ${(error as Error).message}`, stack: undefined, props: {}, cause: undefined } }).catch(() => undefined);
-      return;
+    if (!result.ok) {
+      return { ...result, error: { name: 'Error', message: `The worker's error could not be sent back: ${(error as Error).message}`, stack: result.error.stack, props: {}, cause: undefined } };
     }
-    const index = unpack(message.values).findIndex((value) => {
+    const values = unpack(result.values);
+    let index = 0;
+    for (; index < values.length; index++) {
       try {
-        serialize(value);
-        return false;
-      } catch {
-        return true;
+        serialize(values[index]);
+      } catch (cause) {
+        error = cause;
+        break;
       }
-    });
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    const reply: FromWorker = {
+    }
+    return {
       t: 'result',
-      id: message.id,
+      id: result.id,
       ok: false,
       error: {
         name: 'SerializationError',
-        message: `The result of item ${index} of the task cannot be sent back to the parent: ${cause}`,
+        message: `The result of item ${index} of the task cannot be sent back to the parent: ${(error as Error).message}`,
         stack: undefined,
         props: { path: `result[${index}]` },
         cause: undefined,
       },
     };
-    await conn.send(reply).catch(() => undefined);
   }
 }

@@ -36,6 +36,14 @@ for (const method of testedMethods()) {
       assert.equal(pool.pids.length, 2);
     });
 
+    it('gives the tasks queued behind a dying task to another worker', async () => {
+      await using pool = new ctx.Pool({ processes: 1 });
+      const lost = pool.apply(killSelf, []);
+      const next = pool.apply(square, [7]);
+      await assert.rejects(lost, WorkerLostError);
+      assert.equal(await next, 49);
+    });
+
     it('rejects a task whose worker called process.exit', { todo: method === 'fork' ? SIBLING_ECHILD : false }, async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       await assert.rejects(pool.apply(exitSelf, [3]), (error: WorkerLostError) => {
