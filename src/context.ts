@@ -12,6 +12,7 @@ import { Pool as BasePool, poolClassFor } from './pool/index.ts';
 import { Pipe, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
+import { JoinableQueue, Queue, SimpleQueue } from './queues/index.ts';
 
 function processClassFor(method: StartMethod): typeof BaseProcess {
   class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
@@ -62,6 +63,9 @@ export class Context {
   readonly Value = Value;
   readonly SharedArray = SharedArray;
   readonly Barrier = Barrier;
+  readonly Queue = Queue;
+  readonly SimpleQueue = SimpleQueue;
+  readonly JoinableQueue = JoinableQueue;
 }
 
 const defaultContext = new Context(null);

@@ -36,3 +36,4 @@ export {
   type ElementOf,
   type LengthOrValues,
 } from './shared-memory/index.ts';
+export { Queue, SimpleQueue, JoinableQueue, QueueEmptyError, QueueFullError, QueueClosedError, QueueItemTooLargeError, TaskDoneError, type QueueOptions } from './queues/index.ts';

@@ -7,3 +7,4 @@ import './shared-memory/shared-memory.ts';
 import './shared-memory/synchronized.ts';
 import './shared-memory/value.ts';
 import './shared-memory/shared-array.ts';
+import './queues/index.ts';

@@ -1,0 +1,171 @@
+// Queue, SimpleQueue, JoinableQueue: CPython's _TestQueue in one process, then many producers and
+// consumers across processes under every start method (nothing lost, duplicated, or reordered per
+// producer), a consumer killed while waiting, and JoinableQueue.join across processes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, QueueItemTooLargeError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
+import { collect, getForever, produceTagged, workJoinable } from '../fixtures/sync-queues.ts';
+import { testedMethods, track } from '../helpers.ts';
+import { endInReverse, exitGates } from '../sync/exit-order.ts';
+
+describe('Queue in one process', () => {
+  it('is FIFO for every kind of item (CPython test_put/test_get)', async () => {
+    const q = new Queue<unknown>();
+    const items = [1, -0, 2.5, 2 ** 40, 'héllo', '', true, false, null, undefined, { a: [1, 2] }, new Map([[1, 2]]), 'x'.repeat(10_000), new Uint8Array([1, 2])];
+    for (const item of items) await q.put(item);
+    assert.equal(q.qsize(), items.length);
+    assert.equal(q.empty(), false);
+    for (const item of items) assert.deepEqual(await q.get(), item);
+    assert.equal(q.empty(), true);
+    assert.ok(Object.is(await (q.put(-0), q.get()), -0));
+  });
+
+  it('maxsize: put waits, putNowait throws QueueFullError, put with timeoutMs rejects', async () => {
+    const q = new Queue<number>(2);
+    assert.equal(q.maxsize, 2);
+    q.putNowait(1);
+    await q.put(2);
+    assert.equal(q.full(), true);
+    assert.throws(() => q.putNowait(3), QueueFullError);
+    await assert.rejects(q.put(3, { timeoutMs: 20 }), QueueFullError);
+    assert.throws(() => q.putSync(3, { timeoutMs: 0 }), QueueFullError);
+    const waiting = q.put(3);
+    assert.equal(await q.get(), 1);
+    await waiting;
+    assert.deepEqual([q.getNowait(), q.getSync()], [2, 3]);
+  });
+
+  it('get with timeoutMs rejects with QueueEmptyError; getNowait throws it (CPython test_get)', async () => {
+    const q = new Queue();
+    const t0 = performance.now();
+    await assert.rejects(q.get({ timeoutMs: 50 }), QueueEmptyError);
+    assert.ok(performance.now() - t0 >= 45);
+    assert.throws(() => q.getNowait(), QueueEmptyError);
+    assert.throws(() => q.getSync({ timeoutMs: 0 }), QueueEmptyError);
+  });
+
+  it('a waiting get keeps the event loop running and is woken by a put', async () => {
+    const q = new Queue<string>();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const waiting = q.get();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.ok(ticks >= 3);
+    await q.put('x');
+    assert.equal(await waiting, 'x');
+    clearInterval(timer);
+  });
+
+  it('close() makes further use in this process throw QueueClosedError', async () => {
+    const q = new Queue();
+    q.close();
+    assert.equal(q.closed, true);
+    await assert.rejects(q.put(1), QueueClosedError);
+    await assert.rejects(q.get(), QueueClosedError);
+    assert.throws(() => q.getNowait(), QueueClosedError);
+  });
+
+  it('refuses items larger than its buffer and values that cannot be cloned', async () => {
+    const q = new Queue(0, { capacityBytes: 1024 });
+    await assert.rejects(q.put('y'.repeat(5000)), QueueItemTooLargeError);
+    await assert.rejects(q.put(() => 1), { name: 'SerializationError' });
+    assert.throws(() => new Queue(-1), RangeError);
+  });
+
+  it('wraps around its ring buffer without losing bytes', async () => {
+    const q = new Queue<string>(0, { capacityBytes: 256 });
+    for (let i = 0; i < 200; i++) {
+      const item = `${i}:${'z'.repeat(i % 50)}`;
+      await q.put(item);
+      if (i % 3 === 0) await q.put(item);
+      assert.equal(await q.get(), item);
+      if (i % 3 === 0) assert.equal(await q.get(), item);
+    }
+  });
+
+  it('is async iterable', async () => {
+    const q = new Queue<number>();
+    for (let i = 0; i < 3; i++) await q.put(i);
+    const seen: number[] = [];
+    for await (const item of q) {
+      seen.push(item);
+      if (seen.length === 3) break;
+    }
+    assert.deepEqual(seen, [0, 1, 2]);
+  });
+
+  it('SimpleQueue puts and gets; JoinableQueue counts tasks (CPython test_task_done)', async () => {
+    const s = new SimpleQueue<number>();
+    await s.put(1);
+    assert.equal(await s.get(), 1);
+    const j = new JoinableQueue<number>();
+    assert.equal(await j.join({ timeoutMs: 0 }), true);
+    await j.put(1);
+    await j.put(2);
+    assert.equal(await j.join({ timeoutMs: 10 }), false);
+    await j.get();
+    j.taskDone();
+    await j.get();
+    const joined = j.join();
+    j.taskDone();
+    assert.equal(await joined, true);
+    assert.throws(() => j.taskDone(), TaskDoneError);
+  });
+});
+
+for (const method of testedMethods()) {
+  const { Process } = getContext(method);
+
+  describe(`Queue across processes (${method})`, () => {
+    it('3 producers → 2 consumers: nothing lost, duplicated or reordered per producer', async () => {
+      const n = 400;
+      const q = new Queue<[number, number] | null>(50);
+      const out = new Queue<[number, number][]>();
+      const gates = exitGates(5);
+      const producers = [0, 1, 2].map((id) => track(new Process({ target: produceTagged, args: [q, id, n, gates[id]] })));
+      const consumers = [3, 4].map((i) => track(new Process({ target: collect, args: [q, out, gates[i]] })));
+      for (const p of [...producers, ...consumers]) p.start();
+      await produceTagged(q, 9, n);
+      const expected = 4 * n;
+      assert.deepEqual(await endInReverse(producers, gates.slice(0, 3)), [0, 0, 0]);
+      await q.put(null);
+      await q.put(null);
+      const got = [await out.get({ timeoutMs: 20_000 }), await out.get({ timeoutMs: 20_000 })];
+      assert.deepEqual(await endInReverse(consumers, gates.slice(3)), [0, 0]);
+      assert.deepEqual([...producers, ...consumers].map((p) => p.exitCode), [0, 0, 0, 0, 0]);
+      const all = got.flat();
+      assert.equal(all.length, expected);
+      for (const id of [0, 1, 2, 9]) {
+        for (const part of got) {
+          const mine = part.filter(([p]) => p === id).map(([, i]) => i);
+          assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `producer ${id} reordered`);
+        }
+        const every = all.filter(([p]) => p === id).map(([, i]) => i).sort((a, b) => a - b);
+        assert.deepEqual(every, Array.from({ length: n }, (_, i) => i), `producer ${id}: lost or duplicated`);
+      }
+    });
+
+    it('a consumer killed while waiting in get() takes no item with it', async () => {
+      const q = new Queue<string>();
+      const ready = new Event();
+      const victim = track(new Process({ target: getForever, args: [q, ready] }));
+      victim.start();
+      assert.equal(await ready.wait({ timeoutMs: 20_000 }), true);
+      victim.kill();
+      await victim.join();
+      await q.put('kept');
+      assert.equal(await q.get({ timeoutMs: 5_000 }), 'kept');
+    });
+
+    it('JoinableQueue.join resolves once a child marked every item done', async () => {
+      const q = new JoinableQueue<number>();
+      for (let i = 0; i < 20; i++) await q.put(i);
+      const worker = track(new Process({ target: workJoinable, args: [q, 20] }));
+      worker.start();
+      assert.equal(await q.join({ timeoutMs: 20_000 }), true);
+      await worker.join();
+      assert.equal(worker.exitCode, 0);
+    });
+  });
+}
+
