@@ -1,6 +1,7 @@
 // Contexts: the only factory. getContext(method) returns an object carrying the whole API with
 // that start method; the top-level exports are the default context's, as in Python.
 import { ProcessStateError, StartMethodError } from './errors.ts';
+import './launcher/all.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import { typeError, rangeError } from './options.ts';
 import { activeChildren, cpuCount, currentProcess, parentProcess } from './current.ts';
