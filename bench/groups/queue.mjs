@@ -25,9 +25,13 @@ async function mpQueueRate(n, producers, consumers) {
   const done = new m.Queue();
   const go = new m.Event();
   const share = Array.from({ length: producers }, (_, i) => Math.floor(n / producers) + (i < n % producers ? 1 : 0));
-  const prods = share.map((k) => new m.Process({ target: produce, args: [q, go, k] }));
-  const cons = Array.from({ length: consumers }, () => new m.Process({ target: consume, args: [q, done] }));
+  // spawn: from plain node, a fork-server child cannot import a module the server did not preload (see docs/DECISIONS.md)
+  const { Process } = m.getContext('spawn');
+  const ready = new m.Semaphore(0);
+  const prods = share.map((k) => new Process({ target: produce, args: [q, go, k, ready] }));
+  const cons = Array.from({ length: consumers }, () => new Process({ target: consume, args: [q, done, ready] }));
   for (const p of [...prods, ...cons]) p.start();
+  for (let i = 0; i < producers + consumers; i++) await ready.acquire();
   const t0 = performance.now();
   go.set();
   await Promise.all(prods.map((p) => p.join()));
