@@ -1,13 +1,11 @@
 // Pool worker lifetime under every start method: a worker that dies mid-task (SIGKILL,
 // process.exit) rejects what it held with WorkerLostError and is replaced; a failing
-// initializer is reported; terminate with many queued tasks; abort; maxTasksPerChild; a
-// script that forgets close() still exits.
+// initializer is reported; terminate with many queued tasks; abort; maxTasksPerChild.
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getContext, ProcessError, WorkerLostError } from '../../src/index.ts';
 import { announceAndHang, exitSelf, initFail, killSelf, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
-import { isRunning, runScript, tempPath, testedMethods, waitForFile } from '../helpers.ts';
+import { isRunning, tempPath, testedMethods, waitForFile } from '../helpers.ts';
 
 // src/launcher/fork.ts: a forked child inherits its earlier-forked siblings' pidfd watchers and
 // dies with ECHILD (waitpid) when one of them ends, so under fork one worker's end takes its
@@ -15,7 +13,6 @@ import { isRunning, runScript, tempPath, testedMethods, waitForFile } from '../h
 // where a sibling holds a task when another worker ends are todo under fork.
 const SIBLING_ECHILD = 'fork launcher bug: a forked worker dies with ECHILD when an earlier-forked sibling ends';
 
-const forgotten = fileURLToPath(new URL('../fixtures/pool-forgotten-close.ts', import.meta.url));
 
 for (const method of testedMethods()) {
   const ctx = getContext(method);
@@ -111,10 +108,5 @@ for (const method of testedMethods()) {
       for (const n of counts.values()) assert.ok(n <= 2);
     });
 
-    it('a script that forgets close() exits on its own', async () => {
-      const result = await runScript(forgotten, [method]);
-      assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stdout, /result \[1,4,9\]/);
-    });
   });
 }
