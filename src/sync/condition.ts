@@ -192,7 +192,7 @@ export class Condition {
   /** @internal */
   [kReduce](): HandleDescriptor {
     const lock = this.#lock[kReduce]();
-    return { kind: 'multiproc.Condition', data: lock.kind, fds: [this.#segment.fd, ...lock.fds] };
+    return { kind: 'multiproc.Condition', data: { lock: lock.kind, byteOffset: lock.data }, fds: [this.#segment.fd, ...lock.fds] };
   }
 
   toString(): string {
@@ -201,7 +201,9 @@ export class Condition {
 }
 
 registerRebuilder('multiproc.Condition', (handle: ReceivedHandle) => {
-  const lockSegment = openSegment(handle.fds[1], 'Condition');
-  const lock = handle.data === 'multiproc.RLock' ? new RLock(lockSegment) : new Lock(lockSegment);
+  const data = handle.data as { lock: string; byteOffset: unknown };
+  const opened = openSegment(handle.fds[1], 'Condition');
+  const lockSegment = typeof data.byteOffset === 'number' && data.byteOffset > 0 ? { ...opened, i32: new Int32Array(opened.sab, data.byteOffset, 16) } : opened;
+  const lock = data.lock === 'multiproc.RLock' ? new RLock(lockSegment) : new Lock(lockSegment);
   return new Condition(lock, openSegment(handle.fds[0], 'Condition'));
 });

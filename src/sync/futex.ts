@@ -45,12 +45,12 @@ export function remaining(deadline: number, cap = Infinity): number {
 
 /** Block until the int32 at `index` is no longer `expected`, a wake, or the timeout. */
 export function waitSync(i32: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult {
-  return sync().futexWait(i32.buffer as SharedArrayBuffer, index * 4, expected, timeoutMs);
+  return sync().futexWait(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, expected, timeoutMs);
 }
 
 /** Wake up to `count` waiters of the int32 at `index` (in any process). */
 export function wake(i32: Int32Array, index: number, count = 1): void {
-  sync().futexWake(i32.buffer as SharedArrayBuffer, index * 4, count);
+  sync().futexWake(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, count);
 }
 
 /**
@@ -69,11 +69,11 @@ export function waitAsync(i32: Int32Array, index: number, expected: number, time
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(signal?.reason);
     };
-    const id = binding.futexWaitAsync(i32.buffer as SharedArrayBuffer, index * 4, expected, timeoutMs, (result) => {
+    const id = binding.futexWaitAsync(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, expected, timeoutMs, (result) => {
       pending.delete(id);
       signal?.removeEventListener('abort', onAbort);
       if (aborted) {
-        if (result === 'ok' && forward) binding.futexWake(i32.buffer as SharedArrayBuffer, index * 4, 1);
+        if (result === 'ok' && forward) binding.futexWake(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, 1);
         return;
       }
       if (result === 'error' || result === 'cancelled') reject(new Error(`futex wait failed (${result})`));

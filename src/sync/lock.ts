@@ -1,6 +1,7 @@
 // Lock and RLock: process-shared mutexes (Python's multiprocessing.Lock / RLock) over the lock
 // word of mutex.ts. Ownership is per process: any code of the holding process may release.
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { LOCK_BYTES, registerSharedLockFactory } from '../shared-memory/lock.ts';
 import { NotOwnerError } from './errors.ts';
 import { deadlineOf, type WaitOptions } from './futex.ts';
 import { acquireAsync, LockBase, MutexCore } from './mutex.ts';
@@ -46,7 +47,7 @@ export class Lock extends LockBase {
 
   /** @internal */
   [kReduce](): HandleDescriptor {
-    return { kind: 'multiproc.Lock', data: null, fds: [this.#segment.fd] };
+    return { kind: 'multiproc.Lock', data: this.#segment.i32.byteOffset, fds: [this.#segment.fd] };
   }
 
   override toString(): string {
@@ -125,7 +126,7 @@ export class RLock extends LockBase {
 
   /** @internal */
   [kReduce](): HandleDescriptor {
-    return { kind: 'multiproc.RLock', data: null, fds: [this.#segment.fd] };
+    return { kind: 'multiproc.RLock', data: this.#segment.i32.byteOffset, fds: [this.#segment.fd] };
   }
 
   override toString(): string {
@@ -134,5 +135,18 @@ export class RLock extends LockBase {
   }
 }
 
-registerRebuilder('multiproc.Lock', (handle: ReceivedHandle) => new Lock(openSegment(handle.fds[0], 'Lock')));
-registerRebuilder('multiproc.RLock', (handle: ReceivedHandle) => new RLock(openSegment(handle.fds[0], 'RLock')));
+// Value and SharedArray (src/shared-memory) keep their lock's state beside their data: build an
+// RLock over those bytes (their arena owns the fd).
+registerSharedLockFactory(
+  (memory) => new RLock({ sab: memory.buffer, i32: new Int32Array(memory.buffer, memory.byteOffset, LOCK_BYTES / 4), fd: memory.fd, borrowed: true }),
+);
+
+registerRebuilder('multiproc.Lock', (handle: ReceivedHandle) => new Lock(openAt(handle, 'Lock')));
+registerRebuilder('multiproc.RLock', (handle: ReceivedHandle) => new RLock(openAt(handle, 'RLock')));
+
+// A lock's words may sit inside a larger segment (a Value's lock): `data` is their byte offset.
+function openAt(handle: ReceivedHandle, what: string): Segment {
+  const segment = openSegment(handle.fds[0], what);
+  const byteOffset = typeof handle.data === 'number' ? handle.data : 0;
+  return byteOffset === 0 ? segment : { ...segment, i32: new Int32Array(segment.sab, byteOffset, BYTES / 4) };
+}

@@ -153,6 +153,11 @@ export abstract class LockBase {
     return this.#held();
   }
 
+  /** release(), for `using` after an explicit acquire (prefer holdSync()/hold(), which acquire too). */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
   #held(): Held {
     let released = false;
     const release = (): void => {

@@ -9,6 +9,8 @@ export interface Segment {
   readonly sab: SharedArrayBuffer;
   readonly i32: Int32Array;
   readonly fd: number;
+  /** The fd belongs to someone else (a SharedMemory arena): never close it. */
+  readonly borrowed?: boolean;
 }
 
 let counter = 0;
@@ -51,6 +53,6 @@ function attach(native: NativeBinding, fd: number, bytes: number): Segment {
 
 /** Close the segment's fd once `owner` is garbage (the mapping goes with its SharedArrayBuffer). */
 export function keepSegment(owner: object, segment: Segment): Segment {
-  closer.register(owner, segment.fd);
+  if (segment.borrowed !== true) closer.register(owner, segment.fd);
   return segment;
 }

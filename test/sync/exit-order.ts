@@ -1,8 +1,8 @@
-// Workaround for a bug of the `fork` launcher (src/launcher/fork.ts, not sync's): a forked child
-// inherits the pidfd watchers of the siblings forked before it, and when such a sibling ends
-// first the child's copy of the watcher fires, waitpid() fails with ECHILD and the child dies
-// (exit code 1). Until that is fixed, tests with several long-lived children let them end in
-// reverse start order: each child waits for its own `mayExit` Event before returning.
+// Written as a workaround for a bug of the `fork` launcher (fixed since in 37adcd2): a forked
+// child inherited the pidfd watchers of the siblings forked before it and died with ECHILD when
+// one of them ended first. Tests with several long-lived children still let them end in reverse
+// start order (each waits for its own `mayExit` Event), which costs nothing and keeps joins
+// deterministic.
 import assert from 'node:assert/strict';
 import { Event, type Process } from '../../src/index.ts';
 
