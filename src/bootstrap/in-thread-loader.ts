@@ -39,7 +39,10 @@ export function captureLoader(): EsmInternals | null {
 /** In a forked child: load modules in this thread from now on (see the top of this file). */
 export function useInThreadLoader(): void {
   const esm = internals;
-  if (esm === null || esm === undefined) return;
+  // Without a loader thread there is nothing to replace, and Node's own loader must stay: with
+  // this one in place, a plain-node fork-server child waited forever on import() of a module the
+  // server had already loaded (found with Pool workers).
+  if (esm === null || esm === undefined || !hasLoaderThreadOptions()) return;
   esm.loader.setCustomizations({
     allowImportMetaResolve: true,
     resolve: (specifier: string, parentURL: string | undefined, attributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, attributes),

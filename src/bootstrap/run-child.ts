@@ -8,7 +8,11 @@ import { importTarget } from '../target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
 import type { PreparationData } from './prep.ts';
 
-/** Become the prepared Process, run it, and end through `exit` with its exit code. */
+/**
+ * Become the prepared Process, run it, and end through `exit` with its exit code. The modules
+ * that rebuild shareable objects (src/shareables.ts) must be loaded already: the fork server
+ * imports them at start; a spawned child imports them first when it received some.
+ */
 export async function runPrepared(
   prep: PreparationData,
   handles: ReceivedHandle[],
@@ -37,9 +41,6 @@ export async function runPrepared(
 
 async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[], loaded?: ReadonlyMap<string, Record<string, unknown>>): Promise<{ run(): unknown }> {
   const state = globalState();
-  // The modules that rebuild shareable objects, only when some were sent: a child without them
-  // starts faster (a target that imports multiproc loads them anyway).
-  if (handles.length > 0) await import('../shareables.ts');
   const values = rebuildInChild(prep.payload, handles);
   let cls: (new (...args: never[]) => unknown) | typeof Process = Process;
   let target: ((...args: never[]) => unknown) | undefined;

@@ -24,7 +24,10 @@ channel.on('data', (chunk: Buffer) => {
     process.exit(1);
   }
   channel.unref();
-  void runPrepared(prep, prep.handles, (code) => process.exit(code));
+  // The modules that rebuild shareable objects, only when some were sent: a child without them
+  // starts faster (a target that imports multiproc loads them anyway).
+  const ready = prep.handles.length > 0 ? import('../shareables.ts') : Promise.resolve();
+  void ready.then(() => runPrepared(prep, prep.handles, (code) => process.exit(code)));
 });
 // The parent's end closes when it dies, even by SIGKILL: end promptly, as an orphan has no one to report to.
 channel.on('end', () => process.kill(process.pid, 'SIGKILL'));
