@@ -19,7 +19,7 @@ function collect(dir) {
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : collect('test');
 const shmBefore = listShm();
-const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], { stdio: 'inherit' });
 let status = result.status ?? 1;
 
 // Anything of ours still alive or unreaped is a leak.
