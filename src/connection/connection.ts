@@ -9,8 +9,10 @@ import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
-import { FrameReader, type WaitOptions } from './reader.ts';
+import { jsonText } from './json.ts';
+import { FrameReader } from './reader.ts';
 import { forgetConnection, kAfterFork, trackConnection } from './registry.ts';
+import type { WaitOptions } from './waiters.ts';
 import { FrameWriter } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
@@ -38,8 +40,11 @@ export class Connection implements AsyncIterable<unknown> {
   readonly #writer: FrameWriter | null;
   #closed = false;
 
-  /** Internal: use Pipe(). Takes ownership of `fd`. */
-  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number }) {
+  /**
+   * Internal: use Pipe(). Takes ownership of `fd`. `shared`: other processes may hold the fd
+   * (it was received from a parent): read exactly one frame at a time (see reader.ts).
+   */
+  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number; shared?: boolean }) {
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.#fd = fd;
     this.#native = options.native;
@@ -48,7 +53,7 @@ export class Connection implements AsyncIterable<unknown> {
     // Writes must never block the event loop (what does not fit waits in the writer's queue).
     // O_NONBLOCK belongs to the open file, shared with the processes this end is passed to.
     options.native.setNonBlocking(fd, true);
-    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame) : null;
+    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true) : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame) : null;
     trackConnection(this, fd);
   }
@@ -81,6 +86,8 @@ export class Connection implements AsyncIterable<unknown> {
   send(value: unknown): Promise<void> {
     try {
       const writer = this.#writerFor('send');
+      const text = jsonText(value);
+      if (text !== null) return writer.writeText(Tag.json, text);
       let payload: Buffer;
       try {
         payload = serialize(value);
@@ -201,6 +208,7 @@ export class Connection implements AsyncIterable<unknown> {
   /** The handle a child rebuilds this end from (see src/reduction.ts). */
   [kReduce](): HandleDescriptor {
     this.#check('send a connection to a child');
+    this.#reader?.markShared(); // the child may read this end too: no more reading ahead here
     const data: ConnectionHandleData = { readable: this.#readable, writable: this.#writable };
     return { kind: 'connection', data, fds: [this.#fd] };
   }

@@ -27,5 +27,5 @@ registerRebuilder('connection', (handle: ReceivedHandle) => {
   if (fd === undefined) throw new TypeError('A shared Connection arrived without its file descriptor.');
   // Inherited without close-on-exec (spawn): a grandchild must not hold it open unknowingly.
   native.setCloexec(fd, true);
-  return new Connection(fd, { readable: data.readable, writable: data.writable, native });
+  return new Connection(fd, { readable: data.readable, writable: data.writable, native, shared: true });
 });

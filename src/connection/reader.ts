@@ -1,35 +1,22 @@
-// The receiving half of a Connection: reads exactly one frame at a time from a file descriptor
-// (header, then payload), never more, so several processes may share one read end (a Queue's
-// consumers, under a lock) without one of them holding another's message in a private buffer
-// (as Python's Connection, which reads the length and then exactly that many bytes).
+// The receiving half of a Connection. Readiness comes from a uv_poll on Node's loop (native
+// watchReadable): level-triggered, so it is open only while someone waits (recv, poll) and
+// closed as soon as it fires with no one waiting; ref'd only while someone waits, so an idle
+// connection never keeps a process alive.
 //
-// Readiness comes from a uv_poll on Node's loop (native watchReadable): it is level-triggered,
-// so it is open only while someone waits (recv, poll) and closed as soon as it fires with no one
-// waiting; it is ref'd only while someone waits, so an idle connection never keeps a process alive.
+// Two ways of reading. While this process is known to be the only reader of the fd (a Pipe()
+// end never sent to a child), it reads ahead: one read(2) takes whatever is there, possibly
+// several frames. Once the end is shared (sent to a child, received from a parent, or copied into
+// a forked child), it reads exactly one frame at a time (header, then that many bytes), never
+// more, as Python's Connection does: processes may then take turns on one end (under a lock)
+// without one of them holding another's message in a private buffer.
 import { readSync } from 'node:fs';
+import { ProcessStateError } from '../errors.ts';
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
-import { decodeObject, HEADER_SIZE, parseHeader, Tag } from '../wire/protocol.ts';
+import { decodeJson, decodeObject, HEADER_SIZE, parseHeader, Tag } from '../wire/protocol.ts';
 import { endOfFile, MessageTooLongError } from './errors.ts';
+import { WaiterQueue, type Outcome, type WaitOptions } from './waiters.ts';
 
-/** What a waiter wants: a decoded value (recv) or the payload bytes (recvBytes). */
-export type Want = 'object' | 'bytes';
-
-interface Waiter {
-  want: Want | 'poll';
-  maxLength: number | undefined;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  settled: boolean;
-  cleanup: (() => void) | null;
-}
-
-/** How long one read or poll waits: `timeoutMs` (then `onTimeout` decides the outcome) and `signal`. */
-export interface WaitOptions {
-  timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+const READ_AHEAD = 64 * 1024;
 
 // Connections with a receive in progress: reachable until it ends, whoever holds their Promise
 // (an unreachable, idle Connection is closed by the registry's finalizer).
@@ -40,213 +27,237 @@ export class FrameReader {
   readonly #fd: number;
   readonly #native: NativeBinding;
   readonly #maxFrame: number;
+  readonly #waiters = new WaiterQueue(() => this.#idle());
   #watcher: FdWatcher | null = null;
-  #waiters: Waiter[] = [];
-  #header = Buffer.alloc(HEADER_SIZE);
-  #headerFill = 0;
+  #exclusive: boolean;
+  #buf: Buffer = Buffer.allocUnsafe(HEADER_SIZE);
+  #start = 0;
+  #end = 0;
   #tag: Tag = Tag.object;
-  #length = -1; // payload length of the frame being read; -1 while its header is incomplete
-  #body: Buffer | null = null;
+  #length = -1; // payload length of the frame being read; -1 until its header is in
+  #body: Buffer | null = null; // a frame larger than the buffered bytes, read straight into place
   #bodyFill = 0;
+  #drained = false; // a read of this wake-up came back short: the kernel has nothing more now
   #failure: Error | null = null; // EOF or a corrupt stream: every later read gets it
   readonly #onReadable = () => this.#readable();
 
-  constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number) {
+  constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean) {
     this.#owner = new WeakRef(owner);
     this.#fd = fd;
     this.#native = native;
     this.#maxFrame = maxFrame;
+    this.#exclusive = exclusive;
+    if (exclusive) this.#buf = Buffer.allocUnsafe(READ_AHEAD);
+  }
+
+  /** From now on, read exactly one frame at a time (the end is shared with another process). */
+  markShared(): void {
+    this.#exclusive = false;
   }
 
   /** The next frame, as a value or as bytes (a payload over `maxLength` fails that read only). */
-  read(want: Want, maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
+  read(want: 'object' | 'bytes', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
-    return this.#wait(want, maxLength, options, onTimeout);
-  }
-
-  /** Whether a read would not wait: data (or EOF) is there now. */
-  readyNow(): boolean {
-    if (this.#failure !== null || this.#headerFill > 0) return true;
-    return this.#native.pollReadable([this.#fd], 0).length > 0;
-  }
-
-  /** Resolves true when data (or EOF) arrives, false after `timeoutMs`. */
-  whenReady(options: WaitOptions): Promise<unknown> {
-    if (this.readyNow()) return Promise.resolve(true);
-    if (options.timeoutMs === 0) return Promise.resolve(false);
-    return this.#wait('poll', undefined, options, () => ({ ok: true, value: false }));
-  }
-
-  /** Fail every waiter with `error`, stop watching; later reads fail with it too (polls say ready at EOF). */
-  close(error: Error, eof = false): void {
-    this.#failure ??= error;
-    this.#stopWatching();
-    for (const waiter of this.#waiters.splice(0)) {
-      if (eof && waiter.want === 'poll') settle(waiter, { ok: true, value: true });
-      else settle(waiter, { ok: false, error });
-    }
-    this.#idleCheck();
-  }
-
-  /** In a forked child: the parent's waiters are the parent's; forget them (they never settle here). */
-  forgetAfterFork(): void {
-    this.#waiters = [];
-    this.#stopWatching();
-  }
-
-  #wait(want: Want | 'poll', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
-    const { timeoutMs, signal } = options;
-    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
-    let waiter!: Waiter;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      waiter = { want, maxLength, resolve, reject, settled: false, cleanup: null };
-    });
-    this.#waiters.push(waiter);
-    if (this.#waiters.length === 1) {
-      const owner = this.#owner.deref();
-      if (owner !== undefined) busy.add(owner);
-    }
-    this.#watch();
-    if (timeoutMs !== undefined || signal !== undefined) {
-      // A read that gives up leaves any half-read frame to the next read: nothing is lost.
-      const cancel = (outcome: Outcome) => {
-        if (waiter.settled) return;
-        const index = this.#waiters.indexOf(waiter);
-        if (index >= 0) this.#waiters.splice(index, 1);
-        settle(waiter, outcome);
-        this.#idleCheck();
-      };
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => cancel(onTimeout()), timeoutMs);
-      const onAbort = () => cancel({ ok: false, error: signal?.reason });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-    }
+    if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
+    const promise = this.#enqueue(want, maxLength, options, onTimeout);
+    if (this.#frameBuffered()) this.#pump(false); // read ahead already: no need to wait for the OS
     return promise;
   }
 
-  #watch(): void {
+  /** Whether a receive would not wait for the OS: a frame is read ahead, or data (or EOF) is there now. */
+  readyNow(): boolean {
+    if (this.#failure !== null || this.#frameBuffered()) return true;
+    return this.#native.pollReadable([this.#fd], 0).length > 0;
+  }
+
+  /** Resolves true when data (or EOF) arrives, false after `timeoutMs` (0: at once). */
+  whenReady(options: WaitOptions): Promise<unknown> {
+    if (this.readyNow()) return Promise.resolve(true);
+    if (options.timeoutMs === 0) return Promise.resolve(false);
+    if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
+    return this.#enqueue('poll', undefined, options, () => ({ ok: true, value: false }));
+  }
+
+  /** Fail every waiter with `error` and stop; later reads fail with it too (at EOF, polls say ready). */
+  close(error: Error, eof = false): void {
+    this.#failure ??= error;
+    this.#stopWatching();
+    this.#waiters.failAll(error, eof ? { ok: true, value: true } : { ok: false, error });
+  }
+
+  /**
+   * In a forked child: the parent's waiters and read-ahead are the parent's (they never settle or
+   * get delivered here). A frame the parent was in the middle of cannot be read here at all.
+   */
+  forgetAfterFork(): void {
+    this.#waiters.forget();
+    this.#stopWatching();
+    this.#exclusive = false;
+    if (this.#length >= 0 || this.#body !== null || (this.#end > this.#start && !this.#wholeFramesBuffered())) {
+      this.#failure ??= new ProcessStateError('This connection was in the middle of a message in the parent when this process was forked from it: it cannot be read here.');
+    }
+    this.#start = this.#end = 0;
+  }
+
+  #enqueue(want: 'object' | 'bytes' | 'poll', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
+    const promise = this.#waiters.add(want, maxLength, options, onTimeout);
+    if (this.#waiters.size === 1) {
+      const owner = this.#owner.deref();
+      if (owner !== undefined) busy.add(owner);
+    }
     if (this.#watcher === null) this.#watcher = this.#native.watchReadable(this.#fd, this.#onReadable);
     else this.#watcher.ref();
+    return promise;
   }
 
-  #stopWatching(): void {
-    this.#watcher?.close();
-    this.#watcher = null;
-    if (this.#waiters.length === 0) this.#idleCheck();
-  }
-
-  #readable(): void {
-    this.#resolvePolls();
-    if (this.#waiters.length === 0) {
-      // Data with no one waiting to read it: leave it in the kernel (a level-triggered poll would spin).
-      this.#stopWatching();
-      return;
-    }
-    try {
-      this.#step();
-    } catch (error) {
-      this.close(error as Error); // a corrupt stream: nothing after it can be trusted
-      return;
-    }
-    this.#idleCheck();
-  }
-
-  #idleCheck(): void {
-    if (this.#waiters.length > 0) return;
+  #idle(): void {
     this.#watcher?.unref();
     const owner = this.#owner.deref();
     if (owner !== undefined) busy.delete(owner);
   }
 
-  // Reads what the waiting frame still needs. One frame per wake-up: if more data is there, the
-  // level-triggered watcher calls again (cheaper than a read that fails with EAGAIN).
-  #step(): void {
+  #stopWatching(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+  }
+
+  #readable(): void {
+    this.#waiters.resolvePolls();
+    if (this.#waiters.frames === 0) {
+      // Data with no one waiting to receive it: leave it in the kernel (a level-triggered poll would spin).
+      this.#stopWatching();
+      return;
+    }
+    this.#pump(true);
+  }
+
+  // Deliver frames while receives wait: from the read-ahead, and from the fd when `mayRead`, which
+  // is read until a read comes back short (the level-triggered watcher calls again when more comes).
+  #pump(mayRead: boolean): void {
+    this.#drained = !mayRead;
+    try {
+      while (this.#waiters.frames > 0 && this.#failure === null && this.#nextFrame()) {
+        // delivered one
+      }
+    } catch (error) {
+      this.close(error as Error); // a corrupt stream: nothing after it can be trusted
+    }
+  }
+
+  // One step towards the next frame; true when one was delivered.
+  #nextFrame(): boolean {
     if (this.#length < 0) {
-      const n = this.#readInto(this.#header, this.#headerFill, HEADER_SIZE - this.#headerFill);
-      if (n <= 0) return;
-      this.#headerFill += n;
-      if (this.#headerFill < HEADER_SIZE) return;
-      const { tag, length } = parseHeader(this.#header, this.#maxFrame);
+      if (this.#end - this.#start < HEADER_SIZE && !this.#fill()) return false;
+      if (this.#end - this.#start < HEADER_SIZE) return false;
+      const { tag, length } = parseHeader(this.#buf, this.#maxFrame, this.#start);
+      this.#start += HEADER_SIZE;
       this.#tag = tag;
       this.#length = length;
-      this.#body = null;
-      this.#bodyFill = 0;
     }
-    if (!this.#checkLimit()) return;
-    if (this.#body === null) this.#body = Buffer.allocUnsafe(this.#length);
-    if (this.#bodyFill < this.#length) {
-      const wanted = this.#length - this.#bodyFill;
-      const n = this.#readInto(this.#body, this.#bodyFill, wanted);
-      if (n <= 0) return;
+    if (!this.#withinLimit()) return false;
+    const length = this.#length;
+    if (this.#body === null) {
+      const buffered = this.#end - this.#start;
+      if (buffered >= length) {
+        const payload = this.#buf.subarray(this.#start, this.#start + length);
+        this.#start += length;
+        this.#length = -1;
+        this.#deliver(payload, false);
+        return true;
+      }
+      // Not all here: read the rest straight into the frame's own buffer.
+      this.#body = Buffer.allocUnsafe(length);
+      this.#buf.copy(this.#body, 0, this.#start, this.#end);
+      this.#bodyFill = buffered;
+      this.#start = this.#end = 0;
+    }
+    while (this.#bodyFill < length) {
+      const n = this.#read(this.#body, this.#bodyFill, length - this.#bodyFill);
+      if (n <= 0) return false;
       this.#bodyFill += n;
-      if (n < wanted) return;
     }
-    this.#deliver();
+    const payload = this.#body;
+    this.#body = null;
+    this.#length = -1;
+    this.#deliver(payload, true);
+    return true;
   }
 
-  // recvBytes(maxLength) with a longer frame waiting: that waiter fails, the frame stays for the next.
-  #checkLimit(): boolean {
+  // Get bytes for a header (fewer than HEADER_SIZE are buffered): read ahead when exclusive,
+  // exactly the missing header bytes when shared.
+  #fill(): boolean {
+    if (this.#start > 0) {
+      this.#buf.copy(this.#buf, 0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    if (this.#exclusive && this.#buf.length < READ_AHEAD) {
+      const grown = Buffer.allocUnsafe(READ_AHEAD);
+      this.#buf.copy(grown, 0, 0, this.#end);
+      this.#buf = grown;
+    }
+    const room = this.#exclusive ? this.#buf.length - this.#end : HEADER_SIZE - this.#end;
+    const n = this.#read(this.#buf, this.#end, room);
+    if (n > 0) this.#end += n;
+    return n > 0;
+  }
+
+  // recvBytes(maxLength) with a longer frame waiting: that receive fails, the frame stays for the next.
+  #withinLimit(): boolean {
     for (;;) {
-      const first = this.#waiters.find((w) => w.want !== 'poll');
+      const first = this.#waiters.firstFrame();
       if (first === undefined) return false;
       if (first.maxLength === undefined || this.#length <= first.maxLength) return true;
-      this.#waiters.splice(this.#waiters.indexOf(first), 1);
-      settle(first, { ok: false, error: new MessageTooLongError(this.#length, first.maxLength) });
+      this.#waiters.remove(first, { ok: false, error: new MessageTooLongError(this.#length, first.maxLength) });
     }
   }
 
-  #deliver(): void {
-    const payload = this.#body as Buffer;
-    const tag = this.#tag;
-    this.#length = -1;
-    this.#headerFill = 0;
-    this.#body = null;
-    const waiter = this.#waiters.shift() as Waiter; // polls were resolved before reading
-    if (waiter.want === 'bytes' || tag === Tag.bytes) {
-      settle(waiter, { ok: true, value: payload });
-      return;
-    }
-    let value: unknown;
+  #deliver(payload: Buffer, owned: boolean): void {
+    const waiter = this.#waiters.firstFrame();
+    if (waiter === undefined) return;
+    let outcome: Outcome;
     try {
-      value = decodeObject(payload);
+      if (waiter.want === 'bytes' || this.#tag === Tag.bytes) outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
+      else if (this.#tag === Tag.json) outcome = { ok: true, value: decodeJson(payload) };
+      // v8.deserialize returns typed arrays that are views of its input: give it its own copy.
+      else outcome = { ok: true, value: decodeObject(owned ? payload : Buffer.from(payload)) };
     } catch (error) {
-      // The framing is intact: only this message is lost; the connection stays usable.
-      settle(waiter, { ok: false, error });
-      return;
+      outcome = { ok: false, error }; // the framing is intact: only this message is lost
     }
-    settle(waiter, { ok: true, value });
+    this.#waiters.remove(waiter, outcome);
   }
 
-  // read(2) into target; 0 means EOF (handled here), -1 a spurious wake-up (another process read it).
-  #readInto(target: Buffer, offset: number, length: number): number {
+  // read(2) unless this wake-up already drained the kernel; 0 is EOF (handled here), -1 nothing now.
+  #read(target: Buffer, offset: number, length: number): number {
+    if (this.#drained) return -1;
     let n: number;
     try {
       n = readSync(this.#fd, target, offset, length, null);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') return -1;
-      if (code === 'ECONNRESET') n = 0;
-      else throw error;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
+        this.#drained = true; // another process took it, or a spurious wake-up
+        return -1;
+      }
+      if (code !== 'ECONNRESET') throw error;
+      n = 0;
     }
-    if (n === 0) this.close(endOfFile(this.#headerFill > 0), true);
+    if (n === 0) this.close(endOfFile(this.#length >= 0 || this.#end > this.#start), true);
+    else if (n < length) this.#drained = true;
     return n;
   }
 
-  #resolvePolls(): void {
-    if (!this.#waiters.some((w) => w.want === 'poll')) return;
-    const polls = this.#waiters.filter((w) => w.want === 'poll');
-    this.#waiters = this.#waiters.filter((w) => w.want !== 'poll');
-    for (const waiter of polls) settle(waiter, { ok: true, value: true });
+  // True if a whole frame is buffered (its header may have been parsed already).
+  #frameBuffered(): boolean {
+    const buffered = this.#end - this.#start;
+    if (this.#length >= 0) return this.#body === null && buffered >= this.#length;
+    return buffered >= HEADER_SIZE && buffered >= HEADER_SIZE + this.#buf.readUInt32BE(this.#start);
   }
-}
 
-function settle(waiter: Waiter, outcome: Outcome): void {
-  if (waiter.settled) return;
-  waiter.settled = true;
-  waiter.cleanup?.();
-  if (outcome.ok) waiter.resolve(outcome.value);
-  else waiter.reject(outcome.error);
+  // True if the read-ahead holds only whole frames (a forked child may drop them and read on).
+  #wholeFramesBuffered(): boolean {
+    let at = this.#start;
+    while (this.#end - at >= HEADER_SIZE) at += HEADER_SIZE + this.#buf.readUInt32BE(at);
+    return at === this.#end;
+  }
 }

@@ -58,6 +58,20 @@ export class FrameWriter {
     return this.#queue([body.subarray(written - HEADER_SIZE)]);
   }
 
+  /** Write one frame whose payload is `text` in UTF-8 (encoded straight behind the header when it fits). */
+  writeText(tag: Tag, text: string): Promise<void> {
+    if (text.length * 3 > COPY_LIMIT) return this.write(tag, Buffer.from(text, 'utf8'));
+    const room = HEADER_SIZE + text.length * 3;
+    if (this.#scratch === null || this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, 4096));
+    const length = this.#scratch.write(text, HEADER_SIZE, 'utf8');
+    writeHeader(this.#scratch, 0, tag, length, this.#maxFrame);
+    const frame = this.#scratch.subarray(0, HEADER_SIZE + length);
+    if (this.#pending > 0) return this.#queue([Buffer.from(frame)]);
+    const written = this.#tryWrite(() => writeSync(this.#fd, frame));
+    if (written === frame.length) return done;
+    return this.#queue([Buffer.from(frame.subarray(written))]);
+  }
+
   /** Run `fn` once everything queued is written (at once when nothing is); for close(). */
   afterDrain(fn: () => void): void {
     if (this.#pending === 0) fn();

@@ -16,6 +16,8 @@ export const Tag = {
   /** Fork server reply: a child was started; payload is its pid (u32 BE). Allocation-free to
    * encode, because the server sends it right after fork(), when every page it writes is copied. */
   started: 3,
+  /** A JSON text (UTF-8): a Connection's fast path for plain data that JSON carries exactly. */
+  json: 4,
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
@@ -177,13 +179,22 @@ export function expectMessage<T extends { type: string }>(value: unknown, types:
 
 // ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----
 
-/** True if `tag` may appear on a Connection (object and bytes frames; fork-server tags may not). */
+/** True if `tag` may appear on a Connection (object, bytes and json frames; fork-server tags may not). */
 export function isConnectionTag(tag: number): tag is Tag {
-  return tag === Tag.object || tag === Tag.bytes;
+  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json;
+}
+
+/** Decode a json frame's payload (JSON.parse: data only, never code). */
+export function decodeJson(payload: Buffer): unknown {
+  try {
+    return JSON.parse(payload.toString('utf8')) as unknown;
+  } catch (error) {
+    throw new FrameError('A received message could not be decoded (corrupt JSON frame).', { cause: error });
+  }
 }
 
 /**
- * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than object/bytes or a
+ * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than object/bytes/json or a
  * length over `maxFrame`, before anything is allocated for the payload.
  */
 export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0): { tag: Tag; length: number } {

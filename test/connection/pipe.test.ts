@@ -53,6 +53,60 @@ describe('Pipe (in one process)', { skip }, () => {
     assert.deepEqual({ ...got.point }, { x: 3 });
   });
 
+  it('gives back exactly what structured clone would, whichever encoding a value takes (JSON fast path or v8)', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    const shared = { s: 1 };
+    const cycle: Record<string, unknown> = { name: 'cycle' };
+    cycle['self'] = cycle;
+    const withExtra = Object.assign([1, 2], { extra: true });
+    const nullProto = Object.assign(Object.create(null) as object, { k: 1 });
+    const protoKey = JSON.parse('{"__proto__": {"polluted": true}, "x": 1}') as object;
+    const values: unknown[] = [
+      0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 'text', '', 'é\u{1F600}', '\uD800 lone surrogate', true, null, undefined,
+      [], [1, 'two', [3]], [1, , 3], [undefined], withExtra, {}, { a: undefined }, { a: -0 }, { n: NaN }, { big: 1n },
+      { nested: { deep: { list: [1, { x: 'y' }] } } }, { shared1: shared, shared2: shared }, cycle, nullProto, protoKey,
+      { '2': 'b', '1': 'a', z: 0, y: 1 }, new Date(5), new Map([[1, 2]]), Array.from({ length: 1000 }, (_, i) => i),
+    ];
+    for (const value of values) void a.send(value);
+    for (const value of values) {
+      const got = await b.recv();
+      if (typeof value === 'number') assert.ok(Object.is(got, value), `${String(value)} came back as ${String(got)}`);
+      else assert.deepStrictEqual(got, structuredClone(value));
+    }
+    const [sharedBack] = [await (async () => (void a.send({ shared1: shared, shared2: shared }), b.recv<{ shared1: object; shared2: object }>()))()];
+    assert.equal(sharedBack.shared1, sharedBack.shared2, 'a shared reference stays one object');
+    void a.send(cycle);
+    const cycleBack = await b.recv<Record<string, unknown>>();
+    assert.equal(cycleBack['self'], cycleBack);
+    void a.send(protoKey);
+    const protoBack = await b.recv<Record<string, unknown>>();
+    assert.ok(Object.hasOwn(protoBack, '__proto__'), '__proto__ stays an own data property');
+    assert.equal(Object.getPrototypeOf(protoBack), Object.prototype);
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    void a.send([1, , 3]);
+    const sparse = await b.recv<unknown[]>();
+    assert.ok(!(1 in sparse));
+    void a.send(withExtra);
+    assert.equal((await b.recv<{ extra?: boolean }>()).extra, true);
+  });
+
+  it('delivers many messages read at once (read-ahead) one per receive, and keeps the rest for later', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    for (let i = 0; i < 1000; i++) void a.send({ i });
+    const big = a.sendBytes(Buffer.alloc(200_000, 7)); // larger than the read-ahead buffer (and the socket's)
+    const last = a.send('last');
+    for (let i = 0; i < 1000; i++) assert.deepEqual(await b.recv(), { i });
+    assert.equal(b.pollSync(), true);
+    const bytes = await b.recvBytes();
+    assert.equal(bytes.length, 200_000);
+    assert.ok(bytes.every((x) => x === 7));
+    assert.equal(await b.recv(), 'last');
+    await Promise.all([big, last]);
+    assert.equal(await b.poll(), false);
+  });
+
   it('keeps the order of sends that are not awaited, small and large mixed', async () => {
     using ends = closing(Pipe());
     const [a, b] = ends.pair;

@@ -8,7 +8,7 @@ import { serialize } from 'node:v8';
 import { describe, it } from 'node:test';
 import { Connection, ConnectionClosedError, FrameError } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { decodeObject, encodeBytes, encodeObject, FrameDecoder, HEADER_SIZE, parseHeader, Tag } from '../../src/wire/protocol.ts';
+import { decodeJson, decodeObject, encodeBytes, encodeObject, FrameDecoder, HEADER_SIZE, parseHeader, Tag } from '../../src/wire/protocol.ts';
 
 // xorshift32: small, seeded, reproducible.
 function random(seed: number): () => number {
@@ -72,13 +72,13 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
     }
   });
 
-  it('unknown tags are refused (a Connection takes only object and bytes frames)', () => {
-    const known: number[] = Object.values(Tag);
+  it('unknown tags are refused (a Connection takes only object, bytes and json frames)', () => {
+    const decoderTags: number[] = [Tag.object, Tag.bytes, Tag.started]; // what the fork server and spawn channels carry
     for (let tag = 0; tag < 256; tag++) {
       const frame = Buffer.from([0, 0, 0, 1, tag, 0]);
-      if (known.includes(tag)) assert.equal(new FrameDecoder().push(frame).length, 1);
+      if (decoderTags.includes(tag)) assert.equal(new FrameDecoder().push(frame).length, 1);
       else assert.throws(() => new FrameDecoder().push(frame), { name: 'FrameError', message: new RegExp(`unknown tag ${tag}`) });
-      if (tag === Tag.object || tag === Tag.bytes) assert.deepEqual(parseHeader(frame), { tag, length: 1 });
+      if (tag === Tag.object || tag === Tag.bytes || tag === Tag.json) assert.deepEqual(parseHeader(frame), { tag, length: 1 });
       else assert.throws(() => parseHeader(frame), { name: 'FrameError', message: new RegExp(`unknown tag ${tag}`) });
     }
   });
@@ -104,6 +104,18 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
       const decoder = new FrameDecoder();
       decoder.push(stream.subarray(0, cut));
       assert.ok(decoder.buffered <= cut);
+    }
+  });
+
+  it('corrupt json payloads: decodeJson gives a value or a FrameError', () => {
+    const next = random(SEED + 4);
+    for (let round = 0; round < 3000; round++) {
+      const text = round % 2 === 0 ? JSON.stringify({ a: [round, 'x'] }).slice(0, Math.floor(next() * 20)) : randomBytes(next, 16).toString('latin1');
+      try {
+        decodeJson(Buffer.from(text));
+      } catch (error) {
+        assert.ok(error instanceof FrameError, `not a FrameError: ${String(error)}`);
+      }
     }
   });
 
