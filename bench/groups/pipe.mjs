@@ -72,7 +72,11 @@ function mpPeer(targetName) {
       const m = await mp.load();
       const fn = await mp.target({ file: 'connection.mjs', name: targetName });
       const [a, b] = m.Pipe();
-      const p = new m.Process({ target: fn, args: [b] });
+      // The peer's start method does not change what is measured (the Pipe between two running
+      // processes); 'spawn', because the default 'forkserver' loses its first child that receives
+      // a handle when multiproc runs from dist/ (reported with issue 4's results).
+      const { Process } = m.getContext('spawn');
+      const p = new Process({ target: fn, args: [b] });
       p.start();
       // One exchange proves the child holds its end (both targets answer { count: 0 }); then
       // the parent closes its copy of that end, as in Python, so the child sees EOF at teardown.
@@ -113,7 +117,11 @@ function mpBulkRow(mode) {
   const peer = mpPeer('sink');
   return {
     id: `mp-${mode}`,
-    label: mode === 'bytes' ? 'multiproc Connection.sendBytes' : 'multiproc Connection.send (Uint8Array)',
+    label: {
+      bytes: 'multiproc Connection.sendBytes / recvBytes',
+      into: 'multiproc Connection.sendBytes / recvBytesInto (one reused buffer)',
+      send: 'multiproc Connection.send / recv (Uint8Array)',
+    }[mode],
     available: peer.available,
     setup: peer.setup,
     teardown: peer.teardown,
@@ -124,11 +132,52 @@ function mpBulkRow(mode) {
       const t0 = performance.now();
       await a.send({ count, mode });
       for (let i = 0; i < count; i++) {
-        if (mode === 'bytes') await a.sendBytes(buf);
-        else await a.send(buf);
+        if (mode === 'send') await a.send(buf);
+        else await a.sendBytes(buf);
       }
       await a.recv();
       return (count * MiB) / ((performance.now() - t0) / 1e3) / 1e9;
+    },
+  };
+}
+
+/** A RawArray shared with a child: the parent fills it (copies 1 MiB blocks), the child checks it. */
+function mpRawArrayRow() {
+  const SIZE = 64 * MiB;
+  const state = {};
+  return {
+    id: 'mp-rawarray',
+    label: 'multiproc RawArray: copy into shared memory, seen by the child',
+    available: () => mp.reason({ exports: ['Pipe', 'Process', 'RawArray'] }),
+    async setup() {
+      const m = await mp.load();
+      const fn = await mp.target({ file: 'connection.mjs', name: 'sharedReader' });
+      const array = m.RawArray('u8', SIZE);
+      const [a, b] = m.Pipe();
+      const { Process } = m.getContext('spawn'); // see mpPeer
+      const p = new Process({ target: fn, args: [array, b] });
+      p.start();
+      await a.send({ value: 0 });
+      await a.recv();
+      b.close();
+      Object.assign(state, { a, p, array, round: 0 });
+    },
+    async teardown() {
+      state.a?.close();
+      await state.p?.join();
+    },
+    async run(ctx) {
+      const { a, array } = state;
+      const value = (++state.round % 250) + 1;
+      const block = new Uint8Array(MiB).fill(value);
+      const passes = ctx.quick ? 1 : 4;
+      const t0 = performance.now();
+      for (let pass = 0; pass < passes; pass++) for (let at = 0; at < SIZE; at += MiB) array.set(block, at);
+      await a.send({ value });
+      const matched = await a.recv();
+      const seconds = (performance.now() - t0) / 1e3;
+      if (matched !== SIZE / 4096) throw new Error(`the child saw ${matched} of ${SIZE / 4096} pages updated`);
+      return (passes * SIZE) / seconds / 1e9;
     },
   };
 }
@@ -165,7 +214,10 @@ const rtt = {
   notes: `
 Object: \`${JSON.stringify(SMALL)}\`; each sample is ${rttCount({ quick: false })} sequential round
 trips (${rttCount({ quick: true })} with --quick), timed in the measuring process. The C row
-sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s.
+sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s. The multiproc child is started
+with 'spawn' (the start method does not change what is measured). Its end of the Pipe was
+received from the parent, so it reads exactly one frame at a time (two read(2) per message, as
+Python's Connection); the parent's end, never shared, reads ahead (one read(2)).
 `,
 };
 
@@ -233,7 +285,9 @@ const bytes = {
       params: (ctx) => ({ count: bulkCount(ctx), size: MiB }),
     }),
     mpBulkRow('bytes'),
+    mpBulkRow('into'),
     mpBulkRow('send'),
+    mpRawArrayRow(),
   ],
   notes: `
 GB/s = 10^9 bytes/s. Each sample moves ${bulkCount({ quick: false })} messages of 1 MiB
@@ -242,7 +296,12 @@ acknowledgement after the last. The \`dd | cat\` row is timed from spawning \`sh
 it includes starting three processes (a few ms). \`c-fresh-memory\` is no IPC: it is how fast
 this machine hands out fresh pages (one page fault per 4 KiB), the ceiling of any receiver that
 allocates a new buffer per message; on these VMs a page fault costs tens of µs, so reusing
-buffers matters. Goal (issue 4): multiproc ≥ 0.8× the raw pipe.
+buffers matters. Goal (issue 4): multiproc ≥ 0.8× the raw pipe. \`mp-into\` receives every
+message into one reused buffer (recvBytesInto); \`mp-bytes\` allocates one per message, as
+Python's recv_bytes. \`mp-rawarray\` is no pipe: the parent copies 1 MiB blocks over a 64 MiB
+RawArray (${4 * 64} MiB per sample, 64 with --quick; its pages were touched in the warm-up),
+then the child checks one byte per page and answers; time from the first copy to the answer.
+Goal: ≥ 5 GB/s.
 `,
 };
 

@@ -6,10 +6,12 @@ export async function echo(conn) {
 }
 
 /**
- * Receives { count, mode } then `count` messages (by recvBytes when mode is 'bytes', by recv
- * otherwise) and answers true; repeats until the other end closes.
+ * Receives { count, mode } then `count` messages (by recvBytes when mode is 'bytes', into one
+ * reused buffer by recvBytesInto when mode is 'into', by recv otherwise) and answers true;
+ * repeats until the other end closes.
  */
 export async function sink(conn) {
+  let into;
   for (;;) {
     let header;
     try {
@@ -17,10 +19,24 @@ export async function sink(conn) {
     } catch {
       return; // the other end closed
     }
+    if (header.mode === 'into') into ??= new Uint8Array(1 << 20);
     for (let i = 0; i < header.count; i++) {
       if (header.mode === 'bytes') await conn.recvBytes();
+      else if (header.mode === 'into') await conn.recvBytesInto(into);
       else await conn.recv();
     }
     await conn.send(true);
+  }
+}
+
+/**
+ * Holds a RawArray (a Uint8Array over shared memory) passed by the parent; on each { value },
+ * checks one byte per 4 KiB page of the whole array against it and answers how many matched.
+ */
+export async function sharedReader(array, conn) {
+  for await (const { value } of conn) {
+    let matched = 0;
+    for (let i = 0; i < array.length; i += 4096) if (array[i] === value) matched++;
+    await conn.send(matched);
   }
 }

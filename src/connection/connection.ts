@@ -140,6 +140,22 @@ export class Connection implements AsyncIterable<unknown> {
     }
   }
 
+  /**
+   * Receive the next message into `buffer` from `offset` (Python's recv_bytes_into): no allocation,
+   * the bytes are read straight into place. Resolves with the message's length. A message longer
+   * than the room after `offset` is left unread and this call rejects with MessageTooLongError.
+   */
+  recvBytesInto(buffer: ArrayBufferView | ArrayBuffer, offset = 0, options: RecvOptions = {}): Promise<number> {
+    try {
+      const target = sliceOf(buffer, offset, undefined);
+      const reader = this.#readerFor('receive');
+      const into = Buffer.from(target.buffer, target.byteOffset, target.byteLength);
+      return reader.read('into', into.length, waitOptions(options), timedOut, into) as Promise<number>;
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
   /** Whether there is something to receive (or the other end closed); waits up to `timeoutMs` (default 0). */
   poll(timeoutMs = 0): Promise<boolean> {
     try {

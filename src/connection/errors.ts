@@ -16,7 +16,7 @@ export class ConnectionClosedError extends ProcessError {
   }
 }
 
-/** recvBytes(maxLength): the next message is longer. It stays unread: recv it with a larger maxLength. */
+/** recvBytes(maxLength) / recvBytesInto(buffer): the next message is longer. It stays unread for the next receive. */
 export class MessageTooLongError extends ProcessError {
   override name = 'MessageTooLongError';
   /** The waiting message's length in bytes. */
@@ -25,8 +25,8 @@ export class MessageTooLongError extends ProcessError {
   readonly maxLength: number;
   constructor(length: number, maxLength: number) {
     super(
-      `The next message is ${length} bytes, longer than maxLength ${maxLength}. It was left unread: ` +
-        `call recvBytes() with a larger maxLength (or none), or recv(), to take it.`,
+      `The next message is ${length} bytes, longer than the ${maxLength} allowed (maxLength, or the room in recvBytesInto's buffer). ` +
+        `It was left unread: take it with recvBytes() (no maxLength), a larger buffer, or recv().`,
     );
     this.length = length;
     this.maxLength = maxLength;

@@ -14,7 +14,7 @@ import { ProcessStateError } from '../errors.ts';
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import { decodeJson, decodeObject, HEADER_SIZE, parseHeader, Tag } from '../wire/protocol.ts';
 import { endOfFile, MessageTooLongError } from './errors.ts';
-import { WaiterQueue, type Outcome, type WaitOptions } from './waiters.ts';
+import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './waiters.ts';
 
 const READ_AHEAD = 64 * 1024;
 
@@ -27,7 +27,10 @@ export class FrameReader {
   readonly #fd: number;
   readonly #native: NativeBinding;
   readonly #maxFrame: number;
-  readonly #waiters = new WaiterQueue(() => this.#idle());
+  readonly #waiters = new WaiterQueue(
+    () => this.#idle(),
+    (waiter) => this.#givingUp(waiter),
+  );
   #watcher: FdWatcher | null = null;
   #exclusive: boolean;
   #buf: Buffer = Buffer.allocUnsafe(HEADER_SIZE);
@@ -37,6 +40,7 @@ export class FrameReader {
   #length = -1; // payload length of the frame being read; -1 until its header is in
   #body: Buffer | null = null; // a frame larger than the buffered bytes, read straight into place
   #bodyFill = 0;
+  #bodyInto: Waiter | null = null; // the recvBytesInto whose buffer #body is
   #drained = false; // a read of this wake-up came back short: the kernel has nothing more now
   #failure: Error | null = null; // EOF or a corrupt stream: every later read gets it
   readonly #onReadable = () => this.#readable();
@@ -55,11 +59,14 @@ export class FrameReader {
     this.#exclusive = false;
   }
 
-  /** The next frame, as a value or as bytes (a payload over `maxLength` fails that read only). */
-  read(want: 'object' | 'bytes', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
+  /**
+   * The next frame: as a value, as bytes, or copied into `into` (recvBytesInto; resolves with its
+   * length). A payload over `maxLength` fails that read only.
+   */
+  read(want: 'object' | 'bytes' | 'into', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
-    const promise = this.#enqueue(want, maxLength, options, onTimeout);
+    const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
     if (this.#frameBuffered()) this.#pump(false); // read ahead already: no need to wait for the OS
     return promise;
   }
@@ -99,8 +106,8 @@ export class FrameReader {
     this.#start = this.#end = 0;
   }
 
-  #enqueue(want: 'object' | 'bytes' | 'poll', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
-    const promise = this.#waiters.add(want, maxLength, options, onTimeout);
+  #enqueue(want: 'object' | 'bytes' | 'into' | 'poll', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+    const promise = this.#waiters.add(want, maxLength, options, onTimeout, into);
     if (this.#waiters.size === 1) {
       const owner = this.#owner.deref();
       if (owner !== undefined) busy.add(owner);
@@ -165,8 +172,10 @@ export class FrameReader {
         this.#deliver(payload, false);
         return true;
       }
-      // Not all here: read the rest straight into the frame's own buffer.
-      this.#body = Buffer.allocUnsafe(length);
+      // Not all here: read the rest straight into place (the recvBytesInto buffer, or the frame's own).
+      const first = this.#waiters.firstFrame();
+      this.#bodyInto = first?.want === 'into' ? first : null;
+      this.#body = this.#bodyInto?.into?.subarray(0, length) ?? Buffer.allocUnsafe(length);
       this.#buf.copy(this.#body, 0, this.#start, this.#end);
       this.#bodyFill = buffered;
       this.#start = this.#end = 0;
@@ -178,9 +187,19 @@ export class FrameReader {
     }
     const payload = this.#body;
     this.#body = null;
+    this.#bodyInto = null;
     this.#length = -1;
     this.#deliver(payload, true);
     return true;
+  }
+
+  // A recvBytesInto gives up while its buffer holds part of a frame: the frame takes its own buffer.
+  #givingUp(waiter: Waiter): void {
+    if (waiter !== this.#bodyInto || this.#body === null) return;
+    const own = Buffer.allocUnsafe(this.#body.length);
+    this.#body.copy(own, 0, 0, this.#bodyFill);
+    this.#body = own;
+    this.#bodyInto = null;
   }
 
   // Get bytes for a header (fewer than HEADER_SIZE are buffered): read ahead when exclusive,
@@ -217,7 +236,11 @@ export class FrameReader {
     if (waiter === undefined) return;
     let outcome: Outcome;
     try {
-      if (waiter.want === 'bytes' || this.#tag === Tag.bytes) outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
+      if (waiter.want === 'into') {
+        const into = waiter.into as Buffer;
+        if (payload.buffer !== into.buffer || payload.byteOffset !== into.byteOffset) payload.copy(into, 0);
+        outcome = { ok: true, value: payload.length };
+      } else if (waiter.want === 'bytes' || this.#tag === Tag.bytes) outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
       else if (this.#tag === Tag.json) outcome = { ok: true, value: decodeJson(payload) };
       // v8.deserialize returns typed arrays that are views of its input: give it its own copy.
       else outcome = { ok: true, value: decodeObject(owned ? payload : Buffer.from(payload)) };

@@ -2,8 +2,8 @@
 // AbortSignal. A waiter that gives up leaves the stream as it is: any half-read frame stays for
 // the next receive, so nothing is lost.
 
-/** What a waiter wants: a decoded value (recv), the payload bytes (recvBytes), or readiness (poll). */
-export type Want = 'object' | 'bytes' | 'poll';
+/** What a waiter wants: a decoded value (recv), the payload bytes (recvBytes), the payload in its own buffer (recvBytesInto), or readiness (poll). */
+export type Want = 'object' | 'bytes' | 'into' | 'poll';
 
 /** How a wait ends: with a value or an error. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -18,6 +18,8 @@ export interface WaitOptions {
 export interface Waiter {
   want: Want;
   maxLength: number | undefined;
+  /** recvBytesInto: where the payload goes. */
+  into: Buffer | null;
   settled: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -29,10 +31,12 @@ export class WaiterQueue {
   #list: Waiter[] = [];
   #frames = 0; // waiters that want a frame (not polls)
   readonly #onEmpty: () => void;
+  readonly #onGiveUp: (waiter: Waiter) => void;
 
-  /** `onEmpty` runs whenever the last waiter leaves. */
-  constructor(onEmpty: () => void) {
+  /** `onEmpty` runs whenever the last waiter leaves; `onGiveUp` before a waiter leaves by timeout or abort. */
+  constructor(onEmpty: () => void, onGiveUp: (waiter: Waiter) => void) {
     this.#onEmpty = onEmpty;
+    this.#onGiveUp = onGiveUp;
   }
 
   get size(): number {
@@ -52,17 +56,22 @@ export class WaiterQueue {
   }
 
   /** Queue a wait; its Promise settles through settle()/cancel. */
-  add(want: Want, maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome): Promise<unknown> {
+  add(want: Want, maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
     const { timeoutMs, signal } = options;
     let waiter!: Waiter;
     const promise = new Promise<unknown>((resolve, reject) => {
-      waiter = { want, maxLength, resolve, reject, settled: false, cleanup: null };
+      waiter = { want, maxLength, into, resolve, reject, settled: false, cleanup: null };
     });
     this.#list.push(waiter);
     if (want !== 'poll') this.#frames++;
     if (timeoutMs !== undefined || signal !== undefined) {
-      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.remove(waiter, onTimeout()), timeoutMs);
-      const onAbort = () => this.remove(waiter, { ok: false, error: signal?.reason });
+      const giveUp = (outcome: Outcome) => {
+        if (waiter.settled) return;
+        this.#onGiveUp(waiter);
+        this.remove(waiter, outcome);
+      };
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => giveUp(onTimeout()), timeoutMs);
+      const onAbort = () => giveUp({ ok: false, error: signal?.reason });
       signal?.addEventListener('abort', onAbort, { once: true });
       waiter.cleanup = () => {
         clearTimeout(timer);

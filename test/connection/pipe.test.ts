@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, SerializationError, TimeoutError } from '../../src/index.ts';
+import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, RawArray, SerializationError, TimeoutError } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 
 const native = loadNative();
@@ -192,6 +192,41 @@ describe('Pipe (in one process)', { skip }, () => {
     await a.send({ v: 1 });
     await assert.rejects(b.recvBytes(2), MessageTooLongError);
     assert.deepEqual(await b.recv(), { v: 1 });
+  });
+
+  it('recvBytesInto reads a message into a given buffer (from an offset), and leaves a longer one unread', async () => {
+    using ends = closing(Pipe());
+    const [a, b] = ends.pair;
+    const target = new Uint8Array(16);
+    await a.sendBytes(Buffer.from('hello'));
+    assert.equal(await b.recvBytesInto(target, 2), 5);
+    assert.equal(Buffer.from(target.subarray(2, 7)).toString(), 'hello');
+    await a.sendBytes(Buffer.alloc(20, 1));
+    await assert.rejects(b.recvBytesInto(target), MessageTooLongError);
+    assert.equal((await b.recvBytes()).length, 20, 'the long message stayed for the next receive');
+    const big = Buffer.alloc(300_000);
+    for (let i = 0; i < big.length; i += 999) big[i] = i & 0xff;
+    const shared = RawArray('u8', 400_000); // straight into shared memory
+    const sent = a.sendBytes(big);
+    assert.equal(await b.recvBytesInto(shared, 100), big.length);
+    await sent;
+    assert.ok(Buffer.from(shared.buffer, shared.byteOffset + 100, big.length).equals(big));
+    await assert.rejects(b.recvBytesInto(target, 17), RangeError);
+  });
+
+  it('a recvBytesInto that times out in the middle of a message hands the part it holds to the next receive', async () => {
+    using ends = closing(Pipe());
+    const [, b] = ends.pair;
+    const fd = ends.pair[0].fileno();
+    const payload = Buffer.alloc(100_000, 3);
+    const header = Buffer.from([0, 1, 0x86, 0xa0, 2]); // 100,000 bytes
+    writeSync(fd, Buffer.concat([header, payload.subarray(0, 1000)]));
+    const target = Buffer.alloc(200_000);
+    await assert.rejects(b.recvBytesInto(target, 0, { timeoutMs: 30 }), TimeoutError);
+    target.fill(0); // the caller may reuse its buffer at once
+    const rest = b.recvBytes();
+    writeSync(fd, payload.subarray(1000));
+    assert.ok((await rest).equals(payload));
   });
 
   it('recvBytes of a value gives its serialized bytes; recv of bytes gives the bytes', async () => {
