@@ -73,8 +73,7 @@ function mpPeer(targetName) {
       const fn = await mp.target({ file: 'connection.mjs', name: targetName });
       const [a, b] = m.Pipe();
       // The peer's start method does not change what is measured (the Pipe between two running
-      // processes); 'spawn', because the default 'forkserver' loses its first child that receives
-      // a handle when multiproc runs from dist/ (reported with issue 4's results).
+      // processes); 'spawn' keeps the runner from starting a fork server for these rows.
       const { Process } = m.getContext('spawn');
       const p = new Process({ target: fn, args: [b] });
       p.start();
