@@ -63,7 +63,7 @@ static void Call(IdleWatcher* w, bool again) {
 static void OnPrepare(uv_prepare_t* h) {
   IdleWatcher* w = static_cast<IdleWatcher*>(h->data);
   if (w->closed || !Idle(w)) return;
-  Call(w, false);  // e.g. emit 'beforeExit'; microtasks run when it returns
+  Call(w, false);  // e.g. emit 'beforeExit' (or lower `stuck`); microtasks run when it returns
   if (!w->closed && Idle(w)) Call(w, true);  // still nothing to do: e.g. exit
 }
 
@@ -71,6 +71,21 @@ static void Finalize(napi_env, void* data, void*) {
   IdleWatcher* w = static_cast<IdleWatcher*>(data);
   Stop(w);
   Release(w);
+}
+
+static napi_value IdleSetStuck(napi_env env, napi_callback_info info) {
+  Args a;
+  void* data = nullptr;
+  int32_t stuck;
+  if (!GetArgs(env, info, &a) || napi_unwrap(env, a.self, &data) != napi_ok || data == nullptr) {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return ThrowTypeError(env, "setStuck called on an object that is not a loop-idle watcher.");
+  }
+  if (!ArgInt32(env, a.argv[0], "stuckRequests", &stuck)) return nullptr;
+  if (stuck < 0) return ThrowRangeError(env, "Expected `stuckRequests` to be a non-negative integer.");
+  static_cast<IdleWatcher*>(data)->stuck = static_cast<unsigned int>(stuck);
+  return Undefined(env);
 }
 
 static napi_value IdleClose(napi_env env, napi_callback_info info) {
@@ -108,9 +123,10 @@ MP_DECLARE(WatchLoopIdle) {
   napi_value obj, name;
   napi_property_descriptor methods[] = {
       {"close", nullptr, IdleClose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setStuck", nullptr, IdleSetStuck, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_create_object(env, &obj);
-  napi_define_properties(env, obj, 1, methods);
+  napi_define_properties(env, obj, 2, methods);
   napi_create_string_utf8(env, "multiproc.LoopIdleWatcher", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, obj, name, &w->async);
   napi_create_reference(env, a.argv[1], 1, &w->callback);

@@ -2,8 +2,10 @@
 // pidfd_open, _exit, PR_SET_PDEATHSIG, getpid/getppid, kill.
 #include "common.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,73 @@ static int MarkAllMappingsForFork() {
   return 0;
 }
 
+// Condition variables that other threads of this process are blocked in. Their copies in a
+// forked child still count those waiters (threads the child does not have): glibc's
+// pthread_cond_signal then waits forever for them to leave (__condvar_quiesce_and_switch_g1).
+// Found with gdb on a hung fork child: a major GC posted a V8 job, NodePlatform pushed a task to
+// its worker-thread queue and signalled its condvar, on which the parent's four (idle) platform
+// worker threads were waiting. So before fork(): read what each other thread is blocked in
+// (/proc/self/task/TID/syscall: futex wait on an address), keep the addresses that are a
+// condvar's __g_signals[g] by glibc's layout (x86-64 and aarch64, glibc >= 2.25: g_signals at
+// byte 40, g_refs at 16, wrefs at 36) and look like one (waiters and group references counted);
+// in the child, re-initialize those condvars: no waiters, as is true there. Posted tasks then
+// wait in the queue, and V8's jobs are run by the joining (main) thread.
+static const int kMaxCondvars = 64;
+static pthread_cond_t* g_waited_condvars[kMaxCondvars];
+static int g_waited_count = 0;
+
+static bool ReadSmallFile(const char* path, char* buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n;
+  do n = read(fd, buf, size - 1); while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  return true;
+}
+
+static void CollectWaitedCondvars() {
+  g_waited_count = 0;
+#if defined(__linux__) && defined(__GLIBC__) && (defined(__x86_64__) || defined(__aarch64__))
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return;
+  const long self = syscall(SYS_gettid);
+  struct dirent* entry;
+  while ((entry = readdir(dir)) != nullptr && g_waited_count < kMaxCondvars) {
+    char* end;
+    long tid = strtol(entry->d_name, &end, 10);
+    if (*end != '\0' || tid <= 0 || tid == self) continue;
+    char path[64], text[256];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/syscall", tid);
+    if (!ReadSmallFile(path, text, sizeof text)) continue;
+    // "nr arg0 arg1 …": futex(uaddr, op, …) with op FUTEX_WAIT or FUTEX_WAIT_BITSET.
+    char* p = text;
+    long nr = strtol(p, &p, 10);
+    if (nr != SYS_futex) continue;
+    unsigned long long uaddr = strtoull(p, &p, 16);
+    unsigned long long op = strtoull(p, &p, 16) & 127;
+    if (op != 0 /* FUTEX_WAIT */ && op != 9 /* FUTEX_WAIT_BITSET */) continue;
+    unsigned long long base = (uaddr % 8 == 0) ? uaddr - 40 : uaddr - 44;
+    if (uaddr < 64 || base % 8 != 0) continue;
+    const unsigned int g = uaddr % 8 == 0 ? 0 : 1;
+    const unsigned int* words = reinterpret_cast<const unsigned int*>(base);
+    const unsigned int g_refs = __atomic_load_n(&words[4 + g], __ATOMIC_RELAXED);
+    const unsigned int wrefs = __atomic_load_n(&words[9], __ATOMIC_RELAXED);
+    if ((g_refs >> 1) == 0 || (wrefs >> 3) == 0 || (wrefs >> 3) > 4096) continue;
+    pthread_cond_t* cond = reinterpret_cast<pthread_cond_t*>(base);
+    bool seen = false;
+    for (int i = 0; i < g_waited_count; i++) seen = seen || g_waited_condvars[i] == cond;
+    if (!seen) g_waited_condvars[g_waited_count++] = cond;
+  }
+  closedir(dir);
+#endif
+}
+
+static void ResetWaitedCondvars() {
+  for (int i = 0; i < g_waited_count; i++) pthread_cond_init(g_waited_condvars[i], nullptr);
+}
+
 // In the child: a unix-socket server inherited from the parent remembers its path, and libuv
 // unlinks that path when the handle is closed, which would remove the parent's socket. The path
 // is the parent's: forget it (the string is leaked, once per inherited server).
@@ -69,9 +138,11 @@ MP_DECLARE(Fork) {
   }
   int err = MarkAllMappingsForFork();
   if (err != 0) return ThrowErrno(env, "madvise", err);
+  CollectWaitedCondvars();
   pid_t pid = fork();
   if (pid < 0) return ThrowErrno(env, "fork", errno);
   if (pid == 0) {
+    ResetWaitedCondvars();
     int r = uv_loop_fork(loop);
     if (r != 0) {
       // The child cannot run JS without its loop and must not pretend to be the parent.

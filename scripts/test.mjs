@@ -19,7 +19,14 @@ function collect(dir) {
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : collect('test');
 const shmBefore = listShm();
-const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', '--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], { stdio: 'inherit' });
+// TypeScript is compiled in the main thread (tsx's CommonJS hook plus multiproc's in-thread
+// preload, as `multiproc run` does), not by tsx's ESM loader: its hooks thread is a second V8
+// isolate, and a process with one cannot fork safely (docs/DECISIONS.md, "TypeScript under fork").
+const loader = ['--require', 'tsx/cjs', '--require', './dist/os/in-thread-ts.js'];
+const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', ...loader, '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, ESBUILD_WORKER_THREADS: '0' },
+});
 let status = result.status ?? 1;
 
 // Anything of ours still alive or unreaped is a leak.

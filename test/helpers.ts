@@ -109,14 +109,19 @@ after(async () => {
   }
 });
 
-/** Run a node script (through tsx) and collect its output. */
+/**
+ * Run a node script and collect its output. By default with this test process's options
+ * (--single-threaded, TypeScript compiled in-thread: fork works, no top-level await); with
+ * `asUser`, the way the README runs examples: `node --import tsx` (tsx's ESM loader).
+ */
 export function runScript(
   script: string,
   args: string[] = [],
-  options: SpawnOptions & { onLine?: (line: string, pid: number) => void } = {},
+  options: SpawnOptions & { onLine?: (line: string, pid: number) => void; asUser?: boolean } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), script, ...args], {
+    const nodeArgs = options.asUser === true ? ['--import', 'tsx'] : process.execArgv.filter((a) => !a.startsWith('--test'));
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       ...options,
     });

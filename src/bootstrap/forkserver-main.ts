@@ -9,10 +9,11 @@ import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
+import { importModule, inThreadTsHook } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { enterForkedChild } from './forked-child.ts';
-import { captureLoader, useInThreadLoader } from './in-thread-loader.ts';
+import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
 import { isPreparationData, type PreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 
@@ -46,6 +47,10 @@ const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
 const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
 // Node's ESM loader internals, kept at hand for the children (see in-thread-loader.ts).
 captureLoader();
+// TypeScript: tsx's ESM hooks run in this thread (src/ts-loading.ts: a loader thread would make
+// fork() unsafe); children inherit them with the rest of the heap.
+const tsxHook = inThreadTsHook();
+const typescriptReady = tsxHook === null ? Promise.resolve(false) : runTsxHooksInThread(tsxHook);
 
 function onReadable(): void {
   for (;;) {
@@ -102,12 +107,13 @@ async function handle(message: unknown): Promise<void> {
 const namespaces = new Map<string, Record<string, unknown>>();
 
 async function preload(prep: PreparationData): Promise<void> {
+  await typescriptReady;
   const state = globalState();
   for (const ref of [prep.cls, prep.target]) {
     if (ref === null || namespaces.has(ref.url)) continue;
     state.importing = ref.url;
     try {
-      namespaces.set(ref.url, (await import(ref.url)) as Record<string, unknown>);
+      namespaces.set(ref.url, await importModule(ref.url));
     } catch {
       // reported by the child
     } finally {

@@ -1,11 +1,13 @@
-// Module hooks registered with module.register (tsx's, for .ts files, with `--import tsx`) run
-// on a loader thread, which a forked child does not have: any import() there would wait for it
-// forever. A forked child replaces that loader with one that runs in its own thread: Node's own
+// Module hooks registered with module.register on a loader thread by a loader other than tsx
+// (tsx's is replaced by in-thread compilation in the fork server: src/ts-loading.ts) are missing
+// in a forked child: any import() there would wait for that thread forever. A fork-server child
+// of such a server replaces that loader with one that runs in its own thread: Node's own
 // resolution and loading, except that a TypeScript file is loaded as CommonJS through the
-// require hook the loader installed in this thread (tsx's compiles it there). So import() in a
-// forked child works (a .ts module with top-level await fails with Node's error, never hangs).
-// Needs Node's internals: the process must run with --expose-internals.
+// require hook installed in this thread. (The fork itself is not made safe by this: see
+// docs/DECISIONS.md, "TypeScript under fork".) Needs --expose-internals.
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { hasLoaderThreadOptions } from '../ts-loading.ts';
 
 interface Loader {
   setCustomizations(customizations: object | null): void;
@@ -19,11 +21,6 @@ interface EsmInternals {
 }
 
 let internals: EsmInternals | null | undefined;
-
-/** Options that may register module hooks on a loader thread (Node 20 has no in-thread hooks). */
-export function hasLoaderThreadOptions(execArgv: readonly string[] = process.execArgv): boolean {
-  return execArgv.some((arg, i) => /^--(experimental-)?loader(=|$)/.test(arg) || (arg === '--import' && /tsx|loader|hook|register/i.test(execArgv[i + 1] ?? '')) || /^--import=.*(tsx|loader|hook|register)/i.test(arg));
-}
 
 /** Capture the loader internals now (in the process that will fork); null without --expose-internals. */
 export function captureLoader(): EsmInternals | null {
@@ -52,4 +49,48 @@ export function useInThreadLoader(): void {
     importMetaInitialize: (meta: object, context: unknown, loader: unknown) => esm.initializeImportMeta(meta, context, loader),
     forceLoadHooks: () => undefined,
   });
+}
+
+type Hook = (...args: never[]) => unknown;
+interface TsxHooks {
+  initialize?: (data: unknown) => unknown;
+  resolve: (specifier: string, context: Record<string, unknown>, next: (specifier: string, context?: Record<string, unknown>) => unknown) => Promise<unknown>;
+  load: (url: string, context: Record<string, unknown>, next: (url: string, context?: Record<string, unknown>) => unknown) => Promise<{ source?: unknown; responseURL?: string }>;
+}
+
+/**
+ * Run tsx's ESM hooks (resolve, load) in this thread, through Node's internal customizations
+ * interface, instead of on the loader thread module.register would give them: TypeScript then
+ * loads as ES modules (top-level await included) with no second V8 isolate in a process that
+ * forks. Needs --expose-internals; resolves to false when this cannot be done (no internals, no
+ * tsx), leaving the loader as it was.
+ */
+export async function runTsxHooksInThread(from: string): Promise<boolean> {
+  const esm = captureLoader();
+  if (esm === null) return false;
+  let hooks: TsxHooks;
+  try {
+    const url = pathToFileURL(createRequire(from).resolve('tsx/esm')).href;
+    hooks = (await import(url)) as TsxHooks;
+    await hooks.initialize?.({});
+  } catch {
+    return false;
+  }
+  const nextResolve = (specifier: string, context: Record<string, unknown> = {}): unknown => esm.loader.defaultResolve(specifier, context['parentURL'] as string | undefined, context['importAttributes']);
+  const nextLoad = (url: string, context: Record<string, unknown> = {}): unknown => esm.defaultLoad(url, context);
+  esm.loader.setCustomizations({
+    allowImportMetaResolve: true,
+    resolve: (specifier: string, parentURL: string | undefined, importAttributes: unknown) =>
+      hooks.resolve(specifier, { parentURL, importAttributes, conditions: ['node', 'import', 'node-addons'] }, nextResolve),
+    resolveSync: (specifier: string, parentURL: string | undefined, importAttributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, importAttributes),
+    load: async (url: string, context: Record<string, unknown>) => {
+      const result = await hooks.load(url, context, nextLoad);
+      // The internal interface wants what Node's hook chain would have filled in.
+      const source = result.source === undefined || result.source === null || typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString();
+      return { ...result, responseURL: result.responseURL ?? url, source };
+    },
+    importMetaInitialize: (meta: object, context: unknown, loader: unknown) => esm.initializeImportMeta(meta, context, loader),
+    forceLoadHooks: () => undefined,
+  } satisfies Record<string, Hook | boolean>);
+  return true;
 }

@@ -4,15 +4,13 @@
 // thread would be missing in a forked child (docs/DECISIONS.md, "TypeScript under fork").
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { inThreadTsOptions, withoutTsx } from '../ts-loading.ts';
 
 const TS_FILE = /\.[cm]?tsx?$/;
 const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspect-publish-uid|debug-port)(=|$)/;
 const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);
-const LOADER_FLAG = /^--(import|loader|experimental-loader|require|r)(=|$)/;
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 const usage = 'Usage: multiproc run FILE [args…]';
@@ -20,18 +18,11 @@ const usage = 'Usage: multiproc run FILE [args…]';
 /** This process's execArgv minus inspector flags and tsx loader flags (re-added the safe way). */
 export function forwardedExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    const name = arg.split('=')[0]!;
+  const kept = withoutTsx(execArgv);
+  for (let i = 0; i < kept.length; i++) {
+    const arg = kept[i]!;
     if (INSPECTOR_FLAG.test(arg)) {
-      if (!arg.includes('=') && SEPARATE_VALUE.has(name)) i++;
-      continue;
-    }
-    if (LOADER_FLAG.test(arg)) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : execArgv[i + 1];
-      if (!arg.includes('=')) i++;
-      if (value !== undefined && /(^|[/\\])tsx([/\\@]|$)|in-thread-ts\.[jt]s$/.test(value)) continue;
-      out.push(name, value ?? '');
+      if (!arg.includes('=') && SEPARATE_VALUE.has(arg)) i++;
       continue;
     }
     if (arg === '--single-threaded') continue;
@@ -40,27 +31,13 @@ export function forwardedExecArgv(execArgv: readonly string[] = process.execArgv
   return out;
 }
 
-/** tsx's CommonJS hook, from the script's project first, then from multiproc's own. */
-function resolveTsxCjs(script: string): string | null {
-  for (const from of [script, fileURLToPath(import.meta.url)]) {
-    try {
-      return createRequire(from).resolve('tsx/cjs');
-    } catch {
-      // try the next place
-    }
-  }
-  return null;
-}
-
 /** The node arguments that run `script` so that it may fork. */
 export function runArguments(script: string, args: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
   const node = ['--single-threaded', ...forwardedExecArgv(execArgv)];
   if (TS_FILE.test(script)) {
-    const tsx = resolveTsxCjs(script);
-    if (tsx === null) throw new Error(`multiproc run: ${script} is TypeScript, which needs tsx: install it with \`npm install --save-dev tsx\`.`);
-    const here = fileURLToPath(import.meta.url);
-    const preload = path.join(path.dirname(here), '..', 'os', `in-thread-ts${path.extname(here)}`);
-    node.push('--require', tsx, '--require', preload);
+    const inThread = inThreadTsOptions(script);
+    if (inThread === null) throw new Error(`multiproc run: ${script} is TypeScript, which needs tsx: install it with \`npm install --save-dev tsx\`.`);
+    node.push(...inThread);
   }
   return [...node, script, ...args];
 }

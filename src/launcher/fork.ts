@@ -10,7 +10,7 @@
 // and leaves through _exit.
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
-import { captureLoader, hasLoaderThreadOptions, useInThreadLoader } from '../bootstrap/in-thread-loader.ts';
+import { hasLoaderThreadOptions } from '../ts-loading.ts';
 import { registerAfterFork } from '../os/child.ts';
 import { canFork } from '../os/fork.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
@@ -30,12 +30,12 @@ export const forkMethod: StartMethodImpl = {
         `or use the 'forkserver' start method, which forks from a quiet single-threaded server.`
       );
     }
-    if (hasLoaderThreadOptions() && captureLoader() === null) {
+    if (hasLoaderThreadOptions()) {
       return (
         `The 'fork' start method cannot be used here: this process loads modules through hooks on a loader thread ` +
-        `(${process.execArgv.join(' ')}), which a forked child does not have, so an import() in the child would hang. ` +
-        `Run the script with \`npx multiproc run FILE\` (TypeScript compiled in-thread), add --expose-internals ` +
-        `(multiproc then gives forked children an in-thread loader), or use the 'forkserver' start method.`
+        `(${process.execArgv.join(' ')}), a second V8 isolate that works when it likes: a fork() taken while it holds one of ` +
+        `V8's locks leaves a child that hangs. Run the script with \`npx multiproc run FILE\` (TypeScript compiled in the main ` +
+        `thread), or use the 'forkserver' start method (its server compiles TypeScript in its main thread).`
       );
     }
     return null;
@@ -63,7 +63,6 @@ class ForkLauncher implements Launcher {
     const native = loadNative() as NativeBinding;
     this.#native = native;
     const parent = process.pid;
-    captureLoader();
     const pid = native.fork();
     if (pid === 0) runChild(native, parent, request); // never returns
     this.pid = pid;
@@ -152,7 +151,6 @@ function runChild(native: NativeBinding, parent: number, request: LaunchRequest)
   let exit: (code: number) => never;
   try {
     exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
-    useInThreadLoader();
   } catch (error) {
     process.stderr.write(`multiproc: a forked child could not prepare itself: ${(error as Error).stack ?? String(error)}\n`);
     return native.exit(1);

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { forkSafeExecArgv } from '../ts-loading.ts';
 import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
@@ -27,10 +28,15 @@ export const forkserverMethod: StartMethodImpl = {
   launch: (request) => ForkServer.current().launch(request),
 };
 
-/** The server's flags: --single-threaded, and the parent's loaders (so .ts targets work). */
+/**
+ * The server's flags: --single-threaded, and the parent's loaders so .ts targets work, with
+ * tsx's ESM loader (a hooks thread, which would make fork() unsafe) replaced by in-thread
+ * compilation (src/ts-loading.ts).
+ */
 export function serverExecArgv(): string[] {
-  // --expose-internals lets a forked child drop module hooks that ran on a loader thread (see forkserver-main.ts).
-  return ['--single-threaded', '--expose-internals', '--expose-gc', ...inheritedExecArgv().filter((arg) => arg !== '--single-threaded')];
+  // --expose-internals lets a forked child drop module hooks that another loader (not tsx) still
+  // runs on a loader thread (see in-thread-loader.ts).
+  return ['--single-threaded', '--expose-internals', '--expose-gc', ...forkSafeExecArgv(inheritedExecArgv().filter((arg) => arg !== '--single-threaded'))];
 }
 
 class ForkServer {

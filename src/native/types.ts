@@ -34,7 +34,7 @@ export interface NativeBinding {
    * if that scheduled nothing, at once with `again` true (exit). For forked children, which must
    * not let uv_run() return (Node's DrainTasks would wait for worker threads they do not have).
    */
-  watchLoopIdle(stuckRequests: number, callback: (again: boolean) => void): { close(): void };
+  watchLoopIdle(stuckRequests: number, callback: (again: boolean) => void): LoopIdleWatcher;
   /** _exit(2). */
   exit(code: number): never;
   /** prctl(PR_SET_PDEATHSIG). */
@@ -79,4 +79,11 @@ export interface NativeBinding {
   futexWaitCancel(id: number): void;
   /** In a forked child: forget the helper threads (and their pending waits) the child does not have. */
   syncAfterFork(): void;
+}
+
+/** What watchLoopIdle returns. */
+export interface LoopIdleWatcher {
+  close(): void;
+  /** Change how many requests count as stuck (some inherited ones did complete after all). */
+  setStuck(stuckRequests: number): void;
 }

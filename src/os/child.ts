@@ -37,12 +37,21 @@ let loopEnd: { close(): void } | undefined;
  */
 function endWithTheLoop(native: NativeBinding): void {
   loopEnd?.close(); // a watcher inherited from a parent that was itself a forked child
-  const requests = (process as unknown as { _getActiveRequests(): object[] })._getActiveRequests();
-  const stuck = requests.filter((request) => THREAD_POOL_REQUESTS.has(request.constructor.name)).length;
-  loopEnd = native.watchLoopIdle(stuck, (again) => {
-    if (!again) process.emit('beforeExit', Number(process.exitCode ?? 0));
-    else process.exit();
+  const activeRequests = (): object[] => (process as unknown as { _getActiveRequests(): object[] })._getActiveRequests();
+  // Inherited requests whose work was already done at fork time do complete here (a FileHandle
+  // close the fork server's module loading left behind, seen in every fork-server child): each
+  // time the loop looks idle, count only those still pending, or a later request of the child's
+  // own (an import()'s file read) would be taken for a stuck one and the child would end early.
+  const inherited = new Set(activeRequests().filter((request) => THREAD_POOL_REQUESTS.has(request.constructor.name)));
+  const watcher = native.watchLoopIdle(inherited.size, (again) => {
+    if (again) return process.exit();
+    const stillActive = new Set(activeRequests());
+    const before = inherited.size;
+    for (const request of inherited) if (!stillActive.has(request)) inherited.delete(request);
+    if (inherited.size < before) return watcher.setStuck(inherited.size); // not idle after all
+    process.emit('beforeExit', Number(process.exitCode ?? 0));
   });
+  loopEnd = watcher;
 }
 
 /** The child's side of fork(). */

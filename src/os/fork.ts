@@ -1,9 +1,9 @@
 // fork() and its policy: only a process started with `node --single-threaded` may fork
 // (shared/design/fork-in-node.md). Also forkChild(), the hook of the `fork` start method.
 import { isMainThread } from 'node:worker_threads';
-import { captureLoader, hasLoaderThreadOptions, useInThreadLoader } from '../bootstrap/in-thread-loader.ts';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
+import { hasLoaderThreadOptions } from '../ts-loading.ts';
 import { becomeChild } from './child.ts';
 import { exitAfterFlush, printUncaught } from './exit.ts';
 import { installUnrefTracking } from './handles.ts';
@@ -36,11 +36,11 @@ export function assertCanFork(what = 'fork()'): void {
       { startMethod: 'fork' },
     );
   }
-  if (hasLoaderThreadOptions() && captureLoader() === null) {
+  if (hasLoaderThreadOptions()) {
     throw new StartMethodError(
       `${what} cannot be used here: this process loads modules through hooks on a loader thread (${process.execArgv.join(' ')}), ` +
-        `which a forked child does not have, so an import() in the child would hang. Run the script with \`npx multiproc run FILE\` ` +
-        `(TypeScript compiled in-thread), or add --expose-internals (the child then gets an in-thread loader).`,
+        `a second V8 isolate that works when it likes: a fork() taken while it holds one of V8's locks leaves a child that hangs. ` +
+        `Run the script with \`npx multiproc run FILE\` (TypeScript compiled in the main thread).`,
       { startMethod: 'fork' },
     );
   }
@@ -54,7 +54,6 @@ function forkRaw(what: string): number {
   const pid = native.fork();
   if (pid === 0) {
     becomeChild(native);
-    useInThreadLoader();
   }
   return pid;
 }

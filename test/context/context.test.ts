@@ -62,10 +62,12 @@ describe('the fork start method where it cannot work', () => {
     assert.match(error?.message ?? '', /'forkserver'/);
   });
 
-  it('is refused with a loader thread (tsx via --import) unless --expose-internals', () => {
-    const error = ask(['--single-threaded', '--import', 'tsx']);
-    assert.equal(error?.name, 'StartMethodError');
-    assert.match(error?.message ?? '', /hooks on a loader thread/);
-    assert.equal(ask(['--single-threaded', '--expose-internals', '--import', 'tsx']), null);
+  it('is refused with a loader thread (tsx via --import), --expose-internals or not: that thread makes fork() unsafe', () => {
+    for (const flags of [['--single-threaded', '--import', 'tsx'], ['--single-threaded', '--expose-internals', '--import', 'tsx']]) {
+      const error = ask(flags);
+      assert.equal(error?.name, 'StartMethodError');
+      assert.match(error?.message ?? '', /hooks on a loader thread/);
+      assert.match(error?.message ?? '', /npx multiproc run FILE/);
+    }
   });
 });

@@ -7,18 +7,11 @@ import { getContext, ProcessError, WorkerLostError } from '../../src/index.ts';
 import { announceAndHang, exitSelf, initFail, killSelf, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
 import { isRunning, tempPath, testedMethods, waitForFile } from '../helpers.ts';
 
-// src/launcher/fork.ts: a forked child inherits its earlier-forked siblings' pidfd watchers and
-// dies with ECHILD (waitpid) when one of them ends, so under fork one worker's end takes its
-// idle or busy sibling with it. Until the launcher drops those watchers after fork, the cases
-// where a sibling holds a task when another worker ends are todo under fork.
-const SIBLING_ECHILD = 'fork launcher bug: a forked worker dies with ECHILD when an earlier-forked sibling ends';
-
-
 for (const method of testedMethods()) {
   const ctx = getContext(method);
 
   describe(`Pool worker lifetime (${method})`, () => {
-    it('rejects a task whose worker was killed with WorkerLostError and replaces the worker', { todo: method === 'fork' ? SIBLING_ECHILD : false }, async () => {
+    it('rejects a task whose worker was killed with WorkerLostError and replaces the worker', async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       const before = pool.pids;
       await assert.rejects(pool.apply(killSelf, []), (error: WorkerLostError) => {
@@ -41,7 +34,7 @@ for (const method of testedMethods()) {
       assert.equal(await next, 49);
     });
 
-    it('rejects a task whose worker called process.exit', { todo: method === 'fork' ? SIBLING_ECHILD : false }, async () => {
+    it('rejects a task whose worker called process.exit', async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       await assert.rejects(pool.apply(exitSelf, [3]), (error: WorkerLostError) => {
         assert.ok(error instanceof WorkerLostError, String(error));
@@ -51,7 +44,7 @@ for (const method of testedMethods()) {
       assert.equal(await pool.apply(square, [5]), 25);
     });
 
-    it('rejects a map whose worker died midway, without hanging', { todo: method === 'fork' ? SIBLING_ECHILD : false }, async () => {
+    it('rejects a map whose worker died midway, without hanging', async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       await assert.rejects(pool.map(exitSelf, [1]), WorkerLostError);
       assert.deepEqual(await pool.map(square, [2, 3]), [4, 9]);
@@ -98,7 +91,7 @@ for (const method of testedMethods()) {
       assert.match(String(await hanging), /terminated/);
     });
 
-    it('maxTasksPerChild recycles workers', { todo: method === 'fork' ? SIBLING_ECHILD : false }, async () => {
+    it('maxTasksPerChild recycles workers', async () => {
       await using pool = new ctx.Pool({ processes: 2, maxTasksPerChild: 2 });
       const pids = await pool.map(pid, Array.from({ length: 8 }, (_, i) => i), { chunksize: 1 });
       assert.equal(pids.length, 8);

@@ -8,7 +8,7 @@ const example = new URL('../../examples/06-shared-memory.ts', import.meta.url).p
 const built = existsSync(new URL('../../dist/index.js', import.meta.url));
 
 it('examples/06-shared-memory.ts: RawArray squared by two children, Value under its lock, a named segment', { skip: built ? false : 'dist/ is not built' }, async () => {
-  const { code, stdout, stderr } = await runScript(example);
+  const { code, stdout, stderr } = await runScript(example, [], { asUser: true });
   assert.equal(code, 0, stderr);
   assert.match(stdout, /squared: \[ 1, 4, 9, 16, 25, 36 \] done: 6 children: 2/);
   const named = /^(mp-[0-9a-f]{16}): hello from (\d+)$/m.exec(stdout);

@@ -1,0 +1,108 @@
+// How a process that forks loads TypeScript. tsx's ESM loader (`--import tsx`, the `tsx` CLI)
+// runs its hooks on a thread of their own: a second V8 isolate, which does work (compiling,
+// garbage collection) whenever it likes. A fork() taken while it holds one of V8's process-wide
+// locks leaves that lock held for good in the child: measured here, 5 forked children out of a
+// few hundred hung in a futex while the hooks thread was busy (docs/DECISIONS.md, "TypeScript
+// under fork"). So a process that forks compiles TypeScript in its main thread instead: tsx's
+// CommonJS hook plus multiproc's in-thread preload (src/os/in-thread-ts.ts), as `multiproc run`
+// and the fork server do.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { entryPath } from './paths.ts';
+
+const LOADER_FLAG = /^--(import|loader|experimental-loader|require|r)(=|$)/;
+const TSX_VALUE = /(^|[/\\])tsx([/\\@]|$)|in-thread-ts\.[jt]s$/;
+
+/** Options that may register module hooks on a loader thread (Node 20 has no in-thread hooks). */
+export function hasLoaderThreadOptions(execArgv: readonly string[] = process.execArgv): boolean {
+  return execArgv.some((arg, i) => /^--(experimental-)?loader(=|$)/.test(arg) || (arg === '--import' && /tsx|loader|hook|register/i.test(execArgv[i + 1] ?? '')) || /^--import=.*(tsx|loader|hook|register)/i.test(arg));
+}
+
+/** Whether these options load TypeScript through tsx (its ESM loader or its CommonJS hook). */
+export function usesTsx(execArgv: readonly string[] = process.execArgv): boolean {
+  return loaderValues(execArgv).some((value) => TSX_VALUE.test(value));
+}
+
+/** The options without tsx's loaders (ESM or CommonJS) and multiproc's in-thread preload. */
+export function withoutTsx(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (LOADER_FLAG.test(arg)) {
+      const inline = arg.includes('=');
+      const value = inline ? arg.slice(arg.indexOf('=') + 1) : execArgv[i + 1];
+      if (!inline) i++;
+      if (value !== undefined && TSX_VALUE.test(value)) continue;
+      out.push(arg.split('=')[0]!, value ?? '');
+      continue;
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+/**
+ * The options that load TypeScript in the main thread: tsx's CommonJS hook (resolved from
+ * `from` first, then from multiproc's own dependencies) and the in-thread preload. Null when
+ * tsx cannot be found. The process must also run with ESBUILD_WORKER_THREADS=0.
+ */
+export function inThreadTsOptions(from: string = process.argv[1] ?? process.cwd() + '/'): string[] | null {
+  for (const base of [from, import.meta.url]) {
+    try {
+      return ['--require', createRequire(base).resolve('tsx/cjs'), '--require', entryPath('os/in-thread-ts')];
+    } catch {
+      // try the next place
+    }
+  }
+  return null;
+}
+
+/** `execArgv` with tsx's ESM loader replaced by in-thread compilation (unchanged without tsx). */
+export function forkSafeExecArgv(execArgv: readonly string[], from?: string): string[] {
+  if (!usesTsx(execArgv)) return [...execArgv];
+  const inThread = inThreadTsOptions(from);
+  return inThread === null ? [...execArgv] : [...withoutTsx(execArgv), ...inThread];
+}
+
+/** The tsx CommonJS hook this process was started with alongside the in-thread preload, or null. */
+export function inThreadTsHook(execArgv: readonly string[] = process.execArgv): string | null {
+  const values = loaderValues(execArgv);
+  if (!values.some((value) => /in-thread-ts\.[jt]s$/.test(value))) return null;
+  return values.find((value) => TSX_VALUE.test(value) && !/in-thread-ts\.[jt]s$/.test(value)) ?? null;
+}
+
+function loaderValues(execArgv: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!LOADER_FLAG.test(arg)) continue;
+    if (arg.includes('=')) values.push(arg.slice(arg.indexOf('=') + 1));
+    else values.push(execArgv[++i] ?? '');
+  }
+  return values;
+}
+
+/**
+ * import() a module by URL. A TypeScript file that Node's ESM loader cannot load (no loader
+ * hooks: TypeScript compiled in-thread) is required instead, through tsx's CommonJS hook, and
+ * given the shape of a module namespace.
+ */
+export async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !url.startsWith('file:')) throw error;
+    let exports: unknown;
+    try {
+      exports = createRequire(url)(fileURLToPath(url));
+    } catch {
+      throw error;
+    }
+    return namespaceOf(exports);
+  }
+}
+
+function namespaceOf(exports: unknown): Record<string, unknown> {
+  if (exports !== null && typeof exports === 'object' && (exports as { __esModule?: unknown }).__esModule === true) return exports as Record<string, unknown>;
+  return Object.assign(Object.create(null) as Record<string, unknown>, exports, { default: exports });
+}
