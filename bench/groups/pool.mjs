@@ -52,10 +52,10 @@ function warmRow({ id, label, available, open, map, close, n, warmN = 1000 }) {
 }
 
 const mpReason = () => mp.reason({ exports: ['Pool'] });
-// multiproc's workers are spawned: a fork-server child of a plain \`node\` process cannot import
-// a module the server did not preload (import() never settles there), so the default context's
-// forkserver workers could not load bench/targets/*.mjs; fork needs --single-threaded.
-const MP_METHOD = 'spawn';
+// multiproc's workers use the default start method (forkserver on Linux with the addon), as a
+// user's Pool does. (Until a514ebe its workers were spawned: a fork-server child of plain Node
+// ended in the middle of importing a module the server had not loaded.)
+const MP_METHOD = 'forkserver';
 const mpPool = async () => (await mp.load()).getContext(MP_METHOD).Pool;
 const mpSquare = () => mp.target({ file: 'square.mjs', name: 'square' });
 
@@ -66,7 +66,7 @@ function mapRows(n, perItemPeers) {
     pythonRow({ id: 'py-start-map', label: 'Python Pool(2) start + map', cmd: 'pool_start_map', params: { n, processes: WORKERS } }),
     warmRow({
       id: 'mp-map',
-      label: 'multiproc Pool(2).map, warm pool (spawn workers)',
+      label: 'multiproc Pool(2).map, warm pool (forkserver workers)',
       n,
       available: mpReason,
       open: async () => new (await mpPool())({ processes: WORKERS }),
@@ -75,7 +75,7 @@ function mapRows(n, perItemPeers) {
     }),
     {
       id: 'mp-start-map',
-      label: 'multiproc Pool(2) start + map (spawn workers)',
+      label: 'multiproc Pool(2) start + map (forkserver workers)',
       available: mpReason,
       async run() {
         const Pool = await mpPool();
