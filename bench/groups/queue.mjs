@@ -25,8 +25,8 @@ async function mpQueueRate(n, producers, consumers) {
   const done = new m.Queue();
   const go = new m.Event();
   const share = Array.from({ length: producers }, (_, i) => Math.floor(n / producers) + (i < n % producers ? 1 : 0));
-  // spawn: from plain node, a fork-server child cannot import a module the server did not preload (see docs/DECISIONS.md)
-  const { Process } = m.getContext('spawn');
+  // The start method does not change what is measured; the default (forkserver) is what users get.
+  const { Process } = m;
   const ready = new m.Semaphore(0);
   const prods = share.map((k) => new Process({ target: produce, args: [q, go, k, ready] }));
   const cons = Array.from({ length: consumers }, () => new Process({ target: consume, args: [q, done, ready] }));
