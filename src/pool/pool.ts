@@ -212,6 +212,7 @@ export class Pool {
     call.spec = this.#specOf(fn);
     if (signal?.aborted) throw signal.reason;
     this.#calls.add(call);
+    this.#trace?.callStarted(call.id, `${what.slice(0, -2)}(${fn.name || 'anonymous'})`);
     if (signal !== undefined) {
       const onAbort = () => call.fail(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -253,14 +254,14 @@ export class Pool {
 
   #callFailed(call: Call): void {
     call.collectDone?.();
-    this.#calls.delete(call);
+    if (this.#calls.delete(call)) this.#trace?.callEnded(call.id, call.failed);
     this.#checkIdle();
   }
 
   #settled(call: Call): void {
     if (call.finished || call.failed) {
       call.collectDone?.();
-      this.#calls.delete(call);
+      if (this.#calls.delete(call)) this.#trace?.callEnded(call.id, call.failed);
       this.#checkIdle();
     }
   }

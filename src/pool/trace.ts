@@ -8,8 +8,8 @@ import { writeFile } from 'node:fs/promises';
 /** One Chrome trace event (the subset a Pool writes). */
 export interface TraceEvent {
   name: string;
-  /** `M` metadata, `X` complete slice, `i` instant. */
-  ph: 'M' | 'X' | 'i';
+  /** `M` metadata, `X` complete slice, `i` instant, `b`/`e` begin/end of an async slice (a call). */
+  ph: 'M' | 'X' | 'i' | 'b' | 'e';
   /** Microseconds since the pool was created. */
   ts: number;
   /** `X` only: microseconds. */
@@ -21,6 +21,8 @@ export interface TraceEvent {
   cat?: string;
   /** `i` only: `t`, an instant on its track. */
   s?: 't';
+  /** `b`/`e` only: the call's number. */
+  id?: number;
   args?: Record<string, unknown>;
 }
 
@@ -56,6 +58,7 @@ export class PoolTrace {
   readonly #pid = process.pid;
   readonly #events: TraceEvent[] = [];
   readonly #otherData: Record<string, string | number>;
+  readonly #calls = new Map<number, string>();
 
   constructor(startMethod: string, processes: number) {
     this.#otherData = { startMethod, processes };
@@ -75,7 +78,7 @@ export class PoolTrace {
   /** Worker `n` reported its start-up: `entry` when its code began, `ready` after the initializer. */
   workerReady(n: number, started: number, entry: number, ready: number, pid: number): void {
     this.#slice('start-up', 'start-up', started, Math.max(started, entry), n, { pid, note: 'Process.start() until the worker code runs' });
-    if (ready - entry >= 1) this.#slice('initializer', 'start-up', entry, ready, n, { pid });
+    if (ready > entry) this.#slice('initializer', 'start-up', entry, ready, n, { pid });
   }
 
   /** Worker `n` waited for work from `from` to `to` (its own clock). */
@@ -98,15 +101,31 @@ export class PoolTrace {
     this.#instant(died ? 'worker died' : 'worker exited', 'worker', at, n, args);
   }
 
+  /** A call (map, imap, apply …) began: an async slice on the pool's track until callEnded(). */
+  callStarted(id: number, name: string): void {
+    this.#calls.set(id, name);
+    this.#push({ name, cat: 'call', ph: 'b', id, ts: this.#at(monotonicMicros()), pid: this.#pid, tid: 0, args: { call: id } });
+  }
+
+  /** A call settled (all its results arrived, or it failed). */
+  callEnded(id: number, failed: boolean): void {
+    const name = this.#calls.get(id);
+    if (name === undefined) return;
+    this.#calls.delete(id);
+    this.#push({ name, cat: 'call', ph: 'e', id, ts: this.#at(monotonicMicros()), pid: this.#pid, tid: 0, args: { failed } });
+  }
+
   /** An event of the pool itself (close(), terminate(), a failed initializer). */
   poolEvent(name: string, args: Record<string, unknown> = {}): void {
     this.#instant(name, 'pool', monotonicMicros(), 0, args);
   }
 
-  /** The trace so far, as Chrome's JSON object format (a copy). */
+  /** The trace so far, as Chrome's JSON object format (a copy; metadata first, then by time). */
   document(): TraceDocument {
+    const events = this.#events.map((event) => ({ ...event }));
+    events.sort((a, b) => (a.ph === 'M' ? -1 : a.ts) - (b.ph === 'M' ? -1 : b.ts));
     return {
-      traceEvents: this.#events.map((event) => ({ ...event })),
+      traceEvents: events,
       displayTimeUnit: 'ms',
       otherData: { ...this.#otherData, startTime: new Date(this.#wallOrigin).toISOString() },
     };

@@ -26,7 +26,7 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
     }
   }
   let done = 0;
-  let ready: [number, number] | undefined = trace ? [entry, monotonicMicros()] : undefined;
+  let ready: [number, number] | undefined = trace ? [entry, initializer === null ? entry : monotonicMicros()] : undefined;
   for (;;) {
     let message: ToWorker;
     const waitFrom = trace ? monotonicMicros() : 0;
