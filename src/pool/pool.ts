@@ -156,10 +156,11 @@ export class Pool {
   }
 
   /** Write the run recorded so far to `path` as Chrome trace JSON (needs the `trace` option). */
-  writeTrace(path: string): Promise<void> {
+  async writeTrace(path: string): Promise<void> {
     const trace = this.#tracing('writeTrace()');
-    if (typeof path !== 'string' || path.trim() === '') return Promise.reject(new TypeError(expectedMessage('path', 'a non-empty file path', path)));
-    return trace.write(path);
+    if (typeof path !== 'string' || path.trim() === '') throw new TypeError(expectedMessage('path', 'a non-empty file path', path));
+    await Promise.resolve();
+    trace.write(path);
   }
 
   toString(): string {
@@ -178,7 +179,9 @@ export class Pool {
     const path = this.#options.trace;
     if (this.#trace === null || typeof path !== 'string') return Promise.resolve();
     const trace = this.#trace;
-    this.#written = this.#written.catch(() => undefined).then(() => trace.write(path));
+    this.#written = this.#written.catch(() => undefined).then(() => {
+      trace.write(path);
+    });
     return this.#written;
   }
 

@@ -3,7 +3,7 @@
 // instant event. Every time is CLOCK_MONOTONIC (process.hrtime), one clock for every process on
 // Linux, so the workers' own times need no translation; the trace counts microseconds from the
 // pool's creation. Only a pool created with `trace` allocates one of these.
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 
 /** One Chrome trace event (the subset a Pool writes). */
 export interface TraceEvent {
@@ -131,9 +131,9 @@ export class PoolTrace {
     };
   }
 
-  /** Write the trace so far to `path` as JSON. */
-  async write(path: string): Promise<void> {
-    await writeFile(path, JSON.stringify(this.document()) + '\n');
+  /** Write the trace so far to `path` as JSON (synchronously: no libuv pool threads in a process that may fork). */
+  write(path: string): void {
+    writeFileSync(path, JSON.stringify(this.document()) + '\n');
   }
 
   #slice(name: string, cat: string, start: number, end: number, tid: number, args?: Record<string, unknown>): void {

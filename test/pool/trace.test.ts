@@ -85,7 +85,7 @@ describe('Pool trace options', () => {
   it('trace() and writeTrace() on a pool without `trace` say how to turn it on', async () => {
     await using pool = new Pool({ processes: 1, trace: false });
     assert.throws(() => pool.trace(), (error: Error) => error instanceof ProcessStateError && /new Pool\(\{ trace: true \}\)/.test(error.message));
-    assert.throws(() => pool.writeTrace(tempPath('never.json')), ProcessStateError);
+    await assert.rejects(pool.writeTrace(tempPath('never.json')), ProcessStateError);
   });
 });
 
