@@ -11,9 +11,7 @@ const built = existsSync(new URL('../../dist/index.js', import.meta.url));
 
 it('examples/09-pool-trace.ts: a trace file with a slice per item or chunk, a death, a replacement', { skip: built ? false : 'dist/ is not built' }, async () => {
   const path = tempPath('example-trace.json');
-  // spawn: forkserver workers of a tsx-loaded parent can hang in their first full GC (a cppgc
-  // mutex held by the server's loader thread at fork time), see the report of branch `trace`.
-  const { code, stdout, stderr } = await runScript(example, [path, 'spawn']);
+  const { code, stdout, stderr } = await runScript(example, [path], { asUser: true });
   assert.equal(code, 0, stderr);
   assert.match(stdout, /apply\(crash\): WorkerLostError/);
   assert.match(stdout, /worker \d+ \(pid \d+\): \d+ task slices, .*worker died/);
