@@ -1,4 +1,5 @@
 // Pool options and per-call options, normalized in one place with the house message format.
+import { resolve } from 'node:path';
 import type { Context } from '../context.ts';
 import { getContext } from '../context.ts';
 import { cpuCount } from '../current.ts';
@@ -71,7 +72,7 @@ function normalizeTrace(value: unknown): string | true | undefined {
   if (value === true) return true;
   if (typeof value !== 'string') typeError('trace', 'a file path or true', value);
   if (value.trim() === '') rangeError('trace', 'a non-empty file path or true', value);
-  return value;
+  return resolve(value); // relative to the working directory of `new Pool()`, not of the write
 }
 
 /** Check the options of one call. */
