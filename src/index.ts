@@ -16,7 +16,7 @@ export {
 export { Pipe, Connection, waitReady, ConnectionClosedError, MessageTooLongError, type RecvOptions, type Waitable, type ClosedBy } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, poolWorker, type PoolOptions, type CallOptions } from './pool/index.ts';
+export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
 export {
   SharedMemory,
   RawArray,

@@ -16,6 +16,8 @@ export interface Task {
 
 /** The bookkeeping of one call. */
 export class Call {
+  /** Its number in the pool (trace args). */
+  readonly id: number;
   readonly fn: AnyFunction;
   readonly star: boolean;
   readonly what: string;
@@ -35,7 +37,8 @@ export class Call {
   /** Set by the pool: extra data about how the function reaches workers. */
   spec: unknown = null;
 
-  constructor(fn: AnyFunction, options: { star: boolean; ordered: boolean; what: string; onFail: (call: Call) => void }) {
+  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; what: string; onFail: (call: Call) => void }) {
+    this.id = options.id;
     this.fn = fn;
     this.star = options.star;
     this.#ordered = options.ordered;

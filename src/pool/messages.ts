@@ -35,13 +35,15 @@ export interface WireError {
   cause: WireError | undefined;
 }
 
-/** Worker → parent: a task's results (one per item), or its error. */
-export type ResultMessage = { t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError };
+/** Worker → parent: a task's results (one per item), or its error; `at` (tracing only): its start and end, µs on CLOCK_MONOTONIC. */
+export type ResultMessage = ({ t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError }) & { at?: [number, number] };
 
 /** Worker → parent: the results of one batch, in its order. */
 export interface ResultsMessage {
   t: 'results';
   list: ResultMessage[];
+  /** Tracing only: how long the worker waited for this batch, and (first batch) its entry and ready times. */
+  trace?: { wait: [number, number]; ready?: [number, number] };
 }
 
 /** Worker → parent: the initializer failed; the worker ends. */

@@ -1,8 +1,9 @@
 // Pool options and per-call options, normalized in one place with the house message format.
+import { resolve } from 'node:path';
 import type { Context } from '../context.ts';
 import { getContext } from '../context.ts';
 import { cpuCount } from '../current.ts';
-import { normalizeFunction, normalizePositiveInteger, typeError } from '../options.ts';
+import { normalizeFunction, normalizePositiveInteger, rangeError, typeError } from '../options.ts';
 import { isStartMethod, type StartMethod } from '../start-methods.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -19,6 +20,12 @@ export interface PoolOptions {
   maxTasksPerChild?: number;
   /** A start method name or a Context (default: the default context). */
   context?: StartMethod | Context;
+  /**
+   * Record the run as a Chrome trace (Perfetto, chrome://tracing): `true` keeps it in memory
+   * (`pool.trace()`, `pool.writeTrace(path)`); a file path also writes it there when join() or
+   * terminate() (or `await using`) ends the pool. `false`/undefined: no recording.
+   */
+  trace?: string | boolean;
 }
 
 /** Options of one call (apply, map, starmap, imap, imapUnordered). */
@@ -36,6 +43,8 @@ export interface NormalizedPoolOptions {
   initargs: unknown[];
   maxTasksPerChild: number | undefined;
   context: Context;
+  /** `true`: in memory; a path: written when the pool ends; undefined: off. */
+  trace: string | true | undefined;
 }
 
 /** Check and default the options of `new Pool()`. */
@@ -54,7 +63,16 @@ export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
     context = getContext(o.context);
   } else if (typeof o.context === 'object' && typeof (o.context as Context).getStartMethod === 'function') context = o.context as Context;
   else typeError('context', 'a start method name or a Context', o.context);
-  return { processes, initializer, initargs: [...((o.initargs as unknown[] | undefined) ?? [])], maxTasksPerChild, context };
+  const trace = normalizeTrace(o.trace);
+  return { processes, initializer, initargs: [...((o.initargs as unknown[] | undefined) ?? [])], maxTasksPerChild, context, trace };
+}
+
+function normalizeTrace(value: unknown): string | true | undefined {
+  if (value === undefined || value === null || value === false) return undefined;
+  if (value === true) return true;
+  if (typeof value !== 'string') typeError('trace', 'a file path or true', value);
+  if (value.trim() === '') rangeError('trace', 'a non-empty file path or true', value);
+  return resolve(value); // relative to the working directory of `new Pool()`, not of the write
 }
 
 /** Check the options of one call. */

@@ -12,6 +12,8 @@ export class WorkerHandle {
   readonly conn: Connection;
   /** Functions registered before this id reach it by id (fork workers). */
   readonly knownUpTo: number;
+  /** Its number in the pool, in start order from 1 (replacements included): its trace track. */
+  readonly seq: number;
   readonly inflight = new Map<number, Task>();
   /** Tasks sent over its lifetime (maxTasksPerChild). */
   dispatched = 0;
@@ -22,11 +24,16 @@ export class WorkerHandle {
   reading = false;
   /** Removed from the pool (dead, retiring, or recycled). */
   gone = false;
+  /** Tracing only (µs, CLOCK_MONOTONIC): when start() was called, when its last task ended, when each unanswered batch was sent. */
+  startedAt = 0;
+  busyUntil = 0;
+  readonly sentAt: number[] = [];
 
-  constructor(process: Process, conn: Connection, knownUpTo: number) {
+  constructor(process: Process, conn: Connection, knownUpTo: number, seq: number) {
     this.process = process;
     this.conn = conn;
     this.knownUpTo = knownUpTo;
+    this.seq = seq;
   }
 
   /** Wait (up to `timeoutMs`, then SIGKILL) for the process to end; its exit code and signal. */

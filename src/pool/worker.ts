@@ -1,17 +1,19 @@
 // The pool worker's entry (a Process target): run the initializer, then batches of tasks one at
 // a time until told to stop, the parent goes away, or `maxTasks` tasks ran (then the parent
-// replaces it).
+// replaces it). Under tracing it times its tasks and its waits for work (see trace.ts).
 import { serialize } from 'node:v8';
 import type { Connection } from '../connection/index.ts';
 import { resolveFunction } from './functions.ts';
-import type { FnSpec, InitFailedMessage, ResultMessage, TaskMessage, ToWorker } from './messages.ts';
+import type { FnSpec, InitFailedMessage, ResultMessage, ResultsMessage, TaskMessage, ToWorker } from './messages.ts';
 import { pack, unpack } from './packing.ts';
 import { toWireError } from './remote-error.ts';
+import { monotonicMicros } from './trace.ts';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
-/** Entry of every pool worker process; `maxTasks` 0 means no limit. */
-export async function poolWorker(conn: Connection, initializer: FnSpec | null, initargs: unknown[], maxTasks: number): Promise<void> {
+/** Entry of every pool worker process; `maxTasks` 0 means no limit; `trace`: report times. */
+export async function poolWorker(conn: Connection, initializer: FnSpec | null, initargs: unknown[], maxTasks: number, trace = false): Promise<void> {
+  const entry = trace ? monotonicMicros() : 0;
   if (initializer !== null) {
     try {
       const init = (await resolveFunction(initializer)) as AnyFunction;
@@ -24,8 +26,10 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
     }
   }
   let done = 0;
+  let ready: [number, number] | undefined = trace ? [entry, initializer === null ? entry : monotonicMicros()] : undefined;
   for (;;) {
     let message: ToWorker;
+    const waitFrom = trace ? monotonicMicros() : 0;
     try {
       message = await conn.recv<ToWorker>();
     } catch {
@@ -33,8 +37,20 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
     }
     if (message.t === 'stop') break;
     const list: ResultMessage[] = [];
-    for (const task of message.tasks) list.push(await runTask(task));
-    await sendResults(conn, list);
+    if (trace) {
+      const wait: [number, number] = [waitFrom, monotonicMicros()];
+      for (const task of message.tasks) {
+        const start = monotonicMicros();
+        const result = await runTask(task);
+        result.at = [start, monotonicMicros()];
+        list.push(result);
+      }
+      await sendResults(conn, list, ready === undefined ? { wait } : { wait, ready });
+      ready = undefined;
+    } else {
+      for (const task of message.tasks) list.push(await runTask(task));
+      await sendResults(conn, list);
+    }
     done += message.tasks.length;
     if (maxTasks > 0 && done >= maxTasks) break;
   }
@@ -59,14 +75,16 @@ async function runTask(task: TaskMessage): Promise<ResultMessage> {
 }
 
 // Send a batch's results; a result that cannot be serialized is replaced by a SerializationError naming it.
-async function sendResults(conn: Connection, list: ResultMessage[]): Promise<void> {
+async function sendResults(conn: Connection, list: ResultMessage[], trace?: ResultsMessage['trace']): Promise<void> {
   try {
-    await conn.send({ t: 'results', list });
+    await conn.send(trace === undefined ? { t: 'results', list } : { t: 'results', list, trace });
     return;
   } catch {
     // find the culprits below
   }
-  await conn.send({ t: 'results', list: list.map(sendable) }).catch(() => undefined);
+  const message: ResultsMessage = { t: 'results', list: list.map(sendable) };
+  if (trace !== undefined) message.trace = trace;
+  await conn.send(message).catch(() => undefined);
 }
 
 function sendable(result: ResultMessage): ResultMessage {
@@ -91,6 +109,7 @@ function sendable(result: ResultMessage): ResultMessage {
       t: 'result',
       id: result.id,
       ok: false,
+      ...(result.at === undefined ? {} : { at: result.at }),
       error: {
         name: 'SerializationError',
         message: `The result of item ${index} of the task cannot be sent back to the parent: ${(error as Error).message}`,
