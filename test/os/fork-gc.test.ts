@@ -4,23 +4,17 @@
 // forever (seen with gdb: __condvar_quiesce_and_switch_g1 under NodePlatform::CallOnWorkerThread).
 // The addon re-initializes, in the child, the condvars other threads were waiting in at fork.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { loadNative } from '../../src/native/binding.ts';
-import { trackPid } from '../helpers.ts';
+import { runNode } from '../fixtures/os-helpers.ts';
 
 const script = new URL('../fixtures/fork-gc-stress.mjs', import.meta.url).pathname;
 const skip = loadNative() === null ? 'the native addon is not built' : existsSync(new URL('../../dist/os.js', import.meta.url)) ? false : 'dist/ is not built';
 
 test('12 forked children, each running six full garbage collections, all end (none hangs in the platform\'s task queue)', { skip }, async () => {
-  const child = spawn(process.execPath, ['--single-threaded', '--expose-gc', script, '12'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  trackPid(child.pid ?? 0);
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  assert.equal(code, 0, `${out}\n${err}`);
-  assert.match(out, /children 12 hangs 0/);
+  // Each child has its own 30 s hang detector; the whole run gets 12 of them.
+  const { code, stdout, stderr } = await runNode(['--single-threaded', '--expose-gc', script, '12'], { timeoutMs: 12 * 30_000 });
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  assert.match(stdout, /children 12 hangs 0/);
 });
