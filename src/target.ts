@@ -23,6 +23,7 @@ export interface TargetRef {
 type AnyFunction = (...args: never[]) => unknown;
 
 const namespaces = new Map<string, Record<string, unknown>>();
+const TRANSPILED = /\.[cm]?tsx?$/;
 const lexed = new Map<string, Map<string, string> | null>();
 const refs = new WeakMap<object, TargetRef>();
 const requireHere = createRequire(import.meta.url);
@@ -118,8 +119,11 @@ export async function importTarget(ref: TargetRef, loaded?: Record<string, unkno
     throw new TypeError(`The target ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the child (got ${typeof value}).`);
   }
   const fn = value as AnyFunction;
-  // Only with the addon: the inspector fallback would add milliseconds to every start.
-  const location = loadNative() === null ? null : locateFunction(fn);
+  // Only with the addon: the inspector fallback would add milliseconds to every start. Only for
+  // JavaScript: in a transpiled file (TypeScript) V8's positions are of the generated code, which
+  // differs with the way each process loaded it (tsx's ES module or CommonJS output, in-thread or
+  // not), so there the export name alone identifies the target.
+  const location = loadNative() === null || TRANSPILED.test(new URL(ref.url).pathname) ? null : locateFunction(fn);
   if (location !== null) {
     const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
     if (url === ref.url && (location.line !== ref.line || location.column !== ref.column)) {

@@ -6,6 +6,7 @@
 // require hook installed in this thread. (The fork itself is not made safe by this: see
 // docs/DECISIONS.md, "TypeScript under fork".) Needs --expose-internals.
 import { createRequire } from 'node:module';
+import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
 
@@ -70,7 +71,9 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
   if (esm === null) return false;
   let hooks: TsxHooks;
   try {
-    const url = pathToFileURL(createRequire(from).resolve('tsx/esm')).href;
+    // `from` is where tsx's CommonJS hook was found: a path, or a bare `tsx/cjs` resolved from the working directory.
+    const base = isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js');
+    const url = pathToFileURL(createRequire(base).resolve('tsx/esm')).href;
     hooks = (await import(url)) as TsxHooks;
     await hooks.initialize?.({});
   } catch {

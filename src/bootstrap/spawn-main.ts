@@ -1,12 +1,21 @@
 // Entry of a spawned child: read the preparation message from fd 3, watch fd 3 for the parent's
 // death (end-of-file), then become the Process.
 import { Socket } from 'node:net';
+import { inThreadTsHook } from '../ts-loading.ts';
 import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
+import { runTsxHooksInThread } from './in-thread-loader.ts';
 import { isPreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 
 // ps reads the marker from /proc/PID/environ; programs this child starts must not inherit it.
 delete process.env.MULTIPROC_SPAWN_PARENT;
+
+// A child of a process that compiles TypeScript in its main thread (a fork server or one of its
+// children, `multiproc run`) inherited those options: run tsx's ES module hooks in this thread
+// too, as the fork server does, so a TypeScript target loads as an ES module (top-level await
+// included) rather than through the CommonJS hook alone.
+const tsxHook = process.execArgv.includes('--expose-internals') ? inThreadTsHook() : null;
+const typescriptReady = tsxHook === null ? Promise.resolve(false) : runTsxHooksInThread(tsxHook);
 
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const decoder = new FrameDecoder();
@@ -27,7 +36,7 @@ channel.on('data', (chunk: Buffer) => {
   // The modules that rebuild shareable objects, only when some were sent: a child without them
   // starts faster (a target that imports multiproc loads them anyway).
   const ready = prep.handles.length > 0 ? import('../shareables.ts') : Promise.resolve();
-  void ready.then(() => runPrepared(prep, prep.handles, (code) => process.exit(code)));
+  void Promise.all([ready, typescriptReady]).then(() => runPrepared(prep, prep.handles, (code) => process.exit(code)));
 });
 // The parent's end closes when it dies, even by SIGKILL: end promptly, as an orphan has no one to report to.
 channel.on('end', () => process.kill(process.pid, 'SIGKILL'));

@@ -6,8 +6,19 @@ import type { Socket } from 'node:net';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { inThreadTsHook } from '../ts-loading.ts';
 import { encodeObject } from '../wire/protocol.ts';
 import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } from './launcher.ts';
+
+/**
+ * The child's options: the parent's (paths.ts), plus --expose-internals where TypeScript is
+ * compiled in-thread (a fork server's descendants, `multiproc run`): the child then runs tsx's
+ * ES module hooks in its main thread as its parent does (spawn-main.ts).
+ */
+function childExecArgv(): string[] {
+  const args = inheritedExecArgv();
+  return inThreadTsHook(args) !== null ? ['--expose-internals', ...args] : args;
+}
 
 /** First fd number of the handles a spawned child inherits (0-2 stdio, 3 the channel). */
 export const SPAWN_FIRST_HANDLE_FD = 4;
@@ -34,7 +45,7 @@ class SpawnLauncher implements Launcher {
     const fds = prep.handles.flatMap((handle) => handle.fds);
     let next = SPAWN_FIRST_HANDLE_FD;
     const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => next++) }));
-    const child = spawn(process.execPath, [...inheritedExecArgv(), entryPath('bootstrap/spawn-main')], {
+    const child = spawn(process.execPath, [...childExecArgv(), entryPath('bootstrap/spawn-main')], {
       stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds],
       env: { ...process.env, MULTIPROC_SPAWN_PARENT: String(process.pid) },
       windowsHide: true,
