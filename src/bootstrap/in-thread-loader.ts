@@ -6,8 +6,9 @@
 // require hook installed in this thread. (The fork itself is not made safe by this: see
 // docs/DECISIONS.md, "TypeScript under fork".) Needs --expose-internals.
 import { createRequire } from 'node:module';
-import { isAbsolute, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
 
 interface Loader {
@@ -70,9 +71,10 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
   const esm = captureLoader();
   if (esm === null) return false;
   let hooks: TsxHooks;
+  const owner = process.pid;
+  // `from` is where tsx's CommonJS hook was found: a path, or a bare `tsx/cjs` resolved from the working directory.
+  const base = isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js');
   try {
-    // `from` is where tsx's CommonJS hook was found: a path, or a bare `tsx/cjs` resolved from the working directory.
-    const base = isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js');
     const url = pathToFileURL(createRequire(base).resolve('tsx/esm')).href;
     hooks = (await import(url)) as TsxHooks;
     await hooks.initialize?.({});
@@ -87,6 +89,10 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
       hooks.resolve(specifier, { parentURL, importAttributes, conditions: ['node', 'import', 'node-addons'] }, nextResolve),
     resolveSync: (specifier: string, parentURL: string | undefined, importAttributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, importAttributes),
     load: async (url: string, context: Record<string, unknown>) => {
+      // In a forked child, tsx's asynchronous compile would talk to the esbuild service process
+      // of the process it was forked from, through pipes the child has let go of: compile here,
+      // synchronously (esbuild's binary run per call), instead.
+      if (process.pid !== owner && TYPESCRIPT.test(url) && url.startsWith('file:')) return loadTypeScriptSync(url, esbuildFrom(base));
       const result = await hooks.load(url, context, nextLoad);
       // The internal interface wants what Node's hook chain would have filled in.
       const source = result.source === undefined || result.source === null || typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString();
@@ -96,4 +102,43 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
     forceLoadHooks: () => undefined,
   } satisfies Record<string, Hook | boolean>);
   return true;
+}
+
+const TYPESCRIPT = /\.[cm]?tsx?(\?.*)?$/;
+
+interface EsbuildSync {
+  transformSync(code: string, options: Record<string, unknown>): { code: string };
+}
+
+/** esbuild as tsx resolves it (tsx depends on it). */
+function esbuildFrom(base: string): EsbuildSync {
+  const tsxEsm = createRequire(base).resolve('tsx/esm');
+  return createRequire(tsxEsm)('esbuild') as EsbuildSync;
+}
+
+/** "module" or "commonjs": the file's own extension, else the "type" of its nearest package.json. */
+function formatOf(file: string): 'module' | 'commonjs' {
+  if (/\.mtsx?$/.test(file)) return 'module';
+  if (/\.ctsx?$/.test(file)) return 'commonjs';
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module' ? 'module' : 'commonjs';
+    } catch {
+      if (dirname(dir) === dir) return 'commonjs';
+    }
+  }
+}
+
+/** A TypeScript file compiled synchronously: an ES module's source, or CommonJS left to require() (tsx's hook). */
+function loadTypeScriptSync(url: string, esbuild: EsbuildSync): Record<string, unknown> {
+  const file = fileURLToPath(url);
+  if (formatOf(file) === 'commonjs') return { format: 'commonjs', source: null, responseURL: url, shortCircuit: true };
+  const { code } = esbuild.transformSync(readFileSync(file, 'utf8'), {
+    loader: file.endsWith('x') ? 'tsx' : 'ts',
+    format: 'esm',
+    sourcefile: file,
+    sourcemap: 'inline',
+    target: `node${process.versions.node.split('.')[0] ?? '20'}`,
+  });
+  return { format: 'module', source: code, responseURL: url, shortCircuit: true };
 }

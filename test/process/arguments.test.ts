@@ -103,4 +103,16 @@ describe('forkserver children and modules the server never loaded', () => {
     assert.equal(p.exitCode, 0);
     assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'loaded later');
   });
+
+  // The fork server compiles TypeScript with tsx's ES module hooks in its main thread, and its
+  // children compile what they import first synchronously (src/bootstrap/in-thread-loader.ts).
+  it('import() a TypeScript module with top-level await at run time', { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
+    const { importLaterTla } = await import('../fixtures/dynamic-import.ts');
+    const path = tempPath('later-tla');
+    const p = track(new (getContext('forkserver').Process)({ target: importLaterTla, args: [path] }));
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'loaded later, after a top-level await');
+  });
 });
