@@ -94,25 +94,21 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
 }
 
 describe('forkserver children and modules the server never loaded', () => {
-  it('import() a TypeScript module at run time', { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
-    const { importLater } = await import('../fixtures/dynamic-import.ts');
-    const path = tempPath('later');
-    const p = track(new (getContext('forkserver').Process)({ target: importLater, args: [path] }));
-    p.start();
-    await p.join();
-    assert.equal(p.exitCode, 0);
-    assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'loaded later');
-  });
-
   // The fork server compiles TypeScript with tsx's ES module hooks in its main thread, and its
   // children compile what they import first synchronously (src/bootstrap/in-thread-loader.ts).
-  it('import() a TypeScript module with top-level await at run time', { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
-    const { importLaterTla } = await import('../fixtures/dynamic-import.ts');
-    const path = tempPath('later-tla');
-    const p = track(new (getContext('forkserver').Process)({ target: importLaterTla, args: [path] }));
-    p.start();
-    await p.join();
-    assert.equal(p.exitCode, 0);
-    assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'loaded later, after a top-level await');
-  });
+  const cases = [
+    { what: 'a TypeScript module', target: 'importLater', expected: 'loaded later' },
+    { what: 'a TypeScript module with top-level await', target: 'importLaterTla', expected: 'loaded later, after a top-level await' },
+  ] as const;
+  for (const { what, target, expected } of cases) {
+    it(`import() ${what} at run time`, { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
+      const fn = (await import('../fixtures/dynamic-import.ts'))[target];
+      const path = tempPath('later');
+      const p = track(new (getContext('forkserver').Process)({ target: fn, args: [path] }));
+      p.start();
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), expected);
+    });
+  }
 });
