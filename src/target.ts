@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SerializationError } from './errors.ts';
 import { locateFunction } from './function-location.ts';
 import { loadNative } from './native/binding.ts';
-import { importModule } from './ts-loading.ts';
+import { importModule, TS_FILE } from './ts-loading.ts';
 
 /** A target as the child finds it: import `url`, take export `exportName`. */
 export interface TargetRef {
@@ -23,7 +23,6 @@ export interface TargetRef {
 type AnyFunction = (...args: never[]) => unknown;
 
 const namespaces = new Map<string, Record<string, unknown>>();
-const TRANSPILED = /\.[cm]?tsx?$/;
 const lexed = new Map<string, Map<string, string> | null>();
 const refs = new WeakMap<object, TargetRef>();
 const requireHere = createRequire(import.meta.url);
@@ -123,7 +122,7 @@ export async function importTarget(ref: TargetRef, loaded?: Record<string, unkno
   // JavaScript: in a transpiled file (TypeScript) V8's positions are of the generated code, which
   // differs with the way each process loaded it (tsx's ES module or CommonJS output, in-thread or
   // not), so there the export name alone identifies the target.
-  const location = loadNative() === null || TRANSPILED.test(new URL(ref.url).pathname) ? null : locateFunction(fn);
+  const location = loadNative() === null || TS_FILE.test(new URL(ref.url).pathname) ? null : locateFunction(fn);
   if (location !== null) {
     const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
     if (url === ref.url && (location.line !== ref.line || location.column !== ref.column)) {

@@ -10,6 +10,9 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { entryPath } from './paths.ts';
 
+/** A TypeScript file name (or URL path): .ts, .tsx, .mts, .cts, … */
+export const TS_FILE = /\.[cm]?tsx?$/;
+
 const LOADER_FLAG = /^--(import|loader|experimental-loader|require|r)(=|$)/;
 const TSX_VALUE = /(^|[/\\])tsx([/\\@]|$)|in-thread-ts\.[jt]s$/;
 

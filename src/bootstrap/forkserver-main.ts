@@ -9,7 +9,7 @@ import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
-import { importModule, inThreadTsHook } from '../ts-loading.ts';
+import { importModule } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { enterForkedChild } from './forked-child.ts';
@@ -49,8 +49,7 @@ const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) =>
 captureLoader();
 // TypeScript: tsx's ESM hooks run in this thread (src/ts-loading.ts: a loader thread would make
 // fork() unsafe); children inherit them with the rest of the heap.
-const tsxHook = inThreadTsHook();
-const typescriptReady = tsxHook === null ? Promise.resolve(false) : runTsxHooksInThread(tsxHook);
+const typescriptReady = runTsxHooksInThread();
 
 function onReadable(): void {
   for (;;) {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { hasLoaderThreadOptions } from '../ts-loading.ts';
+import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from '../ts-loading.ts';
 
 interface Loader {
   setCustomizations(customizations: object | null): void;
@@ -47,7 +47,7 @@ export function useInThreadLoader(): void {
     resolve: (specifier: string, parentURL: string | undefined, attributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, attributes),
     resolveSync: (specifier: string, parentURL: string | undefined, attributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, attributes),
     load: (url: string, context: Record<string, unknown>) =>
-      /\.[cm]?tsx?$/.test(new URL(url).pathname) ? { format: 'commonjs', source: null, responseURL: url, shortCircuit: true } : esm.defaultLoad(url, context),
+      TS_FILE.test(new URL(url).pathname) ? { format: 'commonjs', source: null, responseURL: url, shortCircuit: true } : esm.defaultLoad(url, context),
     importMetaInitialize: (meta: object, context: unknown, loader: unknown) => esm.initializeImportMeta(meta, context, loader),
     forceLoadHooks: () => undefined,
   });
@@ -67,20 +67,24 @@ interface TsxHooks {
  * forks. Needs --expose-internals; resolves to false when this cannot be done (no internals, no
  * tsx), leaving the loader as it was.
  */
-export async function runTsxHooksInThread(from: string): Promise<boolean> {
+export async function runTsxHooksInThread(): Promise<boolean> {
+  // Where tsx's CommonJS hook was found (a path, or a bare `tsx/cjs` resolved from the working
+  // directory), when this process compiles TypeScript in-thread at all.
+  const from = inThreadTsHook();
+  if (from === null) return false;
   const esm = captureLoader();
   if (esm === null) return false;
   let hooks: TsxHooks;
+  let tsxEsm: string;
   const owner = process.pid;
-  // `from` is where tsx's CommonJS hook was found: a path, or a bare `tsx/cjs` resolved from the working directory.
-  const base = isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js');
   try {
-    const url = pathToFileURL(createRequire(base).resolve('tsx/esm')).href;
-    hooks = (await import(url)) as TsxHooks;
+    tsxEsm = createRequire(isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js')).resolve('tsx/esm');
+    hooks = (await import(pathToFileURL(tsxEsm).href)) as TsxHooks;
     await hooks.initialize?.({});
   } catch {
     return false;
   }
+  let esbuild: EsbuildSync | undefined;
   const nextResolve = (specifier: string, context: Record<string, unknown> = {}): unknown => esm.loader.defaultResolve(specifier, context['parentURL'] as string | undefined, context['importAttributes']);
   const nextLoad = (url: string, context: Record<string, unknown> = {}): unknown => esm.defaultLoad(url, context);
   esm.loader.setCustomizations({
@@ -92,7 +96,10 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
       // In a forked child, tsx's asynchronous compile would talk to the esbuild service process
       // of the process it was forked from, through pipes the child has let go of: compile here,
       // synchronously (esbuild's binary run per call), instead.
-      if (process.pid !== owner && TYPESCRIPT.test(url) && url.startsWith('file:')) return loadTypeScriptSync(url, esbuildFrom(base));
+      if (process.pid !== owner && url.startsWith('file:') && TS_FILE.test(new URL(url).pathname)) {
+        esbuild ??= createRequire(tsxEsm)('esbuild') as EsbuildSync; // tsx's own esbuild
+        return loadTypeScriptSync(url, esbuild);
+      }
       const result = await hooks.load(url, context, nextLoad);
       // The internal interface wants what Node's hook chain would have filled in.
       const source = result.source === undefined || result.source === null || typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString();
@@ -104,16 +111,8 @@ export async function runTsxHooksInThread(from: string): Promise<boolean> {
   return true;
 }
 
-const TYPESCRIPT = /\.[cm]?tsx?(\?.*)?$/;
-
 interface EsbuildSync {
   transformSync(code: string, options: Record<string, unknown>): { code: string };
-}
-
-/** esbuild as tsx resolves it (tsx depends on it). */
-function esbuildFrom(base: string): EsbuildSync {
-  const tsxEsm = createRequire(base).resolve('tsx/esm');
-  return createRequire(tsxEsm)('esbuild') as EsbuildSync;
 }
 
 /** "module" or "commonjs": the file's own extension, else the "type" of its nearest package.json. */

@@ -1,7 +1,6 @@
 // Entry of a spawned child: read the preparation message from fd 3, watch fd 3 for the parent's
 // death (end-of-file), then become the Process.
 import { Socket } from 'node:net';
-import { inThreadTsHook } from '../ts-loading.ts';
 import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
 import { runTsxHooksInThread } from './in-thread-loader.ts';
 import { isPreparationData } from './prep.ts';
@@ -14,8 +13,7 @@ delete process.env.MULTIPROC_SPAWN_PARENT;
 // children, `multiproc run`) inherited those options: run tsx's ES module hooks in this thread
 // too, as the fork server does, so a TypeScript target loads as an ES module (top-level await
 // included) rather than through the CommonJS hook alone.
-const tsxHook = process.execArgv.includes('--expose-internals') ? inThreadTsHook() : null;
-const typescriptReady = tsxHook === null ? Promise.resolve(false) : runTsxHooksInThread(tsxHook);
+const typescriptReady = runTsxHooksInThread();
 
 const channel = new Socket({ fd: 3, readable: true, writable: true });
 const decoder = new FrameDecoder();

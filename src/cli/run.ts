@@ -6,9 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { inThreadTsOptions, withoutTsx } from '../ts-loading.ts';
+import { inThreadTsOptions, TS_FILE, withoutTsx } from '../ts-loading.ts';
 
-const TS_FILE = /\.[cm]?tsx?$/;
 const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspect-publish-uid|debug-port)(=|$)/;
 const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
