@@ -6,7 +6,8 @@
 /** A chunk as sent: the array itself, or its numbers packed. */
 export type Packed = unknown[] | { f64: Float64Array };
 
-const MIN_PACKED = 32;
+/** Chunks of fewer numbers are sent as arrays. */
+export const MIN_PACKED = 32;
 
 /** Pack `values` when they are all numbers (and there are enough to be worth it). */
 export function pack(values: unknown[]): Packed {

