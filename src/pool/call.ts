@@ -1,5 +1,7 @@
 // One pool call (apply, map, imap …): its tasks (chunks) and their results, in order or as they
-// come; the first error fails the call (results before its position are still yielded by imap).
+// come. The first error fails the call, except in imap (ordered and streaming): as Python's
+// IMapIterator, it yields every result before the failing position, waiting for those still
+// running, and throws there; tasks after that position are dropped.
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -25,10 +27,16 @@ export class Call {
   readonly #ready = new Map<number, unknown[]>();
   readonly #arrivals: unknown[][] = [];
   readonly #ordered: boolean;
+  /** imap: an error waits until every chunk before its position arrived (see #pending). */
+  readonly #deferErrors: boolean;
   #next = 0;
   #total: number | null = null;
   #received = 0;
   #error: { error: unknown; at: number } | null = null;
+  /** imap's earliest error so far, not yet the call's: chunks before `at` are still running. */
+  #pending: { error: unknown; at: number } | null = null;
+  /** How many chunks before `#pending.at` have arrived. */
+  #arrivedBefore = 0;
   #tailError: { error: unknown } | null = null;
   #wake: (() => void) | null = null;
   #onFail: (call: Call) => void;
@@ -37,11 +45,12 @@ export class Call {
   /** Set by the pool: extra data about how the function reaches workers. */
   spec: unknown = null;
 
-  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; what: string; onFail: (call: Call) => void }) {
+  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; deferErrors?: boolean; what: string; onFail: (call: Call) => void }) {
     this.id = options.id;
     this.fn = fn;
     this.star = options.star;
     this.#ordered = options.ordered;
+    this.#deferErrors = options.ordered && options.deferErrors === true;
     this.what = options.what;
     this.#onFail = options.onFail;
   }
@@ -49,6 +58,16 @@ export class Call {
   /** True once it failed (its queued tasks are skipped; late results ignored). */
   get failed(): boolean {
     return this.#error !== null;
+  }
+
+  /** True once no more input is needed: it failed, or an error waits at a known position. */
+  get stopped(): boolean {
+    return this.#error !== null || this.#pending !== null;
+  }
+
+  /** Whether the chunk at `index` need not run (any more). */
+  skips(index: number): boolean {
+    return this.#error !== null || (this.#pending !== null && index > this.#pending.at);
   }
 
   /** True once every chunk's result arrived. */
@@ -59,15 +78,36 @@ export class Call {
   /** A chunk's results arrived. */
   deliver(index: number, values: unknown[]): void {
     if (this.#error !== null) return;
+    const pending = this.#pending;
+    if (pending !== null && index > pending.at) return; // not needed: the call throws before it
     this.#received++;
     if (this.#ordered) this.#ready.set(index, values);
     else this.#arrivals.push(values);
-    this.#notify();
+    if (pending !== null && ++this.#arrivedBefore === pending.at) this.#failNow(pending.error, pending.at);
+    else this.#notify();
   }
 
-  /** Fail the call; `at` is the chunk position of the error (-1: before everything). */
+  /**
+   * Fail the call; `at` is the chunk position of the error (-1: before everything). In imap, an
+   * error at a position waits for the chunks before it (the earliest such error wins).
+   */
   fail(error: unknown, at = -1): void {
     if (this.#error !== null || this.finished) return;
+    if (!this.#deferErrors || at < 0) return this.#failNow(error, at);
+    if (this.#pending !== null && this.#pending.at <= at) return;
+    this.#pending = { error, at };
+    // Chunks before `at` that arrived: those already yielded (below #next) and those held.
+    let arrived = Math.min(this.#next, at);
+    for (const index of this.#ready.keys()) {
+      if (index >= at) this.#ready.delete(index); // not needed any more
+      else if (index >= this.#next) arrived++;
+    }
+    this.#arrivedBefore = arrived;
+    if (arrived === at) this.#failNow(error, at);
+  }
+
+  #failNow(error: unknown, at: number): void {
+    this.#pending = null;
     this.#error = { error, at };
     this.#notify();
     this.#onFail(this);

@@ -75,7 +75,7 @@ export class Dispatcher {
   pump(): void {
     while (this.#head < this.#queue.length) {
       const task = this.#queue[this.#head];
-      if (task === undefined || task.call.failed) {
+      if (task === undefined || task.call.skips(task.index)) {
         this.#queue[this.#head++] = undefined;
         continue;
       }
@@ -121,7 +121,7 @@ export class Dispatcher {
       const batch: [Task, ...Task[]] = [task];
       while (batch.length <= limit && this.#head < this.#queue.length) {
         const next = this.#queue[this.#head];
-        if (next === undefined || next.call !== task.call) break;
+        if (next === undefined || next.call !== task.call || next.call.skips(next.index)) break;
         batch.push(next);
         this.#queue[this.#head++] = undefined;
       }

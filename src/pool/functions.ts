@@ -2,6 +2,7 @@
 // exported function, sent by reference (module URL + export name), as pickle does. A fork
 // worker is a copy of the parent: a function registered here before the worker was forked is
 // sent as its id in that copy, so closures work (see docs/DECISIONS.md, "Pool").
+import { isMain } from '../current.ts';
 import { SerializationError } from '../errors.ts';
 import { referenceTarget, type TargetRef } from '../target.ts';
 import { importModule } from '../ts-loading.ts';
@@ -34,14 +35,22 @@ export function registeredId(fn: AnyFunction): number | undefined {
   return ids.get(fn);
 }
 
-/** The reference of an exported function, or null when it has none (only under fork is that fine). */
+/**
+ * Under fork: the reference of an exported function, by which workers forked before it was
+ * first used can import it; null when it has none (only under fork is that fine), or when it is
+ * the main module's. A forked worker's import() of the main module never settles while the
+ * parent's copy of that module is still being evaluated (a top-level `await pool.map(…)`, seen
+ * as a hang): such a function reaches fresh workers by id instead.
+ */
 export function tryReference(fn: AnyFunction): TargetRef | null {
+  let ref: TargetRef;
   try {
-    return referenceTarget(fn, 'fn', 'a pool worker');
+    ref = referenceTarget(fn, 'fn', 'a pool worker');
   } catch (error) {
     if (error instanceof SerializationError) return null;
     throw error;
   }
+  return ref.url.startsWith('file:') && isMain({ url: ref.url }) ? null : ref;
 }
 
 /** The reference of `fn` for spawn/forkserver workers; throws a SerializationError saying what to do. */

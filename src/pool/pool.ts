@@ -211,7 +211,7 @@ export class Pool {
     if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}.`);
     const { chunksize, signal } = normalizeCallOptions(options);
     if (this.#dispatcher.broken !== null) throw this.#dispatcher.broken;
-    const call = new Call(fn, { id: ++this.#callIds, star, ordered, what, onFail: (c) => this.#callFailed(c) });
+    const call = new Call(fn, { id: ++this.#callIds, star, ordered, deferErrors: streaming, what, onFail: (c) => this.#callFailed(c) });
     call.spec = this.#specOf(fn);
     if (signal?.aborted) throw signal.reason;
     this.#calls.add(call);
@@ -226,9 +226,9 @@ export class Pool {
       chunksize: chunksize ?? defaultChunk,
       processes: this.#options.processes,
       star,
-      isFailed: () => call.failed,
+      isFailed: () => call.stopped,
       onChunk: (index, start, chunk) => {
-        if (!call.failed && this.#state !== 'terminated') this.#dispatcher.enqueue(call, index, start, chunk);
+        if (!call.skips(index) && this.#state !== 'terminated') this.#dispatcher.enqueue(call, index, start, chunk);
       },
       onEnd: (total) => {
         call.finishInput(total);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Pool, SerializationError } from '../../src/index.ts';
-import { add, failOn, identity, initRemember, pid, raiseTyped, remembered, returnFunction, slowSquare, square } from '../fixtures/pool-tasks.ts';
+import { add, failOn, identity, initRemember, pid, raiseTyped, remembered, returnFunction, slowFirstFailThird, slowSquare, square } from '../fixtures/pool-tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {
@@ -98,10 +98,19 @@ for (const method of testedMethods()) {
       await assert.rejects(async () => {
         for await (const value of pool.imap(failOn, [1, 2, 3, 4, 5, 6])) seen.push(value);
       }, RangeError);
-      // Results before the failing position, in order: those that arrived before the error
-      // (Python's imap also waits for the ones still running; see docs/DECISIONS.md, Pool).
-      assert.ok(seen.length <= 4, `nothing at or after the failing item (got ${seen.join(', ')})`);
-      assert.deepEqual(seen, [1, 4, 9, 16].slice(0, seen.length));
+      // As Python's IMapIterator: every result before the failing position, in order, then the error.
+      assert.deepEqual(seen, [1, 4, 9, 16]);
+      // The same when an earlier item is still running as the error arrives (item 1 is slow).
+      const waited: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of pool.imap(slowFirstFailThird, [0, 1, 2, 3, 4, 5])) waited.push(value);
+      }, { name: 'RangeError', message: 'bad item 3' });
+      assert.deepEqual(waited, [0, 10, 20]);
+      const chunked: number[] = [];
+      await assert.rejects(async () => {
+        for await (const value of pool.imap(failOn, [1, 2, 3, 4, 5, 6, 7, 8], { chunksize: 2 })) chunked.push(value);
+      }, RangeError);
+      assert.deepEqual(chunked, [1, 4, 9, 16], 'the chunk holding the failing item fails whole, as in Python');
       assert.deepEqual(await pool.map(square, [2]), [4], 'the pool is still usable');
     });
 
