@@ -39,6 +39,24 @@ export function registerRebuilder(kind: string, rebuild: Rebuilder): void {
   rebuilders.set(kind, rebuild);
 }
 
+// Work a rebuilt object still does asynchronously (a Barrier importing its action by reference).
+const rebuildWork = new Set<Promise<unknown>>();
+
+/** A rebuilt object's asynchronous completion, which a Process child awaits before running its target. */
+export function rebuildPending(work: Promise<unknown>): void {
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  rebuildWork.add(settled);
+  void settled.then(() => rebuildWork.delete(settled));
+}
+
+/** Resolves once the rebuilt objects' pending work has settled (failures are theirs to report). */
+export async function rebuildsSettled(): Promise<void> {
+  while (rebuildWork.size > 0) await Promise.all([...rebuildWork]);
+}
+
 /** Register a reducer for values that cannot carry kReduce (e.g. typed arrays over shared memory). */
 export function registerReducer(reduce: Reducer): void {
   reducers.push(reduce);

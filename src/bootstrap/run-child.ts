@@ -2,7 +2,7 @@
 // (fork needs none of this: its child already is a copy of the Process.)
 import { BootstrapError } from '../errors.ts';
 import { adoptCurrent, Process } from '../process.ts';
-import { rebuildInChild, type ReceivedHandle } from '../reduction.ts';
+import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
 import { importTarget } from '../target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
@@ -57,6 +57,9 @@ async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[],
   } finally {
     state.importing = null;
   }
+  // Arguments rebuilt here may still be finishing (a Barrier importing its action): let them, so
+  // the target finds them whole (a waitSync() cannot wait for an import).
+  await rebuildsSettled();
   // Python unpickles the object without calling __init__: same here, own fields restored.
   const instance = Object.create(cls.prototype as object) as { run(): unknown };
   Object.assign(instance, values.this);

@@ -55,7 +55,6 @@ export function encode(value: unknown): Uint8Array {
 
 /** The value of encoded bytes. */
 export function decode(bytes: Uint8Array): unknown {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (bytes[0]) {
     case NULL:
       return null;
@@ -66,9 +65,10 @@ export function decode(bytes: Uint8Array): unknown {
     case FALSE:
       return false;
     case INT32:
-      return view.getInt32(1, true);
+      return (bytes[1] as number) | ((bytes[2] as number) << 8) | ((bytes[3] as number) << 16) | ((bytes[4] as number) << 24);
     case FLOAT64:
-      return view.getFloat64(1, true);
+      for (let k = 0; k < 8; k++) scratchBytes[k] = bytes[k + 1] as number;
+      return scratch.getFloat64(0, true);
     case STRING:
       return decoder.decode(bytes.subarray(1));
     default:

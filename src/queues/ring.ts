@@ -102,36 +102,56 @@ export class Ring {
 
   /** Under the lock, after fits(): append one frame. */
   push(data: Uint8Array): void {
-    const tail = Atomics.load(this.i32, TAIL);
-    const header = new Uint8Array(4);
-    new DataView(header.buffer).setUint32(0, data.length, true);
-    const after = this.#write(this.#write(tail, header), data);
-    this.#commit(Atomics.load(this.i32, HEAD), after, Atomics.load(this.i32, USED) + 4 + data.length, this.count() + 1);
+    const length = data.length;
+    let at = this.#writeLength(Atomics.load(this.i32, TAIL), length);
+    const first = this.capacity - at;
+    if (length <= first) {
+      this.bytes.set(data, at);
+      at += length;
+      if (at === this.capacity) at = 0;
+    } else {
+      this.bytes.set(data.subarray(0, first), at);
+      this.bytes.set(data.subarray(first), 0);
+      at = length - first;
+    }
+    this.#commit(Atomics.load(this.i32, HEAD), at, Atomics.load(this.i32, USED) + 4 + length, this.count() + 1);
   }
 
   /** Under the lock, when count() > 0: remove the oldest frame and return its bytes. */
   shift(): Uint8Array {
-    const head = Atomics.load(this.i32, HEAD);
-    const header = new Uint8Array(4);
-    let at = this.#read(head, header);
-    const length = new DataView(header.buffer).getUint32(0, true);
-    const out = new Uint8Array(length);
-    at = this.#read(at, out);
+    const bytes = this.bytes;
+    const capacity = this.capacity;
+    let at = Atomics.load(this.i32, HEAD);
+    // The little-endian length, byte by byte (it may wrap around the end of the ring).
+    let length = 0;
+    for (let k = 0; k < 4; k++) {
+      length |= (bytes[at] as number) << (8 * k);
+      if (++at === capacity) at = 0;
+    }
+    length >>>= 0;
+    let out: Uint8Array;
+    const first = capacity - at;
+    if (length <= first) {
+      out = bytes.slice(at, at + length); // one allocation and one copy
+      at += length;
+      if (at === capacity) at = 0;
+    } else {
+      out = new Uint8Array(length);
+      out.set(bytes.subarray(at));
+      out.set(bytes.subarray(0, length - first), first);
+      at = length - first;
+    }
     this.#commit(at, Atomics.load(this.i32, TAIL), Atomics.load(this.i32, USED) - 4 - length, this.count() - 1);
     return out;
   }
 
-  #write(at: number, data: Uint8Array): number {
-    const first = Math.min(data.length, this.capacity - at);
-    this.bytes.set(data.subarray(0, first), at);
-    if (first < data.length) this.bytes.set(data.subarray(first), 0);
-    return (at + data.length) % this.capacity;
-  }
-
-  #read(at: number, out: Uint8Array): number {
-    const first = Math.min(out.length, this.capacity - at);
-    out.set(this.bytes.subarray(at, at + first));
-    if (first < out.length) out.set(this.bytes.subarray(0, out.length - first), first);
-    return (at + out.length) % this.capacity;
+  // Writes a frame's length (4 bytes, little-endian) at `at`; returns the offset after it.
+  #writeLength(at: number, length: number): number {
+    const bytes = this.bytes;
+    for (let k = 0; k < 4; k++) {
+      bytes[at] = (length >>> (8 * k)) & 0xff;
+      if (++at === this.capacity) at = 0;
+    }
+    return at;
   }
 }

@@ -3,7 +3,7 @@
 // -1 resetting, -2 broken), i32[1] = count, i32[2] = parties, over a Condition with a Lock.
 // The action runs in the process whose wait() completes the party; a spawned or forkserver
 // child imports it by reference (an exported function, like a target).
-import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { kReduce, rebuildPending, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { normalizeFunction, normalizePositiveInteger, normalizeTimeout } from '../options.ts';
 import { importTarget, referenceTarget, type TargetRef } from '../target.ts';
 import { Condition } from './condition.ts';
@@ -63,6 +63,8 @@ export class Barrier {
           this.#action = fn;
         });
         this.#actionLoading.catch(() => undefined);
+        // A Process child runs its target once this settled: waitSync() there finds the action.
+        rebuildPending(this.#actionLoading);
       }
     }
     this.#i32 = this.#segment.i32;

@@ -11,6 +11,8 @@ import { checkSignal, deadlineOf, isAlive, remaining, wake, waitAsync, waitSync,
 export const WAITERS = 1 << 30;
 export const PID_MASK = WAITERS - 1;
 const WORD = 0;
+/** Atomics.load checks of the word before a blocking acquire sleeps (a few microseconds). */
+const SPIN = 400;
 /** How often a waiter checks that the owner still lives (a futex timeout, not a poll loop). */
 export const LIVENESS_MS = 500;
 
@@ -64,6 +66,12 @@ export class MutexCore {
   /** Blocking acquire with a deadline (performance.now() ms, Infinity = none). */
   acquireSync(deadline: number): boolean {
     if (this.tryFast()) return true;
+    // Held by another process, most often for a microsecond (a queue's copy): watch the word a
+    // little before sleeping, as glibc's adaptive mutexes do; a sleep costs a futex wait here and
+    // a futex wake at every later release (WAITERS stays set).
+    for (let spin = 0; spin < SPIN; spin++) {
+      if (Atomics.load(this.i32, WORD) === 0 && this.tryFast()) return true;
+    }
     let check = false;
     for (;;) {
       const step = this.#step(check);

@@ -83,6 +83,21 @@ describe('Queue in one process', () => {
     }
   });
 
+  it('wraps numbers around its ring at every offset (frame headers split included)', async () => {
+    const q = new Queue<number>(0, { capacityBytes: 256 });
+    // An int32 frame is 9 bytes, a float64 one 13: coprime with 256, so over these puts each
+    // frame (and each 4-byte length header) starts at every offset of the ring, split ones too.
+    const values = [0, -1, 2 ** 31 - 1, -(2 ** 31), 1.5, -0, NaN, Infinity, 2 ** 53, -7e-300];
+    for (let i = 0; i < 600; i++) {
+      const a = (values[i % values.length] as number) + (i % 3 === 0 ? 0 : i);
+      const b = values[(i * 7) % values.length] as number;
+      await q.put(a);
+      await q.put(b);
+      assert.ok(Object.is(await q.get(), a), `item ${i}a`);
+      assert.ok(Object.is(await q.get(), b), `item ${i}b`);
+    }
+  });
+
   it('is async iterable', async () => {
     const q = new Queue<number>();
     for (let i = 0; i < 3; i++) await q.put(i);
