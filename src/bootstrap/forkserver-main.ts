@@ -12,6 +12,7 @@ import { globalState } from '../state.ts';
 import { importModule } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
+import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
 import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
 import { isPreparationData, type PreparationData } from './prep.ts';
@@ -50,6 +51,18 @@ const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
 const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
 const IDLE_GC_MS = 250;
 let idleCollect: NodeJS.Timeout | undefined;
+let warmedUp = false;
+
+// The server has been idle for IDLE_GC_MS: the first time, warm multiproc's hot code up for the
+// children to come (src/bootstrap/warm-up.ts: ~40 ms once, not on the first start's path); then
+// empty the young generation.
+function whenIdle(): void {
+  if (!warmedUp) {
+    warmedUp = true;
+    warmUp();
+  }
+  collect?.({ type: 'minor' });
+}
 // Node's ESM loader internals, kept at hand for the children (see in-thread-loader.ts).
 captureLoader();
 // TypeScript: tsx's ESM hooks run in this thread (src/ts-loading.ts: a loader thread would make
@@ -103,10 +116,8 @@ async function handle(message: unknown): Promise<void> {
     events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
   });
   children.set(pid, { pidfd, watcher });
-  if (collect !== undefined) {
-    clearTimeout(idleCollect);
-    idleCollect = setTimeout(() => collect({ type: 'minor' }), IDLE_GC_MS).unref();
-  }
+  clearTimeout(idleCollect);
+  idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
 }
 
 // Import the modules once, here, so every child starts with them loaded. A module that fails
