@@ -12,6 +12,9 @@ export const rounds = 8;
 export const quickRounds = 3;
 
 const items = (ctx) => (ctx.quick ? 5_000 : 20_000);
+// Steady state: ten times as many items, so the first thousands (fresh processes, code not yet
+// optimized) weigh little.
+const manyItems = (ctx) => (ctx.quick ? 50_000 : 200_000);
 
 /**
  * multiproc: `producers` processes put `n` items in all on one Queue, `consumers` processes get
@@ -46,12 +49,12 @@ async function mpQueueRate(n, producers, consumers) {
   return n / elapsed;
 }
 
-const mpRow = (id, label, producers, consumers, baselineRow) => ({
+const mpRow = (id, label, producers, consumers, baselineRow, count = items) => ({
   id,
   label,
   baseline: baselineRow,
   available: () => mp.reason({ exports: ['Queue', 'Event', 'Process'] }),
-  run: (ctx) => mpQueueRate(items(ctx), producers, consumers),
+  run: (ctx) => mpQueueRate(count(ctx), producers, consumers),
 });
 
 export const rows = [
@@ -59,10 +62,17 @@ export const rows = [
   pythonRow({ id: 'py-4p2c', label: 'Python multiprocessing.Queue, 4 producers → 2 consumers', cmd: 'queue_rate', params: (ctx) => ({ n: items(ctx), producers: 4, consumers: 2 }) }),
   mpRow('mp-1p1c', 'multiproc Queue, 1 producer → 1 consumer', 1, 1, undefined),
   mpRow('mp-4p2c', 'multiproc Queue, 4 producers → 2 consumers', 4, 2, 'py-4p2c'),
+  pythonRow({ id: 'py-1p1c-many', label: 'Python multiprocessing.Queue, 1 → 1, 10× the items', cmd: 'queue_rate', params: (ctx) => ({ n: manyItems(ctx), producers: 1, consumers: 1 }) }),
+  mpRow('mp-1p1c-many', 'multiproc Queue, 1 → 1, 10× the items', 1, 1, 'py-1p1c-many', manyItems),
+  pythonRow({ id: 'py-4p2c-many', label: 'Python multiprocessing.Queue, 4 → 2, 10× the items', cmd: 'queue_rate', params: (ctx) => ({ n: manyItems(ctx), producers: 4, consumers: 2 }) }),
+  mpRow('mp-4p2c-many', 'multiproc Queue, 4 → 2, 10× the items', 4, 2, 'py-4p2c-many', manyItems),
 ];
 
 export const notes = `
-Each sample moves ${items({ quick: false })} small integers (${items({ quick: true })} with --quick).
+Each sample moves ${items({ quick: false })} small integers (${items({ quick: true })} with --quick); the
+"10× the items" rows move ${manyItems({ quick: false })} (${manyItems({ quick: true })}), where the fresh processes'
+first thousands of items (code not yet optimized; multiproc's fork server hands its children the
+Queue code optimized once it has been idle 250 ms) weigh little: the steady-state rate.
 Producer and consumer processes are started before the clock starts (Python: default start
 method, fork) and released by an Event; the clock stops when the consumers have reported their
 counts. Run it pinned (--pin) and unpinned: wake-ups are bimodal by CPU placement.
