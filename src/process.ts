@@ -45,6 +45,24 @@ function internals(process: Process<never[]>): Internals {
   return found;
 }
 
+/**
+ * Throw what start() throws when this process may not start children now: a child importing
+ * its target's module (the main-module guard: no fork bombs), or a daemon process.
+ */
+export function assertMayStartChildren(what: string): void {
+  const state = globalState();
+  if (state.importing !== null) {
+    throw new BootstrapError(
+      `${what} was called while this child was importing its target's module (${state.importing}), that is, ` +
+        `from that module's top level. Put the code that starts processes under \`if (isMain(import.meta)) { … }\` ` +
+        `(import { isMain } from 'multiproc'), as Python's \`if __name__ == '__main__':\`; otherwise every child would start children of its own.`,
+    );
+  }
+  if (state.daemon) {
+    throw new ProcessStateError(`${state.name} is a daemon process, and daemon processes are not allowed to have children.`);
+  }
+}
+
 /** A process object, as Python's multiprocessing.Process: construct, start(), join(). */
 export class Process<A extends unknown[] = any[]> {
   static readonly [kBuiltinClass] = true;
@@ -87,17 +105,7 @@ export class Process<A extends unknown[] = any[]> {
     if (self.isCurrent || self.launcher !== null) {
       throw new ProcessStateError(`${self.name} was already started: a Process starts once; create a new Process to run again.`);
     }
-    const state = globalState();
-    if (state.importing !== null) {
-      throw new BootstrapError(
-        `start() was called while this child was importing its target's module (${state.importing}), that is, ` +
-          `from that module's top level. Put the code that starts processes under \`if (isMain(import.meta)) { … }\` ` +
-          `(import { isMain } from 'multiproc'), as Python's \`if __name__ == '__main__':\`; otherwise every child would start children of its own.`,
-      );
-    }
-    if (state.daemon) {
-      throw new ProcessStateError(`${state.name} is a daemon process, and daemon processes are not allowed to have children.`);
-    }
+    assertMayStartChildren('start()');
     const method = resolveStartMethod((this.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
     const impl = startMethodImpl(method);
     const unavailable = impl.unavailableReason();

@@ -29,6 +29,16 @@ export const forkserverMethod: StartMethodImpl = {
 };
 
 /**
+ * Have this process's fork server import `urls` (module URLs) before it forks its next children,
+ * so they start with those modules loaded (a Pool's task functions). Starts the server if need
+ * be; does nothing where the forkserver method is unavailable.
+ */
+export function forkServerPreload(urls: string[]): void {
+  if (urls.length === 0 || forkserverMethod.unavailableReason() !== null) return;
+  ForkServer.current().preload(urls);
+}
+
+/**
  * The server's flags: --single-threaded, and the parent's loaders so .ts targets work, with
  * tsx's ESM loader (a hooks thread, which would make fork() unsafe) replaced by in-thread
  * compilation (src/ts-loading.ts).
@@ -95,6 +105,12 @@ class ForkServer {
     const launcher = new ForkServerLauncher(reply.pid, this.#native, this);
     this.#children.set(reply.pid, launcher);
     return launcher;
+  }
+
+  /** Ask the server to import `urls` before its next fork (no reply: requests are handled in order). */
+  preload(urls: string[]): void {
+    if (this.#gone) return;
+    this.#sendAll(encodeObject({ type: 'preload', urls }), []);
   }
 
   /** Keep the loop alive while someone waits for a child's end. */

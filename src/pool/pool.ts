@@ -4,6 +4,9 @@
 // PoolTrace (trace.ts) records the run.
 import type { Context } from '../context.ts';
 import { ProcessError, ProcessStateError } from '../errors.ts';
+import { forkServerPreload } from '../launcher/forkserver.ts';
+import { assertMayStartChildren } from '../process.ts';
+import { reduceForChild } from '../reduction.ts';
 import { expectedMessage } from '../options.ts';
 import { Call } from './call.ts';
 import { Dispatcher, type CallSpec } from './dispatch.ts';
@@ -25,6 +28,10 @@ export class Pool {
   static [kPoolContext]: Context | undefined;
   readonly #options: NormalizedPoolOptions;
   readonly #fork: boolean;
+  readonly #forkserver: boolean;
+  readonly #initializerSpec: FnSpec | null;
+  /** True until the workers are started: at the first call, or at the end of the constructor's task. */
+  #unstarted = true;
   readonly #workers: WorkerSet;
   readonly #dispatcher: Dispatcher;
   readonly #trace: PoolTrace | null;
@@ -40,9 +47,14 @@ export class Pool {
     this.#options = normalizePoolOptions(withContext);
     const method = this.#options.context.getStartMethod();
     this.#fork = method === 'fork';
+    this.#forkserver = method === 'forkserver';
     const init = this.#options.initializer;
     let initializer: FnSpec | null = null;
     if (init !== undefined) initializer = this.#fork ? { kind: 'id', id: registerFunction(init) } : referenceFor(init, 'initializer');
+    this.#initializerSpec = initializer;
+    // What starting a worker would refuse, refused now (the workers start a little later).
+    assertMayStartChildren('new Pool()');
+    if (!this.#fork) reduceForChild({ initargs: this.#options.initargs }, 'a pool worker (spawn/forkserver)');
     const { processes, maxTasksPerChild, initargs, context } = this.#options;
     const trace = this.#options.trace === undefined ? null : new PoolTrace(method, processes);
     this.#trace = trace;
@@ -63,7 +75,33 @@ export class Pool {
         for (const call of [...this.#calls]) call.fail(error);
       },
     });
-    for (let i = 0; i < processes; i++) this.#workers.start();
+    // The workers start with the first call made in this task, so that they start knowing its
+    // function (a fork server imports its module once, before forking them; a fork worker
+    // knows it by id), or else at the end of this task (see docs/DECISIONS.md, Pool).
+    queueMicrotask(() => this.#startWorkers(null));
+  }
+
+  #startWorkers(spec: CallSpec | null): void {
+    if (!this.#unstarted) return;
+    this.#unstarted = false;
+    if (this.#state !== 'running') return;
+    if (this.#forkserver) {
+      const urls = new Set<string>();
+      if (this.#initializerSpec?.kind === 'ref') urls.add(this.#initializerSpec.ref.url);
+      if (spec?.ref !== null && spec?.ref !== undefined) urls.add(spec.ref.url);
+      try {
+        forkServerPreload([...urls]);
+      } catch {
+        // the starts below report an unreachable server
+      }
+    }
+    try {
+      for (let i = 0; i < this.#options.processes; i++) this.#workers.start();
+    } catch (error) {
+      const broken = error instanceof Error ? error : new ProcessError(String(error));
+      this.#dispatcher.broken = broken;
+      for (const call of [...this.#calls]) call.fail(broken);
+    }
   }
 
   /** Number of worker processes the pool keeps. */
@@ -73,6 +111,7 @@ export class Pool {
 
   /** The live workers' pids (for tests and monitoring). */
   get pids(): number[] {
+    this.#startWorkers(null);
     return this.#workers.list.filter((w) => !w.gone).map((w) => w.process.pid ?? 0);
   }
 
@@ -213,6 +252,7 @@ export class Pool {
     if (this.#dispatcher.broken !== null) throw this.#dispatcher.broken;
     const call = new Call(fn, { id: ++this.#callIds, star, ordered, deferErrors: streaming, what, onFail: (c) => this.#callFailed(c) });
     call.spec = this.#specOf(fn);
+    this.#startWorkers(call.spec as CallSpec);
     if (signal?.aborted) throw signal.reason;
     this.#calls.add(call);
     this.#trace?.callStarted(call.id, `${what.slice(0, -2)}(${fn.name || 'anonymous'})`);

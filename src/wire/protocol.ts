@@ -144,6 +144,12 @@ export interface ForkRequest {
   fdCount: number;
 }
 
+/** client → server: import these modules now, so children forked from now on have them (no reply). */
+export interface PreloadRequest {
+  type: 'preload';
+  urls: string[];
+}
+
 /** server → client, on the request socket: the answer to a ForkRequest (`started` travels as a Tag.started frame). */
 export type ForkReply = { type: 'started'; pid: number } | { type: 'refused'; message: string };
 

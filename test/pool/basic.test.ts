@@ -68,6 +68,25 @@ for (const method of testedMethods()) {
       assert.deepEqual(await pool.map(identity, mixed, { chunksize: 150 }), mixed);
     });
 
+    it('starts its workers with the first call of the task that created it, or at the end of that task', async () => {
+      const workers = () => ctx.activeChildren().filter((p) => p.name.includes('PoolWorker')).length;
+      const before = workers();
+      {
+        await using pool = new ctx.Pool({ processes: 2 });
+        assert.equal(workers(), before, 'not yet: a call made now would start them');
+        const first = pool.map(square, [1, 2, 3]);
+        assert.equal(workers(), before + 2, 'started by the first call');
+        assert.deepEqual(await first, [1, 4, 9]);
+      }
+      {
+        await using pool = new ctx.Pool({ processes: 2 });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        assert.equal(workers(), before + 2, 'started once the creating task ended');
+        assert.equal(pool.pids.length, 2);
+        assert.deepEqual(await pool.apply(add, [2, 3]), 5);
+      }
+    });
+
     it('runs tasks in workers named like Python', async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       const pids = new Set(await pool.map(pid, [0, 1, 2, 3, 4, 5, 6, 7], { chunksize: 1 }));
@@ -162,6 +181,14 @@ for (const method of testedMethods()) {
           return true;
         });
       }
+    });
+
+    it('refuses initargs that cannot reach its workers when it is created', { skip: method === 'fork' ? 'a fork worker is a copy: any initargs reach it' : false }, () => {
+      assert.throws(() => new ctx.Pool({ processes: 1, initializer: initRemember, initargs: [() => 1] }), (error: SerializationError) => {
+        assert.ok(error instanceof SerializationError, String(error));
+        assert.equal(error.path, 'initargs[0]');
+        return true;
+      });
     });
 
     it('runs the initializer with initargs in every worker', async () => {
