@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SerializationError } from './errors.ts';
 import { locateFunction } from './function-location.ts';
 import { loadNative } from './native/binding.ts';
-import { importModule, TS_FILE } from './ts-loading.ts';
+import { importLoaded, TS_FILE } from './ts-loading.ts';
 
 /** A target as the child finds it: import `url`, take export `exportName`. */
 export interface TargetRef {
@@ -108,7 +108,7 @@ function lexExports(url: string): Map<string, string> | null {
 
 /** In the child: import the module (or use the namespace already `loaded`) and take the export; checks its definition site when it can. */
 export async function importTarget(ref: TargetRef, loaded?: Record<string, unknown>): Promise<AnyFunction> {
-  const ns = loaded ?? (await importModule(ref.url));
+  const ns = loaded ?? (await importLoaded(ref.url));
   let value = ns[ref.exportName];
   // A CommonJS module's named exports may only be reachable through its default export.
   if (value === undefined && ns.default !== null && typeof ns.default === 'object') {

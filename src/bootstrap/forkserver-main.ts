@@ -10,7 +10,7 @@ import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
-import { importModule } from '../ts-loading.ts';
+import { importModule, sharePreloaded } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { warmUp } from './warm-up.ts';
@@ -135,6 +135,7 @@ async function handle(message: unknown): Promise<void> {
 // Import the modules once, here, so every child starts with them loaded. A module that fails
 // (or reaches start() at its top level) is left for the child to report: it fails the same way.
 const namespaces = new Map<string, Record<string, unknown>>();
+sharePreloaded(namespaces);
 
 async function preload(prep: PreparationData): Promise<void> {
   await typescriptReady;

@@ -5,7 +5,7 @@
 import { isMain } from '../current.ts';
 import { SerializationError } from '../errors.ts';
 import { referenceTarget, type TargetRef } from '../target.ts';
-import { importModule } from '../ts-loading.ts';
+import { importLoaded } from '../ts-loading.ts';
 import type { FnSpec } from './messages.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -80,7 +80,7 @@ export function resolveFunction(spec: FnSpec): AnyFunction | Promise<AnyFunction
 // By name, as pickle: a forked or fork-server child may compile a TypeScript module differently
 // from the parent (CommonJS through the in-thread loader), so definition sites are not compared.
 async function importByName(ref: TargetRef): Promise<AnyFunction> {
-  const ns = await importModule(ref.url);
+  const ns = await importLoaded(ref.url);
   let value = ns[ref.exportName];
   if (value === undefined && ns.default !== null && typeof ns.default === 'object') value = (ns.default as Record<string, unknown>)[ref.exportName];
   if (typeof value !== 'function') throw new TypeError(`The pool function ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the worker (got ${typeof value}).`);
