@@ -1,5 +1,6 @@
 // The typed loader: finds and loads the addon, and explains itself when it cannot.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { NativeUnavailableError } from '../../src/errors.ts';
@@ -83,4 +84,10 @@ test('the loader reports the missing file when the package has no build', async 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('without the addon, a spawned child still gets its preparation and runs (node:net channel)', { skip: existsSync(path.join(root, 'dist', 'index.js')) ? false : 'dist/ is not built' }, async () => {
+  const result = await runNode([path.join(root, 'test', 'fixtures', 'spawn-no-native.mjs')], { env: { ...process.env, MULTIPROC_NO_NATIVE: '1' } });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^exitCode 7$/m);
 });
