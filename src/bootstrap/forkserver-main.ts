@@ -62,7 +62,11 @@ let warmedUp = false;
 function whenIdle(): void {
   if (!warmedUp) {
     warmedUp = true;
-    warmUp();
+    try {
+      warmUp();
+    } catch {
+      // only an optimization: the server goes on without it
+    }
   }
   collect?.({ type: 'minor' });
 }
