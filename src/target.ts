@@ -106,9 +106,9 @@ function lexExports(url: string): Map<string, string> | null {
   return result;
 }
 
-/** In the child: import the module (or use the namespace already `loaded`) and take the export; checks its definition site when it can. */
-export async function importTarget(ref: TargetRef, loaded?: Record<string, unknown>): Promise<AnyFunction> {
-  const ns = loaded ?? (await importLoaded(ref.url));
+/** In the child: import the module (a fork-server child has it from the server) and take the export; checks its definition site when it can. */
+export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
+  const ns = await importLoaded(ref.url);
   let value = ns[ref.exportName];
   // A CommonJS module's named exports may only be reachable through its default export.
   if (value === undefined && ns.default !== null && typeof ns.default === 'object') {

@@ -87,7 +87,7 @@ function loaderValues(execArgv: readonly string[]): string[] {
 
 const preloadedKey = Symbol.for('multiproc.preloaded.v1');
 
-/** In a fork server: the namespaces it imported, by URL, which its children inherit (see importModule). */
+/** In a fork server: the namespaces it imported, by URL, which its children inherit (see importLoaded). */
 export function sharePreloaded(namespaces: ReadonlyMap<string, Record<string, unknown>>): void {
   (globalThis as Record<symbol, unknown>)[preloadedKey] = namespaces;
 }

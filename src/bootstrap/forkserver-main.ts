@@ -98,15 +98,11 @@ async function drain(): Promise<void> {
 
 async function handle(message: unknown): Promise<void> {
   const request = expectMessage<ForkRequest | PreloadRequest>(message, ['start', 'preload']);
-  if (request.type === 'preload') {
-    await typescriptReady;
-    for (const url of request.urls) if (typeof url === 'string') await importOnce(url);
-    return;
-  }
+  if (request.type === 'preload') return importAll(request.urls.filter((url) => typeof url === 'string'));
   const fds = pendingFds.splice(0, request.fdCount);
   const prep = request.prep;
   if (!isPreparationData(prep)) return refuse('the preparation message is of another version of multiproc', fds);
-  await preload(prep);
+  await importAll([prep.cls, prep.target].flatMap((ref) => (ref === null ? [] : [ref.url])));
   // Much in the young generation (a module imported just now, a burst of requests): a child
   // forked with it would soon run a scavenge over pages it shares with this process (measured:
   // a Pool's start + map of 100k items, ~145 ms → ~105-120 ms). Empty it first.
@@ -136,26 +132,25 @@ async function handle(message: unknown): Promise<void> {
   idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
 }
 
-// Import the modules once, here, so every child starts with them loaded. A module that fails
-// (or reaches start() at its top level) is left for the child to report: it fails the same way.
+// Import the modules once, here, so every child starts with them loaded (its importTarget and
+// the Pool find them through sharePreloaded). A module that fails (or reaches start() at its top
+// level) is left for the child that needs it to report: it fails the same way there.
 const namespaces = new Map<string, Record<string, unknown>>();
 sharePreloaded(namespaces);
 
-async function preload(prep: PreparationData): Promise<void> {
+async function importAll(urls: string[]): Promise<void> {
   await typescriptReady;
-  for (const ref of [prep.cls, prep.target]) if (ref !== null) await importOnce(ref.url);
-}
-
-async function importOnce(url: string): Promise<void> {
-  if (namespaces.has(url)) return;
   const state = globalState();
-  state.importing = url;
-  try {
-    namespaces.set(url, await importModule(url));
-  } catch {
-    // reported by the child that needs it
-  } finally {
-    state.importing = null;
+  for (const url of urls) {
+    if (namespaces.has(url)) continue;
+    state.importing = url;
+    try {
+      namespaces.set(url, await importModule(url));
+    } catch {
+      // reported by the child
+    } finally {
+      state.importing = null;
+    }
   }
 }
 
@@ -180,7 +175,7 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   useInThreadLoader();
   let next = 0;
   const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
-  void runPrepared(prep, handles, exit, namespaces);
+  void runPrepared(prep, handles, exit);
 }
 
 function reply(message: unknown): void {

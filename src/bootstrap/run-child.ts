@@ -17,7 +17,6 @@ export async function runPrepared(
   prep: PreparationData,
   handles: ReceivedHandle[],
   exit: (code: number) => never,
-  loaded?: ReadonlyMap<string, Record<string, unknown>>,
 ): Promise<never> {
   becomeChild({
     name: prep.name,
@@ -31,7 +30,7 @@ export async function runPrepared(
   let instance: { run(): unknown };
   try {
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
-    instance = await prepareInstance(prep, handles, loaded);
+    instance = await prepareInstance(prep, handles);
   } catch (error) {
     printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
     return exit(1);
@@ -39,7 +38,7 @@ export async function runPrepared(
   return exit(await runChildProcess(prep.name, () => instance.run()));
 }
 
-async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[], loaded?: ReadonlyMap<string, Record<string, unknown>>): Promise<{ run(): unknown }> {
+async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[]): Promise<{ run(): unknown }> {
   const state = globalState();
   const values = rebuildInChild(prep.payload, handles);
   let cls: (new (...args: never[]) => unknown) | typeof Process = Process;
@@ -48,11 +47,11 @@ async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[],
     // While the target's module is imported, a start() at its top level must refuse (no fork bombs).
     if (prep.cls !== null) {
       state.importing = prep.cls.url;
-      cls = (await importTarget(prep.cls, loaded?.get(prep.cls.url))) as unknown as typeof cls;
+      cls = (await importTarget(prep.cls)) as unknown as typeof cls;
     }
     if (prep.target !== null) {
       state.importing = prep.target.url;
-      target = await importTarget(prep.target, loaded?.get(prep.target.url));
+      target = await importTarget(prep.target);
     }
   } finally {
     state.importing = null;

@@ -88,7 +88,7 @@ export class Pool {
     if (this.#forkserver) {
       const urls = new Set<string>();
       if (this.#initializerSpec?.kind === 'ref') urls.add(this.#initializerSpec.ref.url);
-      if (spec?.ref !== null && spec?.ref !== undefined) urls.add(spec.ref.url);
+      if (spec?.ref) urls.add(spec.ref.url);
       try {
         forkServerPreload([...urls]);
       } catch {
