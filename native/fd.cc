@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <vector>
 
@@ -158,6 +159,50 @@ MP_DECLARE(RecvFds) {
   napi_set_named_property(env, result, "data", data);
   napi_set_named_property(env, result, "fds", fd_array);
   return result;
+}
+
+// read(2) on a non-blocking fd into `target` (a typed array) at `offset`, up to `length` bytes;
+// while nothing is there (EAGAIN), tries again for up to `spinMicros` µs (0: one try). Returns
+// the byte count, 0 at EOF (ECONNRESET too: the peer is gone), -1 when nothing came: no
+// exception on the common "not yet" path, which a receive that spins meets many times.
+MP_DECLARE(TryRead) {
+  napi_value argv[5];
+  size_t argc = 5;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  int fd;
+  uint64_t offset, length, spin_us;
+  if (!ArgFd(env, argv[0], "fd", &fd) || !ArgSize(env, argv[2], "offset", &offset) ||
+      !ArgSize(env, argv[3], "length", &length) || !ArgSize(env, argv[4], "spinMicros", &spin_us)) {
+    return nullptr;
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, argv[1], &is_typed);
+  if (!is_typed) return ThrowTypeError(env, "Expected `target` to be a Buffer or Uint8Array.");
+  napi_typedarray_type type;
+  size_t elements;
+  void* data;
+  napi_value arraybuffer;
+  size_t byte_offset;
+  napi_get_typedarray_info(env, argv[1], &type, &elements, &data, &arraybuffer, &byte_offset);
+  if (type != napi_uint8_array) return ThrowTypeError(env, "Expected `target` to be a Buffer or Uint8Array.");
+  if (offset > elements || length > elements - offset) {
+    return ThrowRangeError(env, "Expected `offset` + `length` to be within `target`.");
+  }
+  char* at = static_cast<char*>(data) + offset;
+  struct timespec start = {0, 0};
+  if (spin_us > 0) clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    ssize_t n = read(fd, at, length);
+    if (n >= 0) return Number(env, static_cast<double>(n));
+    if (errno == EINTR) continue;
+    if (errno == ECONNRESET) return Int32(env, 0);
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return ThrowErrno(env, "read", errno);
+    if (spin_us == 0) return Int32(env, -1);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t elapsed_us = (now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000;
+    if (elapsed_us >= static_cast<int64_t>(spin_us)) return Int32(env, -1);
+  }
 }
 
 MP_DECLARE(Close) {

@@ -17,6 +17,8 @@ import { FrameWriter } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
 export const kWhenReady = Symbol('multiproc.connection.whenReady');
+/** Internal (Pool): receives on this end never spin before they wait (see reader.ts). */
+export const kNeverSpin = Symbol('multiproc.connection.neverSpin');
 
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
 export interface RecvOptions {
@@ -87,6 +89,7 @@ export class Connection implements AsyncIterable<unknown> {
     try {
       const writer = this.#writerFor('send');
       const text = jsonText(value);
+      this.#reader?.noteSent();
       if (text !== null) return writer.writeText(Tag.json, text);
       let payload: Buffer;
       try {
@@ -107,6 +110,7 @@ export class Connection implements AsyncIterable<unknown> {
   sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
     try {
       const writer = this.#writerFor('send bytes');
+      this.#reader?.noteSent();
       return writer.write(Tag.bytes, sliceOf(buffer, offset, size));
     } catch (error) {
       return rejected(error);
@@ -170,6 +174,11 @@ export class Connection implements AsyncIterable<unknown> {
   /** Internal: see kWhenReady. */
   [kWhenReady](signal: AbortSignal): Promise<boolean> {
     return this.#readerFor('wait for').whenReady({ signal }) as Promise<boolean>;
+  }
+
+  /** Internal: see kNeverSpin. */
+  [kNeverSpin](): void {
+    this.#reader?.neverSpin();
   }
 
   /** Whether a recv() would not wait, right now (a synchronous poll(0)). */

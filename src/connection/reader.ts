@@ -9,7 +9,17 @@
 // a forked child), it reads exactly one frame at a time (header, then that many bytes), never
 // more, as Python's Connection does: processes may then take turns on one end (under a lock)
 // without one of them holding another's message in a private buffer.
-import { readSync } from 'node:fs';
+//
+// A receive that awaits a reply (this end sent since its last receive) and would wait first
+// keeps reading for up to SPIN_MICROS, when this connection's replies came that fast of late (a
+// moving average of their waits) and this process may run beside its peer (more than one CPU):
+// a peer that answers within microseconds is then met without the sleep and wake-up of the event
+// loop (tens of µs on these VMs), as glibc's adaptive mutexes spin before they sleep. One long
+// wait turns spinning off until replies are fast again, so a connection whose replies take long
+// spends no CPU on it. Pool connections never spin (neverSpin): a Pool's parent serves many
+// workers from one loop, and its workers share the CPUs with it.
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { ProcessStateError } from '../errors.ts';
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import { decodeJson, decodeObject, HEADER_SIZE, parseHeader, Tag } from '../wire/protocol.ts';
@@ -17,6 +27,9 @@ import { endOfFile, MessageTooLongError } from './errors.ts';
 import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './waiters.ts';
 
 const READ_AHEAD = 64 * 1024;
+/** How long a receive that would wait may keep reading before it sleeps (µs). */
+const SPIN_MICROS = 50;
+let parallel: boolean | undefined; // more than one CPU for this process (spinning can pay)
 
 // Connections with a receive in progress: reachable until it ends, whoever holds their Promise
 // (an unreachable, idle Connection is closed by the registry's finalizer).
@@ -43,6 +56,11 @@ export class FrameReader {
   #bodyInto: Waiter | null = null; // the recvBytesInto whose buffer #body is
   #drained = false; // a read of this wake-up came back short: the kernel has nothing more now
   #failure: Error | null = null; // EOF or a corrupt stream: every later read gets it
+  #mayspin = true; // false: never spin (neverSpin)
+  #replyDue = false; // this end sent since its last receive: a receive now awaits a reply
+  #replyWait = 0; // moving average of how long replies were waited for (µs)
+  #waitSince = -1; // performance.now() when the receive awaiting a reply began to wait
+  #spinFor = 0; // µs the next read(2) may spin: set for the first read of a receive that would wait
   readonly #onReadable = () => this.#readable();
 
   constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean) {
@@ -52,6 +70,16 @@ export class FrameReader {
     this.#maxFrame = maxFrame;
     this.#exclusive = exclusive;
     if (exclusive) this.#buf = Buffer.allocUnsafe(READ_AHEAD);
+  }
+
+  /** This end just sent: the next receive awaits a reply (it may spin, see the top). */
+  noteSent(): void {
+    this.#replyDue = true;
+  }
+
+  /** Never spin on this connection (see the top). */
+  neverSpin(): void {
+    this.#mayspin = false;
   }
 
   /** From now on, read exactly one frame at a time (the end is shared with another process). */
@@ -68,6 +96,7 @@ export class FrameReader {
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
     const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
     if (this.#frameBuffered()) this.#pump(false); // read ahead already: no need to wait for the OS
+    else if (this.#waiters.size === 1) this.#spinOrSleep();
     return promise;
   }
 
@@ -99,6 +128,7 @@ export class FrameReader {
   forgetAfterFork(): void {
     this.#waiters.forget();
     this.#stopWatching();
+    this.#waitSince = -1;
     this.#exclusive = false;
     if (this.#length >= 0 || this.#body !== null || (this.#end > this.#start && !this.#wholeFramesBuffered())) {
       this.#failure ??= new ProcessStateError('This connection was in the middle of a message in the parent when this process was forked from it: it cannot be read here.');
@@ -117,7 +147,27 @@ export class FrameReader {
     return promise;
   }
 
+  // The only receive would wait: if it awaits a reply, time the wait (see #learn), and spin for
+  // the frame first when that pays (see the top).
+  #spinOrSleep(): void {
+    if (!this.#replyDue || !this.#mayspin) return;
+    this.#waitSince = performance.now();
+    if (this.#replyWait < SPIN_MICROS && (parallel ??= availableParallelism() > 1)) {
+      this.#spinFor = SPIN_MICROS;
+      this.#pump(true);
+      this.#spinFor = 0;
+    }
+  }
+
+  // The timed wait ended (a frame came, or the receive gave up): into the moving average (1/8).
+  #learn(): void {
+    if (this.#waitSince < 0) return;
+    this.#replyWait += ((performance.now() - this.#waitSince) * 1000 - this.#replyWait) / 8;
+    this.#waitSince = -1;
+  }
+
   #idle(): void {
+    this.#learn();
     this.#watcher?.unref();
     const owner = this.#owner.deref();
     if (owner !== undefined) busy.delete(owner);
@@ -234,6 +284,8 @@ export class FrameReader {
   #deliver(payload: Buffer, owned: boolean): void {
     const waiter = this.#waiters.firstFrame();
     if (waiter === undefined) return;
+    this.#learn();
+    this.#replyDue = false;
     let outcome: Outcome;
     try {
       if (waiter.want === 'into') {
@@ -250,21 +302,13 @@ export class FrameReader {
     this.#waiters.remove(waiter, outcome);
   }
 
-  // read(2) unless this wake-up already drained the kernel; 0 is EOF (handled here), -1 nothing now.
+  // read(2) unless this wake-up already drained the kernel (the first read of a receive that
+  // would wait may spin: #spinFor); 0 is EOF (handled here), -1 nothing now (another process
+  // took it, or a spurious wake-up).
   #read(target: Buffer, offset: number, length: number): number {
     if (this.#drained) return -1;
-    let n: number;
-    try {
-      n = readSync(this.#fd, target, offset, length, null);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
-        this.#drained = true; // another process took it, or a spurious wake-up
-        return -1;
-      }
-      if (code !== 'ECONNRESET') throw error;
-      n = 0;
-    }
+    const n = this.#native.tryRead(this.#fd, target, offset, length, this.#spinFor);
+    this.#spinFor = 0;
     if (n === 0) this.close(endOfFile(this.#length >= 0 || this.#end > this.#start), true);
     else if (n < length) this.#drained = true;
     return n;

@@ -15,7 +15,7 @@ export interface NativeSystemError extends Error { code: string; errno: number; 
 
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
-  readonly abiVersion: 1;
+  readonly abiVersion: 2;
   /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
@@ -51,6 +51,12 @@ export interface NativeBinding {
   sendFds(fd: number, data: Uint8Array, fds: number[]): number;
   /** recvmsg(MSG_CMSG_CLOEXEC); null on EAGAIN; empty data = EOF. */
   recvFds(fd: number, maxLength: number): { data: Buffer; fds: number[] } | null;
+  /**
+   * read(2) on a non-blocking fd into `target` from `offset`, up to `length` bytes; while nothing is
+   * there, tries again for up to `spinMicros` µs (0: once). The byte count; 0 at EOF (or
+   * ECONNRESET); -1 when nothing came (no exception).
+   */
+  tryRead(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
   close(fd: number): void;
   /** fcntl(F_DUPFD_CLOEXEC). */
   dup(fd: number): number;

@@ -3,6 +3,7 @@
 // replaces it). Under tracing it times its tasks and its waits for work (see trace.ts).
 import { serialize } from 'node:v8';
 import type { Connection } from '../connection/index.ts';
+import { kNeverSpin } from '../connection/connection.ts';
 import { resolveFunction } from './functions.ts';
 import type { FnSpec, InitFailedMessage, ResultMessage, ResultsMessage, TaskMessage, ToWorker } from './messages.ts';
 import { MIN_PACKED, pack, unpack, type Packed } from './packing.ts';
@@ -14,6 +15,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 /** Entry of every pool worker process; `maxTasks` 0 means no limit; `trace`: report times. */
 export async function poolWorker(conn: Connection, initializer: FnSpec | null, initargs: unknown[], maxTasks: number, trace = false): Promise<void> {
   const entry = trace ? monotonicMicros() : 0;
+  conn[kNeverSpin]();
   if (initializer !== null) {
     try {
       const init = (await resolveFunction(initializer)) as AnyFunction;

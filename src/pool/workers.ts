@@ -1,6 +1,7 @@
 // The pool's worker processes: starting them (each with its own Pipe), retiring them (reaped in
 // the background, recorded in the trace), and starting replacements while the pool wants them.
 import { Pipe } from '../connection/index.ts';
+import { kNeverSpin } from '../connection/connection.ts';
 import type { Context } from '../context.ts';
 import { registryMark } from './functions.ts';
 import type { FnSpec } from './messages.ts';
@@ -51,6 +52,7 @@ export class WorkerSet {
   start(): void {
     const { context: ctx, trace } = this.#options;
     const [parentEnd, childEnd] = Pipe();
+    parentEnd[kNeverSpin]();
     const knownUpTo = registryMark();
     const process = new ctx.Process({
       target: poolWorker,

@@ -20,6 +20,7 @@ const typeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['futexWait', [new Int32Array(4), 0, 0, 0]], ['futexWait', [new SharedArrayBuffer(4), 0, '0', 0]],
   ['futexWait', [new SharedArrayBuffer(4), 0, 0, null]], ['futexWake', [{}, 0, 1]],
   ['futexWake', [new SharedArrayBuffer(4), 0, '1']], ['watchLoopIdle', ['0', () => {}]], ['watchLoopIdle', [0, null]],
+  ['tryRead', [0, 'text', 0, 1, 0]], ['tryRead', [0, new Uint16Array(2), 0, 1, 0]], ['tryRead', [0, Buffer.alloc(1), 0, 1, '0']],
 ];
 
 const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
@@ -28,6 +29,7 @@ const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['pollReadable', [[-1], 0]], ['recvFds', [0, 0]], ['ftruncate', [0, -1]], ['mmapShared', [0, 0]],
   ['futexWait', [new SharedArrayBuffer(4), 1, 0, 0]], ['futexWake', [new SharedArrayBuffer(4), 4, 1]],
   ['futexWake', [new SharedArrayBuffer(4), 0, -1]], ['dup2', [1, -1]], ['watchLoopIdle', [-1, () => {}]],
+  ['tryRead', [0, Buffer.alloc(4), 2, 3, 0]], ['tryRead', [0, Buffer.alloc(4), 0, 1, -1]], ['tryRead', [-1, Buffer.alloc(4), 0, 1, 0]],
 ];
 
 test('wrong types throw TypeError', () => {

@@ -77,6 +77,25 @@ test('sendFds refuses fds without a byte to carry them, and more than 253', () =
   }
 });
 
+test('tryRead: bytes, -1 when nothing is there (after spinning at least spinMicros), 0 at EOF', () => {
+  const [a, b] = native.socketpair();
+  native.setNonBlocking(a, true);
+  const buf = Buffer.alloc(8);
+  assert.equal(native.tryRead(a, buf, 0, 8, 0), -1, 'nothing there, no spin');
+  const t0 = process.hrtime.bigint();
+  assert.equal(native.tryRead(a, buf, 0, 8, 2000), -1, 'nothing came while it spun');
+  assert.ok(process.hrtime.bigint() - t0 >= 2_000_000n, 'it kept trying for spinMicros');
+  writeSync(b, 'abcdefghij');
+  assert.equal(native.tryRead(a, buf, 2, 3, 1000), 3, 'at most length bytes, at offset');
+  assert.equal(buf.toString('latin1', 2, 5), 'abc');
+  assert.equal(native.tryRead(a, buf, 0, 8, 0), 7);
+  assert.equal(buf.toString('latin1', 0, 7), 'defghij');
+  native.close(b);
+  assert.equal(native.tryRead(a, buf, 0, 8, 0), 0, 'EOF once the peer closed');
+  native.close(a);
+  assert.throws(() => native.tryRead(a, buf, 0, 8, 0), { code: 'EBADF', syscall: 'read' });
+});
+
 test('pipe, dup, dup2, setCloexec, setNonBlocking, close', () => {
   const [r, w] = native.pipe();
   assert.ok(fdFlags(r) & O_CLOEXEC);

@@ -11,13 +11,13 @@ const EXPORTS = [
   'fork', 'waitpid', 'waitidNoWait', 'pidfdOpen', 'pollReadable', 'watchReadable', 'exit',
   'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
   'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
-  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle',
+  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead',
 ];
 
-test('loadNative() loads the addon with every export and abiVersion 1', () => {
+test('loadNative() loads the addon with every export and abiVersion 2', () => {
   const native = loadNative();
   assert.ok(native, `addon unavailable: ${nativeUnavailableReason()}`);
-  assert.equal(native.abiVersion, 1);
+  assert.equal(native.abiVersion, 2);
   for (const name of EXPORTS) assert.equal(typeof (native as unknown as Record<string, unknown>)[name], 'function', name);
   assert.equal(nativeUnavailableReason(), null);
   assert.equal(requireNative('test'), native);

@@ -1,0 +1,67 @@
+// A receive that awaits a reply spins briefly before it sleeps (src/connection/reader.ts). The
+// policy, watched through the spinMicros each read(2) is given: only after this end sent, not
+// after a wait longer than the spin, never on a connection told never to spin (Pool's), never
+// with a single CPU; what is received is the same either way.
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { describe, it } from 'node:test';
+import { Connection, kNeverSpin } from '../../src/connection/connection.ts';
+import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
+
+const native = loadNative();
+const skip = native === null ? 'the native addon is not built' : availableParallelism() < 2 ? 'one CPU: receives never spin' : false;
+
+/** A Pipe whose receiving end `b` records the spinMicros of its reads. */
+function recordingPipe(): { a: Connection; b: Connection; spins: number[]; [Symbol.dispose](): void } {
+  const real = native as NativeBinding;
+  const spins: number[] = [];
+  const recording: NativeBinding = Object.create(real) as NativeBinding;
+  recording.tryRead = (fd, target, offset, length, spinMicros) => {
+    spins.push(spinMicros);
+    return real.tryRead(fd, target, offset, length, spinMicros);
+  };
+  const [x, y] = real.socketpair();
+  const a = new Connection(x, { readable: true, writable: true, native: real });
+  const b = new Connection(y, { readable: true, writable: true, native: recording });
+  return { a, b, spins, [Symbol.dispose]: () => { a.close(); b.close(); } };
+}
+
+/** b sends, then receives a reply that `a` sends `afterMs` later (a long wait: far over the spin). */
+async function exchange(pipe: ReturnType<typeof recordingPipe>, afterMs: number | null): Promise<unknown> {
+  await pipe.b.send('question');
+  assert.equal(await pipe.a.recv(), 'question');
+  pipe.spins.length = 0;
+  const reply = pipe.b.recv();
+  if (afterMs === null) await pipe.a.send('answer');
+  else setTimeout(() => void pipe.a.send('answer'), afterMs);
+  return reply;
+}
+
+describe('Connection: spinning before a receive sleeps', { skip }, () => {
+  it('a receive that awaits a reply spins first; one that does not (nothing sent) does not read before the wake-up', async () => {
+    using pipe = recordingPipe();
+    const first = pipe.b.recv();
+    assert.deepEqual(pipe.spins, [], 'nothing sent yet: no read before the watcher says readable');
+    await pipe.a.send(1);
+    assert.equal(await first, 1);
+    assert.ok(!pipe.spins.some((s) => s > 0), `no spinning read: ${pipe.spins.join(',')}`);
+
+    assert.equal(await exchange(pipe, 5), 'answer');
+    assert.ok(pipe.spins[0]! > 0, `the first read of a receive awaiting a reply spins: ${pipe.spins.join(',')}`);
+    assert.ok(pipe.spins.slice(1).every((s) => s === 0), 'only the first read spins');
+  });
+
+  it('after a wait longer than the spin, the next receive does not spin; the value arrives all the same', async () => {
+    using pipe = recordingPipe();
+    assert.equal(await exchange(pipe, 5), 'answer'); // spins, in vain, then waits ~5 ms
+    assert.equal(await exchange(pipe, 5), 'answer');
+    assert.ok(pipe.spins.every((s) => s === 0), `no spinning read after a long wait: ${pipe.spins.join(',')}`);
+  });
+
+  it('a connection told never to spin (a Pool\'s) never does', async () => {
+    using pipe = recordingPipe();
+    pipe.b[kNeverSpin]();
+    for (let i = 0; i < 3; i++) assert.equal(await exchange(pipe, null), 'answer');
+    assert.ok(pipe.spins.every((s) => s === 0), `no spinning read: ${pipe.spins.join(',')}`);
+  });
+});
