@@ -60,19 +60,28 @@ static bool ArgFdArray(napi_env env, napi_value v, const char* name, std::vector
   return true;
 }
 
+// The bytes of a Uint8Array (a Buffer too); false, TypeError thrown, for anything else.
+static bool ByteSpan(napi_env env, napi_value v, const char* name, char** data, size_t* size) {
+  bool is_typed = false;
+  napi_is_typedarray(env, v, &is_typed);
+  napi_typedarray_type type = napi_int8_array;
+  void* base = nullptr;
+  if (is_typed) napi_get_typedarray_info(env, v, &type, size, &base, nullptr, nullptr);
+  if (!is_typed || type != napi_uint8_array) {
+    ThrowTypeError(env, std::string("Expected `") + name + "` to be a Buffer or Uint8Array.");
+    return false;
+  }
+  *data = static_cast<char*>(base);
+  return true;
+}
+
 MP_DECLARE(SendFds) {
   Args a;
   int fd;
   if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
-  bool is_typed = false;
-  napi_is_typedarray(env, a.argv[1], &is_typed);
-  napi_typedarray_type type = napi_int8_array;
-  size_t length = 0;
-  void* data = nullptr;
-  if (is_typed) napi_get_typedarray_info(env, a.argv[1], &type, &length, &data, nullptr, nullptr);
-  if (!is_typed || type != napi_uint8_array) {
-    return ThrowTypeError(env, "Expected `data` to be a Uint8Array (or Buffer).");
-  }
+  char* data;
+  size_t length;
+  if (!ByteSpan(env, a.argv[1], "data", &data, &length)) return nullptr;
   std::vector<int> fds;
   if (!ArgFdArray(env, a.argv[2], "fds", &fds)) return nullptr;
   if (fds.size() > SCM_MAX_FD) return ThrowRangeError(env, "Expected at most 253 `fds` per message.");
@@ -175,20 +184,13 @@ MP_DECLARE(TryRead) {
       !ArgSize(env, argv[3], "length", &length) || !ArgSize(env, argv[4], "spinMicros", &spin_us)) {
     return nullptr;
   }
-  bool is_typed = false;
-  napi_is_typedarray(env, argv[1], &is_typed);
-  if (!is_typed) return ThrowTypeError(env, "Expected `target` to be a Buffer or Uint8Array.");
-  napi_typedarray_type type;
-  size_t elements;
-  void* data;
-  napi_value arraybuffer;
-  size_t byte_offset;
-  napi_get_typedarray_info(env, argv[1], &type, &elements, &data, &arraybuffer, &byte_offset);
-  if (type != napi_uint8_array) return ThrowTypeError(env, "Expected `target` to be a Buffer or Uint8Array.");
-  if (offset > elements || length > elements - offset) {
+  char* data;
+  size_t size;
+  if (!ByteSpan(env, argv[1], "target", &data, &size)) return nullptr;
+  if (offset > size || length > size - offset) {
     return ThrowRangeError(env, "Expected `offset` + `length` to be within `target`.");
   }
-  char* at = static_cast<char*>(data) + offset;
+  char* at = data + offset;
   struct timespec start = {0, 0};
   if (spin_us > 0) clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
@@ -202,6 +204,34 @@ MP_DECLARE(TryRead) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     int64_t elapsed_us = (now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000;
     if (elapsed_us >= static_cast<int64_t>(spin_us)) return Int32(env, -1);
+  }
+}
+
+// write(2) on a non-blocking fd of `length` bytes of `data` (a typed array) from `offset`: the
+// byte count, -1 when the kernel has no room now (EAGAIN: nothing written). MSG_NOSIGNAL is not
+// needed: Node ignores SIGPIPE, so a closed peer is an EPIPE error.
+MP_DECLARE(TryWrite) {
+  napi_value argv[4];
+  size_t argc = 4;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  int fd;
+  uint64_t offset, length;
+  if (!ArgFd(env, argv[0], "fd", &fd) || !ArgSize(env, argv[2], "offset", &offset) ||
+      !ArgSize(env, argv[3], "length", &length)) {
+    return nullptr;
+  }
+  char* data;
+  size_t size;
+  if (!ByteSpan(env, argv[1], "data", &data, &size)) return nullptr;
+  if (offset > size || length > size - offset) {
+    return ThrowRangeError(env, "Expected `offset` + `length` to be within `data`.");
+  }
+  for (;;) {
+    ssize_t n = write(fd, data + offset, length);
+    if (n >= 0) return Number(env, static_cast<double>(n));
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Int32(env, -1);
+    return ThrowErrno(env, "write", errno);
   }
 }
 

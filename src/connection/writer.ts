@@ -3,7 +3,7 @@
 // fit goes through a write-only net.Socket over a dup of the fd, which libuv writes as the other
 // end drains; later frames queue behind it, so the order of send() calls is kept even when no
 // one awaits them. The socket never reads (it would take bytes from the real reader).
-import { writeSync, writevSync } from 'node:fs';
+import { writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { NativeBinding } from '../native/binding.ts';
 import { DEFAULT_MAX_FRAME, HEADER_SIZE, writeHeader, type Tag } from '../wire/protocol.ts';
@@ -44,7 +44,7 @@ export class FrameWriter {
       this.#scratch.set(payload, HEADER_SIZE);
       frame = this.#scratch.subarray(0, size);
       if (this.#pending > 0) return this.#queue([Buffer.from(frame)]);
-      const written = this.#tryWrite(() => writeSync(this.#fd, frame));
+      const written = this.#writeNow(frame);
       if (written === size) return done;
       return this.#queue([Buffer.from(frame.subarray(written))]);
     }
@@ -67,7 +67,7 @@ export class FrameWriter {
     writeHeader(this.#scratch, 0, tag, length, this.#maxFrame);
     const frame = this.#scratch.subarray(0, HEADER_SIZE + length);
     if (this.#pending > 0) return this.#queue([Buffer.from(frame)]);
-    const written = this.#tryWrite(() => writeSync(this.#fd, frame));
+    const written = this.#writeNow(frame);
     if (written === frame.length) return done;
     return this.#queue([Buffer.from(frame.subarray(written))]);
   }
@@ -95,6 +95,11 @@ export class FrameWriter {
       socket.on('error', () => undefined);
       socket.destroy();
     }
+  }
+
+  // One frame by write(2) (native: no exception when the kernel has no room); bytes written.
+  #writeNow(frame: Buffer): number {
+    return this.#tryWrite(() => Math.max(0, this.#native.tryWrite(this.#fd, frame, 0, frame.length)));
   }
 
   // write(2) without blocking; EAGAIN means nothing was written. Broken pipe: a typed error.

@@ -57,6 +57,8 @@ export interface NativeBinding {
    * ECONNRESET); -1 when nothing came (no exception).
    */
   tryRead(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
+  /** write(2) on a non-blocking fd of `length` bytes of `data` from `offset`: the byte count, -1 when the kernel has no room now (EAGAIN). */
+  tryWrite(fd: number, data: Uint8Array, offset: number, length: number): number;
   close(fd: number): void;
   /** fcntl(F_DUPFD_CLOEXEC). */
   dup(fd: number): number;

@@ -21,6 +21,7 @@ const typeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['futexWait', [new SharedArrayBuffer(4), 0, 0, null]], ['futexWake', [{}, 0, 1]],
   ['futexWake', [new SharedArrayBuffer(4), 0, '1']], ['watchLoopIdle', ['0', () => {}]], ['watchLoopIdle', [0, null]],
   ['tryRead', [0, 'text', 0, 1, 0]], ['tryRead', [0, new Uint16Array(2), 0, 1, 0]], ['tryRead', [0, Buffer.alloc(1), 0, 1, '0']],
+  ['tryWrite', [0, 'text', 0, 1]], ['tryWrite', [0, new Float64Array(1), 0, 1]], ['tryWrite', ['0', Buffer.alloc(1), 0, 1]],
 ];
 
 const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
@@ -30,6 +31,7 @@ const rangeErrors: Array<[keyof NativeBinding, unknown[]]> = [
   ['futexWait', [new SharedArrayBuffer(4), 1, 0, 0]], ['futexWake', [new SharedArrayBuffer(4), 4, 1]],
   ['futexWake', [new SharedArrayBuffer(4), 0, -1]], ['dup2', [1, -1]], ['watchLoopIdle', [-1, () => {}]],
   ['tryRead', [0, Buffer.alloc(4), 2, 3, 0]], ['tryRead', [0, Buffer.alloc(4), 0, 1, -1]], ['tryRead', [-1, Buffer.alloc(4), 0, 1, 0]],
+  ['tryWrite', [0, Buffer.alloc(4), 4, 1]], ['tryWrite', [0, Buffer.alloc(4), 0, 1.5]],
 ];
 
 test('wrong types throw TypeError', () => {

@@ -96,6 +96,28 @@ test('tryRead: bytes, -1 when nothing is there (after spinning at least spinMicr
   assert.throws(() => native.tryRead(a, buf, 0, 8, 0), { code: 'EBADF', syscall: 'read' });
 });
 
+test('tryWrite: bytes written, -1 (nothing written) when the kernel has no room, EPIPE once the peer is gone', () => {
+  const [a, b] = native.socketpair();
+  native.setNonBlocking(a, true);
+  const data = Buffer.from('0123456789');
+  assert.equal(native.tryWrite(a, data, 2, 5), 5);
+  const got = Buffer.alloc(8);
+  assert.equal(readSync(b, got), 5);
+  assert.equal(got.toString('latin1', 0, 5), '23456');
+  const big = Buffer.alloc(1 << 16);
+  let total = 0;
+  for (;;) {
+    const n = native.tryWrite(a, big, 0, big.length);
+    if (n === -1) break;
+    assert.ok(n > 0);
+    total += n;
+  }
+  assert.ok(total > 0, 'the socket buffer filled, then -1');
+  native.close(b);
+  assert.throws(() => native.tryWrite(a, data, 0, 1), (error: NodeJS.ErrnoException) => ['EPIPE', 'ECONNRESET'].includes(error.code ?? '') && error.syscall === 'write');
+  native.close(a);
+});
+
 test('pipe, dup, dup2, setCloexec, setNonBlocking, close', () => {
   const [r, w] = native.pipe();
   assert.ok(fdFlags(r) & O_CLOEXEC);

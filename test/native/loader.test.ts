@@ -11,7 +11,7 @@ const EXPORTS = [
   'fork', 'waitpid', 'waitidNoWait', 'pidfdOpen', 'pollReadable', 'watchReadable', 'exit',
   'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
   'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
-  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead',
+  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryWrite',
 ];
 
 test('loadNative() loads the addon with every export and abiVersion 2', () => {
