@@ -216,7 +216,11 @@ trips (${rttCount({ quick: true })} with --quick), timed in the measuring proces
 sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s. The multiproc child is started
 with 'spawn' (the start method does not change what is measured). Its end of the Pipe was
 received from the parent, so it reads exactly one frame at a time (two read(2) per message, as
-Python's Connection); the parent's end, never shared, reads ahead (one read(2)).
+Python's Connection); the parent's end, never shared, reads ahead (one read(2)). With more than
+one CPU a multiproc receive awaiting a reply spins up to 50 µs before it sleeps (docs/DECISIONS.md);
+pinned to one CPU it never spins. On these VMs a syscall is µs (measured in C: unix-socket
+write 2.2 µs, read 2.3 µs, getppid 1.1 µs), so a round trip of a socket protocol costs
+≥ 4 of them plus the peers' work; the C row (a pipe, one byte, blocking) is that floor.
 `,
 };
 
