@@ -1,11 +1,11 @@
 // Where the library's own entry files are, whichever build is running: the ESM build
-// (dist/*.js, with shared code in dist/chunks/), the CommonJS bundle (dist/cjs/*.cjs, which
+// (dist/*.js, with shared code in dist/chunks/ and the child core in dist/internal/), the CommonJS bundle (dist/cjs/*.cjs, which
 // points at the ESM entries), or the TypeScript sources under a loader (src/*.ts).
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(import.meta.url);
-const root = here.endsWith('.cjs') || basename(dirname(here)) === 'chunks' ? join(dirname(here), '..') : dirname(here);
+const root = here.endsWith('.cjs') || ['chunks', 'internal'].includes(basename(dirname(here))) ? join(dirname(here), '..') : dirname(here);
 const extension = here.endsWith('.ts') ? '.ts' : '.js';
 
 /** Absolute path of an entry file given relative to src/ without extension, e.g. 'bootstrap/spawn-main'. */

@@ -8,6 +8,7 @@ import { readJson, runScript, tempPath, testedMethods } from '../helpers.ts';
 
 const requireHere = createRequire(import.meta.url);
 const cjsUser = fileURLToPath(new URL('../fixtures/cjs-user.cjs', import.meta.url));
+const esmUser = fileURLToPath(new URL('../fixtures/esm-user.mjs', import.meta.url));
 
 describe('package entry points', () => {
   it('exports the same API from ESM and CommonJS', async () => {
@@ -35,6 +36,14 @@ describe('package entry points', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /exitCode=0/);
       assert.match(readJson(path).name, /^Process-\d+$/);
+    });
+
+    it(`gives an ES module program's target the classes it imports: one copy of the library in the child (${method})`, async () => {
+      const path = tempPath('esm');
+      const result = await runScript(esmUser, [method, path]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /exitCode=0/);
+      assert.deepEqual(readJson(path), { process: true, connection: true, queue: true, received: 'hello', item: 42 });
     });
   }
 });
