@@ -7,9 +7,13 @@
 //   import of a core module becomes an import of `#child-core` (package.json "imports"), so the
 //   library stays ONE copy in a process: a target that imports `multiproc` gets the same
 //   Process, errors and state the child's bootstrap used.
+// - src/dynamic-import.ts (the library's import() by URL) stays a file of its own
+//   (dist/internal/dynamic-import.js, `#dynamic-import`): tsx rewrites every ES module that
+//   contains `import(`, ~30 ms for the core under tsx, a fraction of a ms for that file.
 // - CommonJS (dist/cjs/*.cjs): the public entries for require(); child entries stay ESM.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
@@ -28,6 +32,8 @@ try {
 const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning', sourcemap: true };
 const CORE_SPECIFIER = '#child-core';
 const SPAWN_MAIN = 'src/bootstrap/spawn-main.ts';
+const DYNAMIC_IMPORT = 'src/dynamic-import.ts';
+const DYNAMIC_SPECIFIER = '#dynamic-import';
 
 // The core: what spawn-main imports statically, spawn-main itself excluded (its dynamic imports
 // load later, from the split build).
@@ -40,7 +46,7 @@ const probe = await build({
   metafile: true,
   plugins: [externalDynamicImports()],
 });
-const core = Object.keys(probe.metafile.inputs).filter((file) => file !== SPAWN_MAIN);
+const core = Object.keys(probe.metafile.inputs).filter((file) => file !== SPAWN_MAIN && file !== DYNAMIC_IMPORT);
 const coreAbsolute = new Set(core.map((file) => path.resolve(file)));
 await checkUniqueExports(core);
 
@@ -49,7 +55,13 @@ await build({
   stdin: { contents: core.map((file) => `export * from './${file}';`).join('\n'), resolveDir: process.cwd(), sourcefile: 'child-core.ts', loader: 'ts' },
   outfile: 'dist/internal/child-core.js',
   format: 'esm',
+  plugins: [asPackageImport(new Set([path.resolve(DYNAMIC_IMPORT)]), DYNAMIC_SPECIFIER)],
 });
+if ((await readFile('dist/internal/child-core.js', 'utf8')).includes('import(')) {
+  throw new Error('multiproc build: the child core contains import(; put it in src/dynamic-import.ts (see the top of this file).');
+}
+
+await build({ ...common, bundle: false, entryPoints: { 'internal/dynamic-import': DYNAMIC_IMPORT }, outdir: 'dist', format: 'esm' });
 
 await build({
   ...common,
@@ -67,7 +79,7 @@ await build({
   format: 'esm',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [coreAsPackageImport()],
+  plugins: [...libraryImports()],
 });
 
 await build({
@@ -76,7 +88,7 @@ await build({
   outdir: 'dist',
   format: 'esm',
   plugins: [
-    coreAsPackageImport(),
+    ...libraryImports(),
     {
       name: 'shareables-entry',
       setup(b) {
@@ -86,15 +98,17 @@ await build({
   ],
 });
 
-/** Imports of a core module become imports of the one core file. */
-function coreAsPackageImport() {
+/** Imports of a core module become imports of the one core file; of dynamic-import.ts, of its own. */
+function libraryImports() {
+  return [asPackageImport(coreAbsolute, CORE_SPECIFIER), asPackageImport(new Set([path.resolve(DYNAMIC_IMPORT)]), DYNAMIC_SPECIFIER)];
+}
+
+/** Relative imports of one of `files` become imports of `specifier` (package.json "imports"). */
+function asPackageImport(files, specifier) {
   return {
-    name: 'child-core',
+    name: specifier,
     setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (args) => {
-        const file = path.resolve(args.resolveDir, args.path);
-        return coreAbsolute.has(file) ? { path: CORE_SPECIFIER, external: true } : undefined;
-      });
+      b.onResolve({ filter: /^\.\.?\// }, (args) => (files.has(path.resolve(args.resolveDir, args.path)) ? { path: specifier, external: true } : undefined));
     },
   };
 }

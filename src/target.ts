@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importUrl } from './dynamic-import.ts';
 import { SerializationError } from './errors.ts';
 import { locateFunction } from './function-location.ts';
 import { loadNative } from './native/binding.ts';
@@ -68,8 +69,8 @@ function findExportName(fn: AnyFunction, url: string, scriptName: string): strin
   }
   // ES modules: the namespace is only reachable asynchronously, so read the export list from
   // the source (es-module-lexer) now, and cache the real namespace for the next start().
-  void import(url).then(
-    (ns: Record<string, unknown>) => namespaces.set(url, ns),
+  void importUrl(url).then(
+    (ns) => namespaces.set(url, ns as Record<string, unknown>),
     () => undefined,
   );
   const exports = lexExports(url);

@@ -8,6 +8,7 @@
 // and the fork server do.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { importUrl } from './dynamic-import.ts';
 import { entryPath } from './paths.ts';
 
 /** A TypeScript file name (or URL path): .ts, .tsx, .mts, .cts, … */
@@ -109,7 +110,7 @@ export async function importLoaded(url: string): Promise<Record<string, unknown>
  */
 export async function importModule(url: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return (await importUrl(url)) as Record<string, unknown>;
   } catch (error) {
     if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !url.startsWith('file:')) throw error;
     let exports: unknown;

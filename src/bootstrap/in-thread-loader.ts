@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importUrl } from '../dynamic-import.ts';
 import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from '../ts-loading.ts';
 
 interface Loader {
@@ -79,7 +80,7 @@ export async function runTsxHooksInThread(): Promise<boolean> {
   const owner = process.pid;
   try {
     tsxEsm = createRequire(isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js')).resolve('tsx/esm');
-    hooks = (await import(pathToFileURL(tsxEsm).href)) as TsxHooks;
+    hooks = (await importUrl(pathToFileURL(tsxEsm).href)) as TsxHooks;
     await hooks.initialize?.({});
   } catch {
     return false;
