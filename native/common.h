@@ -10,10 +10,10 @@
 
 namespace multiproc {
 
-// Up to 4 arguments and `this` of the current call; missing ones are `undefined`.
+// Up to 5 arguments and `this` of the current call; missing ones are `undefined`.
 struct Args {
-  napi_value argv[4];
-  size_t argc = 4;
+  napi_value argv[5];
+  size_t argc = 5;
   napi_value self = nullptr;
   void* data = nullptr;
 };

@@ -75,6 +75,26 @@ static bool ByteSpan(napi_env env, napi_value v, const char* name, char** data, 
   return true;
 }
 
+// `length` bytes of a Uint8Array from `offset` (arguments `offset` and `length`), checked: false,
+// TypeError or RangeError thrown, when they are not within it.
+static bool ByteRange(napi_env env, napi_value array, napi_value offset_v, napi_value length_v, const char* name,
+                      char** at, size_t* length) {
+  char* data;
+  size_t size;
+  uint64_t offset, count;
+  if (!ByteSpan(env, array, name, &data, &size) || !ArgSize(env, offset_v, "offset", &offset) ||
+      !ArgSize(env, length_v, "length", &count)) {
+    return false;
+  }
+  if (offset > size || count > size - offset) {
+    ThrowRangeError(env, std::string("Expected `offset` + `length` to be within `") + name + "`.");
+    return false;
+  }
+  *at = data + offset;
+  *length = static_cast<size_t>(count);
+  return true;
+}
+
 MP_DECLARE(SendFds) {
   Args a;
   int fd;
@@ -175,22 +195,16 @@ MP_DECLARE(RecvFds) {
 // the byte count, 0 at EOF (ECONNRESET too: the peer is gone), -1 when nothing came: no
 // exception on the common "not yet" path, which a receive that spins meets many times.
 MP_DECLARE(TryRead) {
-  napi_value argv[5];
-  size_t argc = 5;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  Args a;
   int fd;
-  uint64_t offset, length, spin_us;
-  if (!ArgFd(env, argv[0], "fd", &fd) || !ArgSize(env, argv[2], "offset", &offset) ||
-      !ArgSize(env, argv[3], "length", &length) || !ArgSize(env, argv[4], "spinMicros", &spin_us)) {
+  char* at;
+  size_t length;
+  uint64_t spin_us;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd) ||
+      !ByteRange(env, a.argv[1], a.argv[2], a.argv[3], "target", &at, &length) ||
+      !ArgSize(env, a.argv[4], "spinMicros", &spin_us)) {
     return nullptr;
   }
-  char* data;
-  size_t size;
-  if (!ByteSpan(env, argv[1], "target", &data, &size)) return nullptr;
-  if (offset > size || length > size - offset) {
-    return ThrowRangeError(env, "Expected `offset` + `length` to be within `target`.");
-  }
-  char* at = data + offset;
   struct timespec start = {0, 0};
   if (spin_us > 0) clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
@@ -211,23 +225,16 @@ MP_DECLARE(TryRead) {
 // byte count, -1 when the kernel has no room now (EAGAIN: nothing written). MSG_NOSIGNAL is not
 // needed: Node ignores SIGPIPE, so a closed peer is an EPIPE error.
 MP_DECLARE(TryWrite) {
-  napi_value argv[4];
-  size_t argc = 4;
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
+  Args a;
   int fd;
-  uint64_t offset, length;
-  if (!ArgFd(env, argv[0], "fd", &fd) || !ArgSize(env, argv[2], "offset", &offset) ||
-      !ArgSize(env, argv[3], "length", &length)) {
+  char* at;
+  size_t length;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd) ||
+      !ByteRange(env, a.argv[1], a.argv[2], a.argv[3], "data", &at, &length)) {
     return nullptr;
   }
-  char* data;
-  size_t size;
-  if (!ByteSpan(env, argv[1], "data", &data, &size)) return nullptr;
-  if (offset > size || length > size - offset) {
-    return ThrowRangeError(env, "Expected `offset` + `length` to be within `data`.");
-  }
   for (;;) {
-    ssize_t n = write(fd, data + offset, length);
+    ssize_t n = write(fd, at, length);
     if (n >= 0) return Number(env, static_cast<double>(n));
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Int32(env, -1);
