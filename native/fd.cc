@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -190,10 +191,29 @@ MP_DECLARE(RecvFds) {
   return result;
 }
 
-// read(2) on a non-blocking fd into `target` (a typed array) at `offset`, up to `length` bytes;
-// while nothing is there (EAGAIN), tries again for up to `spinMicros` µs (0: one try). Returns
-// the byte count, 0 at EOF (ECONNRESET too: the peer is gone), -1 when nothing came: no
-// exception on the common "not yet" path, which a receive that spins meets many times.
+// One read that never blocks, whatever the file's O_NONBLOCK (another process sharing the open
+// file may have cleared it): recv(MSG_DONTWAIT) on a socket; on anything else (a pipe) a poll(0)
+// first. -1 with errno EAGAIN when nothing is there.
+static ssize_t ReadNow(int fd, char* at, size_t length, bool* not_socket) {
+  if (!*not_socket) {
+    ssize_t n = recv(fd, at, length, MSG_DONTWAIT);
+    if (n >= 0 || errno != ENOTSOCK) return n;
+    *not_socket = true;
+  }
+  struct pollfd p = {fd, POLLIN, 0};
+  int ready = poll(&p, 1, 0);
+  if (ready < 0) return -1;
+  if (ready == 0) {
+    errno = EAGAIN;
+    return -1;
+  }
+  return read(fd, at, length);
+}
+
+// Reads what is there on `fd` into `target` (a Uint8Array) at `offset`, up to `length` bytes,
+// without blocking; while nothing is there, tries again for up to `spinMicros` µs (0: once).
+// Returns the byte count, 0 at EOF (ECONNRESET too: the peer is gone), -1 when nothing came:
+// no exception on the common "not yet" path, which a receive that spins meets many times.
 MP_DECLARE(TryRead) {
   Args a;
   int fd;
@@ -207,8 +227,9 @@ MP_DECLARE(TryRead) {
   }
   struct timespec start = {0, 0};
   if (spin_us > 0) clock_gettime(CLOCK_MONOTONIC, &start);
+  bool not_socket = false;
   for (;;) {
-    ssize_t n = read(fd, at, length);
+    ssize_t n = ReadNow(fd, at, length, &not_socket);
     if (n >= 0) return Number(env, static_cast<double>(n));
     if (errno == EINTR) continue;
     if (errno == ECONNRESET) return Int32(env, 0);

@@ -52,9 +52,10 @@ export interface NativeBinding {
   /** recvmsg(MSG_CMSG_CLOEXEC); null on EAGAIN; empty data = EOF. */
   recvFds(fd: number, maxLength: number): { data: Buffer; fds: number[] } | null;
   /**
-   * read(2) on a non-blocking fd into `target` from `offset`, up to `length` bytes; while nothing is
-   * there, tries again for up to `spinMicros` µs (0: once). The byte count; 0 at EOF (or
-   * ECONNRESET); -1 when nothing came (no exception).
+   * Reads what is there into `target` from `offset`, up to `length` bytes, never blocking (even if
+   * the fd's O_NONBLOCK was cleared: recv(MSG_DONTWAIT), or poll(0) then read(2) on a pipe); while
+   * nothing is there, tries again for up to `spinMicros` µs (0: once). The byte count; 0 at EOF
+   * (or ECONNRESET); -1 when nothing came (no exception).
    */
   tryRead(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
   /** write(2) on a non-blocking fd of `length` bytes of `data` from `offset`: the byte count, -1 when the kernel has no room now (EAGAIN). */

@@ -93,7 +93,22 @@ test('tryRead: bytes, -1 when nothing is there (after spinning at least spinMicr
   native.close(b);
   assert.equal(native.tryRead(a, buf, 0, 8, 0), 0, 'EOF once the peer closed');
   native.close(a);
-  assert.throws(() => native.tryRead(a, buf, 0, 8, 0), { code: 'EBADF', syscall: 'read' });
+  assert.throws(() => native.tryRead(a, buf, 0, 8, 0), { code: 'EBADF' });
+});
+
+test('tryRead never blocks, even on an fd left blocking: a socket and a pipe', () => {
+  const [a, b] = native.socketpair();
+  const [r, w] = native.pipe();
+  const buf = Buffer.alloc(8);
+  for (const [fd, other] of [[a, b], [r, w]] as const) {
+    native.setNonBlocking(fd, false);
+    assert.equal(native.tryRead(fd, buf, 0, 8, 0), -1, 'nothing there: -1 at once, no wait');
+    writeSync(other, 'xy');
+    assert.equal(native.tryRead(fd, buf, 0, 8, 100), 2);
+    native.close(other);
+    assert.equal(native.tryRead(fd, buf, 0, 8, 0), 0, 'EOF');
+    native.close(fd);
+  }
 });
 
 test('tryWrite: bytes written, -1 (nothing written) when the kernel has no room, EPIPE once the peer is gone', () => {
