@@ -159,13 +159,16 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string): R
   return { payload, handles };
 }
 
+/** In the child: the object one handle describes (also for a handle nested in another's data). */
+export function rebuildHandle(handle: ReceivedHandle): unknown {
+  const rebuild = rebuilders.get(handle.kind);
+  if (rebuild === undefined) throw new TypeError(`No way to rebuild a shared \`${handle.kind}\` in this process: is multiproc's version the same as the parent's?`);
+  return rebuild(handle);
+}
+
 /** In the child: rebuild the handles and the values that referred to them. */
 export function rebuildInChild(payload: Uint8Array, handles: ReceivedHandle[]): Record<string, unknown> {
-  const objects = handles.map((handle) => {
-    const rebuild = rebuilders.get(handle.kind);
-    if (rebuild === undefined) throw new TypeError(`No way to rebuild a shared \`${handle.kind}\` in this process: is multiproc's version the same as the parent's?`);
-    return rebuild(handle);
-  });
+  const objects = handles.map(rebuildHandle);
   const tree = deserialize(payload) as Record<string, unknown>;
   if (handles.length === 0) return tree;
   const seen = new Set<object>();

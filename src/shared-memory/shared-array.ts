@@ -3,14 +3,14 @@
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { LOCK_BYTES, type SharedLock } from './lock.ts';
 import { sharedTypedArray, type LengthOrValues } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type SynchronizedOptions } from './synchronized.ts';
+import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SynchronizedOptions } from './synchronized.ts';
 import { elementType, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
 
 /** A shared typed array with a lock: `new SharedArray('f64', 1000)`, `.array`, `getLock()`. */
 export class SharedArray<T extends TypeSpec = TypeSpec> {
   readonly #array: SharedTypedArray;
   readonly #type: ElementType;
-  readonly #hasLock: boolean;
+  readonly #lockOption: boolean | LockObject; // see SynchronizedOptions
   #lock: SharedLock | null = null;
 
   constructor(type: T, lengthOrValues: LengthOrValues<T>, options: SynchronizedOptions = {}) {
@@ -18,11 +18,11 @@ export class SharedArray<T extends TypeSpec = TypeSpec> {
     const received = takeReceived();
     if (received !== null) {
       this.#array = received.array;
-      this.#hasLock = received.lock;
+      this.#lockOption = received.lock;
       return;
     }
-    this.#hasLock = checkLockOption(options);
-    this.#array = sharedTypedArray(this.#type, lengthOrValues, 'lengthOrValues', this.#hasLock ? LOCK_BYTES : 0);
+    this.#lockOption = checkLockOption(options);
+    this.#array = sharedTypedArray(this.#type, lengthOrValues, 'lengthOrValues', this.#lockOption === true ? LOCK_BYTES : 0);
   }
 
   /** The typed array over the shared memory. */
@@ -42,13 +42,13 @@ export class SharedArray<T extends TypeSpec = TypeSpec> {
 
   /** The lock that guards it (Python's get_lock()). */
   getLock(): SharedLock {
-    this.#lock ??= lockOf(this.#array, this.#hasLock, 'SharedArray');
+    this.#lock ??= lockOf(this.#array, this.#lockOption, 'SharedArray');
     return this.#lock;
   }
 
   /** The handle a child rebuilds it from (see src/reduction.ts). */
   [kReduce](): HandleDescriptor {
-    return describeSynchronized('SharedArray', this.#array, this.#type, this.#hasLock);
+    return describeSynchronized('SharedArray', this.#array, this.#type, this.#lockOption);
   }
 
   toString(): string {

@@ -1,17 +1,26 @@
 // What Value and SharedArray share: their memory (LOCK_BYTES of lock state, then the data, in
 // one block of an arena), how they travel to a child (the arena's fd, an offset: the same memory
-// and the same lock there), and their `lock` option.
+// and the same lock there), and their `lock` option: true (a lock of their own, in those bytes),
+// false (none), or a lock object of this library (Lock, RLock …), which then travels with them.
+// A lock object is not an option of a Pipe's payload, so it goes inside the handle: its own
+// handle (kind, data) in `data.lock`, its fds after the arena's.
 import { ProcessStateError } from '../errors.ts';
 import { typeError } from '../options.ts';
-import { registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { kReduce, rebuildHandle, registerRebuilder, type HandleDescriptor, type ReceivedHandle, type Shareable } from '../reduction.ts';
 import { LOCK_BYTES, makeSharedLock, type SharedLock } from './lock.ts';
 import { attachMapping, mappingOf } from './mappings.ts';
 import { constructorOf, type ElementType, type SharedTypedArray } from './types.ts';
 
+/** A lock object of this library (Lock, RLock): shareable, with the SharedLock surface. */
+export type LockObject = SharedLock & Shareable;
+
 /** Options of Value and SharedArray. */
 export interface SynchronizedOptions {
-  /** Give it a lock (default true; getLock() throws without one). */
-  lock?: boolean;
+  /**
+   * true (default): a lock of its own; false: none (getLock() throws); a Lock or RLock: that
+   * lock guards it (Python's `lock=` a lock object) and is what getLock() returns.
+   */
+  lock?: boolean | LockObject;
 }
 
 interface SynchronizedData {
@@ -21,13 +30,13 @@ interface SynchronizedData {
   type: ElementType;
   byteOffset: number;
   length: number;
-  lock: boolean;
+  lock: boolean | { kind: string; data: unknown };
 }
 
 /** Memory received from the parent, for the constructor being called by the rebuilder. */
 export interface Received {
   array: SharedTypedArray;
-  lock: boolean;
+  lock: boolean | LockObject;
 }
 
 let receiving: Received | null = null;
@@ -46,27 +55,36 @@ export function registerSynchronized(cls: string, build: (type: ElementType) => 
 }
 
 /** The handle of a Value or SharedArray over `array`. */
-export function describeSynchronized(cls: string, array: SharedTypedArray, type: ElementType, lock: boolean): HandleDescriptor {
+export function describeSynchronized(cls: string, array: SharedTypedArray, type: ElementType, lock: boolean | LockObject): HandleDescriptor {
   const mapping = mappingOf(array.buffer);
   if (mapping === undefined) throw new ProcessStateError(`This ${cls} has lost its shared memory mapping and cannot be sent.`);
-  const data: SynchronizedData = { cls, mapping: mapping.id, size: mapping.size, type, byteOffset: array.byteOffset, length: array.length, lock };
-  return { kind: 'synchronized', data, fds: [mapping.fd] };
+  const data: SynchronizedData = { cls, mapping: mapping.id, size: mapping.size, type, byteOffset: array.byteOffset, length: array.length, lock: true };
+  if (typeof lock === 'boolean') return { kind: 'synchronized', data: { ...data, lock }, fds: [mapping.fd] };
+  const own = lock[kReduce]();
+  return { kind: 'synchronized', data: { ...data, lock: { kind: own.kind, data: own.data } }, fds: [mapping.fd, ...own.fds] };
 }
 
-/** The lock whose state is in the LOCK_BYTES before `array`'s data. */
-export function lockOf(array: SharedTypedArray, hasLock: boolean, cls: string): SharedLock {
-  if (!hasLock) throw new ProcessStateError(`This ${cls} was created with { lock: false }: it has no lock.`);
+/** The lock of a Value or SharedArray: the lock object it was given, or the one in the LOCK_BYTES before `array`'s data. */
+export function lockOf(array: SharedTypedArray, lock: boolean | LockObject, cls: string): SharedLock {
+  if (typeof lock === 'object') return lock;
+  if (!lock) throw new ProcessStateError(`This ${cls} was created with { lock: false }: it has no lock.`);
   const mapping = mappingOf(array.buffer);
   if (mapping === undefined) throw new ProcessStateError(`This ${cls} has lost its shared memory mapping.`);
   return makeSharedLock({ buffer: array.buffer, byteOffset: array.byteOffset - LOCK_BYTES, fd: mapping.fd });
 }
 
 /** The `lock` option, checked. */
-export function checkLockOption(options: SynchronizedOptions): boolean {
+export function checkLockOption(options: SynchronizedOptions): boolean | LockObject {
   if (typeof options !== 'object' || options === null) typeError('options', 'an object such as { lock: true }', options);
-  const lock = options.lock ?? true;
-  if (typeof lock !== 'boolean') typeError('lock', 'a boolean (passing a lock object is not supported yet)', lock);
-  return lock;
+  const lock: unknown = options.lock ?? true;
+  if (typeof lock === 'boolean' || isLockObject(lock)) return lock;
+  return typeError('lock', 'true, false, or a Lock or RLock of multiproc', lock);
+}
+
+function isLockObject(value: unknown): value is LockObject {
+  if (typeof value !== 'object' || value === null) return false;
+  const lock = value as Partial<LockObject>;
+  return typeof lock.acquire === 'function' && typeof lock.acquireSync === 'function' && typeof lock.release === 'function' && typeof lock[kReduce] === 'function';
 }
 
 registerRebuilder('synchronized', (handle: ReceivedHandle) => {
@@ -76,7 +94,8 @@ registerRebuilder('synchronized', (handle: ReceivedHandle) => {
   const build = builders.get(data.cls);
   if (build === undefined) throw new TypeError(`No way to rebuild a shared \`${data.cls}\` in this process.`);
   const buffer = attachMapping(data.mapping, data.size, fd);
-  receiving = { array: new (constructorOf(data.type))(buffer, data.byteOffset, data.length), lock: data.lock };
+  const lock = typeof data.lock === 'boolean' ? data.lock : (rebuildHandle({ ...data.lock, fds: handle.fds.slice(1) }) as LockObject);
+  receiving = { array: new (constructorOf(data.type))(buffer, data.byteOffset, data.length), lock };
   try {
     return build(data.type);
   } finally {

@@ -6,14 +6,14 @@ import { typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { LOCK_BYTES, type SharedLock } from './lock.ts';
 import { sharedTypedArray } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type SynchronizedOptions } from './synchronized.ts';
+import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SynchronizedOptions } from './synchronized.ts';
 import { elementType, isBigIntType, type ElementOf, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
 
 /** One shared number: `.value`, `getLock()`. `new Value('i32', 0)`; 'i64'/'u64' hold bigints. */
 export class Value<T extends TypeSpec = TypeSpec> {
   readonly #array: SharedTypedArray;
   readonly #type: ElementType;
-  readonly #hasLock: boolean;
+  readonly #lockOption: boolean | LockObject; // see SynchronizedOptions
   #lock: SharedLock | null = null;
 
   constructor(type: T, initial?: ElementOf<T>, options: SynchronizedOptions = {}) {
@@ -21,14 +21,14 @@ export class Value<T extends TypeSpec = TypeSpec> {
     const received = takeReceived();
     if (received !== null) {
       this.#array = received.array;
-      this.#hasLock = received.lock;
+      this.#lockOption = received.lock;
       return;
     }
-    this.#hasLock = checkLockOption(options);
+    this.#lockOption = checkLockOption(options);
     const big = isBigIntType(this.#type);
     const first: unknown = initial ?? (big ? 0n : 0);
     if (typeof first !== (big ? 'bigint' : 'number')) typeError('initial', big ? `a bigint (the type is '${this.#type}')` : `a number (the type is '${this.#type}')`, first);
-    this.#array = sharedTypedArray(this.#type, [first], 'initial', this.#hasLock ? LOCK_BYTES : 0);
+    this.#array = sharedTypedArray(this.#type, [first], 'initial', this.#lockOption === true ? LOCK_BYTES : 0);
   }
 
   /** The shared value. */
@@ -51,7 +51,7 @@ export class Value<T extends TypeSpec = TypeSpec> {
 
   /** The lock that guards this value (Python's get_lock()). */
   getLock(): SharedLock {
-    this.#lock ??= lockOf(this.#array, this.#hasLock, 'Value');
+    this.#lock ??= lockOf(this.#array, this.#lockOption, 'Value');
     return this.#lock;
   }
 
@@ -62,7 +62,7 @@ export class Value<T extends TypeSpec = TypeSpec> {
 
   /** The handle a child rebuilds it from (see src/reduction.ts). */
   [kReduce](): HandleDescriptor {
-    return describeSynchronized('Value', this.#array, this.#type, this.#hasLock);
+    return describeSynchronized('Value', this.#array, this.#type, this.#lockOption);
   }
 
   toString(): string {

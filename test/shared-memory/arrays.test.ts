@@ -2,7 +2,7 @@
 // argument checks, the lock (the built-in futex RLock until src/sync registers its own).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProcessStateError, RawArray, SharedArray, Value } from '../../src/index.ts';
+import { Lock, ProcessStateError, RawArray, RLock, SharedArray, Value } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -87,6 +87,22 @@ describe('Value', { skip }, () => {
     assert.equal(await lock.acquire({ timeoutMs: 0 }), true);
     lock.release();
     assert.throws(() => new Value('i32', 0, { lock: false }).getLock(), { name: 'ProcessStateError', message: /created with \{ lock: false \}/ });
+  });
+
+  it('takes a Lock or RLock as its lock (Python\'s lock=): getLock() is that object, one lock for several values', () => {
+    const lock = new Lock();
+    const a = new Value('i32', 0, { lock });
+    const b = new SharedArray('f64', 2, { lock });
+    assert.equal(a.getLock(), lock);
+    assert.equal(b.getLock(), lock);
+    assert.equal(lock.acquireSync(), true);
+    assert.equal(a.getLock().acquireSync({ timeoutMs: 0 }), false, 'the same non-recursive lock: held already');
+    lock.release();
+    const rlock = new RLock();
+    assert.equal(new Value('f64', 1, { lock: rlock }).getLock(), rlock);
+    for (const bad of [{}, { acquire() {}, release() {} }, 'lock', 1]) {
+      assert.throws(() => new Value('i32', 0, { lock: bad as never }), { name: 'TypeError', message: /Expected `lock` to be true, false, or a Lock or RLock of multiproc/ });
+    }
   });
 });
 

@@ -3,9 +3,9 @@
 // Value and SharedArray with their locks.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getContext, Pipe, RawArray, SharedArray, SharedMemory, Value } from '../../src/index.ts';
+import { getContext, Lock, Pipe, RawArray, SharedArray, SharedMemory, Value } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { addOne, atomicIncrement, describeViews, lockedIncrement, lockedIncrementAsync, readByName, writeText } from '../fixtures/shm-targets.ts';
+import { addOne, atomicIncrement, describeViews, lockedIncrement, lockedIncrementAsync, readByName, tryLocks, writeText } from '../fixtures/shm-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -106,6 +106,29 @@ for (const method of testedMethods()) {
       assert.deepEqual(children.map((p) => p.exitCode), [0, 0, 0]);
       assert.equal(value.value, 2 * times);
       assert.equal(array.array[0], 2 * times);
+    });
+
+    it('a Value and a SharedArray given one Lock arrive guarded by that same lock', async () => {
+      const lock = new Lock();
+      const value = new Value('i32', 0, { lock });
+      const array = new SharedArray('f64', [0, 0], { lock });
+      // Held by the parent: the child's getLock() of either cannot take it.
+      const [mine, theirs] = Pipe();
+      assert.equal(lock.acquireSync(), true);
+      const probe = track(new Process({ target: tryLocks, args: [value, array, theirs] }));
+      probe.start();
+      assert.deepEqual(await mine.recv(), [false, false]);
+      lock.release();
+      await probe.join();
+      mine.close();
+      theirs.close();
+      // Two children race on the one Value under it.
+      const times = 2000;
+      const children = [track(new Process({ target: lockedIncrement, args: [value, times] })), track(new Process({ target: lockedIncrement, args: [value, times] }))];
+      for (const p of children) p.start();
+      await Promise.all(children.map((p) => p.join()));
+      assert.deepEqual([probe.exitCode, ...children.map((p) => p.exitCode)], [0, 0, 0]);
+      assert.equal(value.value, 2 * times);
     });
   });
 }
