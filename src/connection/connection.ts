@@ -11,7 +11,7 @@ import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
 import { jsonText } from './json.ts';
 import { FrameReader } from './reader.ts';
-import { forgetConnection, kAfterFork, trackConnection } from './registry.ts';
+import { forgetConnection, kAfterFork, kShared, trackConnection } from './registry.ts';
 import type { WaitOptions } from './waiters.ts';
 import { FrameWriter } from './writer.ts';
 
@@ -256,6 +256,11 @@ export class Connection implements AsyncIterable<unknown> {
     this.#check(what);
     if (this.#writer === null) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is read-only.`);
     return this.#writer;
+  }
+
+  /** Internal: another process (a forked child) holds a copy of this end now. */
+  [kShared](): void {
+    this.#reader?.markShared();
   }
 
   /** Internal: in a forked child, forget the parent's pending operations on this copy. */

@@ -13,13 +13,16 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadNative } from '../native/binding.ts';
-import { registerAfterFork } from '../os/child.ts';
+import { registerAfterFork, registerParentAfterFork } from '../os/child.ts';
 
 /** Implemented by Connection: forget what belongs to the parent, in a forked child. */
 export const kAfterFork = Symbol('multiproc.connection.afterFork');
+/** Implemented by Connection: another process holds this end now (read exactly one frame at a time). */
+export const kShared = Symbol('multiproc.connection.shared');
 
 interface Tracked {
   [kAfterFork](): void;
+  [kShared](): void;
 }
 
 const live = new Set<WeakRef<Tracked>>();
@@ -47,6 +50,11 @@ export function forgetConnection(connection: Tracked): void {
   if (ref !== undefined) live.delete(ref);
   finalizer.unregister(connection);
 }
+
+// In the parent of a fork: the child holds a copy of every end, so none may read ahead any more.
+registerParentAfterFork(() => {
+  for (const ref of live) ref.deref()?.[kShared]();
+});
 
 registerAfterFork(() => {
   if (live.size === 0) return;

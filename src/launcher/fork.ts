@@ -11,7 +11,7 @@
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
-import { registerAfterFork } from '../os/child.ts';
+import { registerAfterFork, runParentAfterFork } from '../os/child.ts';
 import { canFork } from '../os/fork.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
@@ -65,6 +65,7 @@ class ForkLauncher implements Launcher {
     const parent = process.pid;
     const pid = native.fork();
     if (pid === 0) runChild(native, parent, request); // never returns
+    runParentAfterFork();
     this.pid = pid;
     this.#daemon = request.daemon;
     this.#pidfd = native.pidfdOpen(pid);

@@ -15,6 +15,19 @@ export function registerAfterFork(hook: () => void): () => void {
   return () => hooks.delete(hook);
 }
 
+const parentHooks = new Set<() => void>();
+
+/** Run `hook` in this process after each fork() it makes, in the parent (the child now holds copies of what it had). */
+export function registerParentAfterFork(hook: () => void): () => void {
+  parentHooks.add(hook);
+  return () => parentHooks.delete(hook);
+}
+
+/** In the parent, right after a fork(): the parent-side hooks. */
+export function runParentAfterFork(): void {
+  for (const hook of parentHooks) hook();
+}
+
 /** Whether this process is a child created by multiproc's fork(). */
 export function isForkedChild(): boolean {
   return forkedChild;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionClosedError, getContext, Lock, Pipe, type Connection } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, sendAll, takeTurns } from '../fixtures/conn-targets.ts';
+import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll, takeTurns } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -14,6 +14,22 @@ for (const method of testedMethods()) {
   const { Process } = getContext(method);
 
   describe(`Connection passed to a child (${method})`, { skip }, () => {
+    it('once a child holds a copy of an end, the parent reads exactly one message at a time (the next stays for the child)', async () => {
+      const [a, b] = Pipe();
+      const [goTx, goRx] = Pipe();
+      const [report, reportTx] = Pipe();
+      await a.send('first'); // both in the kernel before the child exists
+      await a.send('second');
+      const p = track(new Process({ target: recvAfterGo, args: [b, goRx, reportTx] }));
+      p.start();
+      assert.equal(await b.recv(), 'first');
+      await goTx.send('go');
+      assert.equal(await report.recv(), 'second', 'the parent read ahead and kept the child\'s message');
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      for (const end of [a, b, goTx, goRx, report, reportTx]) end.close();
+    });
+
     it('round-trips values with a child; the parent keeps its own copy of the end it passed', async () => {
       const [a, b] = Pipe();
       const p = track(new Process({ target: echo, args: [b] }));
