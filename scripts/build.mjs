@@ -13,7 +13,6 @@
 // - CommonJS (dist/cjs/*.cjs): the public entries for require(); child entries stay ESM.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
@@ -48,6 +47,7 @@ const probe = await build({
 });
 const core = Object.keys(probe.metafile.inputs).filter((file) => file !== SPAWN_MAIN && file !== DYNAMIC_IMPORT);
 const coreAbsolute = new Set(core.map((file) => path.resolve(file)));
+await lexer.init;
 await checkUniqueExports(core);
 
 await build({
@@ -55,10 +55,9 @@ await build({
   stdin: { contents: core.map((file) => `export * from './${file}';`).join('\n'), resolveDir: process.cwd(), sourcefile: 'child-core.ts', loader: 'ts' },
   outfile: 'dist/internal/child-core.js',
   format: 'esm',
-  plugins: [asPackageImport(new Set([path.resolve(DYNAMIC_IMPORT)]), DYNAMIC_SPECIFIER)],
+  plugins: [dynamicImportAsPackageImport()],
 });
-await lexer.init;
-if (lexer.parse(await readFile('dist/internal/child-core.js', 'utf8'))[0].some((entry) => entry.d > -1)) {
+if (lexer.parse(readFileSync('dist/internal/child-core.js', 'utf8'))[0].some((entry) => entry.d > -1)) {
   throw new Error('multiproc build: the child core contains an import(); call importUrl() of src/dynamic-import.ts instead (see the top of this file).');
 }
 
@@ -101,7 +100,11 @@ await build({
 
 /** Imports of a core module become imports of the one core file; of dynamic-import.ts, of its own. */
 function libraryImports() {
-  return [asPackageImport(coreAbsolute, CORE_SPECIFIER), asPackageImport(new Set([path.resolve(DYNAMIC_IMPORT)]), DYNAMIC_SPECIFIER)];
+  return [asPackageImport(coreAbsolute, CORE_SPECIFIER), dynamicImportAsPackageImport()];
+}
+
+function dynamicImportAsPackageImport() {
+  return asPackageImport(new Set([path.resolve(DYNAMIC_IMPORT)]), DYNAMIC_SPECIFIER);
 }
 
 /** Relative imports of one of `files` become imports of `specifier` (package.json "imports"). */
@@ -126,7 +129,6 @@ function externalDynamicImports() {
 
 /** `export *` drops a name two core modules both export: refuse to build rather than lose it. */
 async function checkUniqueExports(files) {
-  await lexer.init;
   const owner = new Map();
   for (const file of files) {
     const { code } = await transform(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm' });
