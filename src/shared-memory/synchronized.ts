@@ -2,8 +2,8 @@
 // one block of an arena), how they travel to a child (the arena's fd, an offset: the same memory
 // and the same lock there), and their `lock` option: true (a lock of their own, in those bytes),
 // false (none), or a lock object of this library (Lock, RLock …), which then travels with them.
-// A lock object is not an option of a Pipe's payload, so it goes inside the handle: its own
-// handle (kind, data) in `data.lock`, its fds after the arena's.
+// A lock object travels inside the Value's own handle: the lock's handle (kind, data) in
+// `data.lock`, its fds after the arena's; the child rebuilds it with rebuildHandle().
 import { ProcessStateError } from '../errors.ts';
 import { typeError } from '../options.ts';
 import { kReduce, rebuildHandle, registerRebuilder, type HandleDescriptor, type ReceivedHandle, type Shareable } from '../reduction.ts';
