@@ -107,8 +107,12 @@ function lexExports(url: string): Map<string, string> | null {
   return result;
 }
 
-/** In the child: import the module (a fork-server child has it from the server) and take the export; checks its definition site when it can. */
-export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
+/**
+ * Import `ref`'s module (a fork-server child has it from the server) and take the function it
+ * exports by name; a TypeError names it as `what` (the target …) and `where` (the child …) when
+ * it is not there.
+ */
+export async function importExportedFunction(ref: TargetRef, what: string, where: string): Promise<AnyFunction> {
   const ns = await importLoaded(ref.url);
   let value = ns[ref.exportName];
   // A CommonJS module's named exports may only be reachable through its default export.
@@ -116,9 +120,14 @@ export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
     value = (ns.default as Record<string, unknown>)[ref.exportName];
   }
   if (typeof value !== 'function') {
-    throw new TypeError(`The target ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the child (got ${typeof value}).`);
+    throw new TypeError(`The ${what} ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the ${where} (got ${typeof value}).`);
   }
-  const fn = value as AnyFunction;
+  return value as AnyFunction;
+}
+
+/** In the child: import the target by name (importExportedFunction); checks its definition site when it can. */
+export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
+  const fn = await importExportedFunction(ref, 'target', 'child');
   // Only with the addon: the inspector fallback would add milliseconds to every start. Only for
   // JavaScript: in a transpiled file (TypeScript) V8's positions are of the generated code, which
   // differs with the way each process loaded it (tsx's ES module or CommonJS output, in-thread or

@@ -172,6 +172,12 @@ export class Dispatcher {
     }
   }
 
+  /** No task can run any more: every call fails with `error`, and so does every later one. */
+  breakAll(error: Error): void {
+    this.broken = error;
+    this.#hooks.failAll(error);
+  }
+
   #handle(worker: WorkerHandle, message: FromWorker): void {
     if (message.t === 'init-failed') {
       const cause = fromWireError(message.error);
@@ -183,7 +189,7 @@ export class Dispatcher {
       const held = [...worker.inflight.values()];
       worker.inflight.clear();
       for (const task of held) task.call.fail(this.broken);
-      this.#hooks.failAll(this.broken);
+      this.breakAll(this.broken);
       void this.#workers.retire(worker, 5000, 'initializer failed');
       return;
     }

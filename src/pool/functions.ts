@@ -4,8 +4,7 @@
 // sent as its id in that copy, so closures work (see docs/DECISIONS.md, "Pool").
 import { isMain } from '../current.ts';
 import { SerializationError } from '../errors.ts';
-import { referenceTarget, type TargetRef } from '../target.ts';
-import { importLoaded } from '../ts-loading.ts';
+import { importExportedFunction, referenceTarget, type TargetRef } from '../target.ts';
 import type { FnSpec } from './messages.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -70,19 +69,13 @@ export function resolveFunction(spec: FnSpec): AnyFunction | Promise<AnyFunction
   const key = `${spec.ref.url}#${spec.ref.exportName}`;
   let found = imported.get(key);
   if (found === undefined) {
-    found = importByName(spec.ref);
+    // By name, as pickle: a forked or fork-server child may compile a TypeScript module
+    // differently from the parent (CommonJS through the in-thread loader), so definition sites
+    // are not compared.
+    found = importExportedFunction(spec.ref, 'pool function', 'worker');
     imported.set(key, found);
     found.catch(() => imported.delete(key));
   }
   return found;
 }
 
-// By name, as pickle: a forked or fork-server child may compile a TypeScript module differently
-// from the parent (CommonJS through the in-thread loader), so definition sites are not compared.
-async function importByName(ref: TargetRef): Promise<AnyFunction> {
-  const ns = await importLoaded(ref.url);
-  let value = ns[ref.exportName];
-  if (value === undefined && ns.default !== null && typeof ns.default === 'object') value = (ns.default as Record<string, unknown>)[ref.exportName];
-  if (typeof value !== 'function') throw new TypeError(`The pool function ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the worker (got ${typeof value}).`);
-  return value as AnyFunction;
-}

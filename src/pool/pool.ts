@@ -98,9 +98,7 @@ export class Pool {
     try {
       for (let i = 0; i < this.#options.processes; i++) this.#workers.start();
     } catch (error) {
-      const broken = error instanceof Error ? error : new ProcessError(String(error));
-      this.#dispatcher.broken = broken;
-      for (const call of [...this.#calls]) call.fail(broken);
+      this.#dispatcher.breakAll(error instanceof Error ? error : new ProcessError(String(error)));
     }
   }
 
