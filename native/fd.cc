@@ -263,6 +263,24 @@ MP_DECLARE(TryWrite) {
   }
 }
 
+// Whether the other end of `fd` is gone: a socket whose peer closed (POLLRDHUP/POLLHUP), or the
+// write end of a pipe with no reader left (POLLERR). poll(2) with a zero timeout: never blocks.
+MP_DECLARE(PeerClosed) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  struct pollfd p = {fd, POLLRDHUP, 0};
+  for (;;) {
+    int r = poll(&p, 1, 0);
+    if (r >= 0) break;
+    if (errno != EINTR) return ThrowErrno(env, "poll", errno);
+  }
+  if (p.revents & POLLNVAL) return ThrowErrno(env, "poll", EBADF);
+  napi_value result;
+  napi_get_boolean(env, (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0, &result);
+  return result;
+}
+
 MP_DECLARE(Close) {
   Args a;
   int fd;

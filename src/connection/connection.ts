@@ -7,9 +7,11 @@ import { ProcessStateError, SerializationError, TimeoutError } from '../errors.t
 import type { NativeBinding } from '../native/binding.ts';
 import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
+import { mappingOf } from '../shared-memory/mappings.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
 import { jsonText } from './json.ts';
+import type { Lane } from './lane.ts';
 import { FrameReader } from './reader.ts';
 import { forgetConnection, kAfterFork, kShared, trackConnection } from './registry.ts';
 import type { WaitOptions } from './waiters.ts';
@@ -26,10 +28,26 @@ export interface RecvOptions {
   signal?: AbortSignal;
 }
 
-/** The `data` of a reduced Connection (its kind is 'connection'; one fd). */
+/** The `data` of a reduced Connection (its kind is 'connection'; its fd, then its lanes' memory when it has lanes). */
 export interface ConnectionHandleData {
   readable: boolean;
   writable: boolean;
+  lanes?: LanesHandle;
+}
+
+/** Where a Connection's lanes are: a shared mapping, and each lane's offset in it (-1: none). */
+export interface LanesHandle {
+  mapping: string;
+  size: number;
+  inbound: number;
+  outbound: number;
+}
+
+/** A Connection's lanes (lane.ts): the one it receives from and the one it sends into, over one SharedArrayBuffer. */
+export interface Lanes {
+  buffer: SharedArrayBuffer;
+  inbound: { lane: Lane; byteOffset: number } | null;
+  outbound: { lane: Lane; byteOffset: number } | null;
 }
 
 /** One end of a Pipe: send/recv values, sendBytes/recvBytes, poll, close. */
@@ -40,13 +58,15 @@ export class Connection implements AsyncIterable<unknown> {
   readonly #writable: boolean;
   readonly #reader: FrameReader | null;
   readonly #writer: FrameWriter | null;
+  readonly #lanes: Lanes | null;
   #closed = false;
 
   /**
    * Internal: use Pipe(). Takes ownership of `fd`. `shared`: other processes may hold the fd
-   * (it was received from a parent): read exactly one frame at a time (see reader.ts).
+   * (it was received from a parent): read exactly one frame at a time (see reader.ts). `lanes`:
+   * the shared-memory lanes of a Pipe (lane.ts), which its other end has too.
    */
-  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number; shared?: boolean }) {
+  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number; shared?: boolean; lanes?: Lanes | null }) {
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.#fd = fd;
     this.#native = options.native;
@@ -55,9 +75,12 @@ export class Connection implements AsyncIterable<unknown> {
     // Writes must never block the event loop (what does not fit waits in the writer's queue).
     // O_NONBLOCK belongs to the open file, shared with the processes this end is passed to.
     options.native.setNonBlocking(fd, true);
-    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true) : null;
-    this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame) : null;
-    trackConnection(this, fd);
+    this.#lanes = options.lanes ?? null;
+    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound?.lane ?? null) : null;
+    this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound?.lane ?? null) : null;
+    const inbound = this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null);
+    inbound?.addReceiver();
+    trackConnection(this, fd, inbound);
   }
 
   /** True once close() was called in this process. */
@@ -194,6 +217,7 @@ export class Connection implements AsyncIterable<unknown> {
     if (this.#closed) return;
     this.#closed = true;
     forgetConnection(this);
+    if (this.#reader !== null) this.#lanes?.inbound?.lane.removeReceiver();
     this.#reader?.close(closedHere('receive'));
     const release = () => {
       this.#writer?.close();
@@ -235,7 +259,11 @@ export class Connection implements AsyncIterable<unknown> {
     this.#check('send a connection to a child');
     this.#reader?.markShared(); // the child may read this end too: no more reading ahead here
     const data: ConnectionHandleData = { readable: this.#readable, writable: this.#writable };
-    return { kind: 'connection', data, fds: [this.#fd] };
+    const mapping = this.#lanes === null ? undefined : mappingOf(this.#lanes.buffer);
+    if (this.#lanes === null || mapping === undefined) return { kind: 'connection', data, fds: [this.#fd] };
+    const { inbound, outbound } = this.#lanes;
+    data.lanes = { mapping: mapping.id, size: mapping.size, inbound: inbound?.byteOffset ?? -1, outbound: outbound?.byteOffset ?? -1 };
+    return { kind: 'connection', data, fds: [this.#fd, mapping.fd] };
   }
 
   toString(): string {
@@ -265,6 +293,7 @@ export class Connection implements AsyncIterable<unknown> {
 
   /** Internal: in a forked child, forget the parent's pending operations on this copy. */
   [kAfterFork](): void {
+    if (this.#reader !== null) this.#lanes?.inbound?.lane.addReceiver(); // this process holds a copy now
     this.#reader?.forgetAfterFork();
     this.#writer?.forgetAfterFork();
   }

@@ -2,8 +2,12 @@
 // a Connection in a child that received one as a Process argument.
 import { requireNative } from '../native/binding.ts';
 import { typeError } from '../options.ts';
+import type { NativeBinding } from '../native/binding.ts';
 import { registerRebuilder, type ReceivedHandle } from '../reduction.ts';
-import { Connection, type ConnectionHandleData } from './connection.ts';
+import { allocate } from '../shared-memory/arena.ts';
+import { attachMapping } from '../shared-memory/mappings.ts';
+import { Connection, type ConnectionHandleData, type Lanes, type LanesHandle } from './connection.ts';
+import { Lane, LANE_BYTES } from './lane.ts';
 
 /**
  * Two connected ends. Duplex (the default): both send and receive, over a socketpair. One-way
@@ -11,13 +15,42 @@ import { Connection, type ConnectionHandleData } from './connection.ts';
  */
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') typeError('duplex', 'a boolean', duplex);
-  const native = requireNative('Pipe');
+  return pipeOver(requireNative('Pipe'), duplex);
+}
+
+/** Internal (tests): Pipe() over the given binding. */
+export function pipeOver(native: NativeBinding, duplex: boolean): [Connection, Connection] {
+  const memory = laneMemory(duplex ? 2 : 1);
+  // Lane i of this Pipe (-1: none) at its offset in the memory.
+  const at = (index: number) => (memory === null || index < 0 ? -1 : memory.byteOffset + index * LANE_BYTES);
+  const lanes = (inbound: number, outbound: number) => (memory === null ? null : lanesAt(memory.buffer, at(inbound), at(outbound)));
   if (duplex) {
     const [a, b] = native.socketpair();
-    return [new Connection(a, { readable: true, writable: true, native }), new Connection(b, { readable: true, writable: true, native })];
+    return [new Connection(a, { readable: true, writable: true, native, lanes: lanes(1, 0) }), new Connection(b, { readable: true, writable: true, native, lanes: lanes(0, 1) })];
   }
   const [readEnd, writeEnd] = native.pipe();
-  return [new Connection(readEnd, { readable: true, writable: false, native }), new Connection(writeEnd, { readable: false, writable: true, native })];
+  return [new Connection(readEnd, { readable: true, writable: false, native, lanes: lanes(0, -1) }), new Connection(writeEnd, { readable: false, writable: true, native, lanes: lanes(-1, 0) })];
+}
+
+// Shared memory for `count` lanes; null where none can be had (the Pipe then uses its socket alone).
+function laneMemory(count: number): { buffer: SharedArrayBuffer; byteOffset: number } | null {
+  try {
+    return allocate(count * LANE_BYTES);
+  } catch {
+    return null;
+  }
+}
+
+// A Connection's lanes over `buffer`: the one it receives from and the one it sends into (offsets; -1: none).
+function lanesAt(buffer: SharedArrayBuffer, inbound: number, outbound: number): Lanes {
+  const lane = (byteOffset: number) => (byteOffset < 0 ? null : { lane: new Lane(buffer, byteOffset), byteOffset });
+  return { buffer, inbound: lane(inbound), outbound: lane(outbound) };
+}
+
+// A received Connection's lanes, over the mapping that came with it.
+function receivedLanes(handle: LanesHandle, fd: number | undefined): Lanes {
+  if (fd === undefined) throw new TypeError("A shared Connection arrived without its lanes' file descriptor.");
+  return lanesAt(attachMapping(handle.mapping, handle.size, fd), handle.inbound, handle.outbound);
 }
 
 registerRebuilder('connection', (handle: ReceivedHandle) => {
@@ -27,5 +60,6 @@ registerRebuilder('connection', (handle: ReceivedHandle) => {
   if (fd === undefined) throw new TypeError('A shared Connection arrived without its file descriptor.');
   // Inherited without close-on-exec (spawn): a grandchild must not hold it open unknowingly.
   native.setCloexec(fd, true);
-  return new Connection(fd, { readable: data.readable, writable: data.writable, native, shared: true });
+  const lanes = data.lanes === undefined ? null : receivedLanes(data.lanes, handle.fds[1]);
+  return new Connection(fd, { readable: data.readable, writable: data.writable, native, shared: true, lanes });
 });

@@ -18,12 +18,20 @@
 // wait turns spinning off until replies are fast again, so a connection whose replies take long
 // spends no CPU on it. Pool connections never spin (neverSpin): a Pool's parent serves many
 // workers from one loop, and its workers share the CPUs with it.
+//
+// A Pipe's ends also have a lane (lane.ts): a ring in shared memory that carries small messages
+// beside the socket. While the lane's mode word says "lane", records are taken from it first;
+// a MARK record sends the reader to the socket, a laneReturn frame brings it back, and wake
+// frames (which only wake a sleeping reader) are dropped wherever they are read. A receive that
+// would wait spins on the ring rather than on read(2). While receives or polls wait on the
+// socket, this process counts itself among the lane's sleepers, so that a sender wakes it.
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ProcessStateError } from '../errors.ts';
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
-import { decodeJson, decodeObject, HEADER_SIZE, parseHeader, Tag } from '../wire/protocol.ts';
+import { decodeJson, decodeObject, FrameError, HEADER_SIZE, isControlTag, parseHeader, Tag } from '../wire/protocol.ts';
 import { endOfFile, MessageTooLongError } from './errors.ts';
+import { MARK, type Lane } from './lane.ts';
 import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './waiters.ts';
 
 const READ_AHEAD = 64 * 1024;
@@ -40,6 +48,8 @@ export class FrameReader {
   readonly #fd: number;
   readonly #native: NativeBinding;
   readonly #maxFrame: number;
+  readonly #lane: Lane | null;
+  #sleeping = false; // counted among the lane's sleepers (see #settle)
   readonly #waiters = new WaiterQueue(
     () => this.#idle(),
     (waiter) => this.#givingUp(waiter),
@@ -63,11 +73,12 @@ export class FrameReader {
   #spinFor = 0; // µs the next read(2) may spin: set for the first read of a receive that would wait
   readonly #onReadable = () => this.#readable();
 
-  constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean) {
+  constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean, lane: Lane | null = null) {
     this.#owner = new WeakRef(owner);
     this.#fd = fd;
     this.#native = native;
     this.#maxFrame = maxFrame;
+    this.#lane = lane;
     this.#exclusive = exclusive;
     if (exclusive) this.#buf = Buffer.allocUnsafe(READ_AHEAD);
   }
@@ -95,15 +106,19 @@ export class FrameReader {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
     const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
-    if (this.#frameBuffered()) this.#pump(false); // read ahead already: no need to wait for the OS
+    if (this.#frameBuffered() || this.#laneReady()) this.#pump(false); // no need to wait for the OS
     else if (this.#waiters.size === 1) this.#spinOrSleep();
+    this.#settle();
     return promise;
   }
 
   /** Whether a receive would not wait for the OS: a frame is read ahead, or data (or EOF) is there now. */
   readyNow(): boolean {
-    if (this.#failure !== null || this.#frameBuffered()) return true;
-    return this.#native.pollReadable([this.#fd], 0).length > 0;
+    if (this.#failure !== null || this.#frameBuffered() || this.#laneReady()) return true;
+    if (this.#native.pollReadable([this.#fd], 0).length === 0) return false;
+    if (this.#lane === null || this.#length >= 0) return true;
+    this.#skipControl(); // the socket may hold only wake-ups
+    return this.#somethingThere();
   }
 
   /** Resolves true when data (or EOF) arrives, false after `timeoutMs` (0: at once). */
@@ -111,7 +126,9 @@ export class FrameReader {
     if (this.readyNow()) return Promise.resolve(true);
     if (options.timeoutMs === 0) return Promise.resolve(false);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
-    return this.#enqueue('poll', undefined, options, () => ({ ok: true, value: false }));
+    const promise = this.#enqueue('poll', undefined, options, () => ({ ok: true, value: false }));
+    this.#settle();
+    return promise;
   }
 
   /** Fail every waiter with `error` and stop; later reads fail with it too (at EOF, polls say ready). */
@@ -128,6 +145,7 @@ export class FrameReader {
   forgetAfterFork(): void {
     this.#waiters.forget();
     this.#stopWatching();
+    this.#sleeping = false; // the parent's count, not this process's
     this.#waitSince = -1;
     this.#exclusive = false;
     if (this.#length >= 0 || this.#body !== null || (this.#end > this.#start && !this.#wholeFramesBuffered())) {
@@ -153,9 +171,38 @@ export class FrameReader {
     if (!this.#replyDue || !this.#mayspin) return;
     this.#waitSince = performance.now();
     if (this.#replyWait < SPIN_MICROS && (parallel ??= availableParallelism() > 1)) {
+      if (this.#lane !== null && !this.#lane.consumerOnSocket) {
+        if (spinOn(this.#lane)) this.#pump(false);
+        return;
+      }
       this.#spinFor = SPIN_MICROS;
       this.#pump(true);
       this.#spinFor = 0;
+    }
+  }
+
+  // The lane has records to take now (the reader is on the lane).
+  #laneReady(): boolean {
+    return this.#lane !== null && !this.#lane.consumerOnSocket && this.#lane.hasRecords();
+  }
+
+  // While receives or polls wait on the socket, count this process among the lane's sleepers (a
+  // sender then writes a wake frame), and look at the ring once more after counting: a record
+  // published before the count was seen is taken now (see lane.ts).
+  #settle(): void {
+    const lane = this.#lane;
+    if (lane === null) return;
+    const waiting = this.#waiters.size > 0 && this.#failure === null;
+    if (waiting === this.#sleeping) return;
+    this.#sleeping = waiting;
+    if (!waiting) {
+      lane.awake();
+      return;
+    }
+    lane.sleep();
+    if (this.#laneReady()) {
+      this.#waiters.resolvePolls();
+      this.#pump(false);
     }
   }
 
@@ -167,6 +214,7 @@ export class FrameReader {
   }
 
   #idle(): void {
+    this.#settle();
     this.#learn();
     this.#watcher?.unref();
     const owner = this.#owner.deref();
@@ -179,13 +227,47 @@ export class FrameReader {
   }
 
   #readable(): void {
-    this.#waiters.resolvePolls();
+    let ready = true;
+    if (this.#lane !== null) {
+      this.#skipControl(); // a wake-up alone is nothing to receive
+      ready = this.#somethingThere();
+    }
+    if (ready) this.#waiters.resolvePolls();
     if (this.#waiters.frames === 0) {
       // Data with no one waiting to receive it: leave it in the kernel (a level-triggered poll would spin).
-      this.#stopWatching();
+      if (ready || this.#waiters.size === 0) this.#stopWatching();
+      this.#settle();
       return;
     }
     this.#pump(true);
+  }
+
+  // After #skipControl: whether a receive would find something (or fail) without waiting.
+  #somethingThere(): boolean {
+    return this.#failure !== null || this.#end > this.#start || this.#length >= 0 || this.#laneReady();
+  }
+
+  // Read and drop the control frames at the head of the socket (wake-ups, returns to the lane).
+  #skipControl(): void {
+    this.#drained = false;
+    try {
+      while (this.#failure === null && this.#length < 0) {
+        if (this.#end - this.#start < HEADER_SIZE && !this.#fill()) return;
+        if (this.#end - this.#start < HEADER_SIZE || !isControlTag(this.#buf[this.#start + 4] as number)) return;
+        const { tag } = parseHeader(this.#buf, this.#maxFrame, this.#start);
+        this.#start += HEADER_SIZE;
+        this.#control(tag);
+      }
+    } catch (error) {
+      this.close(error as Error);
+    }
+  }
+
+  // A control frame was read: a wake-up (the next may be sent), or the return to the lane.
+  #control(tag: Tag): void {
+    if (this.#lane === null) return;
+    if (tag === Tag.wake) this.#lane.wakeTaken();
+    else this.#lane.consumerOnSocket = false;
   }
 
   // Deliver frames while receives wait: from the read-ahead, and from the fd when `mayRead`, which
@@ -199,17 +281,34 @@ export class FrameReader {
     } catch (error) {
       this.close(error as Error); // a corrupt stream: nothing after it can be trusted
     }
+    this.#settle();
   }
 
   // One step towards the next frame; true when one was delivered.
   #nextFrame(): boolean {
+    const lane = this.#lane;
+    if (lane !== null && !lane.consumerOnSocket) {
+      const kind = lane.peek();
+      if (kind === MARK) {
+        lane.advance();
+        lane.consumerOnSocket = true;
+        return true;
+      }
+      if (kind >= 0) return this.#fromLane(lane, kind);
+    }
     if (this.#length < 0) {
       if (this.#end - this.#start < HEADER_SIZE && !this.#fill()) return false;
       if (this.#end - this.#start < HEADER_SIZE) return false;
       const { tag, length } = parseHeader(this.#buf, this.#maxFrame, this.#start);
       this.#start += HEADER_SIZE;
+      if (isControlTag(tag)) {
+        this.#control(tag);
+        return true;
+      }
       this.#tag = tag;
       this.#length = length;
+      // Read on the lane: the MARK of this frame is there, behind the records sent before it.
+      if (this.#laneReady()) return true;
     }
     if (!this.#withinLimit()) return false;
     const length = this.#length;
@@ -219,7 +318,7 @@ export class FrameReader {
         const payload = this.#buf.subarray(this.#start, this.#start + length);
         this.#start += length;
         this.#length = -1;
-        this.#deliver(payload, false);
+        this.#deliver(payload, false, this.#tag);
         return true;
       }
       // Not all here: read the rest straight into place (the recvBytesInto buffer, or the frame's own).
@@ -239,7 +338,22 @@ export class FrameReader {
     this.#body = null;
     this.#bodyInto = null;
     this.#length = -1;
-    this.#deliver(payload, true);
+    this.#deliver(payload, true, this.#tag);
+    return true;
+  }
+
+  // Deliver the lane's next record (`kind`) to the first receive (a longer one than a
+  // recvBytes(maxLength) takes fails that receive and stays).
+  #fromLane(lane: Lane, kind: number): boolean {
+    const waiter = this.#waiters.firstFrame();
+    if (waiter === undefined) return false;
+    if (kind !== Tag.object && kind !== Tag.bytes && kind !== Tag.json) throw new FrameError(`A Pipe's shared-memory lane holds a record of unknown kind ${kind}: the connection is closed.`);
+    if (waiter.maxLength !== undefined && lane.length > waiter.maxLength) {
+      this.#waiters.remove(waiter, { ok: false, error: new MessageTooLongError(lane.length, waiter.maxLength) });
+      return true;
+    }
+    this.#deliver(lane.bytes.subarray(lane.at, lane.at + lane.length), false, kind);
+    lane.advance();
     return true;
   }
 
@@ -281,7 +395,7 @@ export class FrameReader {
     }
   }
 
-  #deliver(payload: Buffer, owned: boolean): void {
+  #deliver(payload: Buffer, owned: boolean, tag: Tag): void {
     const waiter = this.#waiters.firstFrame();
     if (waiter === undefined) return;
     this.#learn();
@@ -292,8 +406,8 @@ export class FrameReader {
         const into = waiter.into as Buffer;
         if (payload.buffer !== into.buffer || payload.byteOffset !== into.byteOffset) payload.copy(into, 0);
         outcome = { ok: true, value: payload.length };
-      } else if (waiter.want === 'bytes' || this.#tag === Tag.bytes) outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
-      else if (this.#tag === Tag.json) outcome = { ok: true, value: decodeJson(payload) };
+      } else if (waiter.want === 'bytes' || tag === Tag.bytes) outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
+      else if (tag === Tag.json) outcome = { ok: true, value: decodeJson(payload) };
       // v8.deserialize returns typed arrays that are views of its input: give it its own copy.
       else outcome = { ok: true, value: decodeObject(owned ? payload : Buffer.from(payload)) };
     } catch (error) {
@@ -309,6 +423,10 @@ export class FrameReader {
     if (this.#drained) return -1;
     const n = this.#native.tryRead(this.#fd, target, offset, length, this.#spinFor);
     this.#spinFor = 0;
+    if (n === 0 && this.#laneReady()) {
+      this.#drained = true; // records sent before the end come first (the end stays in the kernel)
+      return -1;
+    }
     if (n === 0) this.close(endOfFile(this.#length >= 0 || this.#end > this.#start), true);
     else if (n < length) this.#drained = true;
     return n;
@@ -327,4 +445,13 @@ export class FrameReader {
     while (this.#end - at >= HEADER_SIZE) at += HEADER_SIZE + this.#buf.readUInt32BE(at);
     return at === this.#end;
   }
+}
+
+// Spin on the lane for up to SPIN_MICROS; true when a record came.
+function spinOn(lane: Lane): boolean {
+  const deadline = performance.now() + SPIN_MICROS / 1000;
+  do {
+    for (let i = 0; i < 64; i++) if (lane.hasRecords()) return true;
+  } while (performance.now() < deadline);
+  return false;
 }

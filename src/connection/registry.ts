@@ -14,6 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadNative } from '../native/binding.ts';
 import { registerAfterFork, registerParentAfterFork } from '../os/child.ts';
+import type { Lane } from './lane.ts';
 
 /** Implemented by Connection: forget what belongs to the parent, in a forked child. */
 export const kAfterFork = Symbol('multiproc.connection.afterFork');
@@ -27,8 +28,9 @@ interface Tracked {
 
 const live = new Set<WeakRef<Tracked>>();
 const refs = new WeakMap<Tracked, WeakRef<Tracked>>();
-const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked> }>(({ fd, ref }) => {
+const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lane: Lane | null }>(({ fd, ref, lane }) => {
   live.delete(ref);
+  lane?.removeReceiver();
   try {
     loadNative()?.close(fd);
   } catch {
@@ -36,12 +38,12 @@ const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked> }
   }
 });
 
-/** Track a new Connection over `fd`. */
-export function trackConnection(connection: Tracked, fd: number): void {
+/** Track a new Connection over `fd` (receiving from `lane`: one receiver less there when it is collected). */
+export function trackConnection(connection: Tracked, fd: number, lane: Lane | null): void {
   const ref = new WeakRef(connection);
   live.add(ref);
   refs.set(connection, ref);
-  finalizer.register(connection, { fd, ref }, connection);
+  finalizer.register(connection, { fd, ref, lane }, connection);
 }
 
 /** Stop tracking (close() was called: it closes the fd itself). */

@@ -3,13 +3,22 @@
 // fit goes through a write-only net.Socket over a dup of the fd, which libuv writes as the other
 // end drains; later frames queue behind it, so the order of send() calls is kept even when no
 // one awaits them. The socket never reads (it would take bytes from the real reader).
+//
+// A Pipe's ends also have a lane (lane.ts): a small message goes into that shared-memory ring
+// when it has room, with no system call; the socket then carries only large messages, the
+// switches between the two carriers, and wake-ups for a receiver that sleeps.
 import { writevSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { NativeBinding } from '../native/binding.ts';
-import { DEFAULT_MAX_FRAME, HEADER_SIZE, writeHeader, type Tag } from '../wire/protocol.ts';
+import { DEFAULT_MAX_FRAME, HEADER_SIZE, Tag, writeHeader } from '../wire/protocol.ts';
 import { brokenPipe } from './errors.ts';
+import { LANE_MAX_PAYLOAD, type Lane } from './lane.ts';
 
 const done: Promise<void> = Promise.resolve();
+const NOTHING = new Uint8Array(0);
+/** How long (ms) the lane trusts that the other end is there before asking the kernel again. */
+const PEER_CHECK_MS = 1;
 /** Frames up to this size are copied behind their header and written in one write(2). */
 const COPY_LIMIT = 64 * 1024;
 
@@ -17,15 +26,18 @@ export class FrameWriter {
   readonly #fd: number;
   readonly #native: NativeBinding;
   readonly #maxFrame: number;
+  readonly #lane: Lane | null;
+  #peerSeenAt = -Infinity; // performance.now() when the kernel last said the other end is there
   #scratch: Buffer | null = null;
   #socket: Socket | null = null;
   #pending = 0; // frames handed to the socket and not yet written
   #closeWhenDrained: (() => void) | null = null;
 
-  constructor(fd: number, native: NativeBinding, maxFrame = DEFAULT_MAX_FRAME) {
+  constructor(fd: number, native: NativeBinding, maxFrame = DEFAULT_MAX_FRAME, lane: Lane | null = null) {
     this.#fd = fd;
     this.#native = native;
     this.#maxFrame = maxFrame;
+    this.#lane = lane;
   }
 
   /** Frames not yet handed to the OS. */
@@ -35,6 +47,31 @@ export class FrameWriter {
 
   /** Write one frame; resolves once the OS has all of it. Throws FrameError (over the limit) before writing. */
   write(tag: Tag, payload: Uint8Array): Promise<void> {
+    const length = payload.length;
+    if (this.#lane !== null) {
+      const at = this.#laneRoom(length);
+      if (at >= 0) {
+        this.#lane.bytes.set(payload, at);
+        return this.#published(tag, length);
+      }
+    }
+    return this.#toSocket(tag, payload);
+  }
+
+  // A message by the socket: leave the lane first (see lane.ts).
+  #toSocket(tag: Tag, payload: Uint8Array): Promise<void> {
+    this.#leaveLane();
+    return this.#frame(tag, payload);
+  }
+
+  #leaveLane(): void {
+    if (this.#lane === null || this.#lane.producerOnSocket) return;
+    this.#lane.pushMark();
+    this.#lane.producerOnSocket = true;
+  }
+
+  // One frame on the socket: written now when the kernel has room, else queued behind the others.
+  #frame(tag: Tag, payload: Uint8Array): Promise<void> {
     const length = payload.length;
     let frame: Buffer;
     if (length <= COPY_LIMIT) {
@@ -60,7 +97,12 @@ export class FrameWriter {
 
   /** Write one frame whose payload is `text` in UTF-8 (encoded straight behind the header when it fits). */
   writeText(tag: Tag, text: string): Promise<void> {
-    if (text.length * 3 > COPY_LIMIT) return this.write(tag, Buffer.from(text, 'utf8'));
+    if (this.#lane !== null) {
+      const at = this.#laneRoom(text.length * 3);
+      if (at >= 0) return this.#published(tag, this.#lane.bytes.write(text, at, text.length * 3, 'utf8'));
+    }
+    this.#leaveLane();
+    if (text.length * 3 > COPY_LIMIT) return this.#frame(tag, Buffer.from(text, 'utf8'));
     const room = HEADER_SIZE + text.length * 3;
     if (this.#scratch === null || this.#scratch.length < room) this.#scratch = Buffer.allocUnsafe(Math.max(room, 4096));
     const length = this.#scratch.write(text, HEADER_SIZE, 'utf8');
@@ -70,6 +112,38 @@ export class FrameWriter {
     const written = this.#writeNow(frame);
     if (written === frame.length) return done;
     return this.#queue([Buffer.from(frame.subarray(written))]);
+  }
+
+  // Where a payload of up to `maxLength` bytes goes in the lane, or -1 (too large, or no room now).
+  // Coming back from the socket writes a laneReturn frame first (behind every frame before it).
+  #laneRoom(maxLength: number): number {
+    const lane = this.#lane as Lane;
+    if (maxLength > LANE_MAX_PAYLOAD || maxLength > this.#maxFrame || !lane.receiversOpen() || !this.#peerThere()) return -1;
+    const at = lane.reserve(maxLength);
+    if (at >= 0 && lane.producerOnSocket) {
+      // Written now, or queued behind the frames before it (a later failure shows on those frames).
+      this.#frame(Tag.laneReturn, NOTHING).catch(() => undefined);
+      lane.producerOnSocket = false;
+    }
+    return at;
+  }
+
+  // Whether the other end is there, as the kernel said within PEER_CHECK_MS (a record in the lane
+  // of a peer that is gone would be lost without an error; on the socket, the send fails).
+  #peerThere(): boolean {
+    const now = performance.now();
+    if (now - this.#peerSeenAt < PEER_CHECK_MS) return true;
+    if (this.#native.peerClosed(this.#fd)) return false;
+    this.#peerSeenAt = now;
+    return true;
+  }
+
+  // A record was written at the reserved place: make it visible, and wake a receiver that sleeps.
+  #published(tag: Tag, length: number): Promise<void> {
+    const lane = this.#lane as Lane;
+    lane.publish(tag, length);
+    if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING);
+    return done;
   }
 
   /** Run `fn` once everything queued is written (at once when nothing is); for close(). */

@@ -15,7 +15,7 @@ export interface NativeSystemError extends Error { code: string; errno: number; 
 
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
-  readonly abiVersion: 2;
+  readonly abiVersion: 3;
   /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
@@ -60,6 +60,8 @@ export interface NativeBinding {
   tryRead(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
   /** write(2) on a non-blocking fd of `length` bytes of `data` from `offset`: the byte count, -1 when the kernel has no room now (EAGAIN). */
   tryWrite(fd: number, data: Uint8Array, offset: number, length: number): number;
+  /** Whether the other end of `fd` is gone (a socket's peer closed; a pipe's write end has no reader left). Never blocks. */
+  peerClosed(fd: number): boolean;
   close(fd: number): void;
   /** fcntl(F_DUPFD_CLOEXEC). */
   dup(fd: number): number;

@@ -18,6 +18,10 @@ export const Tag = {
   started: 3,
   /** A JSON text (UTF-8): a Connection's fast path for plain data that JSON carries exactly. */
   json: 4,
+  /** Connection control frame, no payload: a message is waiting in the Pipe's shared-memory lane (src/connection/lane.ts). */
+  wake: 5,
+  /** Connection control frame, no payload: the messages after this one are in the lane again. */
+  laneReturn: 6,
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
@@ -185,9 +189,14 @@ export function expectMessage<T extends { type: string }>(value: unknown, types:
 
 // ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----
 
-/** True if `tag` may appear on a Connection (object, bytes and json frames; fork-server tags may not). */
+/** True if `tag` may appear on a Connection (object, bytes, json and control frames; fork-server tags may not). */
 export function isConnectionTag(tag: number): tag is Tag {
-  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json;
+  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.wake || tag === Tag.laneReturn;
+}
+
+/** True if `tag` is a Connection control frame (no payload, never delivered). */
+export function isControlTag(tag: number): boolean {
+  return tag === Tag.wake || tag === Tag.laneReturn;
 }
 
 /** Decode a json frame's payload (JSON.parse: data only, never code). */
@@ -200,14 +209,15 @@ export function decodeJson(payload: Buffer): unknown {
 }
 
 /**
- * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than object/bytes/json or a
- * length over `maxFrame`, before anything is allocated for the payload.
+ * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than a Connection's, a
+ * length over `maxFrame` or a control frame with a payload, before anything is allocated for the payload.
  */
 export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0): { tag: Tag; length: number } {
   const length = ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
   const tag = header[offset + 4] as number;
   if (!isConnectionTag(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
   if (length > maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${maxFrame}.`);
+  if (length !== 0 && isControlTag(tag)) throw new FrameError(`A received control frame (tag ${tag}) carries ${length} bytes; it must carry none.`);
   return { tag, length };
 }
 
