@@ -37,6 +37,11 @@ import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './wait
 const READ_AHEAD = 64 * 1024;
 /** How long a receive that would wait may keep reading before it sleeps (µs). */
 const SPIN_MICROS = 50;
+/**
+ * A longer wait counts as this long in the moving average (µs): one pause of the peer (a GC, a
+ * preemption) does not stop spinning by itself; replies that keep coming late do (six of them).
+ */
+const LONG_WAIT_MICROS = 2 * SPIN_MICROS;
 let parallel: boolean | undefined; // more than one CPU for this process (spinning can pay)
 
 // Connections with a receive in progress: reachable until it ends, whoever holds their Promise
@@ -209,7 +214,8 @@ export class FrameReader {
   // The timed wait ended (a frame came, or the receive gave up): into the moving average (1/8).
   #learn(): void {
     if (this.#waitSince < 0) return;
-    this.#replyWait += ((performance.now() - this.#waitSince) * 1000 - this.#replyWait) / 8;
+    const waited = Math.min((performance.now() - this.#waitSince) * 1000, LONG_WAIT_MICROS);
+    this.#replyWait += (waited - this.#replyWait) / 8;
     this.#waitSince = -1;
   }
 
