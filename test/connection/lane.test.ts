@@ -11,7 +11,7 @@ import { Lane, LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../../src/connection/l
 import { pipeOver } from '../../src/connection/pipe.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { FrameError, Tag } from '../../src/wire/protocol.ts';
-import { announceAndWait, echo } from '../fixtures/conn-targets.ts';
+import { announceAndWait, echo, sendAll } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const native = loadNative();
@@ -216,6 +216,21 @@ for (const method of testedMethods()) {
       a.close();
       await p.join();
       assert.equal(p.exitCode, 0);
+    });
+
+    it('everything a child sends just before it closes arrives before the end (30 children in a row)', async () => {
+      for (let round = 0; round < 30; round++) {
+        const [a, b] = Pipe();
+        const values = Array.from({ length: 40 }, (_, i) => ({ round, i }));
+        const p = track(new Process({ target: sendAll, args: [b, values] }));
+        p.start();
+        b.close();
+        const seen: unknown[] = [];
+        for await (const value of a) seen.push(value);
+        assert.deepEqual(seen, values, `round ${round}`);
+        a.close();
+        await p.join();
+      }
     });
 
     it('a killed child: sends fail and receives end, nothing hangs', async () => {
