@@ -214,13 +214,15 @@ const rtt = {
 Object: \`${JSON.stringify(SMALL)}\`; each sample is ${rttCount({ quick: false })} sequential round
 trips (${rttCount({ quick: true })} with --quick), timed in the measuring process. The C row
 sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s. The multiproc child is started
-with 'spawn' (the start method does not change what is measured). Its end of the Pipe was
-received from the parent, so it reads exactly one frame at a time (two read(2) per message, as
-Python's Connection); the parent's end, never shared, reads ahead (one read(2)). With more than
-one CPU a multiproc receive awaiting a reply spins up to 50 µs before it sleeps (docs/DECISIONS.md);
-pinned to one CPU it never spins. On these VMs a syscall is µs (measured in C: unix-socket
-write 2.2 µs, read 2.3 µs, getppid 1.1 µs), so a round trip of a socket protocol costs
-≥ 4 of them plus the peers' work; the C row (a pipe, one byte, blocking) is that floor.
+with 'spawn' (the start method does not change what is measured). A multiproc Pipe carries a
+message this small in its shared-memory lane (docs/DECISIONS.md): no read(2) or write(2) while
+the receiver is awake; with more than one CPU a receive awaiting a reply spins on the lane up to
+50 µs before it sleeps, and a sleeping receiver is woken by a one-frame write on the socket.
+Pinned to one CPU (--pin) it never spins, so every message wakes the peer through the socket. On
+these VMs a syscall is µs (measured in C: unix-socket write 2.2 µs, read 2.3 µs, getppid 1.1 µs),
+so a round trip of a socket protocol costs ≥ 4 of them plus the peers' work; the C row (a pipe,
+one byte, blocking) is that floor for a protocol that sleeps in the kernel. Both Node rows and
+the multiproc row run JIT-compiled code: the round of warm-up the runner discards matters.
 `,
 };
 
