@@ -13,7 +13,7 @@ import { closedHere, ConnectionClosedError } from './errors.ts';
 import { jsonText } from './json.ts';
 import type { Lane } from './lane.ts';
 import { FrameReader } from './reader.ts';
-import { forgetConnection, kAfterFork, kShared, trackConnection } from './registry.ts';
+import { forgetConnection, kAfterFork, kShared, trackConnection, type EndLanes } from './registry.ts';
 import type { WaitOptions } from './waiters.ts';
 import { FrameWriter } from './writer.ts';
 
@@ -78,9 +78,10 @@ export class Connection implements AsyncIterable<unknown> {
     this.#lanes = options.lanes ?? null;
     this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound?.lane ?? null) : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound?.lane ?? null) : null;
-    const inbound = this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null);
-    inbound?.addReceiver();
-    trackConnection(this, fd, inbound);
+    const ends = this.#endLanes();
+    ends.receiving?.addReceiver();
+    ends.sending?.addProducer();
+    trackConnection(this, fd, ends);
   }
 
   /** True once close() was called in this process. */
@@ -217,7 +218,9 @@ export class Connection implements AsyncIterable<unknown> {
     if (this.#closed) return;
     this.#closed = true;
     forgetConnection(this);
-    if (this.#reader !== null) this.#lanes?.inbound?.lane.removeReceiver();
+    const ends = this.#endLanes();
+    ends.receiving?.removeReceiver();
+    ends.sending?.removeProducer();
     this.#reader?.close(closedHere('receive'));
     const release = () => {
       this.#writer?.close();
@@ -270,6 +273,11 @@ export class Connection implements AsyncIterable<unknown> {
     return `Connection(fd ${this.#fd}${this.#closed ? ', closed' : ''}${this.#readable ? '' : ', write-only'}${this.#writable ? '' : ', read-only'})`;
   }
 
+  // The lanes this end counts itself on: the one it receives from, the one it sends into.
+  #endLanes(): EndLanes {
+    return { receiving: this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null), sending: this.#writer === null ? null : (this.#lanes?.outbound?.lane ?? null) };
+  }
+
   #check(what: string): void {
     if (this.#closed) throw closedHere(what);
   }
@@ -293,7 +301,9 @@ export class Connection implements AsyncIterable<unknown> {
 
   /** Internal: in a forked child, forget the parent's pending operations on this copy. */
   [kAfterFork](): void {
-    if (this.#reader !== null) this.#lanes?.inbound?.lane.addReceiver(); // this process holds a copy now
+    const ends = this.#endLanes(); // this process holds a copy now
+    ends.receiving?.addReceiver();
+    ends.sending?.addProducer();
     this.#reader?.forgetAfterFork();
     this.#writer?.forgetAfterFork();
   }

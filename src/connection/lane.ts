@@ -37,6 +37,7 @@ const RECORD_HEADER = 8; // u32 payload length (host order), u8 kind, 3 bytes un
 // Control words (Int32 indexes).
 const TAIL = 0; // bytes published (a wrapping counter)
 const PRODUCER_ON_SOCKET = 1;
+const PRODUCERS = 2; // sending ends open on this lane, in all processes (see aloneProducing)
 const HEAD = 16; // bytes consumed
 const CONSUMER_ON_SOCKET = 17;
 const RECEIVERS = 18; // receiving ends open on this lane, in all processes (a hint: see receiversOpen)
@@ -66,6 +67,27 @@ export class Lane {
   }
 
   // ---- producer ----
+
+  /** A sending end on this lane was made (a Pipe's, one received by a child, a forked child's copy). */
+  addProducer(): void {
+    Atomics.add(this.#control, PRODUCERS, 1);
+  }
+
+  /** A sending end on this lane was closed or collected. */
+  removeProducer(): void {
+    Atomics.sub(this.#control, PRODUCERS, 1);
+  }
+
+  /**
+   * True while one sending end is open on this lane in all processes. Only then is the ring
+   * written: two processes that send on copies of one end (workers reporting on one shared end,
+   * without a lock, as sockets allow for small messages) use the socket, whose small writes do
+   * not mix. A copy that a killed process held keeps the count up: the socket then, not a lost
+   * message. A new copy counts itself when it is made, before it can send.
+   */
+  aloneProducing(): boolean {
+    return Atomics.load(this.#control, PRODUCERS) === 1;
+  }
 
   /** True while this direction's messages go by the socket. */
   get producerOnSocket(): boolean {

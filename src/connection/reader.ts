@@ -48,6 +48,32 @@ let parallel: boolean | undefined; // more than one CPU for this process (spinni
 // (an unreachable, idle Connection is closed by the registry's finalizer).
 const busy = new Set<object>();
 
+/**
+ * How often readers asleep on a lane look at it anyway (ms): a safety net, not the wake-up path.
+ * A wake frame is taken by whichever process reads it; when processes share one end without
+ * taking turns (one polls while another receives), the one that needed it may sleep on with a
+ * message in the ring. It finds it at the next look. (A producer that died between claiming the
+ * wake-up and writing it would leave the same.)
+ */
+const LANE_SWEEP_MS = 50;
+const asleep = new Set<FrameReader>();
+let sweeper: ReturnType<typeof setInterval> | null = null;
+
+function sleepOnLane(reader: FrameReader, sleeping: boolean): void {
+  if (sleeping) {
+    asleep.add(reader);
+    sweeper ??= setInterval(() => {
+      for (const one of asleep) one.lookAtLane();
+    }, LANE_SWEEP_MS).unref();
+  } else {
+    asleep.delete(reader);
+    if (asleep.size === 0 && sweeper !== null) {
+      clearInterval(sweeper);
+      sweeper = null;
+    }
+  }
+}
+
 export class FrameReader {
   readonly #owner: WeakRef<object>;
   readonly #fd: number;
@@ -117,12 +143,20 @@ export class FrameReader {
     return promise;
   }
 
+  /** Asleep on the lane: take what it holds now (see LANE_SWEEP_MS). */
+  lookAtLane(): void {
+    if (!this.#laneReady()) return;
+    this.#waiters.resolvePolls();
+    this.#pump(false);
+  }
+
   /** Whether a receive would not wait for the OS: a frame is read ahead, or data (or EOF) is there now. */
   readyNow(): boolean {
-    if (this.#failure !== null || this.#frameBuffered() || this.#laneReady()) return true;
-    if (this.#native.pollReadable([this.#fd], 0).length === 0) return false;
-    if (this.#lane === null || this.#length >= 0) return true;
-    this.#skipControl(); // the socket may hold only wake-ups
+    if (this.#failure !== null || this.#laneReady()) return true;
+    if (this.#lane === null || this.#length >= 0) return this.#frameBuffered() || this.#native.pollReadable([this.#fd], 0).length > 0;
+    // With a lane, what was read ahead or the socket may hold only wake-ups: drop them first.
+    if (this.#end - this.#start < HEADER_SIZE && this.#native.pollReadable([this.#fd], 0).length === 0) return false;
+    this.#skipControl();
     return this.#somethingThere();
   }
 
@@ -151,6 +185,7 @@ export class FrameReader {
     this.#waiters.forget();
     this.#stopWatching();
     this.#sleeping = false; // the parent's count, not this process's
+    sleepOnLane(this, false);
     this.#waitSince = -1;
     this.#exclusive = false;
     if (this.#length >= 0 || this.#body !== null || (this.#end > this.#start && !this.#wholeFramesBuffered())) {
@@ -200,6 +235,7 @@ export class FrameReader {
     const waiting = this.#waiters.size > 0 && this.#failure === null;
     if (waiting === this.#sleeping) return;
     this.#sleeping = waiting;
+    sleepOnLane(this, waiting);
     if (!waiting) {
       lane.awake();
       return;

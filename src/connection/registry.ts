@@ -28,9 +28,10 @@ interface Tracked {
 
 const live = new Set<WeakRef<Tracked>>();
 const refs = new WeakMap<Tracked, WeakRef<Tracked>>();
-const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lane: Lane | null }>(({ fd, ref, lane }) => {
+const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes }>(({ fd, ref, lanes }) => {
   live.delete(ref);
-  lane?.removeReceiver();
+  lanes.receiving?.removeReceiver();
+  lanes.sending?.removeProducer();
   try {
     loadNative()?.close(fd);
   } catch {
@@ -38,12 +39,18 @@ const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; 
   }
 });
 
-/** Track a new Connection over `fd` (receiving from `lane`: one receiver less there when it is collected). */
-export function trackConnection(connection: Tracked, fd: number, lane: Lane | null): void {
+/** The lanes an end receives from and sends into (a receiver and a producer less there when it is collected). */
+export interface EndLanes {
+  receiving: Lane | null;
+  sending: Lane | null;
+}
+
+/** Track a new Connection over `fd`. */
+export function trackConnection(connection: Tracked, fd: number, lanes: EndLanes): void {
   const ref = new WeakRef(connection);
   live.add(ref);
   refs.set(connection, ref);
-  finalizer.register(connection, { fd, ref, lane }, connection);
+  finalizer.register(connection, { fd, ref, lanes }, connection);
 }
 
 /** Stop tracking (close() was called: it closes the fd itself). */

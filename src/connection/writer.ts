@@ -118,7 +118,9 @@ export class FrameWriter {
   // Coming back from the socket writes a laneReturn frame first (behind every frame before it).
   #laneRoom(maxLength: number): number {
     const lane = this.#lane as Lane;
-    if (maxLength > LANE_MAX_PAYLOAD || maxLength > this.#maxFrame || !lane.receiversOpen() || !this.#peerThere()) return -1;
+    // Frames of this end still queued for the socket go first: what follows them waits there too.
+    if (maxLength > LANE_MAX_PAYLOAD || maxLength > this.#maxFrame || this.#pending > 0) return -1;
+    if (!lane.aloneProducing() || !lane.receiversOpen() || !this.#peerThere()) return -1;
     const at = lane.reserve(maxLength);
     if (at >= 0 && lane.producerOnSocket) {
       // Written now, or queued behind the frames before it (a later failure shows on those frames).

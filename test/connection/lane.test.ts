@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { ConnectionClosedError, getContext, MessageTooLongError, Pipe } from '../../src/index.ts';
+import { Barrier, ConnectionClosedError, getContext, MessageTooLongError, Pipe } from '../../src/index.ts';
 import { Lane, LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../../src/connection/lane.ts';
 import { pipeOver } from '../../src/connection/pipe.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { FrameError, Tag } from '../../src/wire/protocol.ts';
-import { announceAndWait, echo, sendAll } from '../fixtures/conn-targets.ts';
+import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const native = loadNative();
@@ -94,6 +94,26 @@ describe('Pipe lane (in one process)', { skip }, () => {
     await pipe.a.send('next');
     assert.equal(await waiting, true, 'a poll that waits is woken by a lane message');
     assert.equal(await pipe.b.recv(), 'next');
+  });
+
+  it('a receive asleep on the lane finds its message even when the wake-up frame is lost (the 50 ms sweep)', async () => {
+    const real = native as NativeBinding;
+    let dropped = 0;
+    const dropping: NativeBinding = Object.create(real) as NativeBinding;
+    dropping.tryWrite = (fd, data, offset, length) => {
+      if (length === 5 && data[offset + 4] === Tag.wake) {
+        dropped++;
+        return length; // as if written
+      }
+      return real.tryWrite(fd, data, offset, length);
+    };
+    const [a, b] = pipeOver(dropping, true);
+    const got = b.recv();
+    await a.send('lost wake-up');
+    assert.equal(dropped, 1);
+    assert.equal(await got, 'lost wake-up');
+    a.close();
+    b.close();
   });
 
   it('delivers what was sent before close() before the end of the stream', async () => {
@@ -231,6 +251,44 @@ for (const method of testedMethods()) {
         a.close();
         await p.join();
       }
+    });
+
+    it('a child receives while this process polls its own copy of the same end: the message reaches the child', async () => {
+      const [a, b] = Pipe();
+      const [report, reportTx] = Pipe();
+      const [go, goRx] = Pipe();
+      const p = track(new Process({ target: recvAfterGo, args: [b, goRx, reportTx] }));
+      p.start();
+      const polling = b.poll(30_000); // the parent's copy of b waits too
+      await go.send('go');
+      // The child's receive may sleep before or after the message comes; either way it gets it.
+      await a.send('for the child');
+      assert.equal(await report.recv(), 'for the child');
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      a.close(); // b's poll ends: the other end is closed
+      assert.equal(await polling, true);
+      for (const end of [b, report, reportTx, go, goRx]) end.close();
+    });
+
+    it('children sending on copies of one end without a lock: every message arrives, each child\'s in its order', async () => {
+      const [input, output] = Pipe();
+      const count = 300;
+      const start = new Barrier(3); // the children send at the same time
+      const children = [0, 1, 2].map((from) => track(new Process({ target: sendNumbered, args: [output, from, count, start] })));
+      for (const p of children) p.start();
+      const sent = [0, 1, 2].map(() => 0);
+      await output.send({ from: 3, i: 0 }); // this process sends on its copy too
+      output.close();
+      for await (const value of input) {
+        const { from, i } = value as { from: number; i: number };
+        if (from === 3) continue;
+        assert.equal(i, sent[from], `child ${from}'s messages in order`);
+        sent[from]!++;
+      }
+      assert.deepEqual(sent, [count, count, count]);
+      for (const p of children) await p.join();
+      input.close();
     });
 
     it('a killed child: sends fail and receives end, nothing hangs', async () => {
