@@ -78,10 +78,7 @@ export class Connection implements AsyncIterable<unknown> {
     this.#lanes = options.lanes ?? null;
     this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound?.lane ?? null) : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound?.lane ?? null) : null;
-    const ends = this.#endLanes();
-    ends.receiving?.addReceiver();
-    ends.sending?.addProducer();
-    trackConnection(this, fd, ends);
+    trackConnection(this, fd, this.#countOnLanes(1));
   }
 
   /** True once close() was called in this process. */
@@ -218,9 +215,7 @@ export class Connection implements AsyncIterable<unknown> {
     if (this.#closed) return;
     this.#closed = true;
     forgetConnection(this);
-    const ends = this.#endLanes();
-    ends.receiving?.removeReceiver();
-    ends.sending?.removeProducer();
+    this.#countOnLanes(-1);
     this.#reader?.close(closedHere('receive'));
     const release = () => {
       this.#writer?.close();
@@ -273,9 +268,19 @@ export class Connection implements AsyncIterable<unknown> {
     return `Connection(fd ${this.#fd}${this.#closed ? ', closed' : ''}${this.#readable ? '' : ', write-only'}${this.#writable ? '' : ', read-only'})`;
   }
 
-  // The lanes this end counts itself on: the one it receives from, the one it sends into.
-  #endLanes(): EndLanes {
-    return { receiving: this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null), sending: this.#writer === null ? null : (this.#lanes?.outbound?.lane ?? null) };
+  // Count this end on its lanes (1: made, or copied into this process; -1: closed): a receiver on
+  // the lane it receives from, a producer on the one it sends into. Returns those lanes.
+  #countOnLanes(delta: 1 | -1): EndLanes {
+    const receiving = this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null);
+    const sending = this.#writer === null ? null : (this.#lanes?.outbound?.lane ?? null);
+    if (delta === 1) {
+      receiving?.addReceiver();
+      sending?.addProducer();
+    } else {
+      receiving?.removeReceiver();
+      sending?.removeProducer();
+    }
+    return { receiving, sending };
   }
 
   #check(what: string): void {
@@ -301,9 +306,7 @@ export class Connection implements AsyncIterable<unknown> {
 
   /** Internal: in a forked child, forget the parent's pending operations on this copy. */
   [kAfterFork](): void {
-    const ends = this.#endLanes(); // this process holds a copy now
-    ends.receiving?.addReceiver();
-    ends.sending?.addProducer();
+    this.#countOnLanes(1); // this process holds a copy now
     this.#reader?.forgetAfterFork();
     this.#writer?.forgetAfterFork();
   }

@@ -18,10 +18,12 @@
 // either the receiver sees the record or the producer sees the sleeper (Dekker's handshake).
 // Wake frames carry nothing; a receiver skips them wherever they are.
 //
-// Processes that share one end take turns under a lock, as with a socket alone (Python's rule);
-// every position and mode lives in the shared memory, so whoever holds the end goes on from
-// where the last one stopped. Records are checked as they are read: a corrupt ring is a
-// FrameError, never a read outside it.
+// Several processes may hold one end. Receivers take turns under a lock, as with a socket alone
+// (Python's rule); every position and mode lives in the shared memory, so whoever holds the end
+// goes on from where the last one stopped. Senders need no lock on a socket for small messages
+// (each is one write), so the ring is written only while one sending end is open in all
+// processes (aloneProducing); otherwise they use the socket. Records are checked as they are
+// read: a corrupt ring is a FrameError, never a read outside it.
 import { FrameError } from '../wire/protocol.ts';
 
 /** Bytes of records in one direction's ring (a power of two). */

@@ -143,7 +143,7 @@ export class FrameReader {
     return promise;
   }
 
-  /** Asleep on the lane: take what it holds now (see LANE_SWEEP_MS). */
+  /** Take what the lane holds now, for the receives and polls waiting (see #settle and LANE_SWEEP_MS). */
   lookAtLane(): void {
     if (!this.#laneReady()) return;
     this.#waiters.resolvePolls();
@@ -241,10 +241,7 @@ export class FrameReader {
       return;
     }
     lane.sleep();
-    if (this.#laneReady()) {
-      this.#waiters.resolvePolls();
-      this.#pump(false);
-    }
+    this.lookAtLane();
   }
 
   // The timed wait ended (a frame came, or the receive gave up): into the moving average (1/8).
