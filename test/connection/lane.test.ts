@@ -238,8 +238,11 @@ for (const method of testedMethods()) {
       assert.equal(p.exitCode, 0);
     });
 
-    it('everything a child sends just before it closes arrives before the end (30 children in a row)', async () => {
-      for (let round = 0; round < 30; round++) {
+    // Many children: the race (the end read while the last records are still being published)
+    // shows in some of them. Spawned children take a second each under tsx: fewer of them.
+    const rounds = method === 'spawn' ? 4 : 30;
+    it(`everything a child sends just before it closes arrives before the end (${rounds} children in a row)`, async () => {
+      for (let round = 0; round < rounds; round++) {
         const [a, b] = Pipe();
         const values = Array.from({ length: 40 }, (_, i) => ({ round, i }));
         const p = track(new Process({ target: sendAll, args: [b, values] }));
