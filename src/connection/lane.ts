@@ -43,6 +43,9 @@ const PRODUCERS = 2; // sending ends open on this lane, in all processes (see al
 const HEAD = 16; // bytes consumed
 const CONSUMER_ON_SOCKET = 17;
 const RECEIVERS = 18; // receiving ends open on this lane, in all processes (a hint: see receiversOpen)
+const STASHED = 19; // 1 while a socket frame's header, read by a shared end, waits here (see stash)
+const STASH_TAG = 20;
+const STASH_LENGTH = 21;
 const SLEEPERS = 32; // receivers waiting on the socket
 const WAKE_SENT = 33; // 1 while a wake frame is on its way
 /** Record kind: the producer moved to the socket (after the Tag kinds of messages). */
@@ -152,6 +155,29 @@ export class Lane {
   }
 
   // ---- consumer ----
+
+  /** True while a socket frame's header waits in the lane (see stash). */
+  get stashed(): boolean {
+    return Atomics.load(this.#control, STASHED) === 1;
+  }
+
+  /**
+   * Keep a socket frame's header here, read by an end that other processes may read too, when it
+   * cannot go on with that frame now (the records before its MARK come first, or only a poll
+   * looked). Whichever process goes on next takes it (takeStash) instead of reading the socket,
+   * where the header no longer is.
+   */
+  stash(tag: number, length: number): void {
+    Atomics.store(this.#control, STASH_TAG, tag);
+    Atomics.store(this.#control, STASH_LENGTH, length);
+    Atomics.store(this.#control, STASHED, 1);
+  }
+
+  /** The stashed header (and it is no longer stashed). */
+  takeStash(): { tag: number; length: number } {
+    Atomics.store(this.#control, STASHED, 0);
+    return { tag: Atomics.load(this.#control, STASH_TAG), length: Atomics.load(this.#control, STASH_LENGTH) >>> 0 };
+  }
 
   /** A receiving end on this lane was made (a Pipe's, one received by a child, a forked child's copy). */
   addReceiver(): void {

@@ -137,7 +137,7 @@ export class FrameReader {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
     const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
-    if (this.#frameBuffered() || this.#laneReady()) this.#pump(false); // no need to wait for the OS
+    if (this.#frameBuffered() || this.#laneReady() || this.#stashReady()) this.#pump(false); // no need to wait for the OS
     else if (this.#waiters.size === 1) this.#spinOrSleep();
     this.#settle();
     return promise;
@@ -152,7 +152,7 @@ export class FrameReader {
 
   /** Whether a receive would not wait for the OS: a frame is read ahead, or data (or EOF) is there now. */
   readyNow(): boolean {
-    if (this.#failure !== null || this.#laneReady()) return true;
+    if (this.#failure !== null || this.#laneReady() || this.#lane?.stashed === true) return true;
     if (this.#lane === null || this.#length >= 0) return this.#frameBuffered() || this.#native.pollReadable([this.#fd], 0).length > 0;
     // With a lane, what was read ahead or the socket may hold only wake-ups: drop them first.
     if (this.#end - this.#start < HEADER_SIZE && this.#native.pollReadable([this.#fd], 0).length === 0) return false;
@@ -226,6 +226,21 @@ export class FrameReader {
     return this.#lane !== null && !this.#lane.consumerOnSocket && this.#lane.hasRecords();
   }
 
+  // A stashed socket header is next (the records before its MARK were taken).
+  #stashReady(): boolean {
+    return this.#length < 0 && this.#lane !== null && this.#lane.stashed && !this.#laneReady();
+  }
+
+  // A socket frame's header was read here: go on with it now, or (an end other processes may
+  // read, which must not keep it) stash it in the lane while the records before it come first.
+  #header(tag: Tag, length: number, now: boolean): void {
+    if (this.#lane !== null && !this.#exclusive && (!now || this.#laneReady())) this.#lane.stash(tag, length);
+    else {
+      this.#tag = tag;
+      this.#length = length;
+    }
+  }
+
   // While receives or polls wait on the socket, count this process among the lane's sleepers (a
   // sender then writes a wake frame), and look at the ring once more after counting: a record
   // published before the count was seen is taken now (see lane.ts).
@@ -266,6 +281,11 @@ export class FrameReader {
   }
 
   #readable(): void {
+    if (this.#waiters.size === 0) {
+      // Nobody waits here (the watcher was left on, unref'd): leave the fd to whoever reads it next.
+      this.#stopWatching();
+      return;
+    }
     let ready = true;
     if (this.#lane !== null) {
       this.#skipControl(); // a wake-up alone is nothing to receive
@@ -283,18 +303,21 @@ export class FrameReader {
 
   // After #skipControl: whether a receive would find something (or fail) without waiting.
   #somethingThere(): boolean {
-    return this.#failure !== null || this.#end > this.#start || this.#length >= 0 || this.#laneReady();
+    return this.#failure !== null || this.#end > this.#start || this.#length >= 0 || this.#laneReady() || this.#lane?.stashed === true;
   }
 
   // Read and drop the control frames at the head of the socket (wake-ups, returns to the lane).
   #skipControl(): void {
     this.#drained = false;
     try {
-      while (this.#failure === null && this.#length < 0) {
+      while (this.#failure === null && this.#length < 0 && this.#lane?.stashed !== true) {
         if (this.#end - this.#start < HEADER_SIZE && !this.#fill()) return;
-        if (this.#end - this.#start < HEADER_SIZE || !isControlTag(this.#buf[this.#start + 4] as number)) return;
-        const { tag } = parseHeader(this.#buf, this.#maxFrame, this.#start);
+        if (this.#end - this.#start < HEADER_SIZE) return;
+        const isControl = isControlTag(this.#buf[this.#start + 4] as number);
+        if (!isControl && this.#exclusive) return; // read ahead: it stays in this process's buffer
+        const { tag, length } = parseHeader(this.#buf, this.#maxFrame, this.#start);
         this.#start += HEADER_SIZE;
+        if (!isControl) return this.#header(tag, length, false);
         this.#control(tag);
       }
     } catch (error) {
@@ -335,7 +358,13 @@ export class FrameReader {
       }
       if (kind >= 0) return this.#fromLane(lane, kind);
     }
+    if (this.#stashReady()) {
+      const { tag, length } = (lane as Lane).takeStash();
+      this.#tag = tag as Tag;
+      this.#length = length;
+    }
     if (this.#length < 0) {
+      if (lane?.stashed === true) return false; // its MARK is not taken yet: the lane comes first
       if (this.#end - this.#start < HEADER_SIZE && !this.#fill()) return false;
       if (this.#end - this.#start < HEADER_SIZE) return false;
       const { tag, length } = parseHeader(this.#buf, this.#maxFrame, this.#start);
@@ -344,8 +373,7 @@ export class FrameReader {
         this.#control(tag);
         return true;
       }
-      this.#tag = tag;
-      this.#length = length;
+      this.#header(tag, length, true);
       // Read on the lane: the MARK of this frame is there, behind the records sent before it.
       if (this.#laneReady()) return true;
     }

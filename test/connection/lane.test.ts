@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Barrier, ConnectionClosedError, getContext, MessageTooLongError, Pipe } from '../../src/index.ts';
+import { Barrier, ConnectionClosedError, getContext, Lock, MessageTooLongError, Pipe } from '../../src/index.ts';
 import { Lane, LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../../src/connection/lane.ts';
 import { pipeOver } from '../../src/connection/pipe.ts';
+import type { Connection } from '../../src/connection/connection.ts';
+import { kReduce, rebuildHandle } from '../../src/reduction.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { FrameError, Tag } from '../../src/wire/protocol.ts';
-import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered } from '../fixtures/conn-targets.ts';
+import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered, takeTurns } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const native = loadNative();
@@ -147,6 +149,23 @@ describe('Pipe lane (in one process)', { skip }, () => {
     assert.deepEqual(into.subarray(4, 68), bytes);
     a.close();
     b.close();
+  });
+
+  it('two holders of one end taking turns: a socket header one of them read early is kept in the lane for the other', async () => {
+    const [a, b1] = Pipe();
+    const reduced = b1[kReduce]();
+    // A second holder of b's end, as a child would have it (its own fds, the same socket and lane).
+    const b2 = rebuildHandle({ ...reduced, fds: reduced.fds.map((fd) => (native as NativeBinding).dup(fd)) }) as Connection;
+    const first = b1.recv(); // b1 sleeps on the socket: a's next send writes a wake frame
+    void a.send('A'); // lane (and a wake frame)
+    void a.send('B'); // lane
+    const large = sized(LANE_MAX_PAYLOAD * 3, 7);
+    void a.send(large); // MARK in the lane, then a socket frame
+    // b1 wakes: it takes A; reading past the wake-up it also read the large frame's header.
+    assert.equal(await first, 'A');
+    assert.equal(await b2.recv(), 'B');
+    assert.deepEqual(await b2.recv(), large, 'the other holder goes on with the frame whose header b1 read');
+    for (const end of [a, b1, b2]) end.close();
   });
 
   it('Pipe(false) has a lane too', async () => {
@@ -292,6 +311,26 @@ for (const method of testedMethods()) {
       assert.deepEqual(sent, [count, count, count]);
       for (const p of children) await p.join();
       input.close();
+    });
+
+    it('children taking turns on one read end (under a Lock) while the sender keeps switching between lane and socket: each message reaches exactly one', async () => {
+      const [input, feed] = Pipe(false);
+      const [report, reportBack] = Pipe();
+      const lock = new Lock();
+      const children = [0, 1].map(() => track(new Process({ target: takeTurns, args: [input, lock, reportBack] })));
+      for (const p of children) p.start();
+      input.close();
+      reportBack.close();
+      const n = 600;
+      for (let i = 0; i < n; i++) void feed.send(sized(i % 3 === 0 ? LANE_MAX_PAYLOAD + 100 : 20, i));
+      void feed.send('stop');
+      void feed.send('stop');
+      const counts = [await report.recv<number>(), await report.recv<number>()];
+      assert.equal(counts[0]! + counts[1]!, n, `every message exactly once (got ${counts.join(' + ')})`);
+      await Promise.all(children.map((p) => p.join()));
+      assert.deepEqual(children.map((p) => p.exitCode), [0, 0]);
+      feed.close();
+      report.close();
     });
 
     it('a killed child: sends fail and receives end, nothing hangs', async () => {
