@@ -24,6 +24,7 @@
 // (each is one write), so the ring is written only while one sending end is open in all
 // processes (aloneProducing); otherwise they use the socket. Records are checked as they are
 // read: a corrupt ring is a FrameError, never a read outside it.
+import { performance } from 'node:perf_hooks';
 import { FrameError } from '../wire/protocol.ts';
 
 /** Bytes of records in one direction's ring (a power of two). */
@@ -40,6 +41,9 @@ const RECORD_HEADER = 8; // u32 payload length (host order), u8 kind, 3 bytes un
 const TAIL = 0; // bytes published (a wrapping counter)
 const PRODUCER_ON_SOCKET = 1;
 const PRODUCERS = 2; // sending ends open on this lane, in all processes (see aloneProducing)
+const PRODUCER_LOCK = 3; // 1 while a producer is between its look at the lane and its publish (see lockProducer)
+/** How long a producer waits for PRODUCER_LOCK (ms) before it leaves the lane alone (its holder died). */
+const PRODUCER_LOCK_WAIT_MS = 0.2;
 const HEAD = 16; // bytes consumed
 const CONSUMER_ON_SOCKET = 17;
 const RECEIVERS = 18; // receiving ends open on this lane, in all processes (a hint: see receiversOpen)
@@ -92,6 +96,27 @@ export class Lane {
    */
   aloneProducing(): boolean {
     return Atomics.load(this.#control, PRODUCERS) === 1;
+  }
+
+  /**
+   * Take the producers' lock: whatever a producer does to the lane (look at the counts and the
+   * mode, reserve, publish, push a MARK) happens under it, so a second sending end that appears
+   * while the first is in the middle of a send (a child rebuilding a copy) sees a consistent
+   * lane. Held for microseconds, never across an await. False when it could not be had within
+   * PRODUCER_LOCK_WAIT_MS: a process died holding it; the caller then uses the socket without
+   * touching the lane (the dead holder's copy keeps the producer count above 1 anyway).
+   */
+  lockProducer(): boolean {
+    if (Atomics.compareExchange(this.#control, PRODUCER_LOCK, 0, 1) === 0) return true;
+    const deadline = performance.now() + PRODUCER_LOCK_WAIT_MS;
+    do {
+      if (Atomics.compareExchange(this.#control, PRODUCER_LOCK, 0, 1) === 0) return true;
+    } while (performance.now() < deadline);
+    return false;
+  }
+
+  unlockProducer(): void {
+    Atomics.store(this.#control, PRODUCER_LOCK, 0);
   }
 
   /** True while this direction's messages go by the socket. */

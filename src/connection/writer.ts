@@ -65,9 +65,13 @@ export class FrameWriter {
   }
 
   #leaveLane(): void {
-    if (this.#lane === null || this.#lane.producerOnSocket) return;
-    this.#lane.pushMark();
-    this.#lane.producerOnSocket = true;
+    const lane = this.#lane;
+    if (lane === null || !lane.lockProducer()) return;
+    if (!lane.producerOnSocket) {
+      lane.pushMark();
+      lane.producerOnSocket = true;
+    }
+    lane.unlockProducer();
   }
 
   // One frame on the socket: written now when the kernel has room, else queued behind the others.
@@ -116,16 +120,23 @@ export class FrameWriter {
 
   // Where a payload of up to `maxLength` bytes goes in the lane, or -1 (too large, or no room now).
   // Coming back from the socket writes a laneReturn frame first (behind every frame before it).
+  // On success the producers' lock is held until #published.
   #laneRoom(maxLength: number): number {
     const lane = this.#lane as Lane;
     // Frames of this end still queued for the socket go first: what follows them waits there too.
     if (maxLength > LANE_MAX_PAYLOAD || maxLength > this.#maxFrame || this.#pending > 0) return -1;
-    if (!lane.aloneProducing() || !lane.receiversOpen() || !this.#peerThere()) return -1;
-    const at = lane.reserve(maxLength);
-    if (at >= 0 && lane.producerOnSocket) {
-      // Written now, or queued behind the frames before it (a later failure shows on those frames).
-      this.#frame(Tag.laneReturn, NOTHING).catch(() => undefined);
-      lane.producerOnSocket = false;
+    if (!lane.receiversOpen() || !this.#peerThere() || !lane.lockProducer()) return -1;
+    let at = -1;
+    try {
+      const reserved = lane.aloneProducing() ? lane.reserve(maxLength) : -1;
+      if (reserved >= 0 && lane.producerOnSocket) {
+        // Written now, or queued behind the frames before it (a later failure shows on those frames).
+        this.#frame(Tag.laneReturn, NOTHING).catch(() => undefined);
+        lane.producerOnSocket = false;
+      }
+      at = reserved;
+    } finally {
+      if (at < 0) lane.unlockProducer();
     }
     return at;
   }
@@ -144,6 +155,7 @@ export class FrameWriter {
   #published(tag: Tag, length: number): Promise<void> {
     const lane = this.#lane as Lane;
     lane.publish(tag, length);
+    lane.unlockProducer();
     if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING);
     return done;
   }

@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import { Barrier, ConnectionClosedError, getContext, Lock, MessageTooLongError, Pipe } from '../../src/index.ts';
 import { Lane, LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../../src/connection/lane.ts';
 import { pipeOver } from '../../src/connection/pipe.ts';
-import type { Connection } from '../../src/connection/connection.ts';
+import type { Connection, ConnectionHandleData } from '../../src/connection/connection.ts';
+import { attachMapping } from '../../src/shared-memory/mappings.ts';
 import { kReduce, rebuildHandle } from '../../src/reduction.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { FrameError, Tag } from '../../src/wire/protocol.ts';
@@ -166,6 +167,22 @@ describe('Pipe lane (in one process)', { skip }, () => {
     assert.equal(await b2.recv(), 'B');
     assert.deepEqual(await b2.recv(), large, 'the other holder goes on with the frame whose header b1 read');
     for (const end of [a, b1, b2]) end.close();
+  });
+
+  it('a producers\' lock left held (its holder died) sends by the socket without touching the lane, in order', async () => {
+    using pipe = countingPipe();
+    await pipe.a.send('by the lane');
+    const handle = pipe.a[kReduce]() as { data: ConnectionHandleData; fds: number[] };
+    const lanes = handle.data.lanes!;
+    const lane = new Lane(attachMapping(lanes.mapping, lanes.size, (native as NativeBinding).dup(handle.fds[1]!)), lanes.outbound);
+    assert.equal(lane.lockProducer(), true);
+    assert.equal(lane.lockProducer(), false, 'held: the second taker gives up');
+    const writes = pipe.calls.writes;
+    for (let i = 0; i < 5; i++) await pipe.a.send({ i });
+    assert.ok(pipe.calls.writes >= writes + 5, 'each send went by the socket');
+    assert.equal(await pipe.b.recv(), 'by the lane');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await pipe.b.recv(), { i });
+    lane.unlockProducer();
   });
 
   it('Pipe(false) has a lane too', async () => {
