@@ -3,10 +3,11 @@
 // messages, a crashed child (EOF, never a hang), a grandchild; and fork's inherited Connections.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConnectionClosedError, getContext, Lock, Pipe, type Connection } from '../../src/index.ts';
+import { ConnectionClosedError, getContext, Pipe, type Connection } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll, takeTurns } from '../fixtures/conn-targets.ts';
+import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
+import { checkTakingTurns } from './take-turns.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
 
@@ -131,23 +132,7 @@ for (const method of testedMethods()) {
     });
 
     it('processes take turns on one shared read end (under a Lock): each message reaches exactly one of them', async () => {
-      const [input, feed] = Pipe(false);
-      const [report, reportBack] = Pipe();
-      const lock = new Lock();
-      const children = [0, 1].map(() => track(new Process({ target: takeTurns, args: [input, lock, reportBack] })));
-      for (const p of children) p.start();
-      input.close();
-      reportBack.close();
-      const n = 200;
-      for (let i = 0; i < n; i++) void feed.send({ i, pad: 'x'.repeat(i % 50) });
-      void feed.send('stop');
-      void feed.send('stop');
-      const counts = [await report.recv<number>(), await report.recv<number>()] as const;
-      assert.equal(counts[0] + counts[1], n, `every message exactly once (got ${counts.join(' + ')})`);
-      await Promise.all(children.map((p) => p.join()));
-      assert.deepEqual(children.map((p) => p.exitCode), [0, 0]);
-      feed.close();
-      report.close();
+      await checkTakingTurns(Process, Array.from({ length: 200 }, (_, i) => ({ i, pad: 'x'.repeat(i % 50) })));
     });
 
     it('a child passes a received Connection on to a grandchild (spawn)', async () => {

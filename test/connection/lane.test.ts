@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { Barrier, ConnectionClosedError, getContext, Lock, MessageTooLongError, Pipe } from '../../src/index.ts';
+import { Barrier, ConnectionClosedError, getContext, MessageTooLongError, Pipe } from '../../src/index.ts';
 import { Lane, LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../../src/connection/lane.ts';
 import { pipeOver } from '../../src/connection/pipe.ts';
 import type { Connection, ConnectionHandleData } from '../../src/connection/connection.ts';
@@ -14,8 +14,9 @@ import { attachMapping } from '../../src/shared-memory/mappings.ts';
 import { kReduce, rebuildHandle } from '../../src/reduction.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { FrameError, Tag } from '../../src/wire/protocol.ts';
-import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered, takeTurns } from '../fixtures/conn-targets.ts';
+import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered } from '../fixtures/conn-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
+import { checkTakingTurns } from './take-turns.ts';
 
 const native = loadNative();
 const skip = native === null ? 'the native addon is not built' : false;
@@ -331,23 +332,7 @@ for (const method of testedMethods()) {
     });
 
     it('children taking turns on one read end (under a Lock) while the sender keeps switching between lane and socket: each message reaches exactly one', async () => {
-      const [input, feed] = Pipe(false);
-      const [report, reportBack] = Pipe();
-      const lock = new Lock();
-      const children = [0, 1].map(() => track(new Process({ target: takeTurns, args: [input, lock, reportBack] })));
-      for (const p of children) p.start();
-      input.close();
-      reportBack.close();
-      const n = 600;
-      for (let i = 0; i < n; i++) void feed.send(sized(i % 3 === 0 ? LANE_MAX_PAYLOAD + 100 : 20, i));
-      void feed.send('stop');
-      void feed.send('stop');
-      const counts = [await report.recv<number>(), await report.recv<number>()];
-      assert.equal(counts[0]! + counts[1]!, n, `every message exactly once (got ${counts.join(' + ')})`);
-      await Promise.all(children.map((p) => p.join()));
-      assert.deepEqual(children.map((p) => p.exitCode), [0, 0]);
-      feed.close();
-      report.close();
+      await checkTakingTurns(Process, Array.from({ length: 600 }, (_, i) => sized(i % 3 === 0 ? LANE_MAX_PAYLOAD + 100 : 20, i)));
     });
 
     it('a killed child: sends fail and receives end, nothing hangs', async () => {
