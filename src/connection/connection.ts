@@ -43,11 +43,10 @@ export interface LanesHandle {
   outbound: number;
 }
 
-/** A Connection's lanes (lane.ts): the one it receives from and the one it sends into, over one SharedArrayBuffer. */
+/** A Connection's lanes (lane.ts): the one it receives from and the one it sends into, in one shared mapping. */
 export interface Lanes {
-  buffer: SharedArrayBuffer;
-  inbound: { lane: Lane; byteOffset: number } | null;
-  outbound: { lane: Lane; byteOffset: number } | null;
+  inbound: Lane | null;
+  outbound: Lane | null;
 }
 
 /** One end of a Pipe: send/recv values, sendBytes/recvBytes, poll, close. */
@@ -76,8 +75,8 @@ export class Connection implements AsyncIterable<unknown> {
     // O_NONBLOCK belongs to the open file, shared with the processes this end is passed to.
     options.native.setNonBlocking(fd, true);
     this.#lanes = options.lanes ?? null;
-    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound?.lane ?? null) : null;
-    this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound?.lane ?? null) : null;
+    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound ?? null) : null;
+    this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound ?? null) : null;
     trackConnection(this, fd, this.#countOnLanes(1));
   }
 
@@ -257,9 +256,11 @@ export class Connection implements AsyncIterable<unknown> {
     this.#check('send a connection to a child');
     this.#reader?.markShared(); // the child may read this end too: no more reading ahead here
     const data: ConnectionHandleData = { readable: this.#readable, writable: this.#writable };
-    const mapping = this.#lanes === null ? undefined : mappingOf(this.#lanes.buffer);
-    if (this.#lanes === null || mapping === undefined) return { kind: 'connection', data, fds: [this.#fd] };
-    const { inbound, outbound } = this.#lanes;
+    const inbound = this.#lanes?.inbound ?? null;
+    const outbound = this.#lanes?.outbound ?? null;
+    const either = inbound ?? outbound;
+    const mapping = either === null ? undefined : mappingOf(either.buffer);
+    if (mapping === undefined) return { kind: 'connection', data, fds: [this.#fd] };
     data.lanes = { mapping: mapping.id, size: mapping.size, inbound: inbound?.byteOffset ?? -1, outbound: outbound?.byteOffset ?? -1 };
     return { kind: 'connection', data, fds: [this.#fd, mapping.fd] };
   }
@@ -271,15 +272,10 @@ export class Connection implements AsyncIterable<unknown> {
   // Count this end on its lanes (1: made, or copied into this process; -1: closed): a receiver on
   // the lane it receives from, a producer on the one it sends into. Returns those lanes.
   #countOnLanes(delta: 1 | -1): EndLanes {
-    const receiving = this.#reader === null ? null : (this.#lanes?.inbound?.lane ?? null);
-    const sending = this.#writer === null ? null : (this.#lanes?.outbound?.lane ?? null);
-    if (delta === 1) {
-      receiving?.addReceiver();
-      sending?.addProducer();
-    } else {
-      receiving?.removeReceiver();
-      sending?.removeProducer();
-    }
+    const receiving = this.#reader === null ? null : (this.#lanes?.inbound ?? null);
+    const sending = this.#writer === null ? null : (this.#lanes?.outbound ?? null);
+    receiving?.countReceiver(delta);
+    sending?.countProducer(delta);
     return { receiving, sending };
   }
 

@@ -69,7 +69,13 @@ export class Lane {
   at = 0;
   length = 0;
 
+  /** The shared memory this lane is in, and where in it (what a child needs to find it). */
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
+
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
+    this.buffer = buffer;
+    this.byteOffset = byteOffset;
     this.#control = new Int32Array(buffer, byteOffset, CONTROL / 4);
     this.#words = new Int32Array(buffer, byteOffset + CONTROL, RING / 4);
     this.bytes = Buffer.from(buffer, byteOffset + CONTROL, RING);
@@ -77,14 +83,9 @@ export class Lane {
 
   // ---- producer ----
 
-  /** A sending end on this lane was made (a Pipe's, one received by a child, a forked child's copy). */
-  addProducer(): void {
-    Atomics.add(this.#control, PRODUCERS, 1);
-  }
-
-  /** A sending end on this lane was closed or collected. */
-  removeProducer(): void {
-    Atomics.sub(this.#control, PRODUCERS, 1);
+  /** A sending end on this lane was made (1: a Pipe's, one received by a child, a forked child's copy) or closed or collected (-1). */
+  countProducer(delta: 1 | -1): void {
+    Atomics.add(this.#control, PRODUCERS, delta);
   }
 
   /**
@@ -204,14 +205,9 @@ export class Lane {
     return { tag: Atomics.load(this.#control, STASH_TAG), length: Atomics.load(this.#control, STASH_LENGTH) >>> 0 };
   }
 
-  /** A receiving end on this lane was made (a Pipe's, one received by a child, a forked child's copy). */
-  addReceiver(): void {
-    Atomics.add(this.#control, RECEIVERS, 1);
-  }
-
-  /** A receiving end on this lane was closed or collected. */
-  removeReceiver(): void {
-    Atomics.sub(this.#control, RECEIVERS, 1);
+  /** A receiving end on this lane was made (1: a Pipe's, one received by a child, a forked child's copy) or closed or collected (-1). */
+  countReceiver(delta: 1 | -1): void {
+    Atomics.add(this.#control, RECEIVERS, delta);
   }
 
   /** True while this direction's receiver reads the socket (up to a laneReturn frame). */

@@ -1,8 +1,7 @@
 // Pipe(): a pair of connected Connections (Python's multiprocessing.Pipe), and the rebuilding of
 // a Connection in a child that received one as a Process argument.
-import { requireNative } from '../native/binding.ts';
+import { requireNative, type NativeBinding } from '../native/binding.ts';
 import { typeError } from '../options.ts';
-import type { NativeBinding } from '../native/binding.ts';
 import { registerRebuilder, type ReceivedHandle } from '../reduction.ts';
 import { allocate } from '../shared-memory/arena.ts';
 import { attachMapping } from '../shared-memory/mappings.ts';
@@ -43,8 +42,8 @@ function laneMemory(count: number): { buffer: SharedArrayBuffer; byteOffset: num
 
 // A Connection's lanes over `buffer`: the one it receives from and the one it sends into (offsets; -1: none).
 function lanesAt(buffer: SharedArrayBuffer, inbound: number, outbound: number): Lanes {
-  const lane = (byteOffset: number) => (byteOffset < 0 ? null : { lane: new Lane(buffer, byteOffset), byteOffset });
-  return { buffer, inbound: lane(inbound), outbound: lane(outbound) };
+  const lane = (byteOffset: number) => (byteOffset < 0 ? null : new Lane(buffer, byteOffset));
+  return { inbound: lane(inbound), outbound: lane(outbound) };
 }
 
 // A received Connection's lanes, over the mapping that came with it.

@@ -30,8 +30,8 @@ const live = new Set<WeakRef<Tracked>>();
 const refs = new WeakMap<Tracked, WeakRef<Tracked>>();
 const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes }>(({ fd, ref, lanes }) => {
   live.delete(ref);
-  lanes.receiving?.removeReceiver();
-  lanes.sending?.removeProducer();
+  lanes.receiving?.countReceiver(-1);
+  lanes.sending?.countProducer(-1);
   try {
     loadNative()?.close(fd);
   } catch {
