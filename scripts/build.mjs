@@ -10,9 +10,10 @@
 // - src/dynamic-import.ts (the library's import() by URL) stays a file of its own
 //   (dist/internal/dynamic-import.js, `#dynamic-import`): tsx rewrites every ES module that
 //   contains `import(`, ~30 ms for the core under tsx, a fraction of a ms for that file.
-// - CommonJS (dist/cjs/*.cjs): the public entries for require(); child entries stay ESM.
+// - CommonJS (dist/cjs/*.cjs): require() of the ESM build itself (one copy; see
+//   writeCommonJsEntries), with declarations of their own (dist/cjs/**/*.d.cts).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { build, transform } from 'esbuild';
@@ -139,13 +140,50 @@ async function checkUniqueExports(files) {
   }
 }
 
-await build({
-  ...common,
-  entryPoints: { index: 'src/index.ts', os: 'src/os.ts' },
-  outdir: 'dist/cjs',
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  // import.meta.url has no CommonJS meaning: give each bundle its own file's URL.
-  define: { 'import.meta.url': '__multiprocModuleUrl' },
-  banner: { js: "const __multiprocModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+await writeCommonJsEntries(['index', 'os']);
+writeCommonJsDeclarations();
+checkRequire('./dist/cjs/index.cjs');
+
+/**
+ * The CommonJS entries are the ES module build itself, required (Node >= 20.19 loads an ES module
+ * graph without top-level await through require()): one copy of the library's state, classes and
+ * symbols in a process, whichever way its code loaded it. `dist/cjs/<name>.cjs` requires
+ * `dist/cjs/<name>-esm`, an extensionless ES module (an ES module by the package's "type") that
+ * re-exports `dist/<name>.js`: a loader that rewrites ES modules it sees required into CommonJS
+ * (tsx does, for `.js` and `.mjs`) leaves a file without an extension to Node, so even then the
+ * library is not loaded a second time.
+ */
+async function writeCommonJsEntries(names) {
+  mkdirSync('dist/cjs', { recursive: true });
+  for (const name of names) {
+    writeFileSync(`dist/cjs/${name}-esm`, `// The ES module build of multiproc's \`${name}\` entry, for require() (see ${name}.cjs).\nexport * from '../${name}.js';\n`);
+    writeFileSync(
+      `dist/cjs/${name}.cjs`,
+      `'use strict';\n// CommonJS entry: the ES module build itself (require(esm), Node >= 20.19), so a process holds one copy of multiproc.\nmodule.exports = require('./${name}-esm');\n`,
+    );
+  }
+}
+
+/**
+ * Declarations for CommonJS consumers: every dist/**\/*.d.ts as dist/cjs/**\/*.d.cts, relative
+ * imports pointing at the .cjs siblings (TypeScript reads a .d.ts of a "type": "module" package
+ * as ES module types, which a `require` cannot load under `--module node16`).
+ */
+function writeCommonJsDeclarations() {
+  const rewrite = (text) => text.replace(/(['"])(\.{1,2}\/[^'"]*?)\.(?:ts|js)\1/g, '$1$2.cjs$1');
+  for (const file of readdirSync('dist', { recursive: true })) {
+    if (!file.endsWith('.d.ts') || file.startsWith(`cjs${path.sep}`)) continue;
+    const target = path.join('dist/cjs', file.replace(/\.d\.ts$/, '.d.cts'));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, rewrite(readFileSync(path.join('dist', file), 'utf8')));
+  }
+}
+
+/** Refuse a build whose CommonJS entry cannot be required (top-level await in the graph, a missing file). */
+function checkRequire(entry) {
+  try {
+    execFileSync(process.execPath, ['-e', `require(${JSON.stringify(entry)})`], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`multiproc build: require('${entry}') fails, so CommonJS users could not load the library:\n${String(error.stderr)}`);
+  }
+}

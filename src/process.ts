@@ -8,7 +8,7 @@ import { childRunner, registerChild, unregisterChild } from './children.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
-import { kBuiltinClass, kStartMethod } from './symbols.ts';
+import { brand, kBuiltinClass, kStartMethod } from './symbols.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -214,6 +214,7 @@ export class Process<A extends unknown[] = any[]> {
     return `<${this.constructor.name} name='${this.name}' ${status}${this.pid === undefined ? '' : ` pid=${this.pid}`}${self.daemon ? ' daemon' : ''}>`;
   }
 }
+brand(Process, 'Process');
 
 // Module functions, not #private methods: a child rebuilds a subclass instance with
 // Object.create (Python's unpickling: no constructor call), which has no private brand.

@@ -13,14 +13,15 @@ export const quickRounds = 8;
 
 const EMPTY_JS = { file: 'empty.mjs', name: 'empty' };
 const EMPTY_TS = { file: 'empty.ts', name: 'empty' };
+const EMPTY_CJS = { file: 'empty-cjs.cjs', name: 'empty' };
 const HANDLERS = 'bench/lib/multiproc.mjs';
 
 /** multiproc, in the runner's own process (as the user's program would be). */
-const inRunner = (id, method) => ({
+const inRunner = (id, method, target = EMPTY_JS, kind = '.js target') => ({
   id,
-  label: `multiproc ${method} (.js target)`,
-  available: () => mp.probe({ method, target: EMPTY_JS }),
-  run: () => mp.startJoin({ method, target: EMPTY_JS }),
+  label: `multiproc ${method} (${kind})`,
+  available: () => mp.probe({ method, target }),
+  run: () => mp.startJoin({ method, target }),
 });
 
 /** multiproc, in a helper process started with `flags`. */
@@ -59,6 +60,7 @@ export const rows = [
   pythonRow({ id: 'py-spawn', label: 'Python multiprocessing spawn', cmd: 'start_join', params: { method: 'spawn' } }),
   inRunner('mp-spawn', 'spawn'),
   inRunner('mp-forkserver', 'forkserver'),
+  inRunner('mp-spawn-cjs', 'spawn', EMPTY_CJS, '.cjs target that requires multiproc'),
   inHelper('mp-fork', 'multiproc fork (.js target; helper runs node --single-threaded)', 'fork', ['--single-threaded'], EMPTY_JS),
   inHelper('mp-forkserver-ts', 'multiproc forkserver (.ts target; helper runs node --import tsx)', 'forkserver', TSX, EMPTY_TS, {
     baseline: 'cp-fork-ts',

@@ -7,6 +7,7 @@ import { ProcessStateError, SerializationError, TimeoutError } from '../errors.t
 import type { NativeBinding } from '../native/binding.ts';
 import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
+import { brand } from '../symbols.ts';
 import { mappingOf } from '../shared-memory/mappings.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
@@ -18,9 +19,9 @@ import type { WaitOptions } from './waiters.ts';
 import { FrameWriter } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
-export const kWhenReady = Symbol('multiproc.connection.whenReady');
+export const kWhenReady = Symbol.for('multiproc.connection.whenReady');
 /** Internal (Pool): receives on this end never spin before they wait (see reader.ts). */
-export const kNeverSpin = Symbol('multiproc.connection.neverSpin');
+export const kNeverSpin = Symbol.for('multiproc.connection.neverSpin');
 
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
 export interface RecvOptions {
@@ -307,6 +308,7 @@ export class Connection implements AsyncIterable<unknown> {
     this.#writer?.forgetAfterFork();
   }
 }
+brand(Connection, 'Connection');
 
 function waitOptions(options: RecvOptions): WaitOptions {
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);

@@ -17,9 +17,9 @@ import { registerAfterFork, registerParentAfterFork } from '../os/child.ts';
 import type { Lane } from './lane.ts';
 
 /** Implemented by Connection: forget what belongs to the parent, in a forked child. */
-export const kAfterFork = Symbol('multiproc.connection.afterFork');
+export const kAfterFork = Symbol.for('multiproc.connection.afterFork');
 /** Implemented by Connection: another process holds this end now (read exactly one frame at a time). */
-export const kShared = Symbol('multiproc.connection.shared');
+export const kShared = Symbol.for('multiproc.connection.shared');
 
 interface Tracked {
   [kAfterFork](): void;

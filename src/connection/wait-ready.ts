@@ -2,8 +2,9 @@
 // something to receive (or reached EOF) and which of these Processes have ended.
 import { ProcessStateError } from '../errors.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
-import { Process } from '../process.ts';
-import { Connection, kWhenReady } from './connection.ts';
+import type { Process } from '../process.ts';
+import { hasBrand } from '../symbols.ts';
+import { type Connection, kWhenReady } from './connection.ts';
 
 /** What waitReady() watches: Connections (ready to recv) and Processes (ended). */
 export type Waitable = Connection | Process;
@@ -25,7 +26,7 @@ export async function waitReady<T extends Waitable>(objects: Iterable<T>, timeou
   }
   const controller = new AbortController();
   const deadline = timeout === undefined ? undefined : Date.now() + timeout;
-  const watches = list.map((object) => (object instanceof Connection ? object[kWhenReady](controller.signal) : whenEnded(object, controller.signal, deadline)));
+  const watches = list.map((object) => (isConnection(object) ? object[kWhenReady](controller.signal) : whenEnded(object, controller.signal, deadline)));
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<void>((resolve) => {
     if (timeout !== undefined) timer = setTimeout(resolve, timeout);
@@ -44,14 +45,14 @@ function checkObjects<T>(objects: Iterable<T>): Iterable<T> {
     typeError('objects', 'an iterable of Connections and Processes', objects);
   }
   for (const object of objects) {
-    if (!(object instanceof Connection) && !(object instanceof Process)) typeError('objects[…]', 'a Connection or a Process', object);
-    if (object instanceof Process && object.pid === undefined) throw new ProcessStateError(`waitReady() was given ${object.name}, which was not started.`);
+    if (!isConnection(object) && !hasBrand(object, 'Process')) typeError('objects[…]', 'a Connection or a Process', object);
+    if (hasBrand(object, 'Process') && (object as Process).pid === undefined) throw new ProcessStateError(`waitReady() was given ${(object as Process).name}, which was not started.`);
   }
   return objects;
 }
 
 function readyNow<T extends Waitable>(list: T[]): T[] {
-  return list.filter((object) => (object instanceof Connection ? object.pollSync() : object.exitCode !== null));
+  return list.filter((object) => (isConnection(object) ? object.pollSync() : object.exitCode !== null));
 }
 
 async function whenEnded(process: Process, signal: AbortSignal, deadline: number | undefined): Promise<void> {
@@ -60,4 +61,9 @@ async function whenEnded(process: Process, signal: AbortSignal, deadline: number
     if (left <= 0) return;
     await process.join(left);
   }
+}
+
+// By brand, not instanceof: a Connection made by another copy of the library is one too.
+function isConnection(object: unknown): object is Connection {
+  return hasBrand(object, 'Connection');
 }

@@ -21,7 +21,7 @@ type AnyFunction = (...args: never[]) => unknown;
 type State = 'running' | 'closed' | 'terminated';
 
 /** Internal: the context a context's Pool class defaults to. */
-export const kPoolContext = Symbol('multiproc.pool.context');
+export const kPoolContext = Symbol.for('multiproc.pool.context');
 
 /** A pool of worker processes (Python's multiprocessing.Pool). */
 export class Pool {

@@ -10,6 +10,7 @@ import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle 
 import { rangeError, typeError } from '../options.ts';
 import { NotOwnerError } from './errors.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { hasBrand } from '../symbols.ts';
 import { Lock, RLock } from './lock.ts';
 import type { Held, LockBase } from './mutex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
@@ -25,7 +26,7 @@ export class Condition {
   readonly #lock: Lock | RLock;
 
   constructor(lock?: Lock | RLock, segment?: Segment) {
-    if (lock !== undefined && !(lock instanceof Lock) && !(lock instanceof RLock)) typeError('lock', 'a Lock or an RLock', lock);
+    if (lock !== undefined && !hasBrand(lock, 'Lock') && !hasBrand(lock, 'RLock')) typeError('lock', 'a Lock or an RLock', lock);
     this.#lock = lock ?? new RLock();
     this.#segment = keepSegment(this, segment ?? createSegment(64, 'Condition'));
     this.#i32 = this.#segment.i32;

@@ -2,6 +2,7 @@
 // word of mutex.ts. Ownership is per process: any code of the holding process may release.
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { LOCK_BYTES, registerSharedLockFactory } from '../shared-memory/lock.ts';
+import { brand } from '../symbols.ts';
 import { NotOwnerError } from './errors.ts';
 import { deadlineOf, type WaitOptions } from './futex.ts';
 import { acquireAsync, LockBase, MutexCore } from './mutex.ts';
@@ -55,6 +56,7 @@ export class Lock extends LockBase {
     return `<Lock(owner=${owner === null ? 'None' : String(owner)})>`;
   }
 }
+brand(Lock, 'Lock');
 
 /** A recursive lock shared between processes: the holding process may acquire it again; it is free after as many releases. */
 export class RLock extends LockBase {
@@ -134,6 +136,7 @@ export class RLock extends LockBase {
     return `<RLock(${owner === null ? 'None' : String(owner)}, ${this.depth})>`;
   }
 }
+brand(RLock, 'RLock');
 
 // Value and SharedArray (src/shared-memory) keep their lock's state beside their data: build an
 // RLock over those bytes (their arena owns the fd).
