@@ -17,8 +17,8 @@ export class PrintProcess extends Process {
   }
 }
 
-// The guard: a child imports this module to find f and PrintProcess; only the main script starts processes.
-if (isMain(import.meta)) {
+/** The main script's work (an async function, not top-level await: CommonJS projects and `multiproc run` have none). */
+async function main(): Promise<void> {
   const p = new Process({ target: f, args: ['Bob'] });
   p.start();
   await p.join();
@@ -28,3 +28,6 @@ if (isMain(import.meta)) {
   await q.join();
   console.log(`exit codes: ${p.exitCode}, ${q.exitCode} (start method: ${p.startMethod})`);
 }
+
+// The guard: a child imports this module to find f and PrintProcess; only the main script starts processes.
+if (isMain(import.meta)) void main();

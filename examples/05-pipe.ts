@@ -19,7 +19,8 @@ export async function produce(writer: Connection): Promise<void> {
   writer.close();
 }
 
-if (isMain(import.meta)) {
+/** The main script's work (an async function, not top-level await: CommonJS projects and `multiproc run` have none). */
+async function main(): Promise<void> {
   const [parentEnd, childEnd] = Pipe();
   const p = new Process({ target: answer, args: [childEnd] });
   p.start();
@@ -42,3 +43,5 @@ if (isMain(import.meta)) {
   reader.close();
   await q.join();
 }
+
+if (isMain(import.meta)) void main();

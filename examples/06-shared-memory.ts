@@ -22,7 +22,8 @@ export function greet(name: string): void {
   shm.close();
 }
 
-if (isMain(import.meta)) {
+/** The main script's work (an async function, not top-level await: CommonJS projects and `multiproc run` have none). */
+async function main(): Promise<void> {
   const data = RawArray('f64', [1, 2, 3, 4, 5, 6]); // a real Float64Array over shared memory
   const done = new Value('i32', 0);
   const hits = RawArray('i32', 1);
@@ -42,3 +43,5 @@ if (isMain(import.meta)) {
   shm.close();
   shm.unlink(); // without it, the resource tracker removes the segment when this process ends
 }
+
+if (isMain(import.meta)) void main();

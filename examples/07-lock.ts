@@ -17,7 +17,8 @@ export async function holdAndHang(lock: Lock, held: Event): Promise<void> {
   await new Promise(() => setInterval(() => undefined, 1_000_000));
 }
 
-if (isMain(import.meta)) {
+/** The main script's work (an async function, not top-level await: CommonJS projects and `multiproc run` have none). */
+async function main(): Promise<void> {
   const lock = new Lock();
   const children = Array.from({ length: 5 }, (_, i) => new Process({ target: f, args: [lock, i] }));
   for (const child of children) child.start();
@@ -37,3 +38,5 @@ if (isMain(import.meta)) {
   }
   lock.release();
 }
+
+if (isMain(import.meta)) void main();
