@@ -7,6 +7,7 @@ import { buildPreparation } from './preparation.ts';
 import { childRunner, registerChild, unregisterChild } from './children.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import type { StartMethod } from './start-methods.ts';
+import { mainGuardAdvice } from './module-format.ts';
 import { globalState } from './state.ts';
 import { brand, kBuiltinClass, kStartMethod } from './symbols.ts';
 
@@ -52,10 +53,11 @@ function internals(process: Process<never[]>): Internals {
 export function assertMayStartChildren(what: string): void {
   const state = globalState();
   if (state.importing !== null) {
+    const { guard, importLine } = mainGuardAdvice(state.importing);
     throw new BootstrapError(
       `${what} was called while this child was importing its target's module (${state.importing}), that is, ` +
-        `from that module's top level. Put the code that starts processes under \`if (isMain(import.meta)) { … }\` ` +
-        `(import { isMain } from 'multiproc'), as Python's \`if __name__ == '__main__':\`; otherwise every child would start children of its own.`,
+        `from that module's top level. Put the code that starts processes under \`${guard}\` ` +
+        `(${importLine}), as Python's \`if __name__ == '__main__':\`; otherwise every child would start children of its own.`,
     );
   }
   if (state.daemon) {

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importUrl } from './dynamic-import.ts';
 import { SerializationError } from './errors.ts';
 import { locateFunction } from './function-location.ts';
+import { exportAdvice } from './module-format.ts';
 import { loadNative } from './native/binding.ts';
 import { importLoaded, TS_FILE } from './ts-loading.ts';
 
@@ -47,7 +48,7 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
     throw new SerializationError(
       path,
       `${path}: ${label} (${where}) is not exported from its module, so ${sentTo} cannot import it. ` +
-        `Export it (\`export function ${fn.name || 'name'}\`), or use the 'fork' start method, which copies closures.`,
+        `Export it (\`${exportAdvice(url, fn.name || 'name')}\`), or use the 'fork' start method, which copies closures.`,
     );
   }
   const ref: TargetRef = { url, exportName, line: location.line, column: location.column, display: `${fn.name || exportName} (${where})` };
