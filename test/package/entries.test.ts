@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import * as sources from '../../src/index.ts';
 import { readJson, runScript, tempPath, testedMethods } from '../helpers.ts';
 
 const requireHere = createRequire(import.meta.url);
@@ -17,6 +18,30 @@ describe('package entry points', () => {
     for (const name of ['Process', 'getContext', 'setStartMethod', 'getStartMethod', 'getAllStartMethods', 'currentProcess', 'parentProcess', 'activeChildren', 'cpuCount', 'isMain', 'SerializationError']) {
       assert.equal(typeof esm[name], 'function', `ESM ${name}`);
       assert.equal(typeof cjs[name], 'function', `CommonJS ${name}`);
+    }
+  });
+
+  it('loads one copy of the library through require() and import', async () => {
+    const esm = (await import('multiproc')) as Record<string, unknown>;
+    const cjs = requireHere('multiproc') as Record<string, unknown>;
+    for (const name of ['Process', 'Pool', 'Connection', 'Queue', 'Lock', 'SharedMemory', 'waitReady', 'ProcessError']) assert.equal(cjs[name], esm[name], name);
+    assert.equal(requireHere('multiproc/os').fork, (await import('multiproc/os')).fork);
+  });
+
+  it('recognizes objects of another copy of the library by brand (the sources next to the build)', async () => {
+    const built = await import('multiproc');
+    const [a, b] = sources.Pipe();
+    try {
+      assert.notEqual(built.Connection, sources.Connection, 'two copies');
+      await a.send('x');
+      assert.deepEqual(await built.waitReady([b], 5_000), [b]);
+      const cond = new built.Condition(new sources.Lock());
+      assert.equal(cond.lock instanceof sources.Lock, true);
+      assert.throws(() => new built.Condition({} as never), /Expected `lock` to be a Lock or an RLock/);
+      await assert.rejects(built.waitReady([{}] as never, 0), /Expected `objects\[…\]` to be a Connection or a Process/);
+    } finally {
+      a.close();
+      b.close();
     }
   });
 
