@@ -72,6 +72,13 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
     });
   });
 
+  it('has the README lesson for a CommonJS project as the file it runs', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const block = /## In your project[^]*?```ts\n([^]*?)```/.exec(readme)?.[1];
+    const lesson = readFileSync(fixture('consumers/lesson.ts'), 'utf8').replace(/^\/\/.*\n/gm, '');
+    assert.equal(block, lesson);
+  });
+
   it('runs TypeScript in the CommonJS project with tsx: every public class, and the README lesson', async () => {
     assert.equal((report(await run([tsxCli, 'all.ts', 'forkserver'])) as { exitCode: number }).exitCode, 0);
     const lesson = await run([tsxCli, 'lesson.ts']);
