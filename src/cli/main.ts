@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `multiproc` command: `run` (a script with the flags fork needs) and `ps` (the tree of
-// live multiproc processes and what each waits in).
+// live multiproc processes and what each waits in). Help goes to stdout with exit code 0; usage
+// errors go to stderr as `multiproc[ cmd]: message` plus where to find help, with exit code 2.
 const usage = `Usage:
   multiproc run FILE [args…]   run a script (.js, .mjs, .ts …) under --single-threaded, so it may fork
   multiproc ps [--json] [--watch] [--pid N]
@@ -30,9 +31,9 @@ async function main(argv: string[]): Promise<number> {
     case '-h':
     case 'help':
       console.log(usage);
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
-      console.error(`multiproc: unknown command \`${command}\`.\n${usage}`);
+      console.error(`multiproc: unknown command '${command}'.\nRun 'multiproc --help' for usage.`);
       return 2;
   }
 }

@@ -12,7 +12,13 @@ const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspec
 const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-const usage = 'Usage: multiproc run FILE [args…]';
+const usage = `Usage: multiproc run FILE [args…]
+
+Run FILE (.js, .mjs, .cjs, .ts …) with node --single-threaded, so that it may fork() (the 'fork'
+start method, multiproc/os). TypeScript is compiled in the main thread with tsx (installed
+beside multiproc), as CommonJS: no top-level await in .ts files run this way. The script's
+exit code (or signal) becomes this command's.`;
+const seeHelp = "Run 'multiproc run --help' for usage.";
 
 /** This process's execArgv minus inspector flags and tsx loader flags (re-added the safe way). */
 export function forwardedExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
@@ -35,7 +41,7 @@ export function runArguments(script: string, args: readonly string[], execArgv: 
   const node = ['--single-threaded', ...forwardedExecArgv(execArgv)];
   if (TS_FILE.test(script)) {
     const inThread = inThreadTsOptions(script);
-    if (inThread === null) throw new Error(`multiproc run: ${script} is TypeScript, which needs tsx: install it with \`npm install --save-dev tsx\`.`);
+    if (inThread === null) throw new Error(`multiproc run: '${script}' is TypeScript, which needs tsx: install it with 'npm install --save-dev tsx'.`);
     node.push(...inThread);
   }
   return [...node, script, ...args];
@@ -44,13 +50,17 @@ export function runArguments(script: string, args: readonly string[], execArgv: 
 /** Run `multiproc run FILE [args…]`; resolves with the exit code (a child killed by signal N is re-raised, else 128+N). */
 export async function runCommand(argv: string[]): Promise<number> {
   const [file, ...args] = argv;
-  if (file === undefined || file === '--help' || file === '-h') {
-    console.error(usage);
-    return file === undefined ? 2 : 0;
+  if (file === '--help' || file === '-h') {
+    console.log(usage);
+    return 0;
+  }
+  if (file === undefined) {
+    console.error(`multiproc run: missing FILE, the script to run.\n${seeHelp}`);
+    return 2;
   }
   const script = path.resolve(file);
   if (!existsSync(script)) {
-    console.error(`multiproc run: ${file} does not exist.\n${usage}`);
+    console.error(`multiproc run: file '${file}' does not exist.\n${seeHelp}`);
     return 2;
   }
   if (process.platform !== 'linux') console.error(`multiproc run: warning: fork() is available on Linux only (this is ${process.platform}).`);
