@@ -10,20 +10,22 @@ export interface ProcessErrorOptions {
   startMethod?: string;
 }
 
-/** Base class of every error multiproc throws on purpose. */
+/**
+ * Base class of every error multiproc throws on purpose. A field is an own property only when
+ * it was given (`null` included), so `util.inspect` shows what is known, not a row of undefined.
+ */
 export class ProcessError extends Error {
   override name = 'ProcessError';
-  readonly pid: number | undefined;
-  readonly exitCode: number | null | undefined;
-  readonly signal: string | null | undefined;
-  readonly startMethod: string | undefined;
+  declare readonly pid: number | undefined;
+  declare readonly exitCode: number | null | undefined;
+  declare readonly signal: string | null | undefined;
+  declare readonly startMethod: string | undefined;
 
   constructor(message: string, options: ProcessErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.pid = options.pid;
-    this.exitCode = options.exitCode;
-    this.signal = options.signal;
-    this.startMethod = options.startMethod;
+    for (const key of ['pid', 'exitCode', 'signal', 'startMethod'] as const) {
+      if (options[key] !== undefined) Object.defineProperty(this, key, { value: options[key], enumerable: true, writable: true, configurable: true });
+    }
   }
 }
 
