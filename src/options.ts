@@ -16,8 +16,16 @@ export function describeValue(value: unknown): string {
     }
   }
   if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : (className(value) ?? typeof value);
   return `\`${shown}\` (${kind})`;
+}
+
+// The class of an object that is not a plain object (`Map`, `Connection` …): JSON shows them as `{}`.
+function className(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null;
+  const name = proto?.constructor?.name;
+  return proto === null || proto === Object.prototype || typeof name !== 'string' || name === '' ? null : `a ${name}`;
 }
 
 /** The house message for a bad option. */

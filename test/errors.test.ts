@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { it } from 'node:test';
-import { ConnectionClosedError, ProcessError, SerializationError, TimeoutError, WorkerLostError } from '../src/index.ts';
+import { ConnectionClosedError, ProcessError, SerializationError, TimeoutError, WorkerLostError, waitReady } from '../src/index.ts';
 
 it('inspects without undefined fields, keeping the known ones and null', () => {
   const bare = new ProcessError('bare');
@@ -17,4 +17,9 @@ it('inspects without undefined fields, keeping the known ones and null', () => {
   assert.match(inspect(new SerializationError('args[0]', 'm')), /path: 'args\[0\]'/);
   assert.doesNotMatch(inspect(new ConnectionClosedError('c', 'peer')), /undefined/);
   assert.equal(lost instanceof ProcessError, true);
+});
+
+it("names the class of an object that is not plain data in a type error (JSON shows it as `{}`)", async () => {
+  await assert.rejects(waitReady([new Map()] as never, 0), { name: 'TypeError', message: 'Expected `objects[…]` to be a Connection or a Process, got `{}` (a Map).' });
+  await assert.rejects(waitReady([{}] as never, 0), { message: 'Expected `objects[…]` to be a Connection or a Process, got `{}` (object).' });
 });
