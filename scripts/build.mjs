@@ -157,9 +157,20 @@ async function writeCommonJsEntries(names) {
   mkdirSync('dist/cjs', { recursive: true });
   for (const name of names) {
     writeFileSync(`dist/cjs/${name}-esm`, `// The ES module build of multiproc's \`${name}\` entry, for require() (see ${name}.cjs).\nexport * from '../${name}.js';\n`);
+    const specifier = name === 'index' ? 'multiproc' : `multiproc/${name}`;
     writeFileSync(
       `dist/cjs/${name}.cjs`,
-      `'use strict';\n// CommonJS entry: the ES module build itself (require(esm), Node >= 20.19), so a process holds one copy of multiproc.\nmodule.exports = require('./${name}-esm');\n`,
+      [
+        `'use strict';`,
+        `// CommonJS entry: the ES module build itself (require(esm), Node >= 20.19), so a process holds one copy of multiproc.`,
+        `if (process.features.require_module === false) {`,
+        `  throw new Error("require('${specifier}') loads multiproc's ES modules, which this process cannot: it was started with --no-experimental-require-module. Remove that option, or load it with import('${specifier}').");`,
+        `} else if (!process.features.require_module) {`,
+        `  throw new Error(\`require('${specifier}') needs Node.js >= 20.19, which can require() ES modules; this is Node.js \${process.version}. Upgrade Node.js, or load it with import('${specifier}').\`);`,
+        `}`,
+        `module.exports = require('./${name}-esm');`,
+        ``,
+      ].join('\n'),
     );
   }
 }

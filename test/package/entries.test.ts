@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import * as sources from '../../src/index.ts';
+import { runNode } from '../fixtures/os-helpers.ts';
 import { readJson, runScript, tempPath, testedMethods } from '../helpers.ts';
 
 const requireHere = createRequire(import.meta.url);
@@ -43,6 +44,12 @@ describe('package entry points', () => {
       a.close();
       b.close();
     }
+  });
+
+  it('says what to do when this Node.js cannot require() ES modules', async () => {
+    const result = await runNode(['--no-experimental-require-module', '-e', "require('multiproc')"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /require\('multiproc'\) loads multiproc's ES modules, which this process cannot: it was started with --no-experimental-require-module\. Remove that option, or load it with import\('multiproc'\)/);
   });
 
   it('exports the POSIX layer from multiproc/os in both formats', async () => {
