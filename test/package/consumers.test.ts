@@ -105,6 +105,9 @@ describe('multiproc run (TypeScript compiled to CommonJS)', () => {
     it(`uses every public class and a Pool, in a CommonJS project (${method})`, async () => {
       assertReport(await run([cli, 'run', 'all.ts', method], project), method);
     });
+    it(`uses every public class and a Pool, from a .cjs program (${method})`, async () => {
+      assertReport(await run([cli, 'run', fixture('consumers/all.cjs'), method]), method);
+    });
     it(`runs every example of the repository (${method})`, async () => {
       for (const file of examples) {
         const result = await run(['--require', preload, cli, 'run', path.join('examples', file), ...exampleArgs(file, method)], root, { MULTIPROC_TEST_START_METHOD: method });
