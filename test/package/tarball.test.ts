@@ -18,6 +18,12 @@ const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !ke
 const consumers = ['all.cjs', 'basic.mjs', 'all.ts', 'lesson.ts', 'spawn-only.cjs', 'spawn-only.mjs', 'types.cts', 'types.mts'];
 let project = '';
 
+/** The parts of all.cjs / all.ts's report checked here (test/package/consumers.test.ts checks all of it). */
+interface Full {
+  map: number[];
+  child: { instances: boolean };
+}
+
 function report(result: RunResult): unknown {
   assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
   const line = result.stdout.split('\n').find((l) => l.startsWith('REPORT '));
@@ -59,7 +65,9 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
 
   it('runs a CommonJS program: every public class and a Pool (spawn, forkserver)', async () => {
     for (const method of ['spawn', 'forkserver']) {
-      assert.deepEqual((report(await run(['all.cjs', method])) as { map: number[] }).map, [1, 4, 9, 16], method);
+      const { map, child } = report(await run(['all.cjs', method])) as Full;
+      assert.deepEqual(map, [1, 4, 9, 16], method);
+      assert.equal(child.instances, true, `${method}: one copy of the library in the child`);
     }
   });
 
@@ -80,7 +88,9 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
   });
 
   it('runs TypeScript in the CommonJS project with tsx: every public class, and the README lesson', async () => {
-    assert.equal((report(await run([tsxCli, 'all.ts', 'forkserver'])) as { exitCode: number }).exitCode, 0);
+    const { map, child } = report(await run([tsxCli, 'all.ts', 'forkserver'])) as Full;
+    assert.deepEqual(map, [1, 4, 9, 16]);
+    assert.equal(child.instances, true, 'one copy of the library in the child');
     const lesson = await run([tsxCli, 'lesson.ts']);
     assert.equal(lesson.code, 0, lesson.stderr);
     assert.match(lesson.stdout, /^hello Bob\nexit code 0 start method forkserver$/m);
