@@ -1,7 +1,9 @@
 // The accepting half of a Listener: takes connections from the kernel's queue while accept()
-// calls wait for more than are ready (as Python's, a connection nobody asked for stays in the
-// kernel's backlog), authenticates each one concurrently (a peer that stalls holds up no one
-// else, and is dropped at its deadline), and hands out the outcomes in the order they end.
+// calls wait (as Python's, a connection nobody asked for stays in the kernel's backlog),
+// authenticates them concurrently (a peer that stalls holds up no one else, and is dropped at
+// its deadline), and hands out the outcomes in the order they end: each connection taken is one
+// outcome for one accept(), an authenticated Connection or the AuthenticationError of a peer
+// that failed (kept for the next accept() when none waits any more).
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import type { Address } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge } from './auth.ts';
@@ -117,8 +119,10 @@ export class Acceptor {
     this.#update();
   }
 
+  // More next() calls wait than outcomes are ready. Connections being authenticated do not count:
+  // one that stalls must not keep the next peer in the kernel's queue until its deadline.
   #wanted(): boolean {
-    return this.#waiters.length > this.#ready.length + this.#handshaking.size;
+    return this.#waiters.length > this.#ready.length;
   }
 
   #admit(fd: number): void {
