@@ -137,7 +137,10 @@ export class Acceptor {
     const authkey = this.#authkey;
     if (authkey === null) return this.#deliver({ ok: true, connection, peer });
     this.#handshaking.add(connection);
-    const deadline = deadlineIn(this.#handshakeTimeoutMs);
+    const deadline = deadlineIn(
+      this.#handshakeTimeoutMs,
+      (what, cause) => new AuthenticationError(`A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`, { cause }),
+    );
     void deliverChallenge(connection, authkey, deadline)
       .then(() => answerChallenge(connection, authkey, deadline))
       .then(

@@ -40,7 +40,10 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
   signal?.throwIfAborted();
   const native = requireNative('Client');
-  const deadline = deadlineIn(timeoutMs);
+  const deadline = deadlineIn(
+    timeoutMs,
+    (what, cause) => new TimeoutError(`Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`, { cause }),
+  );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
   const connection = new Connection(fd, { readable: true, writable: true, native });
   if (authkey === null) return connection;

@@ -3,13 +3,23 @@
 // the Process before start()), a wrong authkey on either side, and a forked child's copy of a Listener.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, reportAuthkey } from '../fixtures/listener-targets.ts';
+import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey } from '../fixtures/listener-targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
+
+/** Resolves once `path` is gone; rejects after `timeoutMs`. */
+async function gone(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} still exists after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 for (const method of testedMethods()) {
   const { Process } = getContext(method);
@@ -47,6 +57,20 @@ for (const method of testedMethods()) {
         report.close();
       });
     }
+
+    it('the resource tracker removes the socket file and private directory of a Listener whose process was killed', async () => {
+      const [report, reportTx] = Pipe();
+      const p = track(new Process({ target: listenThenWait, args: [reportTx] }));
+      p.start();
+      reportTx.close();
+      const address = await report.recv<string>();
+      assert.ok(existsSync(address));
+      p.kill();
+      await p.join();
+      await gone(address);
+      await gone(dirname(address));
+      report.close();
+    });
 
     it("a child's authkey is its parent's, or the one set on its Process before start()", async () => {
       const [report, reportTx] = Pipe();

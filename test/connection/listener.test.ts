@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Client, Connection, ConnectionClosedError, Listener, ProcessStateError, TimeoutError, type Address } from '../../src/index.ts';
+import { Client, Connection, ConnectionClosedError, Listener, Pipe, ProcessStateError, TimeoutError, wait, waitReady, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { tempPath } from '../helpers.ts';
 
@@ -145,6 +145,40 @@ describe('Listener and Client', { skip }, () => {
     await assert.rejects(pending, ProcessStateError);
     await assert.rejects(listener.accept(), /this Listener was closed/);
     listener.close(); // idempotent
+  });
+
+  it('wait() over Listeners, Connections and Processes: [] at the timeout, then each as it becomes ready; waitReady is the same function', async () => {
+    const { getContext } = await import('../../src/index.ts');
+    const { clientEcho } = await import('../fixtures/listener-targets.ts');
+    assert.equal(waitReady, wait);
+    const unix = new Listener();
+    const tcp = new Listener({ family: 'AF_INET' });
+    const [a, b] = Pipe();
+    assert.deepEqual(await wait([unix, tcp, a], 30), []);
+    // A connection waiting in the kernel makes a Listener ready (accept() would not wait for a peer).
+    const client = await Client(unix.address);
+    assert.deepEqual(await wait([unix, tcp, a], 5000), [unix]);
+    const server = await unix.accept();
+    assert.deepEqual(await wait([unix, tcp, a, server], 30), []);
+    await client.send('data');
+    assert.deepEqual(await wait([unix, tcp, a, server]), [server]);
+    await server.recv();
+    // A Process ends: ready; a TCP Listener with a peer authenticating counts once it is pending.
+    const p = new (getContext('spawn').Process)({ target: clientEcho, args: [tcp.address] });
+    p.start();
+    assert.deepEqual(await wait([unix, tcp, a, server], 20_000), [tcp]);
+    const echoing = await tcp.accept();
+    echoing.close(); // the child's echo loop ends: the process ends
+    assert.deepEqual(await wait([unix, a, server, p], 20_000), [p]);
+    await p.join();
+    await b.send('last');
+    assert.deepEqual(await wait([unix, tcp, a, p]), [a, p]);
+    // A closed Listener is ready (accept() rejects at once), as a Connection at EOF is.
+    unix.close();
+    assert.deepEqual(await wait([unix], 0), [unix]);
+    for (const end of [a, b, client, server]) end.close();
+    tcp.close();
+    await assert.rejects(wait([{}] as never), /Expected `objects\[…\]` to be a Connection, a Listener or a Process/);
   });
 
   it('await using closes the listener', async () => {
