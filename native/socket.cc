@@ -166,4 +166,55 @@ MP_DECLARE(SocketAddress) {
   return pair;
 }
 
+// connectSocket(family, address, port): a non-blocking, close-on-exec socket connecting to the
+// address: [fd, true] once connected (a unix socket, or TCP that completed at once), [fd, false]
+// while a TCP connect is in progress (wait until writable, then connectResult). TCP_NODELAY on TCP.
+MP_DECLARE(ConnectSocket) {
+  Args a;
+  std::string family, address;
+  int32_t port = 0;
+  if (!GetArgs(env, info, &a) || !ArgString(env, a.argv[0], "family", &family) ||
+      !ArgString(env, a.argv[1], "address", &address) || !ArgInt32(env, a.argv[2], "port", &port)) {
+    return nullptr;
+  }
+  sockaddr_storage addr;
+  socklen_t length = 0;
+  if (!MakeAddress(env, family, address, port, &addr, &length)) return nullptr;
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(env, "socket", errno);
+  if (addr.ss_family != AF_UNIX) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  int r;
+  do {
+    r = connect(fd, reinterpret_cast<sockaddr*>(&addr), length);
+  } while (r != 0 && errno == EINTR);
+  bool done = r == 0;
+  if (!done && errno != EINPROGRESS) {
+    int err = errno;
+    close(fd);
+    return ThrowErrno(env, "connect", err);
+  }
+  napi_value pair, connected;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_get_boolean(env, done, &connected);
+  napi_set_element(env, pair, 0, Int32(env, fd));
+  napi_set_element(env, pair, 1, connected);
+  return pair;
+}
+
+// connectResult(fd): after a connect in progress made `fd` writable: nothing when it connected;
+// throws the connect error (ECONNREFUSED …) when it failed.
+MP_DECLARE(ConnectResult) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  int err = 0;
+  socklen_t size = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size) != 0) return ThrowErrno(env, "getsockopt", errno);
+  if (err != 0) return ThrowErrno(env, "connect", err);
+  return Undefined(env);
+}
+
 }  // namespace multiproc

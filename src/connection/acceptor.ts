@@ -6,7 +6,7 @@
 // that failed (kept for the next accept() when none waits any more).
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import type { Address } from './address.ts';
-import { answerChallenge, deadlineIn, deliverChallenge } from './auth.ts';
+import { answerChallenge, deadlineIn, deliverChallenge, withoutSpinning } from './auth.ts';
 import { Connection } from './connection.ts';
 import { AuthenticationError } from './errors.ts';
 
@@ -141,8 +141,10 @@ export class Acceptor {
       this.#handshakeTimeoutMs,
       (what, cause) => new AuthenticationError(`A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`, { cause }),
     );
-    void deliverChallenge(connection, authkey, deadline)
-      .then(() => answerChallenge(connection, authkey, deadline))
+    void withoutSpinning(connection, async () => {
+      await deliverChallenge(connection, authkey, deadline);
+      await answerChallenge(connection, authkey, deadline);
+    })
       .then(
         () => ({ ok: true, connection, peer }) as const,
         (error: unknown) => {

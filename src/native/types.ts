@@ -96,6 +96,12 @@ export interface NativeBinding {
   accept(fd: number): number;
   /** Where this end (peer false) or the other end of a socket is: a unix path ('' unnamed), or [ip, port]. */
   socketAddress(fd: number, peer: boolean): string | [string, number] | null;
+  /** socket + non-blocking connect: [fd, true] when connected at once, [fd, false] while a TCP connect is in progress (watchWritable, then connectResult). TCP_NODELAY on TCP. */
+  connectSocket(family: 'unix' | 'inet' | 'inet6', address: string, port: number): [number, boolean];
+  /** After a connect in progress made the fd writable: returns when it connected, throws its error (ECONNREFUSED …) when not. */
+  connectResult(fd: number): void;
+  /** watchReadable's twin for writability (a connect in progress completing). */
+  watchWritable(fd: number, callback: () => void): FdWatcher;
 }
 
 /** What watchLoopIdle returns. */
