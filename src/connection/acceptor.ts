@@ -105,7 +105,7 @@ export class Acceptor {
   // Take connections from the kernel while next() calls wait for more than are ready or being
   // authenticated (up to MAX_HANDSHAKES at once), then watch the socket for more if still wanted.
   #pump(): void {
-    while (!this.#closed && this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES) {
+    while (!this.#closed && this.#accepting()) {
       let fd: number;
       try {
         fd = this.#native.accept(this.#fd);
@@ -171,17 +171,26 @@ export class Acceptor {
     this.#watchers.clear();
   }
 
-  // Watch the socket (ref'd: an accept() in progress keeps the process alive) while connections
-  // are wanted or wait() watches; otherwise stop (the watcher is level-triggered).
+  // Watch the socket, ref'd (an accept() in progress keeps the process alive), while connections
+  // are wanted or wait() watches. Otherwise the watcher is left on, unref'd, until it next fires
+  // (level-triggered, it is then closed): a server taking one connection after another keeps one
+  // watcher rather than making one per accept().
   #update(): void {
-    const accepting = this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES;
-    if (this.#closed || (!accepting && this.#watchers.size === 0)) return this.#stopWatching();
-    this.#watcher ??= this.#native.watchReadable(this.#fd, () => this.#readable());
+    if (this.#closed) return this.#stopWatching();
+    if (!this.#accepting() && this.#watchers.size === 0) return this.#watcher?.unref();
+    if (this.#watcher === null) this.#watcher = this.#native.watchReadable(this.#fd, () => this.#readable());
+    else this.#watcher.ref();
   }
 
   #readable(): void {
     if (this.#watchers.size > 0) this.#notifyWatchers();
     this.#pump();
+    // Nobody waits, or MAX_HANDSHAKES run: leave the connection in the kernel (firing on would spin).
+    if (!this.#accepting() && this.#watchers.size === 0) this.#stopWatching();
+  }
+
+  #accepting(): boolean {
+    return this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES;
   }
 
   #stopWatching(): void {

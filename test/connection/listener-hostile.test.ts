@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, FrameError, Listener, MessageTooLongError, TimeoutError } from '../../src/index.ts';
+import { MAX_HANDSHAKES } from '../../src/connection/acceptor.ts';
 import { loadNative } from '../../src/native/binding.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -120,6 +121,17 @@ describe('Listener and Client against hostile peers', { skip }, () => {
     await assert.rejects(listener.accept(), (error: unknown) => error instanceof AuthenticationError && /within 400 ms/.test(error.message));
     await stalled.closed;
     for (const end of [good, served]) end.close();
+    listener.close();
+  });
+
+  it('more stalled peers than handshakes run at once (MAX_HANDSHAKES): the rest wait in the backlog, all are dropped in turn, then a good peer is served', async () => {
+    const listener = new Listener({ address: ['127.0.0.1', 0], authkey: KEY, handshakeTimeoutMs: 300 });
+    const count = MAX_HANDSHAKES + 8;
+    const stalled = await Promise.all(Array.from({ length: count }, () => raw(listener)));
+    const outcomes = Promise.allSettled(stalled.map(() => listener.accept()));
+    for (const outcome of await outcomes) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof AuthenticationError && /within 300 ms/.test((outcome.reason as Error).message));
+    await Promise.all(stalled.map((peer) => peer.closed));
+    await goodRoundTrip(listener, KEY);
     listener.close();
   });
 
