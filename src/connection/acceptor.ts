@@ -6,8 +6,8 @@
 // that failed (kept for the next accept() when none waits any more).
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import type { Address } from './address.ts';
-import { answerChallenge, deadlineIn, deliverChallenge, withoutSpinning } from './auth.ts';
-import { Connection } from './connection.ts';
+import { answerChallenge, deadlineIn, deliverChallenge } from './auth.ts';
+import { Connection, kNeverSpin } from './connection.ts';
 import { AuthenticationError } from './errors.ts';
 
 /** At most this many handshakes run at once; more connections wait in the kernel's backlog. */
@@ -134,6 +134,7 @@ export class Acceptor {
       // the peer is already gone: its connection reads EOF
     }
     const connection = new Connection(fd, { readable: true, writable: true, native: this.#native });
+    connection[kNeverSpin](); // never spin: see Client() in client.ts
     const authkey = this.#authkey;
     if (authkey === null) return this.#deliver({ ok: true, connection, peer });
     this.#handshaking.add(connection);
@@ -141,10 +142,8 @@ export class Acceptor {
       this.#handshakeTimeoutMs,
       (what, cause) => new AuthenticationError(`A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`, { cause }),
     );
-    void withoutSpinning(connection, async () => {
-      await deliverChallenge(connection, authkey, deadline);
-      await answerChallenge(connection, authkey, deadline);
-    })
+    void deliverChallenge(connection, authkey, deadline)
+      .then(() => answerChallenge(connection, authkey, deadline))
       .then(
         () => ({ ok: true, connection, peer }) as const,
         (error: unknown) => {

@@ -10,7 +10,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TimeoutError } from '../errors.ts';
 import { typeError } from '../options.ts';
-import { kNeverSpin, type Connection } from './connection.ts';
+import type { Connection } from './connection.ts';
 import { AuthenticationError } from './errors.ts';
 
 const CHALLENGE = Buffer.from('#CHALLENGE#');
@@ -43,20 +43,6 @@ export interface Deadline {
 export function deadlineIn(timeoutMs: number | undefined, expired: (what: string, cause: unknown) => Error): Deadline {
   const end = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
   return { timeoutMs, expired, left: () => (end === undefined ? undefined : Math.max(0, end - Date.now())) };
-}
-
-/**
- * Run `handshake` on `connection` without spinning receives (reader.ts): a peer's answer may take
- * long (its own crypto, its start), and a spin would take the CPU it needs. Spinning is allowed
- * again afterwards, for the conversation.
- */
-export async function withoutSpinning<T>(connection: Connection, handshake: () => Promise<T>): Promise<T> {
-  connection[kNeverSpin](true);
-  try {
-    return await handshake();
-  } finally {
-    connection[kNeverSpin](false);
-  }
 }
 
 /** Prove to the other end that it holds `authkey` (Python's deliver_challenge). */

@@ -9,8 +9,8 @@ import { TimeoutError } from '../errors.ts';
 import { requireNative, type NativeBinding } from '../native/binding.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { checkAddress, checkFamily, describeAddress, type Address, type Family, type ResolvedAddress } from './address.ts';
-import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, withoutSpinning, type Deadline } from './auth.ts';
-import { Connection } from './connection.ts';
+import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, type Deadline } from './auth.ts';
+import { Connection, kNeverSpin } from './connection.ts';
 import { asError } from './errors.ts';
 
 /** Options of Client(). */
@@ -46,14 +46,16 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
   const connection = new Connection(fd, { readable: true, writable: true, native });
+  // No spinning receives on a connection by address (reader.ts spins while a reply is due): it
+  // has no shared-memory lane, so a spin is a loop of recv(2) calls, and on a loaded machine the
+  // CPU it takes is the peer's: round trips measured 4-10x slower with it (docs/DECISIONS.md).
+  connection[kNeverSpin]();
   if (authkey === null) return connection;
   const onAbort = () => connection.close();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await withoutSpinning(connection, async () => {
-      await answerChallenge(connection, authkey, deadline);
-      await deliverChallenge(connection, authkey, deadline);
-    });
+    await answerChallenge(connection, authkey, deadline);
+    await deliverChallenge(connection, authkey, deadline);
     return connection;
   } catch (error) {
     connection.close();

@@ -19,7 +19,7 @@ import { FrameWriter } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
 export const kWhenReady = Symbol('multiproc.connection.whenReady');
-/** Internal (Pool, the Listener/Client handshake): receives on this end never spin before they wait (see reader.ts); `false` allows it again. */
+/** Internal (Pool, Listener, Client): receives on this end never spin before they wait (see reader.ts). */
 export const kNeverSpin = Symbol('multiproc.connection.neverSpin');
 
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
@@ -197,8 +197,8 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   /** Internal: see kNeverSpin. */
-  [kNeverSpin](never = true): void {
-    this.#reader?.neverSpin(never);
+  [kNeverSpin](): void {
+    this.#reader?.neverSpin();
   }
 
   /** Whether a recv() would not wait, right now (a synchronous poll(0)). */

@@ -119,9 +119,9 @@ export class FrameReader {
     this.#replyDue = true;
   }
 
-  /** Never spin on this connection (see the top); `false` allows it again. */
-  neverSpin(never = true): void {
-    this.#mayspin = !never;
+  /** Never spin on this connection (see the top). */
+  neverSpin(): void {
+    this.#mayspin = false;
   }
 
   /** From now on, read exactly one frame at a time (the end is shared with another process). */
