@@ -14,21 +14,23 @@
 
 namespace multiproc {
 
-// Fill a sockaddr for `family` ('unix', 'inet', 'inet6'); false with a RangeError thrown when
-// the address does not fit (a path too long, not a numeric IP address).
+// Fill a sockaddr for `family` ('unix', 'unix-abstract': `address` is the name after the
+// leading NUL of Linux's abstract namespace, 'inet', 'inet6'); false with a RangeError thrown
+// when the address does not fit (a path too long, not a numeric IP address).
 static bool MakeAddress(napi_env env, const std::string& family, const std::string& address, int32_t port,
                         sockaddr_storage* out, socklen_t* length) {
   memset(out, 0, sizeof *out);
-  if (family == "unix") {
+  if (family == "unix" || family == "unix-abstract") {
     sockaddr_un* un = reinterpret_cast<sockaddr_un*>(out);
-    if (address.empty() || address.size() >= sizeof un->sun_path) {
-      ThrowRangeError(env, "Expected a unix socket path of 1 to " + std::to_string(sizeof un->sun_path - 1) +
+    size_t skip = family == "unix" ? 0 : 1;  // the abstract namespace: a leading NUL, no terminator
+    if (address.empty() || address.size() + skip >= sizeof un->sun_path) {
+      ThrowRangeError(env, "Expected a unix socket path of 1 to " + std::to_string(sizeof un->sun_path - 1 - skip) +
                                " bytes, got " + std::to_string(address.size()) + ".");
       return false;
     }
     un->sun_family = AF_UNIX;
-    memcpy(un->sun_path, address.data(), address.size());  // a leading NUL: the abstract namespace
-    *length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + (address[0] == '\0' ? 0 : 1));
+    memcpy(un->sun_path + skip, address.data(), address.size());
+    *length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + skip + address.size() + (skip == 0 ? 1 : 0));
     return true;
   }
   if (port < 0 || port > 65535) {
@@ -77,7 +79,7 @@ MP_DECLARE(ListenSocket) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ThrowErrno(env, "socket", errno);
   // The socket file takes this mode at bind (Linux): only the owner may connect, from the start.
-  if (addr.ss_family == AF_UNIX && fchmod(fd, 0600) != 0) {
+  if (family == "unix" && fchmod(fd, 0600) != 0) {
     int err = errno;
     close(fd);
     return ThrowErrno(env, "fchmod", err);
@@ -143,7 +145,7 @@ MP_DECLARE(SocketAddress) {
     size_t size = length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
     if (size > 0 && un->sun_path[0] != '\0') size = strnlen(un->sun_path, size);
     napi_value path;
-    napi_create_string_utf8(env, un->sun_path, size, &path);
+    napi_create_string_utf8(env, un->sun_path, size, &path);  // abstract: with its leading NUL
     return path;
   }
   char text[INET6_ADDRSTRLEN] = "";

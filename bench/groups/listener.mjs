@@ -99,8 +99,9 @@ const NOTES_COMMON = `
 Python's rows run in bench/python/driver.py (its child started by Python's default start method),
 multiproc's in the runner (its child started with 'spawn'); in both the Listener is in the
 measuring process and the Client in the child. TCP rows authenticate with an authkey (the HMAC
-handshake both ways, SHA-256 in both: Python ≥ 3.12's form; Python 3.11 here answers our own
-{sha256} challenge the same way), unix rows use none, as both libraries' defaults.`;
+handshake both ways: HMAC-SHA256 in multiproc, Python ≥ 3.12's form; the Python 3.11 here uses
+its HMAC-MD5 one), unix rows use none, as both libraries' defaults. multiproc's connections by
+address never spin their receives (docs/DECISIONS.md).`;
 
 function rttGroup(kind) {
   return {

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { currentAuthkey } from '../authkey.ts';
 import { TimeoutError } from '../errors.ts';
 import { requireNative, type NativeBinding } from '../native/binding.ts';
+import type { SocketFamily } from '../native/types.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { checkAddress, checkFamily, describeAddress, type Address, type Family, type ResolvedAddress } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, type Deadline } from './auth.ts';
@@ -87,7 +88,7 @@ async function connectWithRetry(address: ResolvedAddress, native: NativeBinding,
 // once (or fails: ENOENT, ECONNREFUSED, EAGAIN when its backlog is full); TCP waits until the
 // socket is writable, then reads the outcome. A host name is looked up first.
 async function connectOnce(address: ResolvedAddress, native: NativeBinding, deadline: Deadline, signal: AbortSignal | undefined): Promise<number> {
-  let family: 'unix' | 'inet' | 'inet6' = 'unix';
+  let family: SocketFamily = 'unix';
   let host = '';
   let port = 0;
   if (address.family !== 'AF_UNIX') {
@@ -98,7 +99,8 @@ async function connectOnce(address: ResolvedAddress, native: NativeBinding, dead
   let fd: number;
   let connected: boolean;
   try {
-    [fd, connected] = native.connectSocket(family, address.family === 'AF_UNIX' ? address.path : host, port);
+    if (address.family === 'AF_UNIX' && address.path.startsWith('\0')) [fd, connected] = native.connectSocket('unix-abstract', address.path.slice(1), 0);
+    else [fd, connected] = native.connectSocket(family, address.family === 'AF_UNIX' ? address.path : host, port);
   } catch (error) {
     throw withAddress(error, address);
   }

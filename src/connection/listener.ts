@@ -68,7 +68,8 @@ export class Listener implements AsyncIterable<Connection> {
     address ??= [opts.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0];
     try {
       if (typeof address === 'string') {
-        this.#fd = this.#native.listenSocket('unix', address, 0, opts.backlog);
+        const abstract = address.startsWith('\0');
+        this.#fd = this.#native.listenSocket(abstract ? 'unix-abstract' : 'unix', abstract ? address.slice(1) : address, 0, opts.backlog);
         this.#address = address;
         if (!address.startsWith('\0')) {
           this.#path = address;

@@ -95,6 +95,31 @@ describe('Listener and Client', { skip }, () => {
     arbitrary.close();
   });
 
+  it("Linux's abstract namespace (a leading NUL: no file) and IPv6 loopback (when the machine has it)", async () => {
+    const name = `\0multiproc-test-${process.pid}-${Date.now()}`;
+    const abstract = new Listener({ address: name });
+    assert.equal(abstract.address, name);
+    const [c1, s1] = await connectPair(abstract);
+    await c1.send('abstract');
+    assert.equal(await s1.recv(), 'abstract');
+    for (const end of [c1, s1]) end.close();
+    abstract.close();
+    let v6: Listener;
+    try {
+      v6 = new Listener({ address: ['::1', 0] });
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'EADDRNOTAVAIL'); // no IPv6 loopback here
+      return;
+    }
+    assert.equal(v6.family, 'AF_INET6');
+    const [c2, s2] = await connectPair(v6);
+    await c2.send('v6');
+    assert.equal(await s2.recv(), 'v6');
+    assert.equal((v6.lastAccepted as [string, number])[0], '::1');
+    for (const end of [c2, s2]) end.close();
+    v6.close();
+  });
+
   it('an explicit authkey on both sides (bytes or a string) authenticates; null turns authentication off on TCP', async () => {
     const keyed = new Listener({ address: ['127.0.0.1', 0], authkey: Buffer.from('secret') });
     const [c1, s1] = await connectPair(keyed, { authkey: 'secret' });
