@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey } from '../fixtures/listener-targets.ts';
-import { testedMethods, track } from '../helpers.ts';
+import { runScript, testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
 
@@ -121,6 +121,27 @@ for (const method of testedMethods()) {
     });
   });
 }
+
+describe('a Listener never closed', { skip }, () => {
+  const leaker = new URL('../fixtures/listener-leaker.ts', import.meta.url).pathname;
+
+  it('its socket file and directory are removed when the process exits normally, silently (as Python)', async () => {
+    const { code, stdout, stderr } = await runScript(leaker, ['exit']);
+    assert.equal(code, 0, stderr);
+    const { address } = JSON.parse(stdout.trim().split('\n')[0] as string) as { address: string };
+    assert.equal(existsSync(address), false);
+    assert.equal(existsSync(dirname(address)), false);
+    assert.doesNotMatch(stderr, /removed the unix socket/, 'removed at exit, not left for the tracker');
+  });
+
+  it('a Listener collected without close() has its fd closed and its files removed', async () => {
+    const { code, stdout, stderr } = await runScript(leaker, ['gc']);
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { address?: string; stillThere?: boolean });
+    assert.equal(lines[1]?.stillThere, false);
+    assert.equal(existsSync(dirname(lines[0]?.address as string)), false);
+  });
+});
 
 describe('a forked child and the Listener it inherited', { skip: skip || (testedMethods().includes('fork') ? false : 'fork is not tested here') }, () => {
   it("closing the child's copy leaves the parent's socket file and listening socket alone", async () => {
