@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey } from '../fixtures/listener-targets.ts';
+import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/listener-targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -57,6 +57,22 @@ for (const method of testedMethods()) {
         report.close();
       });
     }
+
+    it('a connection the parent accepted can be handed to a child, which serves the client (a worker per connection)', async () => {
+      const listener = new Listener({ address: ['127.0.0.1', 0] });
+      const [client, accepted] = await Promise.all([Client(listener.address), listener.accept()]);
+      const p = track(new Process({ target: serveHandedOver, args: [accepted] }));
+      p.start();
+      accepted.close(); // the child holds its own copy now
+      for (const value of ['from the client', { n: 2 }]) {
+        await client.send(value);
+        assert.deepEqual(await client.recv(), value);
+      }
+      client.close();
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      listener.close();
+    });
 
     it('the resource tracker removes the socket file and private directory of a Listener whose process was killed', async () => {
       const [report, reportTx] = Pipe();
