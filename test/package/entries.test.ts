@@ -39,7 +39,7 @@ describe('package entry points', () => {
       const cond = new built.Condition(new sources.Lock());
       assert.equal(cond.lock instanceof sources.Lock, true);
       assert.throws(() => new built.Condition({} as never), /Expected `lock` to be a Lock or an RLock/);
-      await assert.rejects(built.waitReady([{}] as never, 0), /Expected `objects\[…\]` to be a Connection or a Process/);
+      await assert.rejects(built.waitReady([{}] as never, 0), /Expected `objects\[…\]` to be a Connection, a Listener or a Process/);
     } finally {
       a.close();
       b.close();
