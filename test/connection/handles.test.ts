@@ -5,7 +5,7 @@
 // the same bag as task arguments; a net.Server and a net.Socket are handed to a child. What a
 // channel cannot carry is refused at the sender with the path to it.
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   Barrier,
