@@ -10,7 +10,7 @@ import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type Wai
 import { createSegment, keepSegment, openSegment, type Segment } from '../sync/segment.ts';
 import { decodeItem, encodeItem } from './items.ts';
 import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from './errors.ts';
-import { COUNT, HEADER, MAXSIZE, Ring, UNFINISHED } from './ring.ts';
+import { ARRIVALS, HEADER, MAXSIZE, Ring, UNFINISHED } from './ring.ts';
 import { closeRing, getStep, Incoming, isClosed, Outgoing, putStep, type Wait } from './transfer.ts';
 
 /** Options of a queue beyond maxsize. */
@@ -80,7 +80,7 @@ export class Queue<T = unknown> {
     const slice = wait.owner === 0 ? left : left < 0 ? LIVENESS_MS : Math.min(left, LIVENESS_MS);
     if (wait.counter >= 0) Atomics.add(i32, wait.counter, 1);
     try {
-      await waitAsync(i32, wait.index, wait.value, slice, signal, wait.index === COUNT);
+      await waitAsync(i32, wait.index, wait.value, slice, signal, wait.index === ARRIVALS);
     } finally {
       if (wait.counter >= 0) Atomics.sub(i32, wait.counter, 1);
     }
@@ -100,6 +100,7 @@ export class Queue<T = unknown> {
   // Write the backlog (putNowait's items that found no room), in order, as room appears.
   #flush(): Promise<void> {
     const run = async (): Promise<void> => {
+      await this.#lastPut; // after this process's puts that wait already
       while (this.#backlog.length > 0) {
         const item = this.#backlog[0] as Outgoing;
         if (!item.done) await this.#putAsync(item, Infinity, undefined);
@@ -133,8 +134,24 @@ export class Queue<T = unknown> {
       while (!item.done) await this.#flushing();
       return;
     }
-    await this.#putAsync(item, deadline, options);
+    // The puts of one process keep their order: one that must wait goes after those waiting already.
+    if (this.#waitingPuts === 0 && putStep(this.#ring, item, this instanceof JoinableQueue) === null) return;
+    const before = this.#lastPut;
+    const mine = (async () => {
+      this.#waitingPuts++;
+      try {
+        await before;
+        await this.#putAsync(item, deadline, options);
+      } finally {
+        this.#waitingPuts--;
+      }
+    })();
+    this.#lastPut = mine.catch(() => undefined);
+    return mine;
   }
+
+  #waitingPuts = 0;
+  #lastPut: Promise<void> = Promise.resolve();
 
   #flushing(): Promise<void> {
     return (this.#flushed ??= this.#flush().finally(() => (this.#flushed = null)));
@@ -160,7 +177,7 @@ export class Queue<T = unknown> {
   putNowait(obj: T): void {
     this.#checkPut();
     const item = this.#item(obj);
-    if (this.#backlog.length === 0) {
+    if (this.#backlog.length === 0 && this.#waitingPuts === 0) {
       const wait = putStep(this.#ring, item, this instanceof JoinableQueue);
       if (wait === null) return;
       if (this.#ring.maxsize() > 0 && !item.streaming) throw new QueueFullError('The queue is full.');

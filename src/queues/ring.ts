@@ -12,6 +12,8 @@
 //   i32[16]     CLOSED: 1 once close() was called in any process
 //   i32[17]     STREAM_PUT: pid of the process writing an item in pieces (0: none; see transfer.ts)
 //   i32[18]     STREAM_GET: pid of the process collecting an item's pieces (0: none)
+//   i32[19]     ARRIVALS: bumped after every push and at close (getters sleep on it: a change
+//               between their look at the ring and their sleep is never missed)
 //   bytes 128.. the ring (capacity bytes)
 // A frame is [u32 LE length | flags][bytes]: MORE (bit 31) marks a piece followed by another of
 // the same item (see transfer.ts).
@@ -40,6 +42,7 @@ const J_COUNT = 15;
 export const CLOSED = 16;
 export const STREAM_PUT = 17;
 export const STREAM_GET = 18;
+export const ARRIVALS = 19;
 export const HEADER = 128;
 /** Frame flag: more pieces of this item follow. */
 export const MORE = 0x80000000;

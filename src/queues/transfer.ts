@@ -8,7 +8,7 @@
 // dies); a reader finding the writer dead before the last piece drops the item (never fully put).
 import { isAlive, wake } from '../sync/futex.ts';
 import { QueueClosedError } from './errors.ts';
-import { CLOSED, COUNT, GETTERS, MAX_FRAME, MORE, PUTTERS, Ring, SPACE, STREAM_GET, STREAM_PUT, UNFINISHED } from './ring.ts';
+import { ARRIVALS, CLOSED, GETTERS, MAX_FRAME, MORE, PUTTERS, Ring, SPACE, STREAM_GET, STREAM_PUT, UNFINISHED } from './ring.ts';
 
 /** What a step waits for: word `index` to change from `value`; `owner`: a pid whose death ends the wait too (0: none). */
 export interface Wait {
@@ -67,7 +67,8 @@ export function putStep(ring: Ring, item: Outgoing, joinable: boolean): Wait | n
       if (joinable) Atomics.add(i32, UNFINISHED, 1);
       item.done = true;
       ring.unlock();
-      if (Atomics.load(i32, GETTERS) > 0) wake(i32, COUNT, 1);
+      Atomics.add(i32, ARRIVALS, 1);
+      if (Atomics.load(i32, GETTERS) > 0) wake(i32, ARRIVALS, 1);
       return null;
     }
     // In pieces: as much as fits now, once at least a fair share of the ring is free.
@@ -90,7 +91,8 @@ export function putStep(ring: Ring, item: Outgoing, joinable: boolean): Wait | n
       item.done = true;
     }
     ring.unlock();
-    wakeAll(ring, COUNT); // the collecting reader among the sleepers
+    Atomics.add(i32, ARRIVALS, 1);
+    wakeAll(ring, ARRIVALS); // the collecting reader among the sleepers
     if (!more) wakeAll(ring, STREAM_PUT);
   }
   return null;
@@ -100,7 +102,8 @@ export function putStep(ring: Ring, item: Outgoing, joinable: boolean): Wait | n
 export function getStep(ring: Ring, incoming: Incoming): Uint8Array | Wait {
   const i32 = ring.i32;
   for (;;) {
-    if (!incoming.collecting && ring.count() === 0 && Atomics.load(i32, CLOSED) === 0) return { index: COUNT, value: 0, owner: 0, counter: GETTERS };
+    const arrivals = Atomics.load(i32, ARRIVALS); // read first: what comes after it wakes the wait below
+    if (!incoming.collecting && ring.count() === 0 && Atomics.load(i32, CLOSED) === 0) return { index: ARRIVALS, value: arrivals, owner: 0, counter: GETTERS };
     ring.lock();
     const collector = Atomics.load(i32, STREAM_GET);
     if (!incoming.collecting && collector !== 0) {
@@ -127,7 +130,7 @@ export function getStep(ring: Ring, incoming: Incoming): Uint8Array | Wait {
       const closed = !incoming.collecting && writer === 0 && Atomics.load(i32, CLOSED) !== 0;
       ring.unlock();
       if (closed) throw new QueueClosedError('The queue was closed (close() in some process) and is empty: no item will come.');
-      return { index: COUNT, value: 0, owner: incoming.collecting ? writer : 0, counter: GETTERS };
+      return { index: ARRIVALS, value: arrivals, owner: incoming.collecting ? writer : 0, counter: GETTERS };
     }
     const data = ring.shift();
     const more = (ring.flags & MORE) !== 0;
@@ -153,7 +156,9 @@ export function getStep(ring: Ring, incoming: Incoming): Uint8Array | Wait {
 /** Mark the queue closed for every process and wake everyone who waits on it. */
 export function closeRing(ring: Ring): void {
   Atomics.store(ring.i32, CLOSED, 1);
-  for (const index of [COUNT, SPACE, STREAM_PUT, STREAM_GET]) wakeAll(ring, index);
+  Atomics.add(ring.i32, ARRIVALS, 1);
+  Atomics.add(ring.i32, SPACE, 1);
+  for (const index of [ARRIVALS, SPACE, STREAM_PUT, STREAM_GET]) wakeAll(ring, index);
 }
 
 /** Whether close() was called in some process. */
