@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
-import { bounce, collect, echoUntilClosed, getForever, produceTagged, putNowaitMany, workJoinable } from '../fixtures/sync-queues.ts';
+import { bounce, collect, echoUntilClosed, getForever, produceTagged, putHugeThenHang, putNowaitMany, workJoinable } from '../fixtures/sync-queues.ts';
 import { testedMethods, track } from '../helpers.ts';
 import { endInReverse, exitGates } from '../sync/exit-order.ts';
 
@@ -254,6 +254,21 @@ for (const method of testedMethods()) {
       for (let i = 0; i < 200; i++) assert.equal(await q.get({ timeoutMs: 20_000 }), `${i}:${'p'.repeat(100)}`);
       await child.join();
       assert.equal(child.exitCode, 0);
+    });
+
+    it('a producer killed in the middle of an item larger than the buffer: the part is dropped, the queue goes on', async () => {
+      const q = new Queue<string>(0, { capacityBytes: 4096 });
+      const started = new Event();
+      const victim = track(new Process({ target: putHugeThenHang, args: [q, started] }));
+      victim.start();
+      assert.equal(await started.wait({ timeoutMs: 20_000 }), true);
+      assert.ok(q.qsize() > 0, 'its first pieces are in');
+      victim.kill();
+      await victim.join();
+      // The get takes the dead producer's pieces, sees it gone, drops them, and takes the next item.
+      const [got] = await Promise.all([q.get({ timeoutMs: 20_000 }), q.put('after')]);
+      assert.equal(got, 'after');
+      assert.equal(q.qsize(), 0);
     });
 
     it('JoinableQueue.join resolves once a child marked every item done', async () => {
