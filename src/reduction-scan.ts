@@ -6,19 +6,14 @@ import { isClassPrototype } from './classes.ts';
 import { kReduce } from './reduction.ts';
 import { mappingOf } from './shared-memory/mappings.ts';
 
-/** More nodes than this are not looked at one by one: the value is reduced outright. */
-const SCAN_BUDGET = 4096;
-
 /** Whether `value` may hold something structured clone would not carry as it is (false: plain data). */
 export function mayNeedReduction(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return typeof value === 'function';
   const stack: object[] = [value];
   const seen = new Set<object>();
-  let budget = SCAN_BUDGET;
   while (stack.length > 0) {
     const item = stack.pop() as object;
     if (seen.has(item)) continue;
-    if (--budget < 0) return true;
     seen.add(item);
     if (ArrayBuffer.isView(item)) {
       if (mappingOf(item.buffer) !== undefined) return true;

@@ -27,7 +27,7 @@ import {
   Value,
   type Connection,
 } from '../../src/index.ts';
-import { Money, Point, readFrom, receiveAll, serveHandles, useAllInPool, type Bag, type QueueItem } from '../fixtures/shareables.ts';
+import { makeHidden, makePoint, Money, Point, readFrom, receiveAll, serveHandles, useAllInPool, type Bag, type QueueItem } from '../fixtures/shareables.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 // A bag whose locks the caller holds; `release()` frees what the bag owns here.
@@ -184,6 +184,13 @@ for (const method of testedMethods()) {
         }
         await assert.rejects(pool.apply(useAllInPool, [{ nested: new Local() } as never]), { name: 'SerializationError', path: 'args[0].nested' });
         await assert.rejects(pool.map(useAllInPool, [1, () => 2] as never), { name: 'SerializationError', path: 'items[1]' });
+        const point = await pool.apply(makePoint, [3, 4]);
+        assert.ok(point instanceof Point && point.norm() === 5, 'a result of an exported class arrives as an instance');
+        await assert.rejects(pool.apply(makeHidden, []), (error: Error & { path?: string }) => {
+          assert.equal(error.name, 'SerializationError');
+          assert.match(error.message, /class `Hidden`/);
+          return true;
+        });
       } finally {
         release();
       }
