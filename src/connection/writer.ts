@@ -10,12 +10,15 @@
 import { writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { SerializationError } from '../errors.ts';
 import type { NativeBinding } from '../native/binding.ts';
 import { DEFAULT_MAX_FRAME, HEADER_SIZE, Tag, writeHeader } from '../wire/protocol.ts';
 import { brokenPipe } from './errors.ts';
 import { LANE_MAX_PAYLOAD, type Lane } from './lane.ts';
 
 const done: Promise<void> = Promise.resolve();
+const NOT_A_SOCKET =
+  'value: holds shareable objects (a Lock, a Connection, shared memory …), whose file descriptors a one-way Pipe (an OS pipe) cannot carry: nothing was sent. Use a duplex Pipe(), or pass them to the Process as arguments.';
 const NOTHING = new Uint8Array(0);
 /** How long (ms) the lane trusts that the other end is there before asking the kernel again. */
 const PEER_CHECK_MS = 1;
@@ -203,6 +206,7 @@ export class FrameWriter {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return null;
       this.#closeAll(fds);
+      if (code === 'ENOTSOCK') return Promise.reject(new SerializationError('value', NOT_A_SOCKET, { cause: error }));
       return Promise.reject(code === 'EPIPE' || code === 'ECONNRESET' ? brokenPipe(error) : (error as Error));
     }
     this.#closeAll(fds);

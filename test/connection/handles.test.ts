@@ -118,6 +118,21 @@ describe('Shareables refused at the sender', () => {
     }
   });
 
+  it('a one-way Pipe (an OS pipe) refuses shareables at the send; what was sent before and after arrives', async () => {
+    const [r, w] = Pipe(false);
+    await w.send('before');
+    await assert.rejects(w.send({ lock: new Lock() }), (error: SerializationError) => {
+      assert.ok(error instanceof SerializationError);
+      assert.match(error.message, /one-way Pipe .* cannot carry: nothing was sent\. Use a duplex Pipe\(\)/);
+      return true;
+    });
+    await w.send('after');
+    assert.equal(await r.recv(), 'before');
+    assert.equal(await r.recv(), 'after');
+    r.close();
+    w.close();
+  });
+
   it('an instance of a class the receiver cannot import is refused; exported and registered classes arrive as instances', async () => {
     const [a, b] = Pipe();
     class Local {
