@@ -15,15 +15,25 @@ export function mayNeedReduction(value: unknown): boolean {
     const item = stack.pop() as object;
     if (seen.has(item)) continue;
     seen.add(item);
+    const proto: unknown = Object.getPrototypeOf(item);
+    // The common cases first: plain objects and arrays (no prototype of their own to carry).
+    if (proto === Object.prototype || proto === null) {
+      if (kReduce in item) return true;
+      for (const key in item) if (push(stack, (item as Record<string, unknown>)[key])) return true;
+      continue;
+    }
+    if (proto === Array.prototype) {
+      const array = item as unknown[];
+      for (let i = 0; i < array.length; i++) if (push(stack, array[i])) return true;
+      continue;
+    }
     if (ArrayBuffer.isView(item)) {
       if (mappingOf(item.buffer) !== undefined) return true;
       continue;
     }
     if (item instanceof SharedArrayBuffer || kReduce in item) return true;
     if (item instanceof Map) {
-      for (const [k, v] of item) {
-        if (push(stack, k) || push(stack, v)) return true;
-      }
+      for (const [k, v] of item) if (push(stack, k) || push(stack, v)) return true;
       continue;
     }
     if (item instanceof Set) {
@@ -31,15 +41,16 @@ export function mayNeedReduction(value: unknown): boolean {
       continue;
     }
     if (item instanceof Date || item instanceof RegExp || item instanceof Error || item instanceof ArrayBuffer) continue;
-    if (!Array.isArray(item) && isClassPrototype(Object.getPrototypeOf(item))) return true;
-    for (const key of Object.keys(item)) if (push(stack, (item as Record<string, unknown>)[key])) return true;
+    if (isClassPrototype(proto)) return true;
   }
   return false;
 }
 
 // Queue an object for the scan; true for a function (the reducer names it in its error).
 function push(stack: object[], value: unknown): boolean {
-  if (typeof value === 'function') return true;
-  if (typeof value === 'object' && value !== null) stack.push(value);
-  return false;
+  if (typeof value === 'object') {
+    if (value !== null) stack.push(value);
+    return false;
+  }
+  return typeof value === 'function';
 }
