@@ -66,15 +66,16 @@ export function reduceInstance(value: object, path: string, sentTo: string): { t
   const entry = typeof cls === 'function' ? byClass.get(cls as AnyClass) : undefined;
   if (entry !== undefined) return { tag: { name: entry.name }, state: entry.reduce === undefined ? { ...value } : entry.reduce(value) };
   const label = typeof cls === 'function' && cls.name !== '' ? `an instance of class \`${cls.name}\`` : 'an object with a custom prototype';
-  const advice = `export its class from a module, or call registerClass(${typeof cls === 'function' && cls.name !== '' ? cls.name : 'TheClass'}) in a module both processes load; or send a plain object.`;
+  const advice = `export its class from its module, or call registerClass(${typeof cls === 'function' && cls.name !== '' ? cls.name : 'TheClass'}) in a module both processes load; or send a plain object.`;
   if (typeof cls !== 'function' || Object.getPrototypeOf(value) !== cls.prototype) {
-    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo}: ${advice}`);
+    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo} (it has no class a receiver could find). To send it, ${advice}`);
   }
   let ref: TargetRef;
   try {
     ref = referenceTarget(cls as (...args: never[]) => unknown, path, sentTo);
   } catch (error) {
-    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo}, its class is not importable there (${(error as Error).message}): ${advice}`, { cause: error });
+    const why = /not exported/.test((error as Error).message) ? 'its class is not exported from its module' : 'its class is not defined in a module file';
+    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo}: ${why}, so it could not be rebuilt there. To send it, ${advice}`, { cause: error });
   }
   byRef.set(`${ref.url}#${ref.exportName}`, cls as AnyClass);
   return { tag: { ref }, state: { ...value } };
