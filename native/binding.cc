@@ -11,7 +11,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"watchLoopIdle", WatchLoopIdle},
       {"exit", Exit}, {"setPdeathsig", SetPdeathsig}, {"getpid", Getpid}, {"getppid", Getppid},
       {"kill", Kill}, {"socketpair", Socketpair}, {"pipe", Pipe}, {"sendFds", SendFds},
-      {"recvFds", RecvFds}, {"tryRead", TryRead},
+      {"recvFds", RecvFds}, {"tryRead", TryRead}, {"takeFds", TakeFds}, {"tryReadKeepingFds", TryReadKeepingFds}, {"dropFds", DropFds},
       {"tryWrite", TryWrite}, {"peerClosed", PeerClosed}, {"close", Close}, {"dup", Dup}, {"dup2", Dup2},
       {"setCloexec", SetCloexec}, {"setNonBlocking", SetNonBlocking},
       {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
@@ -27,7 +27,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);
     napi_set_named_property(env, exports, e.name, fn);
   }
-  napi_set_named_property(env, exports, "abiVersion", Int32(env, 4));
+  napi_set_named_property(env, exports, "abiVersion", Int32(env, 5));
   return exports;
 }
 

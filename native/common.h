@@ -52,7 +52,7 @@ MP_DECLARE(Fork); MP_DECLARE(Waitpid); MP_DECLARE(WaitidNoWait); MP_DECLARE(Pidf
 MP_DECLARE(Exit); MP_DECLARE(SetPdeathsig); MP_DECLARE(Getpid); MP_DECLARE(Getppid);
 MP_DECLARE(Kill);
 MP_DECLARE(Socketpair); MP_DECLARE(Pipe); MP_DECLARE(SendFds); MP_DECLARE(RecvFds);
-MP_DECLARE(TryRead); MP_DECLARE(TryWrite); MP_DECLARE(PeerClosed); MP_DECLARE(Close); MP_DECLARE(Dup); MP_DECLARE(Dup2); MP_DECLARE(SetCloexec);
+MP_DECLARE(TryRead); MP_DECLARE(TakeFds); MP_DECLARE(TryReadKeepingFds); MP_DECLARE(DropFds); MP_DECLARE(TryWrite); MP_DECLARE(PeerClosed); MP_DECLARE(Close); MP_DECLARE(Dup); MP_DECLARE(Dup2); MP_DECLARE(SetCloexec);
 MP_DECLARE(SetNonBlocking);
 MP_DECLARE(PollReadable); MP_DECLARE(WatchReadable); MP_DECLARE(WatchLoopIdle);
 MP_DECLARE(ShmOpen); MP_DECLARE(Ftruncate); MP_DECLARE(FstatSize); MP_DECLARE(MmapShared);

@@ -10,6 +10,9 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #ifndef SCM_MAX_FD
@@ -194,9 +197,48 @@ MP_DECLARE(RecvFds) {
 // One read that never blocks, whatever the file's O_NONBLOCK (another process sharing the open
 // file may have cleared it): recv(MSG_DONTWAIT) on a socket; on anything else (a pipe) a poll(0)
 // first. -1 with errno EAGAIN when nothing is there.
-static ssize_t ReadNow(int fd, char* at, size_t length, bool* not_socket) {
+// Descriptors that came with bytes read by TryRead(keepFds) on a socket, per fd, in arrival order:
+// a Connection takes them (TakeFds) when it parses the frame they came with.
+static std::mutex stash_mutex;
+static std::unordered_map<int, std::deque<std::vector<int>>> stash;
+
+// recv(MSG_DONTWAIT) that keeps the descriptors sent with the bytes (SCM_RIGHTS) in the stash.
+static ssize_t RecvKeepingFds(int fd, char* at, size_t length) {
+  alignas(struct cmsghdr) static thread_local char control[CMSG_SPACE(sizeof(int) * SCM_MAX_FD)];
+  struct iovec iov = {at, length};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+  if (n < 0 || msg.msg_controllen == 0) return n;
+  std::vector<int> fds;
+  for (struct cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int received;
+      memcpy(&received, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+      fds.push_back(received);
+    }
+  }
+  // Truncated (RLIMIT_NOFILE): an empty set still marks the frame; the Connection reports it.
+  if (msg.msg_flags & MSG_CTRUNC) {
+    for (int received : fds) close(received);
+    fds.clear();
+    fds.push_back(-1);
+  }
+  if (fds.empty()) return n;
+  std::lock_guard<std::mutex> guard(stash_mutex);
+  stash[fd].push_back(std::move(fds));
+  return n;
+}
+
+static ssize_t ReadNow(int fd, char* at, size_t length, bool* not_socket, bool keep_fds) {
   if (!*not_socket) {
-    ssize_t n = recv(fd, at, length, MSG_DONTWAIT);
+    ssize_t n = keep_fds ? RecvKeepingFds(fd, at, length) : recv(fd, at, length, MSG_DONTWAIT);
     if (n >= 0 || errno != ENOTSOCK) return n;
     *not_socket = true;
   }
@@ -214,7 +256,7 @@ static ssize_t ReadNow(int fd, char* at, size_t length, bool* not_socket) {
 // without blocking; while nothing is there, tries again for up to `spinMicros` µs (0: once).
 // Returns the byte count, 0 at EOF (ECONNRESET too: the peer is gone), -1 when nothing came:
 // no exception on the common "not yet" path, which a receive that spins meets many times.
-MP_DECLARE(TryRead) {
+static napi_value TryReadImpl(napi_env env, napi_callback_info info, bool keep_fds) {
   Args a;
   int fd;
   char* at;
@@ -229,7 +271,7 @@ MP_DECLARE(TryRead) {
   if (spin_us > 0) clock_gettime(CLOCK_MONOTONIC, &start);
   bool not_socket = false;
   for (;;) {
-    ssize_t n = ReadNow(fd, at, length, &not_socket);
+    ssize_t n = ReadNow(fd, at, length, &not_socket, keep_fds);
     if (n >= 0) return Number(env, static_cast<double>(n));
     if (errno == EINTR) continue;
     if (errno == ECONNRESET) return Int32(env, 0);
@@ -240,6 +282,49 @@ MP_DECLARE(TryRead) {
     int64_t elapsed_us = (now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000;
     if (elapsed_us >= static_cast<int64_t>(spin_us)) return Int32(env, -1);
   }
+}
+
+MP_DECLARE(TryRead) { return TryReadImpl(env, info, false); }
+
+// TryRead that keeps the descriptors sent with the bytes (SCM_RIGHTS) for TakeFds.
+MP_DECLARE(TryReadKeepingFds) { return TryReadImpl(env, info, true); }
+
+// The oldest set of descriptors TryRead(keepFds) kept for `fd` (an array; [-1]: the kernel dropped
+// them), or null when there is none.
+MP_DECLARE(TakeFds) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  std::vector<int> fds;
+  {
+    std::lock_guard<std::mutex> guard(stash_mutex);
+    auto it = stash.find(fd);
+    if (it == stash.end() || it->second.empty()) return Null(env);
+    fds = std::move(it->second.front());
+    it->second.pop_front();
+    if (it->second.empty()) stash.erase(it);
+  }
+  napi_value arr;
+  napi_create_array_with_length(env, fds.size(), &arr);
+  for (size_t i = 0; i < fds.size(); i++) napi_set_element(env, arr, static_cast<uint32_t>(i), Int32(env, fds[i]));
+  return arr;
+}
+
+// Close every descriptor kept for `fd` and not taken (its Connection is closing).
+MP_DECLARE(DropFds) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  std::deque<std::vector<int>> dropped;
+  {
+    std::lock_guard<std::mutex> guard(stash_mutex);
+    auto it = stash.find(fd);
+    if (it == stash.end()) return Undefined(env);
+    dropped = std::move(it->second);
+    stash.erase(it);
+  }
+  for (const auto& set : dropped) for (int received : set) if (received >= 0) close(received);
+  return Undefined(env);
 }
 
 // write(2) on a non-blocking fd of `length` bytes of `data` (a typed array) from `offset`: the

@@ -54,4 +54,5 @@ export {
   type ElementOf,
   type LengthOrValues,
 } from './shared-memory/index.ts';
+export { registerClass, type ClassOptions } from './classes.ts';
 export { Queue, SimpleQueue, JoinableQueue, QueueEmptyError, QueueFullError, QueueClosedError, QueueItemTooLargeError, TaskDoneError, type QueueOptions } from './queues/index.ts';

@@ -3,7 +3,9 @@
 // into a handle (an fd, a shm name) and are rebuilt in the child. One walk does both: it finds
 // the shareables and names the first value that cannot travel (`args[1].cb`).
 import { deserialize, serialize } from 'node:v8';
+import { isClassPrototype, rebuildInstance, reduceInstance, type ClassTag } from './classes.ts';
 import { SerializationError } from './errors.ts';
+import { loadNative } from './native/binding.ts';
 
 /** Implemented by shareable objects: reduce to a handle a child can rebuild. */
 export const kReduce = Symbol.for('multiproc.reduce');
@@ -63,6 +65,16 @@ export function registerReducer(reduce: Reducer): void {
 }
 
 const placeholderKey = '\u0000multiproc.handle';
+const classKey = '\u0000multiproc.class';
+/** A handle with no object behind it: sent when only class instances need rebuilding (see fill). */
+const FILL = 'multiproc.fill';
+
+/** Where a value goes: whether fds can go with it (a socket: yes; a Queue's shared ring: no), and what to do instead. */
+export interface Channel {
+  fds: boolean;
+  /** For refusals: what to do instead (`send it over a Connection …`). */
+  instead?: string;
+}
 
 /** What reduceForChild produces: the serialized payload, the handles, and every fd to pass. */
 export interface Reduced {
@@ -74,8 +86,9 @@ export interface Reduced {
  * Serialize `root` (whose top-level keys name the parts: `args`, `this` …) for a child started by
  * `sentTo` (for messages: "a spawned process"). Throws SerializationError naming the culprit.
  */
-export function reduceForChild(root: Record<string, unknown>, sentTo: string): Reduced {
+export function reduceForChild(root: Record<string, unknown>, sentTo: string, channel: Channel = { fds: true }): Reduced {
   const handles: HandleDescriptor[] = [];
+  let classes = false;
   const seen = new Map<object, unknown>();
   const walk = (value: unknown, path: string): unknown => {
     switch (typeof value) {
@@ -90,7 +103,14 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string): R
     }
     if (value === null) return value;
     if (seen.has(value)) return seen.get(value);
-    const shared = reduceShareable(value);
+    let shared: HandleDescriptor | undefined;
+    try {
+      shared = reduceShareable(value);
+    } catch (error) {
+      if (error instanceof SerializationError) throw error;
+      throw new SerializationError(path, `${path}: ${(error as Error).message}`, { cause: error });
+    }
+    if (shared !== undefined && !channel.fds && shared.fds.length > 0) shared = withoutFds(value, shared, path, sentTo, channel);
     if (shared !== undefined) {
       const placeholder = { [placeholderKey]: handles.length };
       handles.push(shared);
@@ -129,6 +149,14 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string): R
       return finish(value, out, changed);
     }
     const isArray = Array.isArray(value);
+    if (!isArray && isClassPrototype(Object.getPrototypeOf(value))) {
+      const { tag, state } = reduceInstance(value, path, sentTo);
+      const placeholder: Record<string, unknown> = { [classKey]: tag };
+      seen.set(value, placeholder);
+      placeholder.s = walk(state, path);
+      classes = true;
+      return placeholder;
+    }
     const out: Record<string, unknown> = isArray ? ([] as unknown as Record<string, unknown>) : {};
     seen.set(value, out);
     let changed = false;
@@ -150,6 +178,7 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string): R
   };
   const tree: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(root)) tree[key] = walk(value, key);
+  if (classes && handles.length === 0) handles.push({ kind: FILL, data: null, fds: [] });
   let payload: Buffer;
   try {
     payload = serialize(tree);
@@ -166,15 +195,37 @@ export function rebuildHandle(handle: ReceivedHandle): unknown {
   return rebuild(handle);
 }
 
-/** In the child: rebuild the handles and the values that referred to them. */
+/** In the child: rebuild the handles and the values that referred to them (classes still importing: see rebuildsSettled). */
 export function rebuildInChild(payload: Uint8Array, handles: ReceivedHandle[]): Record<string, unknown> {
-  const objects = handles.map(rebuildHandle);
+  const { tree, ready } = rebuildValues(payload, handles);
+  if (ready !== null) rebuildPending(ready);
+  return tree;
+}
+
+/** Rebuild the handles and the values that referred to them; `ready` settles once every class instance has its prototype (null: at once). */
+export function rebuildValues(payload: Uint8Array, handles: ReceivedHandle[]): { tree: Record<string, unknown>; ready: Promise<void> | null } {
+  const objects: unknown[] = [];
+  try {
+    for (const handle of handles) objects.push(handle.kind === FILL ? null : rebuildHandle(handle));
+  } catch (error) {
+    closeUnused(handles.slice(objects.length + 1)); // the failed one's rebuilder owns its fds
+    throw error;
+  }
   const tree = deserialize(payload) as Record<string, unknown>;
-  if (handles.length === 0) return tree;
+  if (handles.length === 0) return { tree, ready: null };
+  const later: Promise<void>[] = [];
+  const rebuilt = new Map<object, unknown>();
   const seen = new Set<object>();
   const fill = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value;
     if (Object.prototype.hasOwnProperty.call(value, placeholderKey)) return objects[(value as Record<string, number>)[placeholderKey] ?? -1];
+    if (Object.prototype.hasOwnProperty.call(value, classKey)) {
+      if (rebuilt.has(value)) return rebuilt.get(value);
+      const instance = rebuildInstance((value as Record<string, ClassTag>)[classKey] as ClassTag, fill((value as { s: unknown }).s));
+      rebuilt.set(value, instance.value);
+      if (instance.later !== null) later.push(instance.later);
+      return instance.value;
+    }
     if (seen.has(value) || isOpaque(value)) return value;
     seen.add(value);
     if (value instanceof Map) {
@@ -191,7 +242,29 @@ export function rebuildInChild(payload: Uint8Array, handles: ReceivedHandle[]): 
     }
     return value;
   };
-  return fill(tree) as Record<string, unknown>;
+  const filled = fill(tree) as Record<string, unknown>;
+  return { tree: filled, ready: later.length === 0 ? null : Promise.all(later).then(() => undefined) };
+}
+
+/** Close the fds of handles that were received but will not be rebuilt. */
+export function closeUnused(handles: ReceivedHandle[]): void {
+  const native = loadNative();
+  for (const handle of handles)
+    for (const fd of handle.fds) {
+      try {
+        native?.close(fd);
+      } catch {
+        // already closed
+      }
+    }
+}
+
+// A shareable going where fds cannot (a Queue's ring): by name when it has one, else refused.
+function withoutFds(value: object, handle: HandleDescriptor, path: string, sentTo: string, channel: Channel): HandleDescriptor {
+  if (handle.kind === 'shared-memory') return { kind: handle.kind, data: handle.data, fds: [] }; // attached by name
+  const what = handle.kind === 'shared-view' ? 'a typed array over multiproc shared memory' : `a ${value.constructor.name}`;
+  const instead = channel.instead ?? 'pass it to a Process as an argument, or send it over a Connection (its file descriptor travels there)';
+  throw new SerializationError(path, `${path}: ${what} cannot be sent to ${sentTo}, which carries no file descriptors: ${instead}.`);
 }
 
 function reduceShareable(value: object): HandleDescriptor | undefined {

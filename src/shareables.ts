@@ -1,6 +1,7 @@
 // Every module that registers a rebuilder (or a reducer) for a shareable object, imported for its
 // side effects: a child loads this before rebuilding its arguments (src/bootstrap/run-child.ts).
 import './connection/pipe.ts';
+import './connection/net-handles.ts';
 import './sync/index.ts';
 import './shared-memory/mappings.ts';
 import './shared-memory/shared-memory.ts';

@@ -1,6 +1,7 @@
 // What every start method does in the child before running the target: take on the Process's
 // identity (name, parent, counters), title the process for `ps`, and run, ending with the exit
 // code Python uses (0, 1 after an uncaught error printed under a `Process <name>:` header).
+import { heldWritesDone } from '../exit-hold.ts';
 import { inspect } from 'node:util';
 import type { StartMethod } from '../start-methods.ts';
 import { globalState } from '../state.ts';
@@ -53,6 +54,7 @@ export function printChildError(name: string, error: unknown): void {
 export async function runChildProcess(name: string, run: () => unknown): Promise<number> {
   try {
     await run();
+    await heldWritesDone(); // a Queue's putNowait backlog (src/exit-hold.ts)
     return Number(process.exitCode ?? 0) || 0;
   } catch (error) {
     printChildError(name, error);

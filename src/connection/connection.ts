@@ -2,8 +2,7 @@
 // as v8-serialized frames (structured clone: nothing received is ever evaluated as code), bytes
 // as bytes frames (src/wire/protocol.ts). Shareable: passed to a child as a Process argument, it
 // arrives as a Connection over the same socket (the parent keeps its own copy, as in Python).
-import { serialize } from 'node:v8';
-import { ProcessStateError, SerializationError, TimeoutError } from '../errors.ts';
+import { ProcessStateError, TimeoutError } from '../errors.ts';
 import type { NativeBinding } from '../native/binding.ts';
 import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
@@ -11,6 +10,7 @@ import { brand } from '../symbols.ts';
 import { mappingOf } from '../shared-memory/mappings.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
+import { encodeValue } from './handles.ts';
 import { jsonText } from './json.ts';
 import type { Lane } from './lane.ts';
 import { FrameReader } from './reader.ts';
@@ -112,13 +112,8 @@ export class Connection implements AsyncIterable<unknown> {
       const text = jsonText(value);
       this.#reader?.noteSent();
       if (text !== null) return writer.writeText(Tag.json, text);
-      let payload: Buffer;
-      try {
-        payload = serialize(value);
-      } catch (error) {
-        throw new SerializationError('value', `The value cannot be sent: ${(error as Error).message}`, { cause: error });
-      }
-      return writer.write(Tag.object, payload);
+      const { tag, payload, fds } = encodeValue(value, this.#native);
+      return fds.length === 0 ? writer.write(tag, payload) : writer.writeWithFds(tag, payload, fds);
     } catch (error) {
       return rejected(error);
     }

@@ -31,6 +31,7 @@ import { ProcessStateError } from '../errors.ts';
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import { decodeJson, decodeObject, FrameError, HEADER_SIZE, isControlTag, parseHeader, Tag } from '../wire/protocol.ts';
 import { endOfFile, MessageTooLongError } from './errors.ts';
+import { decodeHandles, dropHandles } from './handles.ts';
 import { MARK, type Lane } from './lane.ts';
 import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './waiters.ts';
 
@@ -103,6 +104,7 @@ export class FrameReader {
   #waitSince = -1; // performance.now() when the receive awaiting a reply began to wait
   #spinFor = 0; // µs the next read(2) may spin: set for the first read of a receive that would wait
   readonly #onReadable = () => this.#readable();
+  readonly #takeFds = () => this.#native.takeFds(this.#fd); // the fds that came with a handles frame (handles.ts)
 
   constructor(owner: object, fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean, lane: Lane | null = null) {
     this.#owner = new WeakRef(owner);
@@ -172,6 +174,7 @@ export class FrameReader {
 
   /** Fail every waiter with `error` and stop; later reads fail with it too (at EOF, polls say ready). */
   close(error: Error, eof = false): void {
+    if (this.#failure === null) this.#native.dropFds(this.#fd); // fds of frames no one will receive
     this.#failure ??= error;
     this.#stopWatching();
     this.#waiters.failAll(error, eof ? { ok: true, value: true } : { ok: false, error });
@@ -414,7 +417,7 @@ export class FrameReader {
   #fromLane(lane: Lane, kind: number): boolean {
     const waiter = this.#waiters.firstFrame();
     if (waiter === undefined) return false;
-    if (kind !== Tag.object && kind !== Tag.bytes && kind !== Tag.json) throw new FrameError(`A Pipe's shared-memory lane holds a record of unknown kind ${kind}: the connection is closed.`);
+    if (kind !== Tag.object && kind !== Tag.bytes && kind !== Tag.json && kind !== Tag.handles) throw new FrameError(`A Pipe's shared-memory lane holds a record of unknown kind ${kind}: the connection is closed.`);
     if (waiter.maxLength !== undefined && lane.length > waiter.maxLength) {
       this.#waiters.remove(waiter, { ok: false, error: new MessageTooLongError(lane.length, waiter.maxLength) });
       return true;
@@ -469,7 +472,12 @@ export class FrameReader {
     this.#replyDue = false;
     let outcome: Outcome;
     try {
-      if (waiter.want === 'into') {
+      if (tag === Tag.handles && waiter.want === 'object') outcome = { ok: true, value: decodeHandles(owned ? payload : Buffer.from(payload), this.#takeFds) };
+      else if (tag === Tag.handles && waiter.want === 'bytes') {
+        dropHandles(payload, this.#takeFds); // as bytes, its shareables are not rebuilt: their fds are closed
+        outcome = { ok: true, value: owned ? payload : Buffer.from(payload) };
+      } else if (waiter.want === 'into') {
+        if (tag === Tag.handles) dropHandles(payload, this.#takeFds);
         const into = waiter.into as Buffer;
         if (payload.buffer !== into.buffer || payload.byteOffset !== into.byteOffset) payload.copy(into, 0);
         outcome = { ok: true, value: payload.length };
@@ -488,7 +496,7 @@ export class FrameReader {
   // took it, or a spurious wake-up).
   #read(target: Buffer, offset: number, length: number): number {
     if (this.#drained) return -1;
-    const n = this.#native.tryRead(this.#fd, target, offset, length, this.#spinFor);
+    const n = this.#native.tryReadKeepingFds(this.#fd, target, offset, length, this.#spinFor);
     this.#spinFor = 0;
     if (n === 0 && this.#laneReady()) {
       this.#drained = true; // records sent before the end come first (the end stays in the kernel)

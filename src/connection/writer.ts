@@ -10,12 +10,15 @@
 import { writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { SerializationError } from '../errors.ts';
 import type { NativeBinding } from '../native/binding.ts';
 import { DEFAULT_MAX_FRAME, HEADER_SIZE, Tag, writeHeader } from '../wire/protocol.ts';
 import { brokenPipe } from './errors.ts';
 import { LANE_MAX_PAYLOAD, type Lane } from './lane.ts';
 
 const done: Promise<void> = Promise.resolve();
+const NOT_A_SOCKET =
+  'value: holds shareable objects (a Lock, a Connection, shared memory …), whose file descriptors a one-way Pipe (an OS pipe) cannot carry: nothing was sent. Use a duplex Pipe(), or pass them to the Process as arguments.';
 const NOTHING = new Uint8Array(0);
 /** How long (ms) the lane trusts that the other end is there before asking the kernel again. */
 const PEER_CHECK_MS = 1;
@@ -32,6 +35,8 @@ export class FrameWriter {
   #socket: Socket | null = null;
   #pending = 0; // frames handed to the socket and not yet written
   #closeWhenDrained: (() => void) | null = null;
+  #drainWaiters: (() => void)[] = [];
+  #held: Promise<void> | null = null; // a frame with fds waits to be written: later frames wait behind it
 
   constructor(fd: number, native: NativeBinding, maxFrame = DEFAULT_MAX_FRAME, lane: Lane | null = null) {
     this.#fd = fd;
@@ -47,6 +52,7 @@ export class FrameWriter {
 
   /** Write one frame; resolves once the OS has all of it. Throws FrameError (over the limit) before writing. */
   write(tag: Tag, payload: Uint8Array): Promise<void> {
+    if (this.#held !== null) return this.#behind(() => this.write(tag, payload));
     const length = payload.length;
     if (this.#lane !== null) {
       const at = this.#laneRoom(length);
@@ -101,6 +107,7 @@ export class FrameWriter {
 
   /** Write one frame whose payload is `text` in UTF-8 (encoded straight behind the header when it fits). */
   writeText(tag: Tag, text: string): Promise<void> {
+    if (this.#held !== null) return this.#behind(() => this.writeText(tag, text));
     if (this.#lane !== null) {
       const at = this.#laneRoom(text.length * 3);
       if (at >= 0) return this.#published(tag, this.#lane.bytes.write(text, at, text.length * 3, 'utf8'));
@@ -160,9 +167,90 @@ export class FrameWriter {
     return done;
   }
 
+  /**
+   * Write one frame with `fds` passed along (SCM_RIGHTS, by the socket: the lane cannot carry
+   * them). Takes the fds (closed once sent). The kernel attaches them to the frame's first bytes.
+   */
+  writeWithFds(tag: Tag, payload: Uint8Array, fds: number[]): Promise<void> {
+    if (this.#held !== null) return this.#behind(() => this.writeWithFds(tag, payload, fds));
+    this.#leaveLane();
+    const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
+    try {
+      writeHeader(frame, 0, tag, payload.length, this.#maxFrame);
+    } catch (error) {
+      this.#closeAll(fds);
+      throw error;
+    }
+    frame.set(payload, HEADER_SIZE);
+    if (this.#pending === 0) {
+      const sent = this.#sendFds(frame, fds);
+      if (sent !== null) return sent;
+    }
+    // The socket is busy or full: later frames wait until this one is written.
+    const held = this.#drained().then(() => this.#sendFdsWhenRoom(frame, fds));
+    this.#held = held;
+    const release = () => {
+      if (this.#held === held) this.#held = null;
+    };
+    held.then(release, release);
+    return held;
+  }
+
+  // sendmsg with the fds: the frame written (the rest, if only part was, queued: the fds went with
+  // the first bytes), or null when the kernel had no room at all (nothing sent).
+  #sendFds(frame: Buffer, fds: number[]): Promise<void> | null {
+    let written: number;
+    try {
+      written = this.#native.sendFds(this.#fd, frame, fds);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return null;
+      this.#closeAll(fds);
+      if (code === 'ENOTSOCK') return Promise.reject(new SerializationError('value', NOT_A_SOCKET, { cause: error }));
+      return Promise.reject(code === 'EPIPE' || code === 'ECONNRESET' ? brokenPipe(error) : (error as Error));
+    }
+    this.#closeAll(fds);
+    if (written === frame.length) return done;
+    return this.#queue([frame.subarray(written)]);
+  }
+
+  // Try again until the kernel takes the frame (the socket has no writability watch here: the
+  // other end is not reading, so a short timer is as good).
+  async #sendFdsWhenRoom(frame: Buffer, fds: number[]): Promise<void> {
+    for (;;) {
+      const sent = this.#sendFds(frame, fds);
+      if (sent !== null) return sent;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  #behind(write: () => Promise<void>): Promise<void> {
+    const after = (this.#held as Promise<void>).then(write, write);
+    return after;
+  }
+
+  #drained(): Promise<void> {
+    if (this.#pending === 0) return done;
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  #closeAll(fds: number[]): void {
+    for (const fd of fds) {
+      try {
+        this.#native.close(fd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
   /** Run `fn` once everything queued is written (at once when nothing is); for close(). */
   afterDrain(fn: () => void): void {
-    if (this.#pending === 0) fn();
+    const held = this.#held;
+    if (held !== null) {
+      const then = () => this.afterDrain(fn);
+      held.then(then, then);
+    } else if (this.#pending === 0) fn();
     else this.#closeWhenDrained = fn;
   }
 
@@ -217,6 +305,7 @@ export class FrameWriter {
               const then = this.#closeWhenDrained;
               this.#closeWhenDrained = null;
               then?.();
+              for (const waiter of this.#drainWaiters.splice(0)) waiter();
             }
             if (error === null || error === undefined) resolve();
             else reject(isBrokenPipe(error) ? brokenPipe(error) : error);

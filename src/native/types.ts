@@ -18,7 +18,7 @@ export type SocketFamily = 'unix' | 'unix-abstract' | 'inet' | 'inet6';
 
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
-  readonly abiVersion: 4;
+  readonly abiVersion: 5;
   /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
@@ -61,6 +61,12 @@ export interface NativeBinding {
    * (or ECONNRESET); -1 when nothing came (no exception).
    */
   tryRead(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
+  /** tryRead that keeps the fds sent with the bytes (SCM_RIGHTS), in order, for takeFds (a socket only). */
+  tryReadKeepingFds(fd: number, target: Uint8Array, offset: number, length: number, spinMicros: number): number;
+  /** The oldest set of fds tryReadKeepingFds kept for `fd` ([-1]: the kernel dropped them), or null. */
+  takeFds(fd: number): number[] | null;
+  /** Close the fds kept for `fd` and not taken. */
+  dropFds(fd: number): void;
   /** write(2) on a non-blocking fd of `length` bytes of `data` from `offset`: the byte count, -1 when the kernel has no room now (EAGAIN). */
   tryWrite(fd: number, data: Uint8Array, offset: number, length: number): number;
   /** Whether the other end of `fd` is gone (a socket's peer closed; a pipe's write end has no reader left). Never blocks. */

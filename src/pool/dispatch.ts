@@ -4,6 +4,7 @@
 // while it holds tasks died: the running batch rejects with WorkerLostError, the batch behind it
 // goes back to the queue's head, and a replacement starts (bpo-22393 hangs).
 import { serialize } from 'node:v8';
+import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
 import type { TargetRef } from '../target.ts';
 import type { Call, Task } from './call.ts';
@@ -147,8 +148,8 @@ export class Dispatcher {
       worker.batchList.splice(at, 1);
       if (this.#trace !== null) worker.sentAt.splice(at, 1);
       for (const task of batch) worker.inflight.delete(task.id);
-      const culprit = batch.find((task) => !cloneable(task.items)) ?? batch[0];
-      culprit.call.fail(argumentError(culprit, error), culprit.index);
+      const culprit = batch.find((task) => taskError(task) !== null) ?? batch[0];
+      culprit.call.fail(taskError(culprit) ?? argumentError(culprit, error), culprit.index);
       this.#afterTask(worker);
     });
     if (!worker.reading) void this.#read(worker);
@@ -266,13 +267,13 @@ function fnFor(worker: WorkerHandle, call: Call): FnSpec | null {
   return null;
 }
 
-function cloneable(value: unknown): boolean {
-  try {
-    serialize(value);
-    return true;
-  } catch {
-    return false;
+// The first item of `task` that cannot travel, named by its path (argument-error.ts).
+function taskError(task: Task): SerializationError | null {
+  for (let at = 0; at < task.items.length; at++) {
+    const error = itemError(task.items[at], task.start + at, task.call.what, task.call.star);
+    if (error !== null) return error;
   }
+  return null;
 }
 
 function argumentError(task: Task, error: SerializationError): SerializationError {

@@ -1,7 +1,7 @@
 // The pool worker's entry (a Process target): run the initializer, then batches of tasks one at
 // a time until told to stop, the parent goes away, or `maxTasks` tasks ran (then the parent
 // replaces it). Under tracing it times its tasks and its waits for work (see trace.ts).
-import { serialize } from 'node:v8';
+import { reduceForChild } from '../reduction.ts';
 import type { Connection } from '../connection/index.ts';
 import { kNeverSpin } from '../connection/connection.ts';
 import { resolveFunction } from './functions.ts';
@@ -116,7 +116,7 @@ async function sendResults(conn: Connection, list: ResultMessage[], trace?: Resu
 
 function sendable(result: ResultMessage): ResultMessage {
   try {
-    serialize(result);
+    sendCheck(result);
     return result;
   } catch (error) {
     if (!result.ok) {
@@ -126,7 +126,7 @@ function sendable(result: ResultMessage): ResultMessage {
     let index = 0;
     for (; index < values.length; index++) {
       try {
-        serialize(values[index]);
+        sendCheck(values[index]);
       } catch (cause) {
         error = cause;
         break;
@@ -146,4 +146,9 @@ function sendable(result: ResultMessage): ResultMessage {
       },
     };
   }
+}
+
+// Throws what sending `value` over the Connection would (a function, a local class instance …).
+function sendCheck(value: unknown): void {
+  reduceForChild({ value }, 'the parent process');
 }

@@ -1,28 +1,36 @@
 // Queue, SimpleQueue and JoinableQueue shared between processes (Python's multiprocessing
 // queues) over the shared ring buffer of ring.ts: no feeder thread and no owner process, so a
-// queue keeps working whatever its creator is doing. Items are v8-serialized (structured clone).
-import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+// queue keeps working whatever its creator is doing. Items are encoded by items.ts (structured
+// clone, class instances and SharedMemory by reference; shareables that need an fd are refused)
+// and moved in and out by transfer.ts (in pieces when larger than the buffer).
+import { holdExit } from '../exit-hold.ts';
 import { rangeError, typeError } from '../options.ts';
-import { SerializationError } from '../errors.ts';
+import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from '../sync/futex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from '../sync/segment.ts';
-import { decode, encode } from './codec.ts';
-import { QueueClosedError, QueueEmptyError, QueueFullError, QueueItemTooLargeError, TaskDoneError } from './errors.ts';
-import { COUNT, GETTERS, HEADER, MAXSIZE, PUTTERS, Ring, SPACE, UNFINISHED } from './ring.ts';
+import { decodeItem, encodeItem } from './items.ts';
+import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from './errors.ts';
+import { ARRIVALS, HEADER, MAXSIZE, Ring, UNFINISHED } from './ring.ts';
+import { closeRing, getStep, Incoming, isClosed, Outgoing, putStep, type Wait } from './transfer.ts';
 
 /** Options of a queue beyond maxsize. */
 export interface QueueOptions {
-  /** Bytes of shared buffer for queued items (default 4 MiB; pages are only used once touched). */
+  /** Bytes of shared buffer for queued items (default 4 MiB; pages are only used once touched). Larger items travel in pieces. */
   capacityBytes?: number;
 }
 
 const DEFAULT_CAPACITY = 4 * 1024 * 1024;
+/** How long a wait on another process's piece-by-piece transfer lasts before that process's life is checked (ms). */
+const LIVENESS_MS = 200;
 
 /** A FIFO queue shared between any number of producer and consumer processes. */
 export class Queue<T = unknown> {
   readonly #segment: Segment;
   readonly #ring: Ring;
   #closed = false;
+  // Items putNowait() accepted while an unbounded queue's buffer had no room: written in order
+  // (before any later put of this process) as room appears, as Python's feeder thread does.
+  readonly #backlog: Outgoing[] = [];
 
   constructor(maxsize = 0, options: QueueOptions = {}, segment?: Segment) {
     if (segment === undefined) {
@@ -37,147 +45,202 @@ export class Queue<T = unknown> {
     this.#ring = new Ring(segment);
   }
 
-  #check(): void {
-    if (this.#closed) throw new QueueClosedError(`This ${this.constructor.name} was closed in this process.`);
+  #checkPut(): void {
+    if (this.#closed || isClosed(this.#ring)) throw new QueueClosedError(`This ${this.constructor.name} was closed: no more items can be put on it.`);
   }
 
-  #encode(obj: T): Uint8Array {
-    let data: Uint8Array;
+  #item(obj: T): Outgoing {
+    return new Outgoing(encodeItem(obj));
+  }
+
+  // Drive putStep until `item` is in (or the deadline passes before its first byte).
+  async #putAsync(item: Outgoing, deadline: number, options: WaitOptions | undefined): Promise<void> {
+    for (;;) {
+      const wait = putStep(this.#ring, item, this instanceof JoinableQueue);
+      if (wait === null) return;
+      // Once part of an item is in, the rest must follow: no timeout or abort in the middle.
+      const left = item.streaming ? -1 : remaining(deadline);
+      if (left === 0) throw new QueueFullError(`The queue stayed full for ${String(options?.timeoutMs)} ms.`);
+      await this.#waitAsync(wait, left, item.streaming ? undefined : options?.signal);
+    }
+  }
+
+  #putSync(item: Outgoing, deadline: number, options: { timeoutMs?: number | undefined } | undefined): void {
+    for (;;) {
+      const wait = putStep(this.#ring, item, this instanceof JoinableQueue);
+      if (wait === null) return;
+      const left = item.streaming ? -1 : remaining(deadline);
+      if (left === 0) throw new QueueFullError(`The queue stayed full for ${String(options?.timeoutMs)} ms.`);
+      this.#waitSync(wait, left);
+    }
+  }
+
+  async #waitAsync(wait: Wait, left: number, signal: AbortSignal | undefined): Promise<void> {
+    const i32 = this.#ring.i32;
+    const slice = wait.owner === 0 ? left : left < 0 ? LIVENESS_MS : Math.min(left, LIVENESS_MS);
+    if (wait.counter >= 0) Atomics.add(i32, wait.counter, 1);
     try {
-      data = encode(obj);
-    } catch (error) {
-      throw new SerializationError('item', `item: a value cannot be put on a queue: ${(error as Error).message}`, { cause: error });
+      await waitAsync(i32, wait.index, wait.value, slice, signal, wait.index === ARRIVALS);
+    } finally {
+      if (wait.counter >= 0) Atomics.sub(i32, wait.counter, 1);
     }
-    if (data.length + 4 > this.#ring.capacity) {
-      throw new QueueItemTooLargeError(`The item is ${data.length} bytes serialized, more than this queue's buffer holds (${this.#ring.capacity - 4}); create the queue with a larger \`capacityBytes\`.`);
-    }
-    return data;
   }
 
-  // One attempt: true if put; false with `seq` to sleep on otherwise.
-  #tryPut(data: Uint8Array): { done: true } | { done: false; seq: number } {
-    const ring = this.#ring;
-    ring.lock();
-    const seq = Atomics.load(ring.i32, SPACE);
-    if (!ring.fits(data.length)) {
-      ring.unlock();
-      return { done: false, seq };
+  #waitSync(wait: Wait, left: number): void {
+    const i32 = this.#ring.i32;
+    const slice = wait.owner === 0 ? left : left < 0 ? LIVENESS_MS : Math.min(left, LIVENESS_MS);
+    if (wait.counter >= 0) Atomics.add(i32, wait.counter, 1);
+    try {
+      waitSync(i32, wait.index, wait.value, slice);
+    } finally {
+      if (wait.counter >= 0) Atomics.sub(i32, wait.counter, 1);
     }
-    ring.push(data);
-    if (this instanceof JoinableQueue) Atomics.add(ring.i32, UNFINISHED, 1);
-    ring.unlock();
-    if (Atomics.load(ring.i32, GETTERS) > 0) wake(ring.i32, COUNT, 1);
-    return { done: true };
   }
 
-  #tryGet(): Uint8Array | null {
-    const ring = this.#ring;
-    if (ring.count() === 0) return null;
-    ring.lock();
-    if (ring.count() === 0) {
-      ring.unlock();
-      return null;
-    }
-    const data = ring.shift();
-    Atomics.add(ring.i32, SPACE, 1);
-    ring.unlock();
-    if (Atomics.load(ring.i32, PUTTERS) > 0) wake(ring.i32, SPACE, 0x7fffffff);
-    return data;
+  // Write the backlog (putNowait's items that found no room), in order, as room appears.
+  #flush(): Promise<void> {
+    const run = async (): Promise<void> => {
+      await this.#lastPut; // after this process's puts that wait already
+      while (this.#backlog.length > 0) {
+        const item = this.#backlog[0] as Outgoing;
+        if (!item.done) await this.#putAsync(item, Infinity, undefined);
+        this.#backlog.shift();
+      }
+    };
+    return holdExit(run());
   }
 
-  /** Put an item, waiting (without blocking the loop) while the queue is full; rejects with QueueFullError after `timeoutMs`. */
+  // The backlog, written now (blocking): a sync put must not overtake it.
+  #flushSync(): void {
+    while (this.#backlog.length > 0) {
+      const item = this.#backlog[0] as Outgoing;
+      if (!item.done) this.#putSync(item, Infinity, undefined);
+      this.#backlog.shift();
+    }
+  }
+
+  /**
+   * Put an item, waiting (without blocking the loop) while the queue is full; rejects with
+   * QueueFullError after `timeoutMs`. An item larger than the buffer goes in pieces as consumers
+   * take them (timeoutMs and signal only apply before its first piece is in).
+   */
   async put(obj: T, options?: WaitOptions): Promise<void> {
-    this.#check();
+    this.#checkPut();
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
-    const data = this.#encode(obj);
-    for (;;) {
-      const attempt = this.#tryPut(data);
-      if (attempt.done) return;
-      const left = remaining(deadline);
-      if (left === 0) throw new QueueFullError(`The queue stayed full for ${String(options?.timeoutMs)} ms.`);
-      Atomics.add(this.#ring.i32, PUTTERS, 1);
-      try {
-        await waitAsync(this.#ring.i32, SPACE, attempt.seq, left, options?.signal, false);
-      } finally {
-        Atomics.sub(this.#ring.i32, PUTTERS, 1);
-      }
-      this.#check();
+    const item = this.#item(obj);
+    if (this.#backlog.length > 0) {
+      this.#backlog.push(item);
+      while (!item.done) await this.#flushing();
+      return;
     }
+    // The puts of one process keep their order: one that must wait goes after those waiting already.
+    if (this.#waitingPuts === 0 && putStep(this.#ring, item, this instanceof JoinableQueue) === null) return;
+    const before = this.#lastPut;
+    const mine = (async () => {
+      this.#waitingPuts++;
+      try {
+        await before;
+        await this.#putAsync(item, deadline, options);
+      } finally {
+        this.#waitingPuts--;
+      }
+    })();
+    this.#lastPut = mine.catch(() => undefined);
+    return mine;
   }
+
+  #waitingPuts = 0;
+  #lastPut: Promise<void> = Promise.resolve();
+
+  #flushing(): Promise<void> {
+    return (this.#flushed ??= this.#flush().finally(() => (this.#flushed = null)));
+  }
+
+  #flushed: Promise<void> | null = null;
 
   /** put(), blocking this process while the queue is full. */
   putSync(obj: T, options?: { timeoutMs?: number | undefined }): void {
-    this.#check();
+    this.#checkPut();
     const deadline = deadlineOf(options);
-    const data = this.#encode(obj);
-    for (;;) {
-      const attempt = this.#tryPut(data);
-      if (attempt.done) return;
-      const left = remaining(deadline);
-      if (left === 0) throw new QueueFullError(`The queue stayed full for ${String(options?.timeoutMs)} ms.`);
-      Atomics.add(this.#ring.i32, PUTTERS, 1);
-      try {
-        waitSync(this.#ring.i32, SPACE, attempt.seq, left);
-      } finally {
-        Atomics.sub(this.#ring.i32, PUTTERS, 1);
-      }
-    }
+    const item = this.#item(obj);
+    this.#flushSync();
+    this.#putSync(item, deadline, options);
   }
 
-  /** Put an item now or throw QueueFullError. */
+  /**
+   * Put an item now. A bounded queue (maxsize > 0) that is full throws QueueFullError. An
+   * unbounded queue never refuses (as Python's): an item that finds no room in the buffer now is
+   * kept in this process and written, in order, as room appears (this process does not exit
+   * before; see flushed()).
+   */
   putNowait(obj: T): void {
-    this.#check();
-    if (!this.#tryPut(this.#encode(obj)).done) throw new QueueFullError('The queue is full.');
+    this.#checkPut();
+    const item = this.#item(obj);
+    if (this.#backlog.length === 0 && this.#waitingPuts === 0) {
+      const wait = putStep(this.#ring, item, this instanceof JoinableQueue);
+      if (wait === null) return;
+      if (this.#ring.maxsize() > 0 && !item.streaming) throw new QueueFullError('The queue is full.');
+    }
+    this.#backlog.push(item);
+    void this.#flushing().catch(() => undefined);
   }
 
-  /** Take the oldest item, waiting (without blocking the loop) while empty; rejects with QueueEmptyError after `timeoutMs`. */
+  /** Resolves once every item putNowait() kept in this process is in the queue. */
+  flushed(): Promise<void> {
+    return this.#backlog.length === 0 ? Promise.resolve() : this.#flushing();
+  }
+
+  /**
+   * Take the oldest item, waiting (without blocking the loop) while empty; rejects with
+   * QueueEmptyError after `timeoutMs`, and with QueueClosedError once the queue is closed and empty.
+   */
   async get(options?: WaitOptions): Promise<T> {
-    this.#check();
+    this.#checkGet();
     const deadline = deadlineOf(options);
     checkSignal(options?.signal);
+    const incoming = new Incoming();
     for (;;) {
-      const data = this.#tryGet();
-      if (data !== null) return decode(data) as T;
-      const left = remaining(deadline);
+      const got = getStep(this.#ring, incoming);
+      if (got instanceof Uint8Array) return (await decodeItem(got, true)) as T;
+      const left = incoming.collecting ? -1 : remaining(deadline);
       if (left === 0) throw new QueueEmptyError(`No item arrived within ${String(options?.timeoutMs)} ms.`);
-      Atomics.add(this.#ring.i32, GETTERS, 1);
-      try {
-        await waitAsync(this.#ring.i32, COUNT, 0, left, options?.signal);
-      } finally {
-        Atomics.sub(this.#ring.i32, GETTERS, 1);
-      }
-      this.#check();
+      await this.#waitAsync(got, left, incoming.collecting ? undefined : options?.signal);
     }
   }
 
   /** get(), blocking this process while the queue is empty. */
   getSync(options?: { timeoutMs?: number | undefined }): T {
-    this.#check();
+    this.#checkGet();
     const deadline = deadlineOf(options);
+    const incoming = new Incoming();
     for (;;) {
-      const data = this.#tryGet();
-      if (data !== null) return decode(data) as T;
-      const left = remaining(deadline);
+      const got = getStep(this.#ring, incoming);
+      if (got instanceof Uint8Array) return decodeItem(got, false) as T;
+      const left = incoming.collecting ? -1 : remaining(deadline);
       if (left === 0) throw new QueueEmptyError(`No item arrived within ${String(options?.timeoutMs)} ms.`);
-      Atomics.add(this.#ring.i32, GETTERS, 1);
-      try {
-        waitSync(this.#ring.i32, COUNT, 0, left);
-      } finally {
-        Atomics.sub(this.#ring.i32, GETTERS, 1);
-      }
+      this.#waitSync(got, left);
     }
   }
 
-  /** Take an item now or throw QueueEmptyError. */
+  /** Take an item now or throw QueueEmptyError (QueueClosedError once closed and empty). An item coming in pieces is waited for to its end. */
   getNowait(): T {
-    this.#check();
-    const data = this.#tryGet();
-    if (data === null) throw new QueueEmptyError('The queue is empty.');
-    return decode(data) as T;
+    this.#checkGet();
+    const incoming = new Incoming();
+    for (;;) {
+      const got = getStep(this.#ring, incoming);
+      if (got instanceof Uint8Array) return decodeItem(got, false) as T;
+      if (!incoming.collecting && got.owner === 0) throw new QueueEmptyError('The queue is empty.');
+      if (!incoming.collecting) throw new QueueEmptyError('The queue has no item ready: another process is taking one that comes in pieces.');
+      this.#waitSync(got, -1);
+    }
   }
 
-  /** How many items are queued now (approximate while others put and get, as in Python). */
+  #checkGet(): void {
+    if (this.#closed && this.#ring.count() === 0) throw new QueueClosedError(`This ${this.constructor.name} was closed and is empty.`);
+  }
+
+  /** How many items are queued now (approximate while others put and get, as in Python; an item in transit in pieces counts each piece). */
   qsize(): number {
     return this.#ring.count();
   }
@@ -187,7 +250,7 @@ export class Queue<T = unknown> {
     return this.#ring.count() === 0;
   }
 
-  /** Whether the queue holds maxsize items now (never, when unbounded). */
+  /** Whether a bounded queue holds maxsize items now; an unbounded queue is never full (its puts never refuse). */
   full(): boolean {
     const max = this.#ring.maxsize();
     return max > 0 && this.#ring.count() >= max;
@@ -198,19 +261,33 @@ export class Queue<T = unknown> {
     return this.#ring.maxsize();
   }
 
-  /** Stop using the queue in this process: later calls here throw QueueClosedError. Other processes are unaffected; queued items stay. */
+  /**
+   * Close the queue in every process: puts anywhere throw QueueClosedError from now on; gets
+   * take the items still queued, then reject with QueueClosedError; async iteration ends once the
+   * queue is empty. Items this process's putNowait() kept are still written first.
+   */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    if (this.#backlog.length === 0) closeRing(this.#ring);
+    else void this.#flushing().then(() => closeRing(this.#ring), () => closeRing(this.#ring));
   }
 
-  /** Whether close() was called in this process. */
+  /** Whether close() was called (in this or another process). */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed || isClosed(this.#ring);
   }
 
-  /** Items as they arrive (get() in a loop) until the queue is closed in this process. */
+  /** Items as they arrive (get() in a loop) until the queue is closed (in any process) and empty. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    while (!this.#closed) yield await this.get();
+    for (;;) {
+      try {
+        yield await this.get();
+      } catch (error) {
+        if (error instanceof QueueClosedError) return;
+        throw error;
+      }
+    }
   }
 
   /** @internal */
@@ -220,7 +297,7 @@ export class Queue<T = unknown> {
 
   /** @internal */
   [kReduce](): HandleDescriptor {
-    this.#check();
+    if (this.#closed) throw new QueueClosedError(`This ${this.constructor.name} was closed: it cannot be sent to another process.`);
     return { kind: 'multiproc.Queue', data: this.constructor.name, fds: [this.#segment.fd] };
   }
 }

@@ -9,7 +9,14 @@
 //   i32[7]      maxsize (0 = unbounded)
 //   i32[8]      HEAD (byte offset of the oldest frame), i32[9] TAIL, i32[10] USED bytes
 //   i32[11]     JOURNAL: 1 while i32[12..15] (head, tail, used, count) are being applied
-//   bytes 64..  the ring (capacity bytes)
+//   i32[16]     CLOSED: 1 once close() was called in any process
+//   i32[17]     STREAM_PUT: pid of the process writing an item in pieces (0: none; see transfer.ts)
+//   i32[18]     STREAM_GET: pid of the process collecting an item's pieces (0: none)
+//   i32[19]     ARRIVALS: bumped after every push and at close (getters sleep on it: a change
+//               between their look at the ring and their sleep is never missed)
+//   bytes 128.. the ring (capacity bytes)
+// A frame is [u32 LE length | flags][bytes]: MORE (bit 31) marks a piece followed by another of
+// the same item (see transfer.ts).
 // A process killed inside the lock leaves the journal: the next holder (OwnerDiedError) re-applies
 // it (absolute values, idempotent) or, without one, finds the ring as before: a frame is only
 // published by the journal, so a consumer killed mid-get loses nothing and a producer killed
@@ -32,7 +39,15 @@ const J_HEAD = 12;
 const J_TAIL = 13;
 const J_USED = 14;
 const J_COUNT = 15;
-export const HEADER = 64;
+export const CLOSED = 16;
+export const STREAM_PUT = 17;
+export const STREAM_GET = 18;
+export const ARRIVALS = 19;
+export const HEADER = 128;
+/** Frame flag: more pieces of this item follow. */
+export const MORE = 0x80000000;
+/** The longest frame (the length word's other bits are flags). */
+export const MAX_FRAME = 0x3fffffff;
 
 /** The ring buffer over a segment. */
 export class Ring {
@@ -93,6 +108,16 @@ export class Ring {
     return Atomics.load(this.i32, MAXSIZE);
   }
 
+  /** Flags (MORE) of the frame the last shift() took. */
+  flags = 0;
+
+  /** Under the lock: payload bytes one frame may have now (0: none fits, or maxsize frames are queued). */
+  room(): number {
+    const max = this.maxsize();
+    if (max > 0 && this.count() >= max) return 0;
+    return Math.max(0, this.capacity - Atomics.load(this.i32, USED) - 4);
+  }
+
   /** Under the lock: whether a frame of `payload` bytes fits now. */
   fits(payload: number): boolean {
     const max = this.maxsize();
@@ -100,10 +125,10 @@ export class Ring {
     return this.capacity - Atomics.load(this.i32, USED) >= payload + 4;
   }
 
-  /** Under the lock, after fits(): append one frame. */
-  push(data: Uint8Array): void {
+  /** Under the lock, after fits(): append one frame (`flags`: MORE or 0). */
+  push(data: Uint8Array, flags = 0): void {
     const length = data.length;
-    let at = this.#writeLength(Atomics.load(this.i32, TAIL), length);
+    let at = this.#writeLength(Atomics.load(this.i32, TAIL), (length | flags) >>> 0);
     const first = this.capacity - at;
     if (length <= first) {
       this.bytes.set(data, at);
@@ -129,6 +154,8 @@ export class Ring {
       if (++at === capacity) at = 0;
     }
     length >>>= 0;
+    this.flags = (length & ~MAX_FRAME) >>> 0;
+    length &= MAX_FRAME;
     let out: Uint8Array;
     const first = capacity - at;
     if (length <= first) {

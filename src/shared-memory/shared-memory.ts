@@ -161,7 +161,7 @@ export class SharedMemory {
 registerRebuilder('shared-memory', (handle: ReceivedHandle) => {
   const data = handle.data as SharedMemoryHandleData;
   const fd = handle.fds[0];
-  if (fd === undefined) throw new TypeError('A shared SharedMemory arrived without its file descriptor.');
+  if (fd === undefined) return new SharedMemory({ name: data.name }); // through a queue: by name, as Python pickles it
   attaching = { data, fd };
   try {
     return new SharedMemory({ name: data.name });

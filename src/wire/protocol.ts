@@ -22,6 +22,8 @@ export const Tag = {
   wake: 5,
   /** Connection control frame, no payload: the messages after this one are in the lane again. */
   laneReturn: 6,
+  /** A value with shareable objects: [v8 payload, handles], their fds sent with the frame's bytes (SCM_RIGHTS; src/connection/handles.ts). */
+  handles: 7,
 } as const;
 export type Tag = (typeof Tag)[keyof typeof Tag];
 
@@ -191,7 +193,7 @@ export function expectMessage<T extends { type: string }>(value: unknown, types:
 
 /** True if `tag` may appear on a Connection (object, bytes, json and control frames; fork-server tags may not). */
 export function isConnectionTag(tag: number): tag is Tag {
-  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.wake || tag === Tag.laneReturn;
+  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.handles || tag === Tag.wake || tag === Tag.laneReturn;
 }
 
 /** True if `tag` is a Connection control frame (no payload, never delivered). */

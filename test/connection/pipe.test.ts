@@ -5,6 +5,7 @@ import { writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, RawArray, SerializationError, TimeoutError } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
+import { Point } from '../fixtures/shareables.ts';
 
 const native = loadNative();
 const skip = native === null ? 'the native addon is not built' : false;
@@ -13,9 +14,6 @@ describe('Pipe (in one process)', { skip }, () => {
   it('carries structured-clone values as sent', async () => {
     using ends = closing(Pipe());
     const [a, b] = ends.pair;
-    class Point {
-      constructor(readonly x: number) {}
-    }
     const value = {
       map: new Map<unknown, unknown>([['k', 1], [2, { deep: [new Set([1n])] }]]),
       set: new Set(['x']),
@@ -29,7 +27,7 @@ describe('Pipe (in one process)', { skip }, () => {
       sparse: [1, , 3],
       nested: { a: { b: { c: [null, true, 'é'] } } },
       error: new RangeError('bad'),
-      point: new Point(3),
+      point: new Point(3, 4),
     };
     await a.send(value);
     const got = await b.recv<typeof value>();
@@ -48,9 +46,9 @@ describe('Pipe (in one process)', { skip }, () => {
     assert.ok(!(1 in got.sparse));
     assert.deepEqual(got.nested, value.nested);
     assert.ok(got.error instanceof RangeError);
-    // Class instances arrive as plain data: nothing received is evaluated or re-linked to code.
-    assert.equal(Object.getPrototypeOf(got.point), Object.prototype);
-    assert.deepEqual({ ...got.point }, { x: 3 });
+    // An instance of an exported class arrives as an instance (by class reference, as pickle does).
+    assert.ok(got.point instanceof Point);
+    assert.equal(got.point.norm(), 5);
   });
 
   it('gives back exactly what structured clone would, whichever encoding a value takes (JSON fast path or v8)', async () => {

@@ -16,9 +16,9 @@ function recordingPipe(): { a: Connection; b: Connection; spins: number[]; [Symb
   const real = native as NativeBinding;
   const spins: number[] = [];
   const recording: NativeBinding = Object.create(real) as NativeBinding;
-  recording.tryRead = (fd, target, offset, length, spinMicros) => {
+  recording.tryReadKeepingFds = (fd, target, offset, length, spinMicros) => {
     spins.push(spinMicros);
-    return real.tryRead(fd, target, offset, length, spinMicros);
+    return real.tryReadKeepingFds(fd, target, offset, length, spinMicros);
   };
   const [x, y] = real.socketpair();
   const a = new Connection(x, { readable: true, writable: true, native: real });

@@ -96,6 +96,38 @@ test('tryRead: bytes, -1 when nothing is there (after spinning at least spinMicr
   assert.throws(() => native.tryRead(a, buf, 0, 8, 0), { code: 'EBADF' });
 });
 
+test('tryReadKeepingFds keeps the fds sent with the bytes, one set per sendmsg, in order; takeFds/dropFds', () => {
+  const [a, b] = native.socketpair();
+  const [p1, p2] = native.pipe();
+  native.sendFds(b, Buffer.from('first'), [p1]);
+  writeSync(b, 'plain');
+  native.sendFds(b, Buffer.from('second'), [p2, p1]);
+  const buf = Buffer.alloc(64);
+  let text = '';
+  for (let n; (n = native.tryReadKeepingFds(a, buf, 0, 64, 0)) > 0; ) text += buf.toString('latin1', 0, n);
+  assert.equal(text, 'firstplainsecond', 'every byte, whatever the reads');
+  const first = native.takeFds(a);
+  const second = native.takeFds(a);
+  assert.equal(first?.length, 1);
+  assert.equal(second?.length, 2);
+  assert.equal(native.takeFds(a), null, 'two sets were sent');
+  // The received fds are the same pipe: a write into the received write end comes out of p1.
+  writeSync(second[0]!, 'x');
+  const one = Buffer.alloc(1);
+  assert.equal(readSync(p1, one), 1);
+  assert.equal(one.toString(), 'x');
+  for (const fd of [...first, ...second]) assert.ok(fdFlags(fd) & O_CLOEXEC, 'received close-on-exec');
+  for (const fd of [...first, ...second]) native.close(fd);
+  // dropFds closes what was kept and not taken.
+  native.sendFds(b, Buffer.from('z'), [p2]);
+  assert.equal(native.tryReadKeepingFds(a, buf, 0, 64, 0), 1);
+  const before = fstatSync(p2).ino;
+  native.dropFds(a);
+  assert.equal(native.takeFds(a), null);
+  assert.equal(fstatSync(p2).ino, before, 'the original stays open');
+  for (const fd of [a, b, p1, p2]) native.close(fd);
+});
+
 test('tryRead never blocks, even on an fd left blocking: a socket and a pipe', () => {
   const [a, b] = native.socketpair();
   const [r, w] = native.pipe();

@@ -11,14 +11,14 @@ const EXPORTS = [
   'fork', 'waitpid', 'waitidNoWait', 'pidfdOpen', 'pollReadable', 'watchReadable', 'exit',
   'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
   'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
-  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryWrite', 'peerClosed',
+  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryReadKeepingFds', 'takeFds', 'dropFds', 'tryWrite', 'peerClosed',
   'listenSocket', 'accept', 'socketAddress', 'connectSocket', 'connectResult', 'watchWritable',
 ];
 
-test('loadNative() loads the addon with every export and abiVersion 4', () => {
+test('loadNative() loads the addon with every export and abiVersion 5', () => {
   const native = loadNative();
   assert.ok(native, `addon unavailable: ${nativeUnavailableReason()}`);
-  assert.equal(native.abiVersion, 4);
+  assert.equal(native.abiVersion, 5);
   for (const name of EXPORTS) assert.equal(typeof (native as unknown as Record<string, unknown>)[name], 'function', name);
   assert.equal(nativeUnavailableReason(), null);
   assert.equal(requireNative('test'), native);

@@ -3,8 +3,8 @@
 // producer), a consumer killed while waiting, and JoinableQueue.join across processes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, QueueItemTooLargeError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
-import { collect, getForever, produceTagged, workJoinable } from '../fixtures/sync-queues.ts';
+import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
+import { bounce, collect, echoUntilClosed, getForever, produceTagged, putHugeThenHang, putNowaitMany, workJoinable } from '../fixtures/sync-queues.ts';
 import { testedMethods, track } from '../helpers.ts';
 import { endInReverse, exitGates } from '../sync/exit-order.ts';
 
@@ -65,11 +65,58 @@ describe('Queue in one process', () => {
     assert.throws(() => q.getNowait(), QueueClosedError);
   });
 
-  it('refuses items larger than its buffer and values that cannot be cloned', async () => {
+  it('refuses values that cannot be cloned, naming them', async () => {
     const q = new Queue(0, { capacityBytes: 1024 });
-    await assert.rejects(q.put('y'.repeat(5000)), QueueItemTooLargeError);
-    await assert.rejects(q.put(() => 1), { name: 'SerializationError' });
+    await assert.rejects(q.put(() => 1), { name: 'SerializationError', path: 'item' });
+    await assert.rejects(q.put({ a: [1, { cb: () => 1 }] }), { name: 'SerializationError', path: 'item.a[1].cb' });
     assert.throws(() => new Queue(-1), RangeError);
+  });
+
+  it('an item larger than its buffer travels in pieces, in order with the others', async () => {
+    const q = new Queue<unknown>(0, { capacityBytes: 1024 });
+    const big = 'y'.repeat(50_000);
+    const bytes = Uint8Array.from({ length: 30_000 }, (_, i) => i % 251);
+    const puts = Promise.all([q.put('before'), q.put(big), q.put(bytes), q.put('after')]);
+    assert.equal(await q.get(), 'before');
+    assert.equal(await q.get(), big);
+    assert.deepEqual(await q.get(), bytes);
+    assert.equal(await q.get(), 'after');
+    await puts;
+    q.putSync('z'.repeat(600)); // fits whole
+    assert.equal(q.getSync(), 'z'.repeat(600));
+  });
+
+  it('an unbounded queue never refuses a put and is never full(); a bounded one is full() at maxsize', async () => {
+    const q = new Queue<string>(0, { capacityBytes: 256 });
+    for (let i = 0; i < 50; i++) q.putNowait(`${i}:${'u'.repeat(40)}`); // far more than 256 bytes
+    assert.equal(q.full(), false);
+    for (let i = 0; i < 50; i++) assert.equal(await q.get(), `${i}:${'u'.repeat(40)}`);
+    await q.flushed();
+    const bounded = new Queue<number>(2);
+    bounded.putNowait(1);
+    assert.equal(bounded.full(), false);
+    bounded.putNowait(2);
+    assert.equal(bounded.full(), true);
+    assert.throws(() => bounded.putNowait(3), QueueFullError);
+  });
+
+  it('close() ends async iteration and rejects waiting gets with QueueClosedError once empty; puts are refused', async () => {
+    const q = new Queue<number>();
+    const waiting = q.get();
+    const seen: number[] = [];
+    const iterating = (async () => {
+      for await (const item of q) seen.push(item);
+    })();
+    await q.put(1);
+    await q.put(2);
+    await q.put(3);
+    q.close();
+    const first = await waiting;
+    await iterating;
+    assert.deepEqual([first, ...seen].sort(), [1, 2, 3]);
+    await assert.rejects(q.get(), QueueClosedError);
+    assert.throws(() => q.getNowait(), QueueClosedError);
+    await assert.rejects(q.put(4), QueueClosedError);
   });
 
   it('wraps around its ring buffer without losing bytes', async () => {
@@ -170,6 +217,58 @@ for (const method of testedMethods()) {
       await victim.join();
       await q.put('kept');
       assert.equal(await q.get({ timeoutMs: 5_000 }), 'kept');
+    });
+
+    it("close() in the parent ends a child's for-await loop; its next get rejects with QueueClosedError", async () => {
+      const q = new Queue<number>();
+      const out = new Queue<number | string>();
+      const child = track(new Process({ target: echoUntilClosed, args: [q, out] }));
+      child.start();
+      for (const item of [1, 2, 3]) await q.put(item);
+      for (const item of [1, 2, 3]) assert.equal(await out.get({ timeoutMs: 20_000 }), item);
+      q.close(); // the child waits in get() by now, or soon will
+      assert.equal(await out.get({ timeoutMs: 20_000 }), 'closed');
+      await child.join();
+      assert.equal(child.exitCode, 0);
+    });
+
+    it('items larger than the buffer travel in pieces to a child and back', async () => {
+      const q = new Queue<Uint8Array | string>(0, { capacityBytes: 4096 });
+      const back = new Queue<Uint8Array | string>(0, { capacityBytes: 4096 });
+      const child = track(new Process({ target: bounce, args: [q, back] }));
+      child.start();
+      const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256);
+      const text = 'é'.repeat(20_000);
+      const puts = Promise.all([q.put(big), q.put(text)]);
+      assert.deepEqual(await back.get({ timeoutMs: 30_000 }), big);
+      assert.equal(await back.get({ timeoutMs: 30_000 }), text);
+      await puts;
+      await child.join();
+      assert.equal(child.exitCode, 0);
+    });
+
+    it('a child that putNowait()s more than the buffer holds and returns writes every item before it exits', async () => {
+      const q = new Queue<string>(0, { capacityBytes: 1024 });
+      const child = track(new Process({ target: putNowaitMany, args: [q, 200] }));
+      child.start();
+      for (let i = 0; i < 200; i++) assert.equal(await q.get({ timeoutMs: 20_000 }), `${i}:${'p'.repeat(100)}`);
+      await child.join();
+      assert.equal(child.exitCode, 0);
+    });
+
+    it('a producer killed in the middle of an item larger than the buffer: the part is dropped, the queue goes on', async () => {
+      const q = new Queue<string>(0, { capacityBytes: 4096 });
+      const started = new Event();
+      const victim = track(new Process({ target: putHugeThenHang, args: [q, started] }));
+      victim.start();
+      assert.equal(await started.wait({ timeoutMs: 20_000 }), true);
+      assert.ok(q.qsize() > 0, 'its first pieces are in');
+      victim.kill();
+      await victim.join();
+      // The get takes the dead producer's pieces, sees it gone, drops them, and takes the next item.
+      const [got] = await Promise.all([q.get({ timeoutMs: 20_000 }), q.put('after')]);
+      assert.equal(got, 'after');
+      assert.equal(q.qsize(), 0);
     });
 
     it('JoinableQueue.join resolves once a child marked every item done', async () => {

@@ -72,13 +72,13 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
     }
   });
 
-  it('unknown tags are refused (a Connection takes only object, bytes and json frames, and empty control frames)', () => {
+  it('unknown tags are refused (a Connection takes only object, bytes, json and handles frames, and empty control frames)', () => {
     const decoderTags: number[] = [Tag.object, Tag.bytes, Tag.started]; // what the fork server and spawn channels carry
     for (let tag = 0; tag < 256; tag++) {
       const frame = Buffer.from([0, 0, 0, 1, tag, 0]);
       if (decoderTags.includes(tag)) assert.equal(new FrameDecoder().push(frame).length, 1);
       else assert.throws(() => new FrameDecoder().push(frame), { name: 'FrameError', message: new RegExp(`unknown tag ${tag}`) });
-      if (tag === Tag.object || tag === Tag.bytes || tag === Tag.json) assert.deepEqual(parseHeader(frame), { tag, length: 1 });
+      if (tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.handles) assert.deepEqual(parseHeader(frame), { tag, length: 1 });
       else if (tag === Tag.wake || tag === Tag.laneReturn) {
         assert.throws(() => parseHeader(frame), { name: 'FrameError', message: new RegExp(`control frame \\(tag ${tag}\\) carries 1 bytes`) });
         assert.deepEqual(parseHeader(Buffer.from([0, 0, 0, 0, tag])), { tag, length: 0 });
