@@ -7,22 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
-import { registerAfterFork } from '../src/os/child.ts';
-
-// A forked copy of a test file's process also copies node:test's reporter, which is piped into
-// stdout and may still hold results of finished tests not yet sent to the runner: the child
-// would send them again, duplicated or torn in the middle of a frame of the runner's protocol
-// (seen: repeated result lines, and once a runner that died without its summary). A forked
-// child of a test process has nothing to say on stdout, so it says nothing there.
-if (process.env['NODE_TEST_CONTEXT'] !== undefined) {
-  registerAfterFork(() => {
-    process.stdout.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
-      const done = typeof encoding === 'function' ? encoding : callback;
-      if (typeof done === 'function') process.nextTick(done);
-      return true;
-    });
-  });
-}
 
 /** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
 export function testedMethods(): StartMethod[] {

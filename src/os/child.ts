@@ -1,8 +1,10 @@
 // What a forked child does before fork() returns 0 in it: fresh ids, the parent's children,
-// timers and handles let go, every exit routed to _exit(2), after-fork hooks run.
+// timers, handles and queued output let go, every exit routed to _exit(2), after-fork hooks run.
 import type { NativeBinding } from '../native/types.ts';
+import { globalState } from '../state.ts';
 import { routeChildExit } from './exit.ts';
 import { closeInheritedHandles } from './handles.ts';
+import { dropInheritedOutput } from './std-streams.ts';
 import { clearInheritedTimers } from './timers.ts';
 import { forgetChildrenAfterFork } from './wait.ts';
 
@@ -74,8 +76,11 @@ export function becomeChild(native: NativeBinding): void {
   Object.defineProperty(process, 'pid', { value: pid, writable: false, enumerable: true, configurable: true });
   Object.defineProperty(process, 'ppid', { value: native.getppid(), writable: true, enumerable: true, configurable: true });
   forgetChildrenAfterFork(native);
+  // The parent's Process children are not this process's (its exit hook would wait for them).
+  globalState().children = new Map();
   clearInheritedTimers();
   closeInheritedHandles();
+  dropInheritedOutput();
   routeChildExit(native);
   for (const hook of hooks) hook();
   endWithTheLoop(native);
