@@ -17,7 +17,11 @@ try {
     [bin('attw'), tarball, '--format', 'ascii'],
     [bin('publint'), 'run', tarball, '--strict'],
   ];
-  for (const [command, ...args] of tools) status ||= spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
+  for (const [command, ...args] of tools) {
+    const result = spawnSync(command, args, { stdio: 'inherit' });
+    if (result.error) console.error(`check:package: could not run ${command}: ${result.error.message} (run npm ci)`);
+    status ||= result.status ?? 1;
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
