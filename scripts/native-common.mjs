@@ -3,7 +3,7 @@
 // addon for this system lives, and a check that a binary loads. src/native/locate.ts holds the
 // loader's copy of the prebuild naming rule (test/native/locate.test.ts keeps the two equal).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,9 +19,16 @@ export const LOCAL_BUILD = path.join('build', 'Release', 'multiproc.node');
 /** Where the install script records what it did (read by src/native/locate.ts). */
 export const INSTALL_RECORD = path.join('build', 'install-result.json');
 
-/** 'glibc' or 'musl' on Linux (glibc reports its version in process.report), '' elsewhere. */
+/** 'glibc' or 'musl' on Linux, '' elsewhere: what /usr/bin/ldd says, else process.report. */
 export function libc() {
   if (process.platform !== 'linux') return '';
+  try {
+    const ldd = readFileSync('/usr/bin/ldd', 'latin1');
+    if (ldd.includes('musl')) return 'musl';
+    if (ldd.includes('GNU C Library')) return 'glibc';
+  } catch {
+    // no ldd: ask the runtime
+  }
   return process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl';
 }
 

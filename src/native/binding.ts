@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeUnavailableError } from '../errors.ts';
-import { addonCandidates, explainUnavailable, readInstallRecord } from './locate.ts';
+import { explainUnavailable, LOCAL_BUILD, prebuildPath, readInstallRecord } from './locate.ts';
 import type { NativeBinding } from './types.ts';
 
 export type { FdWatcher, NativeBinding, NativeSystemError, WaitStatus } from './types.ts';
@@ -53,8 +53,10 @@ function load(): { binding: NativeBinding | null; reason: string | null; file?: 
   if (root === null) {
     return { binding: null, reason: `no package.json named "multiproc" above ${fileURLToPath(import.meta.url)}` };
   }
+  // addonCandidates(root) in order; the prebuild's name (libc detection) only when it is needed
   const tried: string[] = [];
-  for (const file of addonCandidates(root)) {
+  for (const candidate of [() => path.join(root, LOCAL_BUILD), () => prebuildPath(root)]) {
+    const file = candidate();
     const result = tryLoad(file);
     if (typeof result !== 'string') return { binding: result, reason: null, file };
     tried.push(result);

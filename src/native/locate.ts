@@ -20,9 +20,19 @@ export interface InstallRecord {
 
 const PREREQUISITES = 'python3, make and a C++ compiler (Debian/Ubuntu: `apt-get install python3 make g++`; Alpine: `apk add python3 make g++`)';
 
-/** 'glibc' or 'musl' on Linux (glibc reports its version in process.report), '' elsewhere. */
+/**
+ * 'glibc' or 'musl' on Linux, '' elsewhere. /usr/bin/ldd says it in a few microseconds (a glibc
+ * script, or musl's loader); process.report, which costs milliseconds, only when ldd does not.
+ */
 export function detectLibc(): string {
   if (process.platform !== 'linux') return '';
+  try {
+    const ldd = readFileSync('/usr/bin/ldd', 'latin1');
+    if (ldd.includes('musl')) return 'musl';
+    if (ldd.includes('GNU C Library')) return 'glibc';
+  } catch {
+    // no ldd: ask the runtime
+  }
   const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
   return header?.glibcVersionRuntime ? 'glibc' : 'musl';
 }
@@ -32,9 +42,14 @@ export function platformTag(platform: string = process.platform, arch: string = 
   return [platform, arch, libc].filter(Boolean).join('-');
 }
 
+/** The prebuilt addon for a system and Node ABI under `root`. */
+export function prebuildPath(root: string, tag: string = platformTag(), nodeAbi: string = process.versions.modules): string {
+  return path.join(root, 'prebuilds', tag, `multiproc.abi${nodeAbi}.node`);
+}
+
 /** The files the loader tries, in order: the local build, then the prebuild for `tag` and `nodeAbi`. */
-export function addonCandidates(root: string, tag: string = platformTag(), nodeAbi: string = process.versions.modules): string[] {
-  return [path.join(root, LOCAL_BUILD), path.join(root, 'prebuilds', tag, `multiproc.abi${nodeAbi}.node`)];
+export function addonCandidates(root: string, tag?: string, nodeAbi?: string): string[] {
+  return [path.join(root, LOCAL_BUILD), prebuildPath(root, tag, nodeAbi)];
 }
 
 /** The install record under `root`, or null when the install script never ran (or wrote nothing readable). */
