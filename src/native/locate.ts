@@ -73,7 +73,8 @@ export function explainUnavailable(root: string, tried: string[], record: Instal
     const lost = existsSync(path.join(root, 'build')) ? ' (build/ holds no install record)' : '';
     return (
       `multiproc's install script did not run${lost} (installed with --ignore-scripts, or by a package manager that skips ` +
-      `dependencies' build scripts: pnpm 10 unless multiproc is allowed with \`pnpm approve-builds\`, yarn with enableScripts: false) ` +
+      `dependencies' build scripts unless allowed: pnpm 10 (\`pnpm approve-builds\`), npm's allowScripts ` +
+      `(\`npm install-scripts approve multiproc\`), yarn with enableScripts: false) ` +
       `and no prebuilt addon fits this system (${tag}, Node ABI ${process.versions.modules}, Node ${process.version}); ` +
       `${rebuild}; ${attempts}`
     );

@@ -4,7 +4,8 @@
 // nothing. There: a CommonJS, an ES module and a TypeScript (tsx) program, `tsc --module node16` on
 // a .cts and a .mts file, and the same programs with MULTIPROC_NO_NATIVE=1, where a spawned Process
 // is what works. A second project installed with --ignore-scripts gets the addon from the prebuild
-// too; without the prebuild, its first native feature says why and what to do. Needs `npm run build`.
+// too; without the prebuild, its first native feature says why and what to do, and the advised
+// `npm rebuild multiproc` builds it from source. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
@@ -173,5 +174,14 @@ describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_0
     assert.equal(name, 'NativeUnavailableError');
     assert.match(message, /unavailable: building the native addon at install failed: node-gyp rebuild exited with code 1 \(Error: Could not find any Python installation to use\) \(details/);
     assert.match(message, /\(details in \S+build\/install-result\.json\); install python3, make and a C\+\+ compiler .*then run `npm rebuild multiproc`/);
+  });
+
+  it('`npm rebuild multiproc`, as the message says, builds the addon from source (offline) and native features work', async () => {
+    npm(['rebuild', 'multiproc', '--offline'], bare);
+    const record = JSON.parse(readFileSync(path.join(installed(), 'build', 'install-result.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(record['outcome'], 'built');
+    assert.match(String(record['prebuild']), /^no prebuild for this system \(prebuilds\/linux-x64-glibc\/multiproc\.abi\d+\.node\)$/);
+    assert.ok(existsSync(path.join(installed(), 'build', 'Release', 'multiproc.node')));
+    assert.deepEqual(report(await runBare(['native-error.cjs'])), { works: true });
   });
 });
