@@ -1,6 +1,8 @@
 // Module registration: the export table of the multiproc addon (see src/native/types.ts).
 #include "common.h"
 
+#include <node_version.h>
+
 namespace multiproc {
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -28,6 +30,9 @@ static napi_value Init(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, e.name, fn);
   }
   napi_set_named_property(env, exports, "abiVersion", Int32(env, 5));
+  // v8-bridge.cc and loop.cc use V8 and libuv directly, so this binary is valid only under the
+  // Node ABI it was compiled for (process.versions.modules), not every Node-API version.
+  napi_set_named_property(env, exports, "nodeAbi", Int32(env, NODE_MODULE_VERSION));
   return exports;
 }
 

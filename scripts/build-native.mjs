@@ -1,60 +1,67 @@
 #!/usr/bin/env node
-// Builds the native addon (build/Release/multiproc.node) with node-gyp during `npm install`.
-// It never fails the install: where the addon cannot be built, it prints one warning and exits 0,
-// because the `spawn` start method works without it (native features then say they are unavailable).
-import { spawnSync } from 'node:child_process';
+// The install script: gets the native addon in place during `npm install` / `npm rebuild`.
+// A shipped prebuild (prebuilds/<platform>-<arch>-<libc>/multiproc.abi<N>.node) that loads here
+// is used as it is; otherwise node-gyp builds build/Release/multiproc.node from native/.
+// `npm rebuild multiproc --build-from-source` skips the prebuild. It never fails the install
+// (the `spawn` start method works without the addon): it prints a warning and records the outcome
+// in build/install-result.json, which the first native feature's error repeats.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LOCAL_BUILD, prebuildFile, probe, root, runNodeGyp, writeRecord } from './native-common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-function warn(what, details = '') {
-  const tail = details.trim().split('\n').slice(-25).join('\n');
+function warn(what, output = '') {
+  const tail = output.trim().split('\n').slice(-25).join('\n');
   process.stderr.write(
     `multiproc: warning: ${what}\n` +
-      `multiproc: the 'spawn' start method still works; 'fork', 'forkserver' and multiproc/os ` +
-      `will throw an error saying the native addon is unavailable.\n` +
+      `multiproc: the 'spawn' start method still works; 'fork', 'forkserver', Pipe, Queue, locks, ` +
+      `shared memory, Pool and multiproc/os will throw NativeUnavailableError saying why.\n` +
       (tail ? `multiproc: last lines of the build output:\n${tail}\n` : ''),
   );
-  process.exit(0);
 }
 
-// node-gyp as npm bundles it: npm tells us under `npm install`; otherwise look beside npm.
-function findNodeGyp() {
-  const fromNpm = process.env.npm_config_node_gyp;
-  if (fromNpm && existsSync(fromNpm)) return [process.execPath, fromNpm];
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  for (const candidate of [
-    path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
-    path.join(path.dirname(process.execPath), 'node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
-  ]) {
-    if (existsSync(candidate)) return [process.execPath, candidate];
-  }
-  return ['npx', '--yes', 'node-gyp'];
+// A source checkout (src/ is not published) builds what its native/ says, never a packed prebuild.
+function fromSource() {
+  if (existsSync(path.join(root, 'src', 'index.ts'))) return true;
+  const flag = process.env.npm_config_build_from_source ?? process.env.MULTIPROC_BUILD_FROM_SOURCE ?? '';
+  return flag !== '' && flag !== 'false' && flag !== '0';
 }
 
 function main() {
   if (process.platform !== 'linux') {
-    warn(`the native addon is built on Linux only (this is ${process.platform}); skipping it.`);
+    const reason = `the native addon is built on Linux only (this is ${process.platform})`;
+    writeRecord({ outcome: 'skipped', reason });
+    warn(`${reason}; skipping it.`);
+    return;
   }
-  const [command, ...args] = findNodeGyp();
-  args.push('rebuild');
-  // Outside npm, node-gyp would download headers; use the running Node's own when it has them.
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include/node/common.gypi'))) {
-    args.push(`--nodedir=${prefix}`);
+  let prebuildProblem = null;
+  const prebuild = prebuildFile();
+  if (fromSource()) {
+    prebuildProblem = 'a build from source was asked for (a source checkout, or --build-from-source)';
+  } else if (!existsSync(path.join(root, prebuild))) {
+    prebuildProblem = `no prebuild for this system (${prebuild})`;
+  } else {
+    prebuildProblem = probe(path.join(root, prebuild));
+    if (prebuildProblem === null) {
+      writeRecord({ outcome: 'prebuild', file: prebuild });
+      process.stdout.write(`multiproc: using the prebuilt addon ${prebuild}\n`);
+      return;
+    }
+    prebuildProblem = `the prebuild ${prebuild} does not load here: ${prebuildProblem}`;
   }
-  const result = spawnSync(command, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-  if (result.error) warn(`could not run node-gyp (${command} ${args.join(' ')}): ${result.error.message}.`);
-  if (result.status !== 0) {
-    const how = result.signal ? `was killed by ${result.signal}` : `exited with code ${result.status}`;
-    warn(`building the native addon failed: node-gyp ${how}.`, output);
+  const build = runNodeGyp(['rebuild']);
+  if (!build.ok) {
+    writeRecord({ outcome: 'failed', reason: build.reason, prebuild: prebuildProblem, output: build.output.trim().split('\n').slice(-60) });
+    warn(`building the native addon failed: ${build.reason} (${prebuildProblem}).`, build.output);
+    return;
   }
-  if (!existsSync(path.join(root, 'build/Release/multiproc.node'))) {
-    warn('node-gyp reported success but build/Release/multiproc.node is missing.', output);
+  const problem = existsSync(path.join(root, LOCAL_BUILD)) ? probe(path.join(root, LOCAL_BUILD)) : `node-gyp reported success but ${LOCAL_BUILD} is missing`;
+  if (problem !== null) {
+    const reason = `the freshly built ${LOCAL_BUILD} does not load: ${problem}`;
+    writeRecord({ outcome: 'failed', reason, prebuild: prebuildProblem, output: build.output.trim().split('\n').slice(-60) });
+    warn(`${reason}.`, build.output);
+    return;
   }
+  writeRecord({ outcome: 'built', file: LOCAL_BUILD, prebuild: prebuildProblem });
 }
 
 main();

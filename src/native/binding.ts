@@ -1,17 +1,17 @@
-// The typed loader of the native addon: finds build/Release/multiproc.node from the package
-// root, loads it once, and explains what it tried when it cannot.
+// The typed loader of the native addon: from the package root, loads a local build
+// (build/Release/multiproc.node) or else the shipped prebuild for this system and Node ABI (see
+// locate.ts), once, and explains what it tried and how to fix it when neither loads.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeUnavailableError } from '../errors.ts';
+import { explainUnavailable, LOCAL_BUILD, prebuildPath, readInstallRecord } from './locate.ts';
 import type { NativeBinding } from './types.ts';
 
 export type { FdWatcher, NativeBinding, NativeSystemError, WaitStatus } from './types.ts';
 
-const ADDON = path.join('build', 'Release', 'multiproc.node');
-
-let loaded: { binding: NativeBinding | null; reason: string | null } | undefined;
+let loaded: { binding: NativeBinding | null; reason: string | null; file?: string } | undefined;
 
 /** The directory holding multiproc's package.json, walking up from this module's own file. */
 export function findPackageRoot(start: string = path.dirname(fileURLToPath(import.meta.url))): string | null {
@@ -28,7 +28,24 @@ export function findPackageRoot(start: string = path.dirname(fileURLToPath(impor
   }
 }
 
-function load(): { binding: NativeBinding | null; reason: string | null } {
+// Loads one candidate; the addon's exports, or what is wrong with the file.
+function tryLoad(file: string): NativeBinding | string {
+  if (!existsSync(file)) return `${file} does not exist`;
+  let exports: Partial<NativeBinding> & { unsupported?: boolean };
+  try {
+    exports = createRequire(import.meta.url)(file) as typeof exports;
+  } catch (error) {
+    return `loading ${file} failed: ${(error as Error).message.split('\n')[0]}`;
+  }
+  if (exports.unsupported === true) return `${file} was built for ${process.platform}, where it has nothing to offer`;
+  if (exports.abiVersion !== 5) return `${file} has ABI version ${String(exports.abiVersion)}, expected 5`;
+  if (exports.nodeAbi !== Number(process.versions.modules)) {
+    return `${file} was built for Node ABI ${String(exports.nodeAbi)}, this Node ${process.version} has ${process.versions.modules}`;
+  }
+  return exports as NativeBinding;
+}
+
+function load(): { binding: NativeBinding | null; reason: string | null; file?: string } {
   if (process.platform !== 'linux') {
     return { binding: null, reason: `the addon is built for Linux only (platform is ${process.platform})` };
   }
@@ -36,23 +53,15 @@ function load(): { binding: NativeBinding | null; reason: string | null } {
   if (root === null) {
     return { binding: null, reason: `no package.json named "multiproc" above ${fileURLToPath(import.meta.url)}` };
   }
-  const file = path.join(root, ADDON);
-  if (!existsSync(file)) {
-    return { binding: null, reason: `${file} does not exist (the install-time build failed or was skipped; run \`npm rebuild multiproc\` to retry)` };
+  // addonCandidates(root) in order; the prebuild's name (libc detection) only when it is needed
+  const tried: string[] = [];
+  for (const candidate of [() => path.join(root, LOCAL_BUILD), () => prebuildPath(root)]) {
+    const file = candidate();
+    const result = tryLoad(file);
+    if (typeof result !== 'string') return { binding: result, reason: null, file };
+    tried.push(result);
   }
-  let exports: Partial<NativeBinding> & { unsupported?: boolean };
-  try {
-    exports = createRequire(import.meta.url)(file) as typeof exports;
-  } catch (error) {
-    return { binding: null, reason: `loading ${file} failed: ${(error as Error).message}` };
-  }
-  if (exports.unsupported === true) {
-    return { binding: null, reason: `${file} was built for ${process.platform}, where it has nothing to offer` };
-  }
-  if (exports.abiVersion !== 5) {
-    return { binding: null, reason: `${file} has ABI version ${String(exports.abiVersion)}, expected 5 (run \`npm rebuild multiproc\`)` };
-  }
-  return { binding: exports as NativeBinding, reason: null };
+  return { binding: null, reason: explainUnavailable(root, tried, readInstallRecord(root)) };
 }
 
 /** The addon, or null when it is unavailable (see nativeUnavailableReason()). */
@@ -67,6 +76,11 @@ export function nativeUnavailableReason(): string | null {
   if (process.env['MULTIPROC_NO_NATIVE'] === '1') return 'MULTIPROC_NO_NATIVE=1 is set in the environment';
   loaded ??= load();
   return loaded.reason;
+}
+
+/** The file the addon was loaded from (a local build or a prebuild), or null when it is unavailable. */
+export function nativeAddonFile(): string | null {
+  return loadNative() === null ? null : (loaded?.file ?? null);
 }
 
 /** The addon for `feature`, or a NativeUnavailableError naming the feature and the reason. */

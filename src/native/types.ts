@@ -19,6 +19,8 @@ export type SocketFamily = 'unix' | 'unix-abstract' | 'inet' | 'inet6';
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
   readonly abiVersion: 5;
+  /** NODE_MODULE_VERSION it was compiled against; must equal process.versions.modules (it uses V8's C++ API). */
+  readonly nodeAbi: number;
   /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The pack-time prebuild (`prepack`): compiles the addon with node-gyp against the running Node's
+// own headers (nothing is downloaded), strips it, checks that it loads, and puts it where the
+// loader and the install script look: prebuilds/<platform>-<arch>-<libc>/multiproc.abi<N>.node.
+// The build is incremental (build/ is reused when it was configured for this Node ABI). Run it
+// once per Node major to ship a binary for each. Elsewhere than Linux it ships nothing.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { LOCAL_BUILD, prebuildFile, probe, root, runNodeGyp } from './native-common.mjs';
+
+let partial = '';
+
+function fail(message, output = '') {
+  if (partial) rmSync(partial, { force: true });
+  process.stderr.write(`multiproc prebuild: ${message}\n${output.trim().split('\n').slice(-25).join('\n')}\n`);
+  process.exit(1);
+}
+
+function configuredForThisNode() {
+  const config = path.join(root, 'build', 'config.gypi');
+  if (!existsSync(config) || !existsSync(path.join(root, 'build', 'Makefile'))) return false;
+  const version = /"node_module_version":\s*(\d+)/.exec(readFileSync(config, 'utf8'))?.[1];
+  return version === process.versions.modules;
+}
+
+if (process.platform !== 'linux') {
+  process.stdout.write(`multiproc prebuild: nothing to prebuild on ${process.platform} (the addon is Linux-only)\n`);
+  process.exit(0);
+}
+const build = runNodeGyp([configuredForThisNode() ? 'build' : 'rebuild']);
+if (!build.ok) fail(build.reason, build.output);
+const target = path.join(root, prebuildFile());
+mkdirSync(path.dirname(target), { recursive: true });
+partial = path.join(path.dirname(target), `.partial-${process.pid}.node`);
+copyFileSync(path.join(root, LOCAL_BUILD), partial);
+const strip = spawnSync('strip', ['--strip-unneeded', partial], { encoding: 'utf8' });
+if (strip.status !== 0) fail(`strip --strip-unneeded ${partial} failed: ${strip.error?.message ?? strip.stderr}`);
+const problem = probe(partial);
+if (problem !== null) fail(`the stripped ${partial} does not load: ${problem}`);
+renameSync(partial, target);
+process.stdout.write(`multiproc prebuild: ${path.relative(root, target)}\n`);
