@@ -68,6 +68,7 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     os: 'src/os.ts',
+    cluster: 'src/cluster.ts',
     'bootstrap/forkserver-main': 'src/bootstrap/forkserver-main.ts',
     'cli/main': 'src/cli/main.ts',
     // Preloaded by `multiproc run` with --require (see src/os/in-thread-ts.ts).
@@ -141,7 +142,7 @@ async function checkUniqueExports(files) {
 
 await build({
   ...common,
-  entryPoints: { index: 'src/index.ts', os: 'src/os.ts' },
+  entryPoints: { index: 'src/index.ts', os: 'src/os.ts', cluster: 'src/cluster.ts' },
   outdir: 'dist/cjs',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',

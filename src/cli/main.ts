@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `multiproc` command: `run` (a script with the flags fork needs) and `ps` (the tree of
-// live multiproc processes and what each waits in).
+// The `multiproc` command: `run` (a script with the flags fork needs), `ps` (the tree of
+// live multiproc processes and what each waits in) and `worker` (a cluster Pool's worker host).
 const usage = `Usage:
   multiproc run FILE [args…]   run a script (.js, .mjs, .ts …) under --single-threaded, so it may fork
   multiproc ps [--json] [--watch] [--pid N]
                                the tree of live multiproc processes and what each is waiting in
+  multiproc worker --redis URL --queue NAME [--processes N] [--root DIR]
+                               serve a cluster Pool's queue (multiproc/cluster; needs bullmq)
   multiproc --help | --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -17,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
     case 'ps': {
       const { psCommand } = await import('./ps.ts');
       return psCommand(rest);
+    }
+    case 'worker': {
+      const { workerCommand } = await import('./worker.ts');
+      return workerCommand(rest);
     }
     case '--version':
     case '-v': {

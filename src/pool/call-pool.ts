@@ -153,6 +153,7 @@ export abstract class CallPool<R> {
     if (signal?.aborted) throw signal.reason;
     this.#calls.add(call);
     this.#recorder?.callStarted(call.id, `${what.slice(0, -2)}(${fn.name || 'anonymous'})`);
+    workers.callStarted?.(call, request.options);
     if (signal !== undefined) {
       const onAbort = () => call.fail(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
@@ -182,17 +183,22 @@ export abstract class CallPool<R> {
   }
 
   #callFailed(call: Call): void {
-    call.collectDone?.();
-    if (this.#calls.delete(call)) this.#recorder?.callEnded(call.id, call.failed);
+    this.#ended(call);
     this.#checkIdle();
   }
 
   #settled(call: Call): void {
     if (call.finished || call.failed) {
-      call.collectDone?.();
-      if (this.#calls.delete(call)) this.#recorder?.callEnded(call.id, call.failed);
+      this.#ended(call);
       this.#checkIdle();
     }
+  }
+
+  #ended(call: Call): void {
+    call.collectDone?.();
+    if (!this.#calls.delete(call)) return;
+    this.#recorder?.callEnded(call.id, call.failed);
+    this.#workers.callEnded?.(call);
   }
 
   // After close(): once nothing is queued or running, let the workers go and wake join().

@@ -3,6 +3,7 @@
 // worker hosts behind Redis in src/cluster/). The call layer cuts calls into chunks and hands
 // them over with `enqueue`; the worker layer runs them and reports each result to the call.
 import type { Call } from './call.ts';
+import type { CallOptions } from './options.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 
@@ -37,6 +38,10 @@ export interface WorkerLayer<R> {
   begin(route: R | null): void;
   /** Run chunk `index` of `call` (its items start at input position `start`). */
   enqueue(call: Call, route: R, index: number, start: number, items: unknown[]): void;
+  /** A call was accepted (its per-call options as given): optional. */
+  callStarted?(call: Call, options: CallOptions | undefined): void;
+  /** A call left the pool (finished, failed, aborted); tasks of a failed call need not run: optional. */
+  callEnded?(call: Call): void;
   /** The pool was closed and is idle: let the workers go. */
   release(): void;
   /** The pool was terminated: drop what is queued, end the workers now. */

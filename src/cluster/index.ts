@@ -1,0 +1,6 @@
+// multiproc/cluster: re-exports only.
+export { Pool } from './pool.ts';
+export { serveWorker, type WorkerHost } from './host.ts';
+export type { ClusterPoolOptions, ClusterCallOptions, WorkerHostOptions } from './options.ts';
+export type { RedisTarget } from './connection.ts';
+export { RedisConnectionError, WorkerLostError, TimeoutError, SerializationError, ProcessError } from '../errors.ts';
