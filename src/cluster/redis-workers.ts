@@ -38,6 +38,8 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   readonly #link: RedisLink;
   readonly #queue: Queue;
   #events: QueueEvents | null = null;
+  /** The events' own (blocking) connection, once ready. */
+  #eventsClient: { disconnect(): void } | null = null;
   /** Resolves once Redis is ready and the event stream is read (null: not asked yet, or failed). */
   #ready: Promise<void> | null = null;
   readonly #outstanding = new Map<string, Outstanding>();
@@ -154,7 +156,7 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
     this.#events = events;
-    await events.waitUntilReady();
+    this.#eventsClient = await events.waitUntilReady();
   }
 
   #completed(jobId: string, returnvalue: unknown): void {
@@ -246,11 +248,18 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     clearTimeout(this.#lostTimer);
     for (const entry of this.#byCall.values()) clearTimeout(entry.timer);
     const client = this.#link.client;
-    // Without a server there is nothing to finish: commands would wait for a reconnection forever.
-    if (client.status !== 'ready' && !this.#link.borrowed) client.disconnect();
-    else while (this.#removals.size > 0) await Promise.all([...this.#removals]);
+    if (client.status !== 'ready') {
+      // Without a server there is nothing to finish: a QUIT would wait for a reconnection forever.
+      // (BullMQ's close() and disconnect() wait for a ready connection first.)
+      void this.#events?.close().catch(() => undefined);
+      void this.#queue.close().catch(() => undefined);
+      this.#eventsClient?.disconnect();
+      if (!this.#link.borrowed) client.disconnect();
+      return;
+    }
+    while (this.#removals.size > 0) await Promise.all([...this.#removals]);
     await this.#events?.close().catch(() => undefined);
     await this.#queue.close().catch(() => undefined);
-    if (!this.#link.borrowed && client.status !== 'end') await client.quit().catch(() => client.disconnect());
+    if (!this.#link.borrowed) await client.quit().catch(() => client.disconnect());
   }
 }

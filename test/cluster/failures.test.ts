@@ -109,4 +109,17 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     // The host serves on after the restart.
     assert.deepEqual(await pool.map(loggedGate, [[10, log, gate], [11, log, gate]]), [10, 11]);
   });
+
+  it('Redis gone for longer than connectTimeoutMs mid-call: a RedisConnectionError naming it', async () => {
+    await host('gone');
+    const pool = new Pool({ redis: { path: redis.socket }, queue: 'gone', connectTimeoutMs: 500 });
+    const { items, log, gate } = gated(2);
+    const call = pool.map(loggedGate, items, { chunksize: 1 });
+    await waitForLines(log, 1);
+    await redis.kill();
+    writeFileSync(gate, '');
+    await assert.rejects(call, (error: Error) => error.name === 'RedisConnectionError' && error.message.includes(`unix:${redis.socket}`) && /lost for 500 ms/.test(error.message));
+    await pool.terminate();
+    await redis.start(); // for the hosts' clean exit
+  });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
 import { ProcessError, SerializationError, TimeoutError } from '../../src/errors.ts';
-import { add, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster-tasks.ts';
+import { add, big, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster-tasks.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
@@ -136,6 +136,28 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       pool.close();
       await pool.join();
       assert.equal((await queueCounts(redis.socket, 'nobody-serves')).waiting, 0);
+    });
+
+    it('a result over the host\'s --max-payload-bytes fails that task with a SerializationError naming the limit', async () => {
+      const small = await startHost(redis.socket, 'small-results', ['--processes', '1', '--max-payload-bytes', '4000']);
+      hosts.push(small);
+      await using pool = new Pool({ redis: { path: redis.socket }, queue: 'small-results' });
+      assert.deepEqual(await pool.map(big, [10, 20]), ['x'.repeat(10), 'x'.repeat(20)]);
+      await assert.rejects(pool.map(big, [10, 10_000], { chunksize: 1 }), (error: Error) => error.name === 'SerializationError' && /over the limit of 4000 bytes/.test(error.message));
+    });
+
+    it('uses an existing ioredis connection given as `connection`, and leaves it open', async () => {
+      const { Redis } = await import('ioredis');
+      const connection = new Redis({ path: redis.socket, maxRetriesPerRequest: null });
+      try {
+        const pool = new Pool({ connection, queue });
+        assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+        pool.close();
+        await pool.join();
+        assert.equal(await connection.ping(), 'PONG');
+      } finally {
+        connection.disconnect();
+      }
     });
 
     it('a function the host cannot import fails the task naming module, export, host and the fix', async () => {
