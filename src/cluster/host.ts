@@ -55,6 +55,9 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   const run = (job: Job<JobData>) => runJob(job, { pool, functions, options: o, name, stats });
   const worker: Worker = new bullmq.Worker(o.queue, run, {
     connection: link.client,
+    // A host holds only the tasks it runs: a SIGTERM finishes just those, and a dead host's
+    // lost tasks are just those (taking more at once would overlap BullMQ's round trips, at
+    // the cost of re-running or waiting for tasks that had not started).
     concurrency: o.processes,
     lockDuration: o.lockDurationMs,
     stalledInterval: o.stalledIntervalMs,
