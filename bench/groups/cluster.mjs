@@ -30,11 +30,16 @@ function reason() {
   return null;
 }
 
-/** Start a child and resolve once it printed `ready`. */
-function startReady(args) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
+/** Keep `child` until it exits (stopAll kills those still there). */
+function keep(child) {
   children.add(child);
   child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Start a child and resolve once it printed `ready`. */
+function startReady(args) {
+  const child = keep(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT }));
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk) => {
@@ -48,14 +53,14 @@ function startReady(args) {
 async function startRedis() {
   if (socket) return;
   socket = scratchPath('redis.sock');
-  const child = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', BENCH], { stdio: 'ignore' });
-  children.add(child);
+  keep(spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', BENCH], { stdio: 'ignore' }));
   await waitForFile(socket);
 }
 
 async function stopAll() {
   await Promise.all(
     [...children].map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       return exited;

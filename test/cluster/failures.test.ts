@@ -2,12 +2,14 @@
 // a host SIGKILLed mid-map (another host re-runs its task; nothing lost or duplicated in the
 // result), maxAttempts, a host's graceful SIGTERM, Redis killed and restarted mid-call.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
 import { WorkerLostError } from '../../src/errors.ts';
-import { loggedGate } from '../fixtures/cluster-tasks.ts';
-import { tempPath } from '../helpers.ts';
+import { loggedGate, square } from '../fixtures/cluster-tasks.ts';
+import { tempPath, trackPid } from '../helpers.ts';
 import { waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
 
@@ -121,5 +123,33 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await assert.rejects(call, (error: Error) => error.name === 'RedisConnectionError' && error.message.includes(`unix:${redis.socket}`) && /lost for 500 ms/.test(error.message));
     await pool.terminate();
     await redis.start(); // for the hosts' clean exit
+  });
+
+  it('on a terminal, a live line counts the tasks done, running and failed', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'no `script` (util-linux) for a pseudo-terminal' }, async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const command = `exec ${process.execPath} --import tsx src/cli/main.ts worker --socket ${redis.socket} --queue tty --processes 1 --root ${root}`;
+    const terminal = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    trackPid(terminal.pid ?? 0);
+    let out = '';
+    const seen = (pattern: RegExp) =>
+      new Promise<RegExpMatchArray>((resolve) => {
+        const check = () => {
+          const match = pattern.exec(out);
+          if (match !== null) resolve(match);
+        };
+        terminal.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          check();
+        });
+        check();
+      });
+    const [, pid] = await seen(/multiproc worker [^ ]+:(\d+): serving queue 'tty'/);
+    await using pool = new Pool({ redis: { path: redis.socket }, queue: 'tty' });
+    assert.deepEqual(await pool.map(square, [1, 2, 3], { chunksize: 1 }), [1, 4, 9]);
+    await seen(/done 3 {2}running 0 {2}failed 0/);
+    const exited = new Promise((resolve) => terminal.once('exit', resolve));
+    process.kill(Number(pid), 'SIGTERM');
+    await seen(/stopped \(3 done, 0 failed\)/);
+    await exited;
   });
 });
