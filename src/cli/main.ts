@@ -22,7 +22,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'worker': {
       const { workerCommand } = await import('./worker.ts');
-      return workerCommand(rest);
+      // Once stopped, nothing is left to do (a connection to a Redis that is gone may still retry).
+      process.exit(await workerCommand(rest));
     }
     case '--version':
     case '-v': {

@@ -84,14 +84,27 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
 }
 
 async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, force: boolean): Promise<void> {
-  if (force) {
-    await Promise.all([worker.close(true), pool.terminate()]);
-  } else {
+  if (!force && link.client.status === 'ready') {
     await worker.close();
     pool.close();
     await pool.join();
+    if (!link.borrowed) await link.client.quit().catch(() => link.client.disconnect());
+    return;
   }
-  if (!link.borrowed) await link.client.quit().catch(() => link.client.disconnect());
+  // Forced, or Redis is gone (nothing can be reported; BullMQ's close would wait for it): the
+  // running tasks' locks expire and they run elsewhere.
+  void worker.close(true).catch(() => undefined);
+  blockingClientOf(worker)?.disconnect();
+  if (!link.borrowed) link.client.disconnect();
+  await pool.terminate();
+}
+
+// The Worker's own blocking connection (BullMQ keeps it in `blockingConnection._client`), so
+// that a host whose Redis is gone stops reconnecting; undefined if BullMQ changed that.
+function blockingClientOf(worker: Worker): { disconnect(): void } | undefined {
+  const connection = (worker as unknown as { blockingConnection?: { _client?: { disconnect?: unknown } } }).blockingConnection;
+  const client = connection?._client;
+  return typeof client?.disconnect === 'function' ? (client as { disconnect(): void }) : undefined;
 }
 
 interface HostParts {

@@ -14,6 +14,7 @@ import { loadEngine } from './bullmq.ts';
 import { openRedis, unreachable, whenReady, type RedisLink } from './connection.ts';
 import { callTimeout, type NormalizedClusterOptions } from './options.ts';
 import { routeOf, type TaskRoute } from './route.ts';
+import { TaskImportError } from './task-functions.ts';
 import { decode, encode, WIRE_VERSION, type JobData, type ResultPayload } from './wire.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -174,7 +175,12 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     }
     if (result.ok) call.deliver(task.index, unpack(result.values));
     else {
-      const error = fromWireError(result.error, `Pool.${call.what} on worker host ${result.host}`);
+      let error = fromWireError(result.error, `Pool.${call.what} on worker host ${result.host}`);
+      if (result.error.name === 'TaskImportError') {
+        const typed = new TaskImportError(result.error.message);
+        if (error.stack !== undefined) typed.stack = error.stack;
+        error = typed;
+      }
       Object.defineProperty(error, 'host', { value: result.host, enumerable: true, configurable: true, writable: true });
       call.fail(error, task.index);
     }

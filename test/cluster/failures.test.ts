@@ -125,6 +125,14 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await redis.start(); // for the hosts' clean exit
   });
 
+  it('SIGTERM of a host whose Redis is gone: it exits at once (nothing to finish or hand back)', async () => {
+    const a = await host('no-redis');
+    await redis.kill();
+    a.child.kill('SIGTERM');
+    assert.deepEqual(await a.exited, { code: 0, signal: null });
+    await redis.start();
+  });
+
   it('on a terminal, a live line counts the tasks done, running and failed', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'no `script` (util-linux) for a pseudo-terminal' }, async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const command = `exec ${process.execPath} --import tsx src/cli/main.ts worker --socket ${redis.socket} --queue tty --processes 1 --root ${root}`;
