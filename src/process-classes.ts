@@ -20,13 +20,20 @@ const classes = new Map<StartMethod, typeof BaseProcess>();
 export function processClassFor(method: StartMethod): typeof BaseProcess {
   let found = classes.get(method);
   if (found === undefined) {
-    found = class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
-      static readonly [kStartMethod]: StartMethod = method;
-      static override readonly [kBuiltinClass] = true;
-    };
+    found = makeProcessClass(method);
     classes.set(method, found);
   }
   return found;
+}
+
+// A declaration, not a class expression: an expression's own name would shadow BaseProcess in
+// its `extends` clause once a bundler renames the import to `Process` (the CommonJS build does).
+function makeProcessClass(method: StartMethod): typeof BaseProcess {
+  class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
+    static readonly [kStartMethod]: StartMethod = method;
+    static override readonly [kBuiltinClass] = true;
+  }
+  return Process;
 }
 
 /** Check that `method` names a start method that works here; returns it. */

@@ -85,11 +85,22 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
 
 async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, force: boolean): Promise<void> {
   if (!force && link.client.status === 'ready') {
-    await worker.close();
-    pool.close();
-    await pool.join();
-    if (!link.borrowed) await link.client.quit().catch(() => link.client.disconnect());
-    return;
+    // Graceful, unless Redis goes away meanwhile (then nothing could be reported: as forced).
+    let onLost = (): void => undefined;
+    const lost = new Promise<'lost'>((resolve) => (onLost = () => resolve('lost')));
+    link.client.once('close', onLost);
+    const graceful = (async () => {
+      await worker.close();
+      pool.close();
+      await pool.join();
+      return 'done' as const;
+    })();
+    const how = await Promise.race([graceful, lost]);
+    link.client.off('close', onLost);
+    if (how === 'done') {
+      if (!link.borrowed) await link.client.quit().catch(() => link.client.disconnect());
+      return;
+    }
   }
   // Forced, or Redis is gone (nothing can be reported; BullMQ's close would wait for it): the
   // running tasks' locks expire and they run elsewhere.

@@ -1,7 +1,7 @@
 // Waiting on what the cluster tests watch: lines in a log file (a task started), queue counts.
 import { existsSync, readFileSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 
 /** Resolves once `path` has at least `n` lines (fs.watch on its directory). */
 export function waitForLines(path: string, n: number, timeoutMs = 30_000): Promise<string[]> {
@@ -30,5 +30,20 @@ export async function queueCounts(socket: string, queue: string): Promise<Record
     return await q.getJobCounts();
   } finally {
     await q.close();
+  }
+}
+
+/** Resolves once `queue`'s event stream (read from its start) holds `n` events named `event`. */
+export async function waitForEvents(socket: string, queue: string, event: 'waiting' | 'active' | 'completed', n: number): Promise<void> {
+  const events = new QueueEvents(queue, { connection: { path: socket }, lastEventId: '0-0' });
+  try {
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      events.on(event, () => {
+        if (++seen === n) resolve();
+      });
+    });
+  } finally {
+    await events.close();
   }
 }

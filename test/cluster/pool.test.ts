@@ -10,7 +10,7 @@ import { Pool, TaskImportError } from '../../src/cluster.ts';
 import { ProcessError, SerializationError, TimeoutError } from '../../src/errors.ts';
 import { add, big, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster-tasks.ts';
 import { tempPath } from '../helpers.ts';
-import { queueCounts, waitForLines } from './events.ts';
+import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
 
 const skip = redisMissing();
@@ -136,6 +136,16 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       pool.close();
       await pool.join();
       assert.equal((await queueCounts(redis.socket, 'nobody-serves')).waiting, 0);
+    });
+
+    it('terminate() rejects the pending calls and removes their queued tasks', async () => {
+      const pool = new Pool({ redis: { path: redis.socket }, queue: 'terminated' });
+      const call = pool.map(square, range(20), { chunksize: 2 });
+      await waitForEvents(redis.socket, 'terminated', 'waiting', 10); // the ten tasks reached Redis; no host serves this queue
+      const rejected = assert.rejects(call, /terminated before this task finished/);
+      await pool.terminate();
+      await rejected;
+      assert.equal((await queueCounts(redis.socket, 'terminated')).waiting, 0);
     });
 
     it('a result over the host\'s --max-payload-bytes fails that task with a SerializationError naming the limit', async () => {
