@@ -69,6 +69,7 @@ await build({
   entryPoints: {
     index: 'src/index.ts',
     os: 'src/os.ts',
+    cluster: 'src/cluster.ts',
     'bootstrap/forkserver-main': 'src/bootstrap/forkserver-main.ts',
     'cli/main': 'src/cli/main.ts',
     // Preloaded by `multiproc run` with --require (see src/os/in-thread-ts.ts).
@@ -140,7 +141,7 @@ async function checkUniqueExports(files) {
   }
 }
 
-await writeCommonJsEntries(['index', 'os']);
+await writeCommonJsEntries(['index', 'os', 'cluster']);
 writeCommonJsDeclarations();
 checkRequire('./dist/cjs/index.cjs');
 

@@ -1,27 +1,17 @@
 // Contexts: the only factory. getContext(method) returns an object carrying the whole API with
 // that start method; the top-level exports are the default context's, as in Python.
-import { ProcessStateError, StartMethodError } from './errors.ts';
-import './launcher/all.ts';
+import { ProcessStateError } from './errors.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
-import { typeError, rangeError } from './options.ts';
 import { activeChildren, cpuCount, currentProcess, parentProcess } from './current.ts';
 import { Process as BaseProcess } from './process.ts';
-import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
+import { checkMethod, processClassFor } from './process-classes.ts';
+import { availableStartMethods, type StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
-import { kBuiltinClass, kStartMethod } from './symbols.ts';
 import { Pool as BasePool, poolClassFor } from './pool/index.ts';
 import { Client, Listener, Pipe, wait, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 import { JoinableQueue, Queue, SimpleQueue } from './queues/index.ts';
-
-function processClassFor(method: StartMethod): typeof BaseProcess {
-  class Process<A extends unknown[] = any[]> extends BaseProcess<A> {
-    static readonly [kStartMethod]: StartMethod = method;
-    static override readonly [kBuiltinClass] = true;
-  }
-  return Process;
-}
 
 /** A start method's view of the whole API. */
 export class Context {
@@ -47,7 +37,7 @@ export class Context {
   readonly activeChildren = activeChildren;
   readonly cpuCount = cpuCount;
 
-  /** Pool class whose workers use this context's start method (a getter: read lazily, no import cycle at load). */
+  /** Pool class whose workers use this context's start method (a getter: one class per context, made when first read). */
   get Pool(): typeof BasePool {
     return poolClassFor(this, this.#method === null);
   }
@@ -74,14 +64,6 @@ export class Context {
 
 const defaultContext = new Context(null);
 const contexts = new Map<StartMethod, Context>();
-
-function checkMethod(method: unknown): StartMethod {
-  if (typeof method !== 'string') typeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
-  if (!isStartMethod(method)) rangeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
-  const why = startMethodImpl(method).unavailableReason();
-  if (why !== null) throw new StartMethodError(why, { startMethod: method });
-  return method;
-}
 
 /** The context for `method` (default: the default context). Throws if the method cannot work here. */
 export function getContext(method?: StartMethod): Context {

@@ -68,3 +68,8 @@ export class ProcessStateError extends ProcessError {
 export class NativeUnavailableError extends ProcessError {
   override name = 'NativeUnavailableError';
 }
+
+/** Redis (the cluster Pool's queue) could not be reached, or was lost for too long; `url` names it. */
+export class RedisConnectionError extends ProcessError {
+  override name = 'RedisConnectionError';
+}

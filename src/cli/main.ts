@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// The `multiproc` command: `run` (a script with the flags fork needs) and `ps` (the tree of
-// live multiproc processes and what each waits in). Help goes to stdout with exit code 0; usage
-// errors go to stderr as `multiproc[ cmd]: message` plus where to find help, with exit code 2.
+// The `multiproc` command: `run` (a script with the flags fork needs), `ps` (the tree of live
+// multiproc processes and what each waits in) and `worker` (a cluster Pool's worker host). Help
+// goes to stdout with exit code 0; usage errors go to stderr as `multiproc[ cmd]: message` plus
+// where to find help, with exit code 2.
 const usage = `Usage:
   multiproc run FILE [args…]   run a script (.js, .mjs, .ts …) under --single-threaded, so it may fork
   multiproc ps [--json] [--watch] [--pid N]
                                the tree of live multiproc processes and what each is waiting in
+  multiproc worker --redis URL --queue NAME [--processes N] [--root DIR]
+                               serve a cluster Pool's queue (multiproc/cluster; needs bullmq)
   multiproc --help | --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +21,11 @@ async function main(argv: string[]): Promise<number> {
     case 'ps': {
       const { psCommand } = await import('./ps.ts');
       return psCommand(rest);
+    }
+    case 'worker': {
+      const { workerCommand } = await import('./worker.ts');
+      // Once stopped, nothing is left to do (a connection to a Redis that is gone may still retry).
+      process.exit(await workerCommand(rest));
     }
     case '--version':
     case '-v': {

@@ -1,20 +1,10 @@
 // One pool call (apply, map, imap …): its tasks (chunks) and their results, in order or as they
 // come. The first error fails the call, except in imap (ordered and streaming): as Python's
 // IMapIterator, it yields every result before the failing position, waiting for those still
-// running, and throws there; tasks after that position are dropped.
+// running, and throws there; tasks after that position are dropped. Where its chunks run is
+// not its business (see worker-layer.ts).
 
 type AnyFunction = (...args: never[]) => unknown;
-
-/** One chunk of a call, sent to one worker as one task. */
-export interface Task {
-  readonly id: number;
-  readonly call: Call;
-  /** Chunk number within the call. */
-  readonly index: number;
-  /** Position of the chunk's first item in the call's input. */
-  readonly start: number;
-  readonly items: unknown[];
-}
 
 /** The bookkeeping of one call. */
 export class Call {
@@ -42,8 +32,6 @@ export class Call {
   #onFail: (call: Call) => void;
   /** Set by the pool: run once the call settled (removes its abort listener). */
   collectDone: (() => void) | undefined = undefined;
-  /** Set by the pool: extra data about how the function reaches workers. */
-  spec: unknown = null;
 
   constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; deferErrors?: boolean; what: string; onFail: (call: Call) => void }) {
     this.id = options.id;

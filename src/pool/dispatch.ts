@@ -7,12 +7,13 @@ import { serialize } from 'node:v8';
 import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
 import type { TargetRef } from '../target.ts';
-import type { Call, Task } from './call.ts';
+import type { Call } from './call.ts';
 import type { FnSpec, FromWorker, ResultsMessage } from './messages.ts';
 import { pack, unpack } from './packing.ts';
 import { fromWireError } from './remote-error.ts';
 import { monotonicMicros, type PoolTrace } from './trace.ts';
-import type { WorkerHandle } from './worker-handle.ts';
+import type { Batch, Task, WorkerHandle } from './worker-handle.ts';
+import type { CallHooks } from './worker-layer.ts';
 import type { WorkerSet } from './workers.ts';
 
 const MAX_BATCHES = 2;
@@ -25,13 +26,12 @@ export interface CallSpec {
 }
 
 /** What the dispatcher tells the pool. */
-export interface DispatchHooks {
-  /** A task of `call` settled (its result or error was delivered). */
-  settled(call: Call): void;
-  /** A worker finished a batch: the pool may be idle now. */
-  checkIdle(): void;
-  /** The initializer failed: every call fails with `error`. */
-  failAll(error: Error): void;
+export type DispatchHooks = Pick<CallHooks, 'settled' | 'checkIdle' | 'failAll'>;
+
+/** The worker a task goes to, and how its function reaches that worker. */
+interface Choice {
+  worker: WorkerHandle;
+  fn: FnSpec;
 }
 
 /** The queue of tasks and their dispatch to the workers. */
@@ -61,8 +61,8 @@ export class Dispatcher {
   }
 
   /** Queue one chunk of `call` and dispatch what can go. */
-  enqueue(call: Call, index: number, start: number, items: unknown[]): void {
-    this.#queue.push({ id: this.#taskIds++, call, index, start, items });
+  enqueue(call: Call, route: CallSpec, index: number, start: number, items: unknown[]): void {
+    this.#queue.push({ id: this.#taskIds++, call, route, index, start, items });
     this.pump();
   }
 
@@ -84,49 +84,11 @@ export class Dispatcher {
         task.call.fail(this.broken);
         continue;
       }
-      let chosen: WorkerHandle | null = null;
-      let chosenSpec: FnSpec | null = null;
-      let stale: WorkerHandle | null = null;
-      for (const worker of [...this.#workers.list]) {
-        if (worker.gone || worker.batches >= MAX_BATCHES) continue;
-        if (worker.inflight.size === 0 && worker.process.exitCode !== null) {
-          void this.#workers.retire(worker, 0, 'died idle'); // replace it before giving it work
-          continue;
-        }
-        const max = this.#maxTasksPerChild;
-        if (max !== undefined && worker.dispatched >= max) continue;
-        const spec = fnFor(worker, task.call);
-        if (spec === null) {
-          if (worker.inflight.size === 0) stale = worker;
-          continue;
-        }
-        if (chosen === null || worker.batches < chosen.batches || (worker.batches === chosen.batches && worker.inflight.size < chosen.inflight.size)) {
-          chosen = worker;
-          chosenSpec = spec;
-        }
-      }
-      if (chosen === null || chosenSpec === null) {
-        // A fork worker forked before this function existed cannot run it: replace an idle one.
-        if (stale !== null) {
-          void stale.conn.send({ t: 'stop' }).catch(() => undefined);
-          void this.#workers.retire(stale, 5000, 'stale');
-          continue;
-        }
-        break;
-      }
+      const choice = this.#choose(task);
+      if (choice === 'again') continue;
+      if (choice === null) break;
       this.#queue[this.#head++] = undefined;
-      // Small tasks of one call travel together (fewer messages); a fair share of what waits.
-      const max = this.#maxTasksPerChild;
-      let limit = Math.min(MAX_BATCH, Math.ceil((this.#queue.length - this.#head) / (2 * this.#processes)));
-      if (max !== undefined) limit = Math.min(limit, max - chosen.dispatched - 1);
-      const batch: [Task, ...Task[]] = [task];
-      while (batch.length <= limit && this.#head < this.#queue.length) {
-        const next = this.#queue[this.#head];
-        if (next === undefined || next.call !== task.call || next.call.skips(next.index)) break;
-        batch.push(next);
-        this.#queue[this.#head++] = undefined;
-      }
-      this.#dispatch(chosen, chosenSpec, batch);
+      this.#dispatch(choice, this.#batchFrom(task, choice.worker));
     }
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue.splice(0, this.#head);
@@ -134,21 +96,60 @@ export class Dispatcher {
     }
   }
 
-  #dispatch(worker: WorkerHandle, fn: FnSpec, batch: [Task, ...Task[]]): void {
-    for (const task of batch) worker.inflight.set(task.id, task);
-    worker.dispatched += batch.length;
-    worker.batches++;
-    worker.batchList.push(batch);
-    if (this.#trace !== null) worker.sentAt.push(monotonicMicros());
-    const tasks = batch.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
-    worker.conn.send({ t: 'batch', tasks }).catch((error: unknown) => {
+  // The least busy worker that can run `task` now; null: none; 'again': one was retired, look again.
+  #choose(task: Task): Choice | 'again' | null {
+    let chosen: Choice | null = null;
+    let stale: WorkerHandle | null = null;
+    for (const worker of [...this.#workers.list]) {
+      if (worker.gone || worker.batches.length >= MAX_BATCHES) continue;
+      if (worker.inflight.size === 0 && worker.process.exitCode !== null) {
+        void this.#workers.retire(worker, 0, 'died idle'); // replace it before giving it work
+        continue;
+      }
+      const max = this.#maxTasksPerChild;
+      if (max !== undefined && worker.dispatched >= max) continue;
+      const fn = fnFor(worker, task.route);
+      if (fn === null) {
+        if (worker.inflight.size === 0) stale = worker;
+        continue;
+      }
+      const load = worker.batches.length;
+      if (chosen === null || load < chosen.worker.batches.length || (load === chosen.worker.batches.length && worker.inflight.size < chosen.worker.inflight.size)) chosen = { worker, fn };
+    }
+    if (chosen !== null) return chosen;
+    // A fork worker forked before this function existed cannot run it: replace an idle one.
+    if (stale === null) return null;
+    void stale.conn.send({ t: 'stop' }).catch(() => undefined);
+    void this.#workers.retire(stale, 5000, 'stale');
+    return 'again';
+  }
+
+  // Small tasks of one call travel together (fewer messages): `first` and up to a fair share of what waits behind it.
+  #batchFrom(first: Task, worker: WorkerHandle): [Task, ...Task[]] {
+    const max = this.#maxTasksPerChild;
+    let limit = Math.min(MAX_BATCH, Math.ceil((this.#queue.length - this.#head) / (2 * this.#processes)));
+    if (max !== undefined) limit = Math.min(limit, max - worker.dispatched - 1);
+    const batch: [Task, ...Task[]] = [first];
+    while (batch.length <= limit && this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head];
+      if (next === undefined || next.call !== first.call || next.call.skips(next.index)) break;
+      batch.push(next);
+      this.#queue[this.#head++] = undefined;
+    }
+    return batch;
+  }
+
+  #dispatch({ worker, fn }: Choice, tasks: [Task, ...Task[]]): void {
+    for (const task of tasks) worker.inflight.set(task.id, task);
+    worker.dispatched += tasks.length;
+    const batch: Batch = { tasks, sentAt: this.#trace === null ? 0 : monotonicMicros() };
+    worker.batches.push(batch);
+    const messages = tasks.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
+    worker.conn.send({ t: 'batch', tasks: messages }).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
-      worker.batches--;
-      const at = worker.batchList.indexOf(batch);
-      worker.batchList.splice(at, 1);
-      if (this.#trace !== null) worker.sentAt.splice(at, 1);
-      for (const task of batch) worker.inflight.delete(task.id);
-      const culprit = batch.find((task) => taskError(task) !== null) ?? batch[0];
+      worker.batches.splice(worker.batches.indexOf(batch), 1);
+      for (const task of tasks) worker.inflight.delete(task.id);
+      const culprit = tasks.find((task) => taskError(task) !== null) ?? tasks[0];
       culprit.call.fail(taskError(culprit) ?? argumentError(culprit, error), culprit.index);
       this.#afterTask(worker);
     });
@@ -195,8 +196,7 @@ export class Dispatcher {
       return;
     }
     if (this.#trace !== null) this.#traceResults(this.#trace, worker, message);
-    worker.batches--;
-    worker.batchList.shift();
+    worker.batches.shift();
     for (const result of message.list) {
       const task = worker.inflight.get(result.id);
       if (task === undefined) continue;
@@ -210,7 +210,6 @@ export class Dispatcher {
 
   // The worker's own times: its start-up (first batch), its wait for this batch, each task.
   #traceResults(trace: PoolTrace, worker: WorkerHandle, message: ResultsMessage): void {
-    worker.sentAt.shift();
     const pid = worker.process.pid ?? 0;
     const times = message.trace;
     if (times?.ready !== undefined) trace.workerReady(worker.seq, worker.startedAt, times.ready[0], times.ready[1], pid);
@@ -237,13 +236,12 @@ export class Dispatcher {
   #lost(worker: WorkerHandle, cause: unknown): void {
     if (worker.gone) return;
     // Batches run in order: only the oldest had started; the others go back to the queue's head.
-    const held = worker.batchList[0] ?? [];
-    const unstarted = worker.batchList.slice(1).flat();
+    const held = worker.batches[0]?.tasks ?? [];
+    const unstarted = worker.batches.slice(1).flatMap((batch) => batch.tasks);
     const pid = worker.process.pid;
     const name = worker.describe();
     const exit = this.#workers.retire(worker, 2000, 'died'); // records the held batch in the trace
-    worker.batchList.length = 0;
-    worker.sentAt.length = 0;
+    worker.batches.length = 0;
     worker.inflight.clear();
     if (unstarted.length > 0) this.#queue.splice(this.#head, 0, ...unstarted);
     void exit.then(({ exitCode, signal }) => {
@@ -260,8 +258,7 @@ export class Dispatcher {
   }
 }
 
-function fnFor(worker: WorkerHandle, call: Call): FnSpec | null {
-  const spec = call.spec as CallSpec;
+function fnFor(worker: WorkerHandle, spec: CallSpec): FnSpec | null {
   if (spec.id !== undefined && spec.id < worker.knownUpTo) return { kind: 'id', id: spec.id };
   if (spec.ref !== null) return { kind: 'ref', ref: spec.ref };
   return null;

@@ -1,9 +1,9 @@
 // Pool options and per-call options, normalized in one place with the house message format.
 import { resolve } from 'node:path';
 import type { Context } from '../context.ts';
-import { getContext } from '../context.ts';
 import { cpuCount } from '../current.ts';
 import { normalizeFunction, normalizePositiveInteger, rangeError, typeError } from '../options.ts';
+import { processSourceFor, type ProcessSource } from '../process-classes.ts';
 import { isStartMethod, type StartMethod } from '../start-methods.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -42,7 +42,8 @@ export interface NormalizedPoolOptions {
   initializer: AnyFunction | undefined;
   initargs: unknown[];
   maxTasksPerChild: number | undefined;
-  context: Context;
+  /** The Context given, or the Process class of the start method named (default: the default context's). */
+  context: ProcessSource;
   /** `true`: in memory; a path: written when the pool ends; undefined: off. */
   trace: string | true | undefined;
 }
@@ -56,11 +57,11 @@ export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
   const initializer = normalizeFunction<AnyFunction>('initializer', o.initializer);
   if (o.initargs !== undefined && !Array.isArray(o.initargs)) typeError('initargs', 'an array', o.initargs);
   const maxTasksPerChild = o.maxTasksPerChild === undefined || o.maxTasksPerChild === null ? undefined : normalizePositiveInteger('maxTasksPerChild', o.maxTasksPerChild);
-  let context: Context;
-  if (o.context === undefined || o.context === null) context = getContext();
+  let context: ProcessSource;
+  if (o.context === undefined || o.context === null) context = processSourceFor();
   else if (typeof o.context === 'string') {
     if (!isStartMethod(o.context)) typeError('context', 'a start method name or a Context', o.context);
-    context = getContext(o.context);
+    context = processSourceFor(o.context);
   } else if (typeof o.context === 'object' && typeof (o.context as Context).getStartMethod === 'function') context = o.context as Context;
   else typeError('context', 'a start method name or a Context', o.context);
   const trace = normalizeTrace(o.trace);

@@ -4,7 +4,27 @@
 import { constants } from 'node:os';
 import type { Connection } from '../connection/index.ts';
 import type { Process } from '../process.ts';
-import type { Task } from './call.ts';
+import type { Call } from './call.ts';
+import type { CallSpec } from './dispatch.ts';
+
+/** One chunk of a call, sent to one worker as one task. */
+export interface Task {
+  readonly id: number;
+  readonly call: Call;
+  /** How the call's function reaches a worker. */
+  readonly route: CallSpec;
+  /** Chunk number within the call. */
+  readonly index: number;
+  /** Position of the chunk's first item in the call's input. */
+  readonly start: number;
+  readonly items: unknown[];
+}
+
+/** Tasks sent to a worker in one message; `sentAt` (tracing only, µs on CLOCK_MONOTONIC): when. */
+export interface Batch {
+  readonly tasks: [Task, ...Task[]];
+  readonly sentAt: number;
+}
 
 /** One worker as the pool sees it. */
 export class WorkerHandle {
@@ -17,17 +37,14 @@ export class WorkerHandle {
   readonly inflight = new Map<number, Task>();
   /** Tasks sent over its lifetime (maxTasksPerChild). */
   dispatched = 0;
-  /** Batches sent and not answered yet (at most two: one running, one waiting in the pipe). */
-  batches = 0;
-  /** The tasks of each unanswered batch, oldest first (the oldest is the one running). */
-  readonly batchList: Task[][] = [];
+  /** Batches sent and not answered yet, oldest first (at most two: the oldest running, one waiting in the pipe). */
+  readonly batches: Batch[] = [];
   reading = false;
   /** Removed from the pool (dead, retiring, or recycled). */
   gone = false;
-  /** Tracing only (µs, CLOCK_MONOTONIC): when start() was called, when its last task ended, when each unanswered batch was sent. */
+  /** Tracing only (µs, CLOCK_MONOTONIC): when start() was called, when its last task ended. */
   startedAt = 0;
   busyUntil = 0;
-  readonly sentAt: number[] = [];
 
   constructor(process: Process, conn: Connection, knownUpTo: number, seq: number) {
     this.process = process;

@@ -2,7 +2,7 @@
 // the background, recorded in the trace), and starting replacements while the pool wants them.
 import { Pipe } from '../connection/index.ts';
 import { kNeverSpin } from '../connection/connection.ts';
-import type { Context } from '../context.ts';
+import type { ProcessSource } from '../process-classes.ts';
 import { registryMark } from './functions.ts';
 import type { FnSpec } from './messages.ts';
 import { monotonicMicros, type PoolTrace } from './trace.ts';
@@ -22,7 +22,7 @@ export interface WorkerExit {
 
 /** What the workers need to know about the pool. */
 export interface WorkerSetOptions {
-  context: Context;
+  context: ProcessSource;
   processes: number;
   initializer: FnSpec | null;
   initargs: unknown[];
@@ -115,10 +115,11 @@ export class WorkerSet {
     const trace = this.#options.trace as PoolTrace;
     const now = monotonicMicros();
     const pid = worker.process.pid ?? 0;
-    const held = worker.batchList[0] ?? [];
+    const oldest = worker.batches[0];
+    const held = oldest?.tasks ?? [];
     const first = held[0];
     if (first !== undefined) {
-      const start = Math.max(worker.startedAt, worker.busyUntil, worker.sentAt[0] ?? 0);
+      const start = Math.max(worker.startedAt, worker.busyUntil, oldest?.sentAt ?? 0);
       const tasks = held.map((task) => ({ task: task.id, call: task.call.id, method: task.call.what, first: task.start, count: task.items.length }));
       trace.lostTask(worker.seq, { name: first.call.fn.name || 'anonymous', start, end: now, args: { pid, tasks, note: 'start estimated: the worker died before reporting it' } });
     } else if (worker.busyUntil > 0) trace.idle(worker.seq, worker.busyUntil, now);

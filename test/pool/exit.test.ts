@@ -14,14 +14,19 @@ for (const method of testedMethods()) {
       const marker = tempPath('sigint');
       let pids: number[] = [];
       let parent = 0;
+      let announced = () => undefined as void;
+      const pidsLine = new Promise<void>((resolve) => (announced = resolve));
       const run = runScript(sigintMain, [method, marker], {
         onLine: (line, pid) => {
           if (!line.startsWith('pids ')) return;
           pids = line.slice(5).split(',').map(Number);
           parent = pid;
           for (const p of pids) trackPid(p);
+          announced();
         },
       });
+      // The pids line may be read after the files appear: wait for both.
+      await Promise.race([pidsLine, run]);
       await waitForFile(`${marker}-a`);
       await waitForFile(`${marker}-b`);
       assert.equal(pids.length, 2);

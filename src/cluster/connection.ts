@@ -1,0 +1,77 @@
+// The Redis connection of a cluster Pool or worker host: from a URL, `{ path }` (a unix socket),
+// ioredis options, or an existing ioredis connection; and the wait for it to be ready, which
+// ends in a RedisConnectionError naming the server instead of ioredis retrying forever.
+import type { Redis as RedisClient, RedisOptions } from 'ioredis';
+import { RedisConnectionError } from '../errors.ts';
+import { expectedMessage, typeError } from '../options.ts';
+import { loadEngine } from './bullmq.ts';
+
+/** What `redis` may be: a `redis://` / `rediss://` URL, `{ path }` for a unix socket, or ioredis options (password, TLS …). */
+export type RedisTarget = string | ({ path: string } & RedisOptions) | RedisOptions;
+
+/** A connection and how to name its server in messages. */
+export interface RedisLink {
+  client: RedisClient;
+  /** `redis://10.0.0.5:6379`, `unix:/run/redis.sock` (no password). */
+  where: string;
+  /** True when the user gave the connection: it is theirs to close. */
+  borrowed: boolean;
+}
+
+/** Open (or borrow) the connection for `redis` / `connection`; `name` is the option's owner in messages. */
+export function openRedis(redis: unknown, connection: unknown): RedisLink {
+  const { Redis } = loadEngine();
+  if (connection !== undefined) {
+    if (!(connection instanceof Redis)) typeError('connection', 'an ioredis connection (new Redis(…))', connection);
+    return { client: connection, where: describeOptions(connection.options), borrowed: true };
+  }
+  // BullMQ needs commands to wait through reconnections (maxRetriesPerRequest: null).
+  if (typeof redis === 'string') {
+    if (!/^rediss?:\/\//.test(redis)) throw new TypeError(expectedMessage('redis', 'a redis:// or rediss:// URL, { path } or ioredis options', redis));
+    const client = new Redis(redis, { maxRetriesPerRequest: null, lazyConnect: false });
+    return { client, where: redis.replace(/\/\/[^@/]*@/, '//'), borrowed: false };
+  }
+  if (redis === null || typeof redis !== 'object') typeError('redis', 'a redis:// URL, { path } or ioredis options', redis);
+  const options = { ...(redis as RedisOptions), maxRetriesPerRequest: null };
+  return { client: new Redis(options), where: describeOptions(options), borrowed: false };
+}
+
+function describeOptions(options: RedisOptions): string {
+  if (typeof options.path === 'string') return `unix:${options.path}`;
+  return `redis://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+}
+
+/** Resolves once `link` is ready; rejects with a RedisConnectionError after `timeoutMs` without it. */
+export function whenReady(link: RedisLink, timeoutMs: number, doing: string): Promise<void> {
+  const { client } = link;
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    let last: Error | undefined;
+    const onError = (error: Error) => {
+      last = error;
+    };
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onReady = () => finish();
+    const onEnd = () => finish(unreachable(link, doing, last, 'the connection was closed'));
+    const timer = setTimeout(() => finish(unreachable(link, doing, last, `not ready after ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('end', onEnd);
+  });
+}
+
+/** The error for a Redis that cannot be reached. */
+export function unreachable(link: RedisLink, doing: string, cause: Error | undefined, how: string): RedisConnectionError {
+  const why = cause === undefined ? how : `${cause.message} (${how})`;
+  return new RedisConnectionError(
+    `Cannot ${doing}: Redis at ${link.where} cannot be reached: ${why}. Check that redis-server runs there and that this machine may connect to it (bind address, firewall, password).`,
+    cause === undefined ? {} : { cause },
+  );
+}

@@ -1,0 +1,211 @@
+// The call layer of a pool (local or cluster): the public calls (apply, map, starmap, imap,
+// imapUnordered), their chunks (feed.ts), their results in order or as they come, errors at
+// their position, abort, and the pool's state (running, closed, terminated). Where the tasks
+// run is the worker layer's business (worker-layer.ts).
+import { ProcessError, ProcessStateError } from '../errors.ts';
+import { Call } from './call.ts';
+import { feedInput, type Input } from './feed.ts';
+import { normalizeCallOptions, type CallOptions } from './options.ts';
+import type { CallHooks, PoolState, WorkerLayer } from './worker-layer.ts';
+
+type AnyFunction = (...args: never[]) => unknown;
+
+/** What a call layer records of its calls (a PoolTrace does). */
+export interface CallRecorder {
+  callStarted(id: number, name: string): void;
+  callEnded(id: number, failed: boolean): void;
+  poolEvent(name: string, args?: Record<string, unknown>): void;
+}
+
+/** How one public method calls: whether items are argument lists, ordered, streamed. */
+interface CallRequest {
+  options: CallOptions | undefined;
+  star: boolean;
+  ordered: boolean;
+  /** `apply()`, `map()` …: named in errors. */
+  what: string;
+  /** The chunksize when none is given (undefined: map's heuristic). */
+  defaultChunk?: number;
+  /** imap/imapUnordered: results are yielded as they come; an input error ends the stream there. */
+  streaming?: boolean;
+}
+
+/** A pool's public calls over a worker layer whose functions travel as `R`. */
+export abstract class CallPool<R> {
+  readonly #workers: WorkerLayer<R>;
+  readonly #recorder: CallRecorder | null;
+  #state: PoolState = 'running';
+  #callIds = 0;
+  readonly #calls = new Set<Call>();
+  #idleWaiters: (() => void)[] = [];
+
+  protected constructor(makeWorkers: (hooks: CallHooks) => WorkerLayer<R>, recorder: CallRecorder | null) {
+    this.#recorder = recorder;
+    this.#workers = makeWorkers({
+      settled: (call) => this.#settled(call),
+      checkIdle: () => this.#checkIdle(),
+      failAll: (error) => {
+        for (const call of [...this.#calls]) call.fail(error);
+      },
+      state: () => this.#state,
+    });
+  }
+
+  /** Call `fn(...args)` in a worker; the result. */
+  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal'>): Promise<Awaited<R>> {
+    const request = { options: { ...options, chunksize: 1 }, star: true, ordered: true, what: 'apply()' };
+    return this.#run(fn as AnyFunction, [args ?? []], request).then((values) => values[0] as Awaited<R>);
+  }
+
+  /** `fn(item)` for every item, in input order (Python's map; chunksize default ceil(n / (4 × processes))). */
+  map<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: CallOptions): Promise<Awaited<R>[]> {
+    return this.#run(fn, items, { options, star: false, ordered: true, what: 'map()' }) as Promise<Awaited<R>[]>;
+  }
+
+  /** `fn(...args)` for every argument list, in input order. */
+  starmap<A extends unknown[], R>(fn: (...args: A) => R, items: Iterable<A> | AsyncIterable<A>, options?: CallOptions): Promise<Awaited<R>[]> {
+    return this.#run(fn, items, { options, star: true, ordered: true, what: 'starmap()' }) as Promise<Awaited<R>[]>;
+  }
+
+  /** `fn(item)` for every item, yielded in input order as they complete (chunksize default 1). */
+  imap<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: CallOptions): AsyncIterableIterator<Awaited<R>> {
+    return this.#iterate(fn, items, { options, star: false, ordered: true, what: 'imap()', defaultChunk: 1, streaming: true }) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** `fn(item)` for every item, yielded as they complete, in any order (chunksize default 1). */
+  imapUnordered<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: CallOptions): AsyncIterableIterator<Awaited<R>> {
+    return this.#iterate(fn, items, { options, star: false, ordered: false, what: 'imapUnordered()', defaultChunk: 1, streaming: true }) as AsyncIterableIterator<Awaited<R>>;
+  }
+
+  /** No new tasks; the queued ones still run. Then join() waits for the workers to end. */
+  close(): void {
+    if (this.#state === 'running') {
+      this.#state = 'closed';
+      this.#recorder?.poolEvent('close()');
+    }
+    this.#checkIdle();
+  }
+
+  /** After close() (or terminate()): resolves once every task finished and every worker ended. */
+  async join(): Promise<void> {
+    if (this.#state === 'running') throw new ProcessStateError('Pool.join() needs close() or terminate() first (the pool is still running).');
+    if (this.#state === 'closed') {
+      await new Promise<void>((resolve) => {
+        this.#idleWaiters.push(resolve);
+        this.#checkIdle();
+      });
+    }
+    await this.#workers.ended();
+  }
+
+  /** End every worker now; pending tasks reject. Resolves once all are gone. */
+  async terminate(): Promise<void> {
+    if (this.#state !== 'terminated') {
+      this.#state = 'terminated';
+      this.#recorder?.poolEvent('terminate()', { pending: this.#workers.pending });
+      const error = new ProcessError('The pool was terminated before this task finished.');
+      for (const call of [...this.#calls]) call.fail(error);
+      this.#workers.terminate();
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+    await this.#workers.ended();
+  }
+
+  /** terminate(), for `await using` (as Python's `with Pool() as pool`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+
+  /** The pool's state (for toString and subclasses). */
+  protected get state(): PoolState {
+    return this.#state;
+  }
+
+  #run(fn: AnyFunction, items: Input, request: CallRequest): Promise<unknown[]> {
+    let call: Call;
+    try {
+      call = this.#startCall(fn, items, request);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return call.collect();
+  }
+
+  async *#iterate(fn: AnyFunction, items: Input, request: CallRequest): AsyncGenerator<unknown, void, undefined> {
+    const call = this.#startCall(fn, items, request);
+    try {
+      for await (const values of call.chunks()) yield* values;
+    } finally {
+      if (!call.finished) call.fail(new ProcessError(`${request.what} was abandoned by its consumer.`));
+    }
+  }
+
+  #startCall(fn: AnyFunction, items: Input, request: CallRequest): Call {
+    const { what, star } = request;
+    if (this.#state !== 'running') throw new ProcessStateError(`Cannot ${what}: the pool is ${this.#state === 'closed' ? 'closed' : 'terminated'}.`);
+    if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}.`);
+    const { chunksize, signal } = normalizeCallOptions(request.options);
+    const workers = this.#workers;
+    if (workers.broken !== null) throw workers.broken;
+    const call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c) });
+    const route = workers.route(fn);
+    workers.begin(route);
+    if (signal?.aborted) throw signal.reason;
+    this.#calls.add(call);
+    this.#recorder?.callStarted(call.id, `${what.slice(0, -2)}(${fn.name || 'anonymous'})`);
+    workers.callStarted?.(call, request.options);
+    if (signal !== undefined) {
+      const onAbort = () => call.fail(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      call.collectDone = () => signal.removeEventListener('abort', onAbort);
+    }
+    feedInput(items, {
+      chunksize: chunksize ?? request.defaultChunk,
+      processes: workers.processes,
+      star,
+      isFailed: () => call.stopped,
+      onChunk: (index, start, chunk) => {
+        if (!call.skips(index) && this.#state !== 'terminated') workers.enqueue(call, route, index, start, chunk);
+      },
+      onEnd: (total) => {
+        call.finishInput(total);
+        this.#settled(call);
+      },
+      onError: (error, at) => {
+        // map() fails at once (as Python's list(iterable)); imap yields what came before.
+        if (request.streaming === true) {
+          call.endWithError(error, at);
+          this.#settled(call);
+        } else call.fail(error, at);
+      },
+    });
+    return call;
+  }
+
+  #callFailed(call: Call): void {
+    this.#ended(call);
+    this.#checkIdle();
+  }
+
+  #settled(call: Call): void {
+    if (call.finished || call.failed) {
+      this.#ended(call);
+      this.#checkIdle();
+    }
+  }
+
+  #ended(call: Call): void {
+    call.collectDone?.();
+    if (!this.#calls.delete(call)) return;
+    this.#recorder?.callEnded(call.id, call.failed);
+    this.#workers.callEnded?.(call);
+  }
+
+  // After close(): once nothing is queued or running, let the workers go and wake join().
+  #checkIdle(): void {
+    if (this.#state !== 'closed' || this.#calls.size > 0) return;
+    if (this.#workers.busy) return;
+    this.#workers.release();
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}
