@@ -58,14 +58,14 @@ export class Queue<T = unknown> {
   #tryPut(data: Uint8Array): { done: true } | { done: false; seq: number } {
     const ring = this.#ring;
     ring.lock();
-    const seq = Atomics.load(ring.i32, SPACE);
-    if (!ring.fits(data.length)) {
-      ring.unlock();
-      return { done: false, seq };
+    try {
+      const seq = Atomics.load(ring.i32, SPACE);
+      if (!ring.fits(data.length)) return { done: false, seq };
+      ring.push(data);
+      if (this instanceof JoinableQueue) Atomics.add(ring.i32, UNFINISHED, 1);
+    } finally {
+      ring.unlock(); // also when push() found the ring corrupt: the queue must not stay locked
     }
-    ring.push(data);
-    if (this instanceof JoinableQueue) Atomics.add(ring.i32, UNFINISHED, 1);
-    ring.unlock();
     if (Atomics.load(ring.i32, GETTERS) > 0) wake(ring.i32, COUNT, 1);
     return { done: true };
   }
@@ -74,13 +74,14 @@ export class Queue<T = unknown> {
     const ring = this.#ring;
     if (ring.count() === 0) return null;
     ring.lock();
-    if (ring.count() === 0) {
-      ring.unlock();
-      return null;
+    let data: Uint8Array;
+    try {
+      if (ring.count() === 0) return null;
+      data = ring.shift();
+      Atomics.add(ring.i32, SPACE, 1);
+    } finally {
+      ring.unlock(); // also when shift() found the ring corrupt
     }
-    const data = ring.shift();
-    Atomics.add(ring.i32, SPACE, 1);
-    ring.unlock();
     if (Atomics.load(ring.i32, PUTTERS) > 0) wake(ring.i32, SPACE, 0x7fffffff);
     return data;
   }

@@ -17,6 +17,7 @@
 import { OwnerDiedError } from '../sync/errors.ts';
 import { MutexCore } from '../sync/mutex.ts';
 import type { Segment } from '../sync/segment.ts';
+import { FrameError } from '../wire/protocol.ts';
 
 export const COUNT = 2;
 export const GETTERS = 3;
@@ -100,10 +101,13 @@ export class Ring {
     return this.capacity - Atomics.load(this.i32, USED) >= payload + 4;
   }
 
-  /** Under the lock, after fits(): append one frame. */
+  /** Under the lock, after fits(): append one frame. Throws FrameError when the ring's words are impossible. */
   push(data: Uint8Array): void {
     const length = data.length;
-    let at = this.#writeLength(Atomics.load(this.i32, TAIL), length);
+    const tail = Atomics.load(this.i32, TAIL);
+    const used = Atomics.load(this.i32, USED);
+    if (tail < 0 || tail >= this.capacity || used < 0 || used + 4 + length > this.capacity) throw corrupt(`tail ${tail}, ${used} bytes used`);
+    let at = this.#writeLength(tail, length);
     const first = this.capacity - at;
     if (length <= first) {
       this.bytes.set(data, at);
@@ -117,11 +121,18 @@ export class Ring {
     this.#commit(Atomics.load(this.i32, HEAD), at, Atomics.load(this.i32, USED) + 4 + length, this.count() + 1);
   }
 
-  /** Under the lock, when count() > 0: remove the oldest frame and return its bytes. */
+  /**
+   * Under the lock, when count() > 0: remove the oldest frame and return its bytes. Throws
+   * FrameError, taking nothing, when the ring's words or the frame's length are impossible (a
+   * head outside the buffer, more bytes used than it has, a frame longer than the bytes used):
+   * never a read outside the frames the ring holds.
+   */
   shift(): Uint8Array {
     const bytes = this.bytes;
     const capacity = this.capacity;
     let at = Atomics.load(this.i32, HEAD);
+    const used = Atomics.load(this.i32, USED);
+    if (at < 0 || at >= capacity || used < 4 || used > capacity) throw corrupt(`head ${at}, ${used} bytes used`);
     // The little-endian length, byte by byte (it may wrap around the end of the ring).
     let length = 0;
     for (let k = 0; k < 4; k++) {
@@ -129,6 +140,7 @@ export class Ring {
       if (++at === capacity) at = 0;
     }
     length >>>= 0;
+    if (length + 4 > used) throw corrupt(`a frame of ${length} bytes, ${used} bytes used`);
     let out: Uint8Array;
     const first = capacity - at;
     if (length <= first) {
@@ -141,7 +153,7 @@ export class Ring {
       out.set(bytes.subarray(0, length - first), first);
       at = length - first;
     }
-    this.#commit(at, Atomics.load(this.i32, TAIL), Atomics.load(this.i32, USED) - 4 - length, this.count() - 1);
+    this.#commit(at, Atomics.load(this.i32, TAIL), used - 4 - length, this.count() - 1);
     return out;
   }
 
@@ -154,4 +166,8 @@ export class Ring {
     }
     return at;
   }
+}
+
+function corrupt(detail: string): FrameError {
+  return new FrameError(`A Queue's shared memory is corrupt (${detail}): something other than the queue wrote to it. The queue cannot be used; create a new one.`);
 }

@@ -1,0 +1,79 @@
+// Pool maps with a worker SIGKILLed in the middle: every call must either complete with the
+// right results or reject with WorkerLostError, within a deadline (a call past it hung, which
+// is a failure), and the pool must go on serving the next call. When the kill lands is learned
+// at run time: three maps without a kill give the map's duration D, and each kill comes at a
+// random moment in [0.1 D, 0.9 D] after the call was made. The pool is joined at the end: no
+// worker, zombie or fd may be left (the fork server, started by a first child before the pool,
+// is counted before and after).
+import { getContext, type StartMethod } from '../../src/index.ts';
+import { childrenOf, measure } from './proc.ts';
+import { Failures, HUNG, row, seeded, spread, within, type Row } from './row.ts';
+import { nothing, sleepSquare } from './targets.ts';
+
+const ITEMS = Array.from({ length: 24 }, (_, i) => i);
+const EXPECTED = ITEMS.map((x) => x * x);
+/** A map that has not settled after this long hung. */
+const CALL_DEADLINE_MS = 60_000;
+
+/** `count` maps under `method`, a random worker SIGKILLed during each. */
+export async function poolKills(method: StartMethod, count: number, seed = 0x9001): Promise<Row> {
+  const startedAt = performance.now();
+  const failures = new Failures();
+  const random = seeded(seed);
+  // The fork server lives as long as this process: started before the measurement.
+  const first = new (getContext(method).Process)({ target: nothing });
+  first.start();
+  await first.join();
+  const before = await measure();
+  const pool = new (getContext(method).Pool)({ processes: 2 });
+  const durations: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await pool.map(sleepSquare, ITEMS, { chunksize: 1 });
+    durations.push(performance.now() - t0);
+  }
+  const mapMs = durations.sort((a, b) => a - b)[1] as number;
+  let completed = 0;
+  let lost = 0;
+  const killDelays: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const call = pool.map(sleepSquare, ITEMS, { chunksize: 1 });
+    const delay = mapMs * (0.1 + 0.8 * random());
+    const victim = pool.pids[Math.floor(random() * pool.pids.length)] as number;
+    killDelays.push(delay);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(victim, 'SIGKILL');
+      } catch {
+        // already replaced
+      }
+    }, delay);
+    const outcome = await within(
+      call.then(
+        (results) => ({ results, error: null }),
+        (error: unknown) => ({ results: null, error: error as Error }),
+      ),
+      CALL_DEADLINE_MS,
+    );
+    clearTimeout(timer);
+    if (outcome === HUNG) failures.add(`map ${i}: not settled after ${CALL_DEADLINE_MS} ms (worker ${victim} killed after ${delay.toFixed(0)} ms)`);
+    else if (outcome.error !== null) {
+      if (outcome.error.name === 'WorkerLostError') lost++;
+      else failures.add(`map ${i}: rejected with ${outcome.error.name}: ${outcome.error.message}`);
+    } else if (JSON.stringify(outcome.results) === JSON.stringify(EXPECTED)) completed++;
+    else failures.add(`map ${i}: wrong results ${JSON.stringify(outcome.results).slice(0, 100)}`);
+  }
+  pool.close();
+  const joined = await within(pool.join(), CALL_DEADLINE_MS);
+  if (joined === HUNG) {
+    failures.add(`join() did not end within ${CALL_DEADLINE_MS} ms`);
+    await pool.terminate();
+  }
+  const after = await measure();
+  if (after.zombies > before.zombies) failures.add(`${after.zombies - before.zombies} zombies after join()`);
+  if (after.children > before.children) failures.add(`${after.children - before.children} more children after join(): ${JSON.stringify(childrenOf())}`);
+  if (after.fds > before.fds) failures.add(`fds grew: ${before.fds} → ${after.fds}`);
+  if (completed + lost + failures.count < count) failures.add(`only ${completed + lost} of ${count} maps accounted for`);
+  const figures = `completed ${completed}, WorkerLostError ${lost}, map ${mapMs.toFixed(0)} ms, kill after ${spread(killDelays)}, fds ${before.fds}→${after.fds}, zombies ${after.zombies}`;
+  return row('Pool map, worker SIGKILLed', method, count, failures, figures, startedAt);
+}
