@@ -3,11 +3,12 @@
 // is a failure), and the pool must go on serving the next call. When the kill lands is learned
 // at run time: three maps without a kill give the map's duration D, and each kill comes at a
 // random moment in [0.1 D, 0.9 D] after the call was made. The pool is joined at the end: no
-// worker, zombie or fd may be left (the fork server, started by a first child before the pool,
-// is counted before and after).
-import { getContext, type StartMethod } from '../../src/index.ts';
-import { childrenOf, measure } from './proc.ts';
-import { Failures, HUNG, row, seeded, spread, within, type Row } from './row.ts';
+// worker, zombie or fd may be left (the fork server and shared-memory arenas, made before the
+// pool, are counted before and after).
+import { getContext, Pipe, type StartMethod } from '../../src/index.ts';
+import { childrenOf, describeFds, measure } from './proc.ts';
+import { random } from '../../test/wire/fuzz-input.ts';
+import { Failures, HUNG, row, spread, within, type Row } from './row.ts';
 import { nothing, sleepSquare } from './targets.ts';
 
 const ITEMS = Array.from({ length: 24 }, (_, i) => i);
@@ -19,12 +20,17 @@ const CALL_DEADLINE_MS = 60_000;
 export async function poolKills(method: StartMethod, count: number, seed = 0x9001): Promise<Row> {
   const startedAt = performance.now();
   const failures = new Failures();
-  const random = seeded(seed);
-  // The fork server lives as long as this process: started before the measurement.
+  const next = random(seed);
+  // Made before the measurement, as they stay: the fork server (for this process's life); the
+  // shared-memory arena Pipes' lanes are carved from (the current one stays for the next Pipes,
+  // src/shared-memory/arena.ts), and the first Pipe's arena, which stays open for the process's
+  // life (bench/SOAK.md, "Observations"): 40 Pipes fill more than one 1 MiB arena.
   const first = new (getContext(method).Process)({ target: nothing });
   first.start();
   await first.join();
+  for (let i = 0; i < 40; i++) for (const end of Pipe()) end.close();
   const before = await measure();
+  const fdsBefore = describeFds();
   const pool = new (getContext(method).Pool)({ processes: 2 });
   const durations: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -38,8 +44,8 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const killDelays: number[] = [];
   for (let i = 0; i < count; i++) {
     const call = pool.map(sleepSquare, ITEMS, { chunksize: 1 });
-    const delay = mapMs * (0.1 + 0.8 * random());
-    const victim = pool.pids[Math.floor(random() * pool.pids.length)] as number;
+    const delay = mapMs * (0.1 + 0.8 * next());
+    const victim = pool.pids[Math.floor(next() * pool.pids.length)] as number;
     killDelays.push(delay);
     const timer = setTimeout(() => {
       try {
@@ -72,7 +78,7 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const after = await measure();
   if (after.zombies > before.zombies) failures.add(`${after.zombies - before.zombies} zombies after join()`);
   if (after.children > before.children) failures.add(`${after.children - before.children} more children after join(): ${JSON.stringify(childrenOf())}`);
-  if (after.fds > before.fds) failures.add(`fds grew: ${before.fds} → ${after.fds}`);
+  if (after.fds > before.fds) failures.add(`fds grew: ${before.fds} → ${after.fds} (new: ${describeFds().filter((fd) => !fdsBefore.includes(fd)).join(', ')})`);
   if (completed + lost + failures.count < count) failures.add(`only ${completed + lost} of ${count} maps accounted for`);
   const figures = `completed ${completed}, WorkerLostError ${lost}, map ${mapMs.toFixed(0)} ms, kill after ${spread(killDelays)}, fds ${before.fds}→${after.fds}, zombies ${after.zombies}`;
   return row('Pool map, worker SIGKILLed', method, count, failures, figures, startedAt);

@@ -57,19 +57,6 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | ty
   }
 }
 
-/** xorshift32: small, seeded, reproducible (a failing case is named by its seed and index). */
-export function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
-
 /** Median and maximum of a list of numbers, formatted. */
 export function spread(values: number[], unit = 'ms'): string {
   if (values.length === 0) return '-';
