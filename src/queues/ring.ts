@@ -94,11 +94,13 @@ export class Ring {
     return Atomics.load(this.i32, MAXSIZE);
   }
 
-  /** Under the lock: whether a frame of `payload` bytes fits now. */
+  /** Under the lock: whether a frame of `payload` bytes fits now (FrameError when the ring's words are impossible). */
   fits(payload: number): boolean {
     const max = this.maxsize();
     if (max > 0 && this.count() >= max) return false;
-    return this.capacity - Atomics.load(this.i32, USED) >= payload + 4;
+    const used = Atomics.load(this.i32, USED);
+    if (used < 0 || used > this.capacity) throw corrupt(`${used} bytes used`);
+    return this.capacity - used >= payload + 4;
   }
 
   /** Under the lock, after fits(): append one frame. Throws FrameError when the ring's words are impossible. */
