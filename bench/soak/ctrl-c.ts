@@ -27,11 +27,16 @@ export async function ctrlC(method: StartMethod, count: number): Promise<Row> {
       const ended = await within(program.ended, GONE_DEADLINE_MS);
       if (ended === HUNG) failures.add(`round ${round}: the program still runs ${GONE_DEADLINE_MS} ms after Ctrl+C`);
       else endings.set(ended.signal ?? `exit ${ended.code}`, (endings.get(ended.signal ?? `exit ${ended.code}`) ?? 0) + 1);
+      // A process in the middle of exiting no longer shows its environment: wait for the group too.
       const survivors = await waitForNoneMarked(program.marker, GONE_DEADLINE_MS);
+      let inGroup = groupMembers(group);
+      while (inGroup.length > 0 && performance.now() - pressedAt < GONE_DEADLINE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inGroup = groupMembers(group);
+      }
       goneMs.push(performance.now() - pressedAt);
-      const inGroup = groupMembers(group);
       if (survivors.length > 0 || inGroup.length > 0) {
-        failures.add(`round ${round}: left after Ctrl+C: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join('; ').slice(0, 300)} (group ${group}: ${inGroup.join(', ')})`);
+        failures.add(`round ${round}: left after Ctrl+C: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join('; ').slice(0, 300)} (group ${group}: ${inGroup.map((pid) => `${pid} ${readStat(pid)?.state ?? 'gone'}`).join(', ')})`);
       }
     } finally {
       killAll([...findMarked(program.marker).map((p) => p.pid), ...groupMembers(group)]);

@@ -16,19 +16,27 @@ const EXPECTED = ITEMS.map((x) => x * x);
 /** A map that has not settled after this long hung. */
 const CALL_DEADLINE_MS = 60_000;
 
+/**
+ * A Pipe made and closed, so the current arena exists. In a function of its own: an async
+ * function's suspended frame may keep what it made before an await alive (V8 saves its registers),
+ * and with it that Pipe's arena, which then looked like an fd leak of the pool.
+ */
+function makePipes(): void {
+  for (const end of Pipe()) end.close();
+}
+
 /** `count` maps under `method`, a random worker SIGKILLed during each. */
 export async function poolKills(method: StartMethod, count: number, seed = 0x9001): Promise<Row> {
   const startedAt = performance.now();
   const failures = new Failures();
   const next = random(seed);
-  // Made before the measurement, as they stay: the fork server (for this process's life); the
-  // shared-memory arena Pipes' lanes are carved from (the current one stays for the next Pipes,
-  // src/shared-memory/arena.ts), and the first Pipe's arena, which stays open for the process's
-  // life (bench/SOAK.md, "Observations"): 40 Pipes fill more than one 1 MiB arena.
+  // Made before the measurement, as they stay: the fork server (for this process's life) and the
+  // current shared-memory arena Pipes' lanes are carved from (it stays for the next Pipes,
+  // src/shared-memory/arena.ts).
   const first = new (getContext(method).Process)({ target: nothing });
   first.start();
   await first.join();
-  for (let i = 0; i < 40; i++) for (const end of Pipe()) end.close();
+  makePipes();
   const before = await measure();
   const fdsBefore = describeFds();
   const pool = new (getContext(method).Pool)({ processes: 2 });
