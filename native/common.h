@@ -40,6 +40,10 @@ napi_value Int32(napi_env env, int32_t value);
 napi_value Number(napi_env env, double value);
 napi_value String(napi_env env, const char* value);
 
+// Close the watchReadable() watchers of this thread's loop on `fd` (poll.cc): called before the
+// addon closes `fd`, so libuv never keeps a closed fd number registered.
+void CloseWatchersOn(napi_env env, int fd);
+
 // Milliseconds of CLOCK_MONOTONIC, for timeouts that survive EINTR.
 int64_t NowMs();
 

@@ -285,6 +285,7 @@ MP_DECLARE(Close) {
   Args a;
   int fd;
   if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  CloseWatchersOn(env, fd);  // libuv must let go of the number before it can be reused
   // On Linux the fd is released even when close() reports EINTR: never retry.
   if (close(fd) != 0 && errno != EINTR) return ThrowErrno(env, "close", errno);
   return Undefined(env);
@@ -312,6 +313,7 @@ MP_DECLARE(Dup2) {
     if (flags < 0 || fcntl(to, F_SETFD, flags & ~FD_CLOEXEC) < 0) return ThrowErrno(env, "fcntl", errno);
     return Undefined(env);
   }
+  CloseWatchersOn(env, to);  // dup2 closes `to` first
   int r;
   do {
     r = dup2(from, to);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 #include <uv.h>
 
@@ -65,6 +67,7 @@ struct Watcher {
   napi_ref callback;
   napi_ref self;
   napi_async_context async;
+  int fd;
   bool closed;
   int owners;
 };
@@ -75,9 +78,29 @@ static void Release(Watcher* w) {
 
 static void OnClosed(uv_handle_t* h) { Release(static_cast<Watcher*>(h->data)); }
 
+// The open watchers by fd. libuv keeps an fd in its loop's table until the poll handle is
+// stopped; an fd closed before that leaves the number registered, and the next handle on the
+// reused number fails with EEXIST (uv_poll_init), or a stream's events go to the stale watcher.
+// So every close of an fd through this addon (close, dup2 onto it) first closes the watchers on
+// it (CloseWatchersOn). A mutex: the addon may be loaded by worker threads too (their own loops).
+static std::mutex watchers_mutex;
+static std::unordered_multimap<int, Watcher*> watchers_by_fd;
+
+static void Forget(Watcher* w) {
+  std::lock_guard<std::mutex> lock(watchers_mutex);
+  auto range = watchers_by_fd.equal_range(w->fd);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second == w) {
+      watchers_by_fd.erase(it);
+      return;
+    }
+  }
+}
+
 static void Stop(Watcher* w) {
   if (w->closed) return;
   w->closed = true;
+  Forget(w);
   uv_poll_stop(&w->handle);
   uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), OnClosed);
   napi_delete_reference(w->env, w->callback);
@@ -156,6 +179,7 @@ MP_DECLARE(WatchReadable) {
   }
   Watcher* w = new Watcher();
   w->env = env;
+  w->fd = fd;
   w->closed = false;
   w->owners = 1;  // the JS wrapper; the uv handle adds one once initialized
   int r = uv_poll_init(loop, &w->handle, fd);  // note: libuv makes `fd` non-blocking
@@ -165,9 +189,14 @@ MP_DECLARE(WatchReadable) {
   }
   w->handle.data = w;
   w->owners = 2;
+  {
+    std::lock_guard<std::mutex> lock(watchers_mutex);
+    watchers_by_fd.emplace(fd, w);
+  }
   r = uv_poll_start(&w->handle, UV_READABLE | UV_DISCONNECT, OnPoll);
   if (r != 0) {
     w->closed = true;
+    Forget(w);
     uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), OnClosed);
     Release(w);
     return ThrowErrno(env, "uv_poll_start", -r);
@@ -186,6 +215,19 @@ MP_DECLARE(WatchReadable) {
   napi_create_reference(env, obj, 1, &w->self);
   napi_wrap(env, obj, w, Finalize, nullptr, nullptr);
   return obj;
+}
+
+void CloseWatchersOn(napi_env env, int fd) {
+  std::vector<Watcher*> found;
+  {
+    std::lock_guard<std::mutex> lock(watchers_mutex);
+    auto range = watchers_by_fd.equal_range(fd);
+    // Only this thread's watchers: another thread's loop cannot be touched from here.
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second->env == env) found.push_back(it->second);
+    }
+  }
+  for (Watcher* w : found) Stop(w);  // its callback never runs again; close()/ref()/unref() do nothing
 }
 
 }  // namespace multiproc

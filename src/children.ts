@@ -39,7 +39,7 @@ function onExit(): void {
 }
 
 /** For the fork start method: what the forked copy runs. Captures the parent's identity first. */
-export function childRunner(process: { run(): unknown }, self: ProcessInternals): () => Promise<number> {
+export function childRunner(process: { run(): unknown }, self: ProcessInternals): () => Promise<number | null> {
   const state = globalState();
   const parentPid = globalThis.process.pid;
   const parentName = state.name;

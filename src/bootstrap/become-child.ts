@@ -1,6 +1,7 @@
 // What every start method does in the child before running the target: take on the Process's
-// identity (name, parent, counters), title the process for `ps`, and run, ending with the exit
-// code Python uses (0, 1 after an uncaught error printed under a `Process <name>:` header).
+// identity (name, parent, counters), title the process for `ps`, and run it; the child ends as a
+// Node.js program does (its event loop empty), or with 1 after an error printed under a
+// `Process <name>:` header (Python's header).
 import { inspect } from 'node:util';
 import type { StartMethod } from '../start-methods.ts';
 import { globalState } from '../state.ts';
@@ -46,11 +47,16 @@ export function printChildError(name: string, error: unknown): void {
   process.stderr.write(`Process ${name}:\n${text}\n`);
 }
 
-/** Run the child's `run()`; resolves with the exit code Python would use (0, or 1 after printing the error). */
-export async function runChildProcess(name: string, run: () => unknown): Promise<number> {
+/**
+ * Run the child's `run()`. Resolves with null once it returned: the child then ends as a Node.js
+ * program does, when its event loop has nothing left (its servers, sockets and ref'd timers keep
+ * it alive), with `process.exitCode ?? 0`. An error from it resolves with 1, printed under a
+ * `Process <name>:` header: the child then exits at once, as an uncaught error ends a program.
+ */
+export async function runChildProcess(name: string, run: () => unknown): Promise<number | null> {
   try {
     await run();
-    return Number(process.exitCode ?? 0) || 0;
+    return null;
   } catch (error) {
     printChildError(name, error);
     return 1;

@@ -29,8 +29,11 @@ export function enterForkedChild(options: ForkedChildOptions = {}): (code: numbe
     if (options.expectedParent !== undefined && native.getppid() !== options.expectedParent) native.exit(1);
   }
   becomeChild(native);
-  // The parent's handlers are the parent's code: they do not run in the child.
+  // The parent's handlers are the parent's code: they do not run in the child. 'beforeExit'
+  // too: this child's loop ends on its own (a test runner's handler there reports the parent's
+  // pending tests as cancelled, on the parent's stdout, and sets exit code 1).
   process.removeAllListeners('uncaughtException');
+  process.removeAllListeners('beforeExit');
   process.on('uncaughtException', (error) => {
     if (error === null && unwinding) return;
     printUncaught(error);

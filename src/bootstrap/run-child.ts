@@ -9,7 +9,8 @@ import { becomeChild, printChildError, runChildProcess } from './become-child.ts
 import type { PreparationData } from './prep.ts';
 
 /**
- * Become the prepared Process, run it, and end through `exit` with its exit code. The modules
+ * Become the prepared Process and run it. A failure (to prepare, or of the target) ends the child
+ * through `exit(1)`; otherwise it ends when its event loop has nothing left. The modules
  * that rebuild shareable objects (src/shareables.ts) must be loaded already: the fork server
  * imports them at start; a spawned child imports them first when it received some.
  */
@@ -17,7 +18,7 @@ export async function runPrepared(
   prep: PreparationData,
   handles: ReceivedHandle[],
   exit: (code: number) => never,
-): Promise<never> {
+): Promise<void> {
   becomeChild({
     name: prep.name,
     identity: prep.identity,
@@ -35,7 +36,8 @@ export async function runPrepared(
     printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
     return exit(1);
   }
-  return exit(await runChildProcess(prep.name, () => instance.run()));
+  const failed = await runChildProcess(prep.name, () => instance.run());
+  if (failed !== null) exit(failed);
 }
 
 async function prepareInstance(prep: PreparationData, handles: ReceivedHandle[]): Promise<{ run(): unknown }> {

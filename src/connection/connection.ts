@@ -77,7 +77,7 @@ export class Connection implements AsyncIterable<unknown> {
     this.#lanes = options.lanes ?? null;
     this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound ?? null) : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound ?? null) : null;
-    trackConnection(this, fd, this.#countOnLanes(1));
+    trackConnection(this, fd, this.#countOnLanes(1), { reader: this.#reader, writer: this.#writer });
   }
 
   /** True once close() was called in this process. */

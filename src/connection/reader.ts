@@ -177,6 +177,11 @@ export class FrameReader {
     this.#waiters.failAll(error, eof ? { ok: true, value: true } : { ok: false, error });
   }
 
+  /** Its Connection was collected without close() (nothing waits): let go of the fd before it is closed. */
+  release(): void {
+    this.#stopWatching();
+  }
+
   /**
    * In a forked child: the parent's waiters and read-ahead are the parent's (they never settle or
    * get delivered here). A frame the parent was in the middle of cannot be read here at all.

@@ -26,12 +26,21 @@ interface Tracked {
   [kShared](): void;
 }
 
+/** What a collected Connection's reader and writer must release (they never hold the Connection itself). */
+export interface EndParts {
+  reader: { release(): void } | null;
+  writer: { afterDrain(fn: () => void): void; close(): void } | null;
+}
+
 const live = new Set<WeakRef<Tracked>>();
 const refs = new WeakMap<Tracked, WeakRef<Tracked>>();
-const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes }>(({ fd, ref, lanes }) => {
+const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes; parts: EndParts }>(({ fd, ref, lanes, parts }) => {
   live.delete(ref);
   lanes.receiving?.countReceiver(-1);
   lanes.sending?.countProducer(-1);
+  parts.reader?.release();
+  const writer = parts.writer;
+  writer?.afterDrain(() => writer.close());
   try {
     loadNative()?.close(fd);
   } catch {
@@ -46,11 +55,11 @@ export interface EndLanes {
 }
 
 /** Track a new Connection over `fd`. */
-export function trackConnection(connection: Tracked, fd: number, lanes: EndLanes): void {
+export function trackConnection(connection: Tracked, fd: number, lanes: EndLanes, parts: EndParts): void {
   const ref = new WeakRef(connection);
   live.add(ref);
   refs.set(connection, ref);
-  finalizer.register(connection, { fd, ref, lanes }, connection);
+  finalizer.register(connection, { fd, ref, lanes, parts }, connection);
 }
 
 /** Stop tracking (close() was called: it closes the fd itself). */

@@ -6,8 +6,8 @@
 // The child is forked inside start(), deep in the parent's call stack (often in a microtask or a
 // timer callback). It must never return into the parent's code: the addon's unwindThenCall
 // terminates the copied JavaScript stack (uncatchable, no catch/finally of the parent runs),
-// then calls the child's own entry from a fresh turn of the event loop, which runs the target
-// and leaves through _exit.
+// then calls the child's own entry from a fresh turn of the event loop, which runs the target;
+// the child ends, through _exit, once the target settled and its event loop has nothing left.
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
@@ -167,11 +167,13 @@ function runChild(native: NativeBinding, parent: number, request: LaunchRequest)
       // until the target settles, with a pipe nobody writes to (no wake-ups).
       const [readEnd, writeEnd] = native.pipe();
       const hold = native.watchReadable(readEnd, () => undefined);
-      void request.runInChild().then((code) => {
+      void request.runInChild().then((failed) => {
         hold.close();
         native.close(readEnd);
         native.close(writeEnd);
-        exit(code);
+        // Returned: the loop-end watcher of src/os/child.ts ends the child once its loop has
+        // nothing left (timers, servers and sockets of the target first).
+        if (failed !== null) exit(failed);
       });
     },
     stack.async_hook_fields,

@@ -7,8 +7,8 @@ import type { StartMethod } from '../start-methods.ts';
 /** What a launch needs. `prep` for methods that start a fresh program; `runInChild` for fork. */
 export interface LaunchRequest {
   prep: PreparationData;
-  /** fork only: what the forked child runs; resolves with its exit code. */
-  runInChild: () => Promise<number>;
+  /** fork only: what the forked child runs; resolves with null when the target returned, or the code to exit with at once (a failure). */
+  runInChild: () => Promise<number | null>;
   daemon: boolean;
 }
 

@@ -62,10 +62,11 @@ export interface NativeBinding {
   tryWrite(fd: number, data: Uint8Array, offset: number, length: number): number;
   /** Whether the other end of `fd` is gone (a socket's peer closed; a pipe's write end has no reader left). Never blocks. */
   peerClosed(fd: number): boolean;
+  /** close(2), after closing this thread's watchReadable watchers on `fd` (libuv must not keep a closed fd number). */
   close(fd: number): void;
   /** fcntl(F_DUPFD_CLOEXEC). */
   dup(fd: number): number;
-  /** dup2(2); the target is not close-on-exec. */
+  /** dup2(2) (watchers on `to` closed first, as for close); the target is not close-on-exec. */
   dup2(from: number, to: number): void;
   setCloexec(fd: number, on: boolean): void;
   setNonBlocking(fd: number, on: boolean): void;

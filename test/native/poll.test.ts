@@ -74,3 +74,35 @@ test('FdWatcher methods refuse a foreign receiver', () => {
     native.close(w);
   }
 });
+
+test('close(fd) closes the watcher on it first: the reused fd number can be watched again (issue 15)', async () => {
+  const [r, w] = native.pipe();
+  let stale = 0;
+  const old = native.watchReadable(r, () => stale++);
+  native.close(r); // without close(), libuv would keep `r` registered
+  const [again, w2] = native.pipe(); // takes the lowest free number: `r`'s
+  assert.equal(again, r);
+  let fresh = 0;
+  const watcher = native.watchReadable(again, () => fresh++); // threw EEXIST: uv_poll_init
+  try {
+    writeSync(w2, 'x');
+    while (fresh === 0) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(stale, 0, 'the closed watcher never calls back');
+    old.close(); // already closed: nothing happens
+    old.ref();
+  } finally {
+    watcher.close();
+    for (const fd of [again, w, w2]) native.close(fd);
+  }
+});
+
+test('dup2 onto a watched fd closes the watcher on it first', () => {
+  const [r, w] = native.pipe();
+  const [r2, w2] = native.pipe();
+  const old = native.watchReadable(r, () => undefined);
+  native.dup2(r2, r);
+  const watcher = native.watchReadable(r, () => undefined);
+  watcher.close();
+  old.close();
+  for (const fd of [r, w, r2, w2]) native.close(fd);
+});
