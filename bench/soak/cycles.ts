@@ -22,11 +22,50 @@ const RSS_TOLERANCE = 24 * 1024 * 1024;
 /** A cycle that takes longer than this hung. */
 const CYCLE_DEADLINE_MS = 60_000;
 
+/**
+ * One cycle; a failure's description, or null. A function of its own, so that what a cycle made
+ * is unreachable once it returns: a suspended async function keeps its registers, and a loop
+ * that made the objects itself would keep the last cycle's Lock and arena alive at the
+ * measurement (seen as one more fd and mapping at the end than after the warm-up).
+ */
+async function cycle(method: StartMethod, i: number): Promise<string | null> {
+  const { Process, Lock, Value } = getContext(method);
+  const [mine, theirs] = Pipe();
+  const value = new Value('i32', 41);
+  const lock = new Lock();
+  const child = new Process({ target: useShared, args: [theirs, value, lock] });
+  try {
+    child.start();
+    theirs.close();
+    const outcome = await within(
+      (async () => {
+        const reply = await mine.recv<{ pid: number; value: number }>();
+        await child.join();
+        return reply;
+      })(),
+      CYCLE_DEADLINE_MS,
+    );
+    if (outcome === HUNG) {
+      child.kill();
+      await child.join();
+      return `cycle ${i}: no reply and join within ${CYCLE_DEADLINE_MS} ms (pid ${child.pid})`;
+    }
+    if (outcome.value !== 42 || value.value !== 42 || outcome.pid !== child.pid || child.exitCode !== 0) {
+      return `cycle ${i}: reply ${JSON.stringify(outcome)}, value ${value.value}, exit code ${child.exitCode} (pid ${child.pid})`;
+    }
+    return null;
+  } catch (error) {
+    return `cycle ${i}: ${(error as Error).stack ?? String(error)}`;
+  } finally {
+    mine.close();
+    if (child.exitCode !== null) child.close();
+  }
+}
+
 /** `count` start→join cycles under `method`. */
 export async function cycles(method: StartMethod, count: number): Promise<Row> {
   const startedAt = performance.now();
   const failures = new Failures();
-  const { Process, Lock, Value } = getContext(method);
   const warmUp = Math.min(200, Math.max(1, Math.floor(count / 10)));
   let before: Usage | null = null;
   let fdsBefore: string[] = [];
@@ -35,34 +74,8 @@ export async function cycles(method: StartMethod, count: number): Promise<Row> {
       before = await measure();
       fdsBefore = describeFds();
     }
-    const [mine, theirs] = Pipe();
-    const value = new Value('i32', 41);
-    const lock = new Lock();
-    const child = new Process({ target: useShared, args: [theirs, value, lock] });
-    try {
-      child.start();
-      theirs.close();
-      const outcome = await within(
-        (async () => {
-          const reply = await mine.recv<{ pid: number; value: number }>();
-          await child.join();
-          return reply;
-        })(),
-        CYCLE_DEADLINE_MS,
-      );
-      if (outcome === HUNG) {
-        failures.add(`cycle ${i}: no reply and join within ${CYCLE_DEADLINE_MS} ms (pid ${child.pid})`);
-        child.kill();
-        await child.join();
-      } else if (outcome.value !== 42 || value.value !== 42 || outcome.pid !== child.pid || child.exitCode !== 0) {
-        failures.add(`cycle ${i}: reply ${JSON.stringify(outcome)}, value ${value.value}, exit code ${child.exitCode} (pid ${child.pid})`);
-      }
-    } catch (error) {
-      failures.add(`cycle ${i}: ${(error as Error).stack ?? String(error)}`);
-    } finally {
-      mine.close();
-      if (child.exitCode !== null) child.close();
-    }
+    const failure = await cycle(method, i);
+    if (failure !== null) failures.add(failure);
   }
   const after = await measure();
   const start = before as Usage;

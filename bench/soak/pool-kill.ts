@@ -6,7 +6,7 @@
 // worker, zombie or fd may be left (the fork server and shared-memory arenas, made before the
 // pool, are counted before and after).
 import { getContext, Pipe, type StartMethod } from '../../src/index.ts';
-import { childrenOf, describeFds, measure } from './proc.ts';
+import { childrenOf, describeFds, measure, readStat } from './proc.ts';
 import { random } from '../../test/wire/fuzz-input.ts';
 import { Failures, HUNG, row, spread, within, type Row } from './row.ts';
 import { nothing, sleepSquare } from './targets.ts';
@@ -15,6 +15,12 @@ const ITEMS = Array.from({ length: 24 }, (_, i) => i);
 const EXPECTED = ITEMS.map((x) => x * x);
 /** A map that has not settled after this long hung. */
 const CALL_DEADLINE_MS = 60_000;
+
+/** State and parent of `pid` (a hang's report: is the killed worker gone, a zombie, reaped?). */
+function describeProcess(pid: number): string {
+  const stat = readStat(pid);
+  return stat === null ? 'gone' : `state ${stat.state}, parent ${stat.ppid}`;
+}
 
 /**
  * A Pipe made and closed, so the current arena exists. In a function of its own: an async
@@ -70,7 +76,7 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
       CALL_DEADLINE_MS,
     );
     clearTimeout(timer);
-    if (outcome === HUNG) failures.add(`map ${i}: not settled after ${CALL_DEADLINE_MS} ms (worker ${victim} killed after ${delay.toFixed(0)} ms)`);
+    if (outcome === HUNG) failures.add(`map ${i}: not settled after ${CALL_DEADLINE_MS} ms (worker ${victim} killed after ${delay.toFixed(0)} ms; now ${describeProcess(victim)}; workers ${pool.pids.map((pid) => `${pid} ${describeProcess(pid)}`).join(', ')})`);
     else if (outcome.error !== null) {
       if (outcome.error.name === 'WorkerLostError') lost++;
       else failures.add(`map ${i}: rejected with ${outcome.error.name}: ${outcome.error.message}`);
