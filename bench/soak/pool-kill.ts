@@ -41,7 +41,7 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   // src/shared-memory/arena.ts).
   const first = new (getContext(method).Process)({ target: nothing });
   first.start();
-  await first.join();
+  if ((await within(first.join(), CALL_DEADLINE_MS)) === HUNG) failures.add(`a first child (pid ${first.pid}) did not end within ${CALL_DEADLINE_MS} ms`);
   makePipes();
   const before = await measure();
   const fdsBefore = describeFds();
@@ -49,10 +49,10 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const durations: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    await pool.map(sleepSquare, ITEMS, { chunksize: 1 });
+    if ((await within(pool.map(sleepSquare, ITEMS, { chunksize: 1 }), CALL_DEADLINE_MS)) === HUNG) failures.add(`calibration map ${i} (no kill) did not settle within ${CALL_DEADLINE_MS} ms`);
     durations.push(performance.now() - t0);
   }
-  const mapMs = durations.sort((a, b) => a - b)[1] as number;
+  const mapMs = Math.min(durations.sort((a, b) => a - b)[1] as number, 1000);
   let completed = 0;
   let lost = 0;
   const killDelays: number[] = [];
@@ -87,7 +87,7 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const joined = await within(pool.join(), CALL_DEADLINE_MS);
   if (joined === HUNG) {
     failures.add(`join() did not end within ${CALL_DEADLINE_MS} ms`);
-    await pool.terminate();
+    if ((await within(pool.terminate(), CALL_DEADLINE_MS)) === HUNG) failures.add(`terminate() did not end within ${CALL_DEADLINE_MS} ms either (workers ${pool.pids.join(', ')})`);
   }
   const after = await measure();
   if (after.zombies > before.zombies) failures.add(`${after.zombies - before.zombies} zombies after join()`);
