@@ -15,7 +15,7 @@ import { importLoaded, TS_FILE } from './ts-loading.ts';
 export interface TargetRef {
   url: string;
   exportName: string;
-  /** Definition site, checked by the child when it can read locations. */
+  /** Definition site, checked by the child when it can read locations; 0: not comparable (see referenceTarget). */
   line: number;
   column: number;
   /** For messages: `f (file:///x/y.ts:3:17)`. */
@@ -51,9 +51,19 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
         `Export it (\`${exportAdvice(url, fn.name || 'name')}\`), or use the 'fork' start method, which copies closures.`,
     );
   }
-  const ref: TargetRef = { url, exportName, line: location.line, column: location.column, display: `${fn.name || exportName} (${where})` };
+  // A module this process loaded through a compiler (an ES module `require`d under tsx's CommonJS
+  // hook: `multiproc run`, the tests) has V8 positions of the compiled code, which the child,
+  // importing the file itself, will not see: its definition site cannot be compared.
+  const compiled = isCompiledModule(location.url);
+  const ref: TargetRef = { url, exportName, line: compiled ? 0 : location.line, column: compiled ? 0 : location.column, display: `${fn.name || exportName} (${where})` };
   refs.set(fn, ref);
   return ref;
+}
+
+// True when the script was loaded as CommonJS compiled from ES module syntax (esbuild, tsx, Babel mark it `__esModule`).
+function isCompiledModule(scriptName: string): boolean {
+  const mod = requireHere.cache[scriptName.startsWith('file:') ? fileURLToPath(scriptName) : scriptName];
+  return (mod?.exports as { __esModule?: unknown } | undefined)?.__esModule === true;
 }
 
 function findExportName(fn: AnyFunction, url: string, scriptName: string): string | null {
@@ -132,8 +142,9 @@ export async function importTarget(ref: TargetRef): Promise<AnyFunction> {
   // Only with the addon: the inspector fallback would add milliseconds to every start. Only for
   // JavaScript: in a transpiled file (TypeScript) V8's positions are of the generated code, which
   // differs with the way each process loaded it (tsx's ES module or CommonJS output, in-thread or
-  // not), so there the export name alone identifies the target.
-  const location = loadNative() === null || TS_FILE.test(new URL(ref.url).pathname) ? null : locateFunction(fn);
+  // not), so there the export name alone identifies the target; so too for a JavaScript module the
+  // parent loaded compiled (line 0).
+  const location = loadNative() === null || ref.line === 0 || TS_FILE.test(new URL(ref.url).pathname) ? null : locateFunction(fn);
   if (location !== null) {
     const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
     if (url === ref.url && (location.line !== ref.line || location.column !== ref.column)) {

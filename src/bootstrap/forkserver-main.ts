@@ -11,7 +11,7 @@ import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../ts-loading.ts';
-import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
+import { decodeObject, encodeObject, encodeStartedInto, expectForkRequest, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
@@ -39,7 +39,7 @@ events.resume();
 
 const decoder = new FrameDecoder();
 const pendingFds: number[] = [];
-const queue: unknown[] = [];
+const queue: (ForkRequest | PreloadRequest)[] = [];
 const children = new Map<number, { pidfd: number; watcher: { close(): void } }>();
 let busy = false;
 const requests = native.watchReadable(REQUESTS, onReadable);
@@ -84,7 +84,11 @@ function onReadable(): void {
     if (got === null) break;
     if (got.data.length === 0) return shutdown();
     pendingFds.push(...got.fds);
-    for (const frame of decoder.push(got.data)) queue.push(decodeObject(frame.payload));
+    try {
+      for (const frame of decoder.push(got.data)) queue.push(expectForkRequest(decodeObject(frame.payload)));
+    } catch (error) {
+      return corruptRequest(error);
+    }
   }
   void drain();
 }
@@ -92,16 +96,22 @@ function onReadable(): void {
 async function drain(): Promise<void> {
   if (busy) return;
   busy = true;
-  while (queue.length > 0) await handle(queue.shift());
+  while (queue.length > 0) await handle(queue.shift() as ForkRequest | PreloadRequest);
   busy = false;
 }
 
-async function handle(message: unknown): Promise<void> {
-  const request = expectMessage<ForkRequest | PreloadRequest>(message, ['start', 'preload']);
+// The request stream is corrupt (a bug: only the user's process writes to it): no request after
+// this one can be trusted, so the server says why on stderr and ends as when that process is gone.
+function corruptRequest(error: unknown): void {
+  process.stderr.write(`multiproc: the fork server stops: ${(error as Error).message}\n`);
+  shutdown();
+}
+
+async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   if (request.type === 'preload') return importAll(request.urls.filter((url) => typeof url === 'string'));
   const fds = pendingFds.splice(0, request.fdCount);
   const prep = request.prep;
-  if (!isPreparationData(prep)) return refuse('the preparation message is of another version of multiproc', fds);
+  if (!isPreparationData(prep)) return refuse('the preparation message is malformed or of another version of multiproc', fds);
   await importAll([prep.cls, prep.target].flatMap((ref) => (ref === null ? [] : [ref.url])));
   // Much in the young generation (a module imported just now, a burst of requests): a child
   // forked with it would soon run a scavenge over pages it shares with this process (measured:

@@ -30,7 +30,41 @@ export interface PreparationData {
   authkey: Uint8Array;
 }
 
-/** True if `value` looks like a preparation message of this version. */
+/**
+ * True if `value` is a preparation message of this version, every field of its type: a child
+ * uses the message as it is (its name, identity and argv before anything could catch an error),
+ * so a malformed one (a bug, or bytes that are not a message) is refused here, as a whole.
+ */
 export function isPreparationData(value: unknown): value is PreparationData {
-  return typeof value === 'object' && value !== null && (value as { version?: unknown }).version === PREP_VERSION;
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (
+    m['version'] === PREP_VERSION &&
+    typeof m['name'] === 'string' &&
+    isIntegers(m['identity']) &&
+    typeof m['daemon'] === 'boolean' &&
+    Number.isInteger(m['parentPid']) &&
+    typeof m['parentName'] === 'string' &&
+    (m['startMethod'] === 'spawn' || m['startMethod'] === 'forkserver' || m['startMethod'] === 'fork') &&
+    isTargetRef(m['cls']) &&
+    isTargetRef(m['target']) &&
+    m['payload'] instanceof Uint8Array &&
+    Array.isArray(m['handles']) &&
+    m['handles'].every((h: unknown) => typeof h === 'object' && h !== null && typeof (h as HandleDescriptor).kind === 'string' && isIntegers((h as HandleDescriptor).fds)) &&
+    Array.isArray(m['argv']) &&
+    m['argv'].every((arg: unknown) => typeof arg === 'string') &&
+    typeof m['cwd'] === 'string' &&
+    m['authkey'] instanceof Uint8Array
+  );
+}
+
+function isIntegers(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((n) => Number.isInteger(n));
+}
+
+function isTargetRef(value: unknown): value is TargetRef | null {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  const ref = value as Record<string, unknown>;
+  return typeof ref['url'] === 'string' && typeof ref['exportName'] === 'string' && typeof ref['display'] === 'string' && typeof ref['line'] === 'number' && typeof ref['column'] === 'number';
 }

@@ -21,12 +21,17 @@ let prepared = false;
 
 function onData(chunk: Buffer): void {
   if (prepared) return;
-  const [frame] = decoder.push(chunk);
-  if (frame === undefined) return;
+  let prep: unknown = null;
+  try {
+    const [frame] = decoder.push(chunk);
+    if (frame === undefined) return;
+    prep = decodeObject(frame.payload);
+  } catch {
+    // a corrupt channel (FrameError): refused below
+  }
   prepared = true;
-  const prep = decodeObject(frame.payload);
   if (!isPreparationData(prep)) {
-    process.stderr.write('multiproc: the preparation message is of another version; parent and child must use the same multiproc.\n');
+    process.stderr.write('multiproc: the preparation message is malformed or of another version; parent and child must use the same multiproc.\n');
     process.exit(1);
   }
   // The modules that rebuild shareable objects, only when some were sent: a child without them

@@ -2,6 +2,7 @@
 // undefined take a fast path (v8.serialize costs several microseconds per call, more than the
 // whole queue operation); everything else is v8-serialized (structured clone).
 import { deserialize, serialize } from 'node:v8';
+import { FrameError } from '../wire/protocol.ts';
 
 const V8 = 0;
 const NULL = 1;
@@ -53,9 +54,15 @@ export function encode(value: unknown): Uint8Array {
   return out;
 }
 
-/** The value of encoded bytes. */
+/** Bytes of each tag's encoding (tag included; 0: any length). */
+const LENGTH_OF_TAG = Uint8Array.of(0, 1, 1, 1, 1, 9, 0, 5); // V8 NULL UNDEFINED TRUE FALSE FLOAT64 STRING INT32
+
+/** The value of encoded bytes. Throws FrameError when they are not an encoding (never reads past them). */
 export function decode(bytes: Uint8Array): unknown {
-  switch (bytes[0]) {
+  const tag = bytes[0];
+  const fixed = LENGTH_OF_TAG[tag ?? 0xff];
+  if (tag === undefined || fixed === undefined || (fixed !== 0 && bytes.length !== fixed)) throw corrupt(`${bytes.length} bytes, tag ${tag}`);
+  switch (tag) {
     case NULL:
       return null;
     case UNDEFINED:
@@ -72,6 +79,14 @@ export function decode(bytes: Uint8Array): unknown {
     case STRING:
       return decoder.decode(bytes.subarray(1));
     default:
-      return deserialize(bytes.subarray(1));
+      try {
+        return deserialize(bytes.subarray(1));
+      } catch (error) {
+        throw corrupt('a structured-clone payload that does not deserialize', error);
+      }
   }
+}
+
+function corrupt(detail: string, cause?: unknown): FrameError {
+  return new FrameError(`A Queue item could not be decoded (${detail}): the queue's shared memory is corrupt.`, cause === undefined ? {} : { cause });
 }

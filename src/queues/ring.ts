@@ -24,6 +24,7 @@
 import { OwnerDiedError } from '../sync/errors.ts';
 import { MutexCore } from '../sync/mutex.ts';
 import type { Segment } from '../sync/segment.ts';
+import { FrameError } from '../wire/protocol.ts';
 
 export const COUNT = 2;
 export const GETTERS = 3;
@@ -111,24 +112,31 @@ export class Ring {
   /** Flags (MORE) of the frame the last shift() took. */
   flags = 0;
 
-  /** Under the lock: payload bytes one frame may have now (0: none fits, or maxsize frames are queued). */
+  /** Under the lock: payload bytes one frame may have now (0: none fits, or maxsize frames are queued). FrameError when the ring's words are impossible. */
   room(): number {
     const max = this.maxsize();
     if (max > 0 && this.count() >= max) return 0;
-    return Math.max(0, this.capacity - Atomics.load(this.i32, USED) - 4);
+    const used = Atomics.load(this.i32, USED);
+    if (used < 0 || used > this.capacity) throw corrupt(`${used} bytes used`);
+    return Math.max(0, this.capacity - used - 4);
   }
 
-  /** Under the lock: whether a frame of `payload` bytes fits now. */
+  /** Under the lock: whether a frame of `payload` bytes fits now (FrameError when the ring's words are impossible). */
   fits(payload: number): boolean {
     const max = this.maxsize();
     if (max > 0 && this.count() >= max) return false;
-    return this.capacity - Atomics.load(this.i32, USED) >= payload + 4;
+    const used = Atomics.load(this.i32, USED);
+    if (used < 0 || used > this.capacity) throw corrupt(`${used} bytes used`);
+    return this.capacity - used >= payload + 4;
   }
 
-  /** Under the lock, after fits(): append one frame (`flags`: MORE or 0). */
+  /** Under the lock, after fits(): append one frame (`flags`: MORE or 0). Throws FrameError when the ring's words are impossible. */
   push(data: Uint8Array, flags = 0): void {
     const length = data.length;
-    let at = this.#writeLength(Atomics.load(this.i32, TAIL), (length | flags) >>> 0);
+    const tail = Atomics.load(this.i32, TAIL);
+    const used = Atomics.load(this.i32, USED);
+    if (tail < 0 || tail >= this.capacity || used < 0 || used + 4 + length > this.capacity) throw corrupt(`tail ${tail}, ${used} bytes used`);
+    let at = this.#writeLength(tail, (length | flags) >>> 0);
     const first = this.capacity - at;
     if (length <= first) {
       this.bytes.set(data, at);
@@ -142,11 +150,18 @@ export class Ring {
     this.#commit(Atomics.load(this.i32, HEAD), at, Atomics.load(this.i32, USED) + 4 + length, this.count() + 1);
   }
 
-  /** Under the lock, when count() > 0: remove the oldest frame and return its bytes. */
+  /**
+   * Under the lock, when count() > 0: remove the oldest frame and return its bytes. Throws
+   * FrameError, taking nothing, when the ring's words or the frame's length are impossible (a
+   * head outside the buffer, more bytes used than it has, a frame longer than the bytes used):
+   * never a read outside the frames the ring holds.
+   */
   shift(): Uint8Array {
     const bytes = this.bytes;
     const capacity = this.capacity;
     let at = Atomics.load(this.i32, HEAD);
+    const used = Atomics.load(this.i32, USED);
+    if (at < 0 || at >= capacity || used < 4 || used > capacity) throw corrupt(`head ${at}, ${used} bytes used`);
     // The little-endian length, byte by byte (it may wrap around the end of the ring).
     let length = 0;
     for (let k = 0; k < 4; k++) {
@@ -156,6 +171,7 @@ export class Ring {
     length >>>= 0;
     this.flags = (length & ~MAX_FRAME) >>> 0;
     length &= MAX_FRAME;
+    if (length + 4 > used) throw corrupt(`a frame of ${length} bytes, ${used} bytes used`);
     let out: Uint8Array;
     const first = capacity - at;
     if (length <= first) {
@@ -168,7 +184,7 @@ export class Ring {
       out.set(bytes.subarray(0, length - first), first);
       at = length - first;
     }
-    this.#commit(at, Atomics.load(this.i32, TAIL), Atomics.load(this.i32, USED) - 4 - length, this.count() - 1);
+    this.#commit(at, Atomics.load(this.i32, TAIL), used - 4 - length, this.count() - 1);
     return out;
   }
 
@@ -181,4 +197,8 @@ export class Ring {
     }
     return at;
   }
+}
+
+function corrupt(detail: string): FrameError {
+  return new FrameError(`A Queue's shared memory is corrupt (${detail}): something other than the queue wrote to it. The queue cannot be used; create a new one.`);
 }

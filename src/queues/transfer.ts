@@ -8,6 +8,7 @@
 // dies); a reader finding the writer dead before the last piece drops the item (never fully put).
 import { isAlive, wake } from '../sync/futex.ts';
 import { QueueClosedError } from './errors.ts';
+import { FrameError } from '../wire/protocol.ts';
 import { ARRIVALS, CLOSED, GETTERS, MAX_FRAME, MORE, PUTTERS, Ring, SPACE, STREAM_GET, STREAM_PUT, UNFINISHED } from './ring.ts';
 
 /** What a step waits for: word `index` to change from `value`; `owner`: a pid whose death ends the wait too (0: none). */
@@ -42,6 +43,26 @@ export class Incoming {
 
 /** One step of putting `item`: null once it is all in, else what to wait for. Throws QueueClosedError (before its first byte only). */
 export function putStep(ring: Ring, item: Outgoing, joinable: boolean): Wait | null {
+  return unlockingOnCorruption(ring, () => putStepLocked(ring, item, joinable));
+}
+
+/** One step of getting an item: its bytes, or what to wait for. Throws QueueClosedError once the queue is closed and empty. */
+export function getStep(ring: Ring, incoming: Incoming): Uint8Array | Wait {
+  return unlockingOnCorruption(ring, () => getStepLocked(ring, incoming));
+}
+
+// The ring throws FrameError only from inside the lock (its words are impossible: something else
+// wrote the memory); the lock must not stay taken for every process then.
+function unlockingOnCorruption<T>(ring: Ring, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof FrameError) ring.unlock();
+    throw error;
+  }
+}
+
+function putStepLocked(ring: Ring, item: Outgoing, joinable: boolean): Wait | null {
   const i32 = ring.i32;
   while (!item.done) {
     ring.lock();
@@ -98,8 +119,7 @@ export function putStep(ring: Ring, item: Outgoing, joinable: boolean): Wait | n
   return null;
 }
 
-/** One step of getting an item: its bytes, or what to wait for. Throws QueueClosedError once the queue is closed and empty. */
-export function getStep(ring: Ring, incoming: Incoming): Uint8Array | Wait {
+function getStepLocked(ring: Ring, incoming: Incoming): Uint8Array | Wait {
   const i32 = ring.i32;
   for (;;) {
     const arrivals = Atomics.load(i32, ARRIVALS); // read first: what comes after it wakes the wait below

@@ -186,7 +186,27 @@ export interface ForkExitNotice {
 /** A received fork-server message of the given type, or a FrameError. */
 export function expectMessage<T extends { type: string }>(value: unknown, types: readonly T['type'][]): T {
   if (typeof value === 'object' && value !== null && types.includes((value as { type?: string }).type as T['type'])) return value as T;
-  throw new FrameError(`Expected a fork server message (${types.join(', ')}), got ${JSON.stringify(value)?.slice(0, 80)}.`);
+  throw new FrameError(`Expected a fork server message (${types.join(', ')}), got ${describe(value)}.`);
+}
+
+// A received value in a message, short (JSON.stringify throws on a bigint or a cycle, which a received value may hold).
+function describe(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** A received fork-server request, checked field by field (the fork server acts on it as it is), or a FrameError. */
+export function expectForkRequest(value: unknown): ForkRequest | PreloadRequest {
+  const request = expectMessage<ForkRequest | PreloadRequest>(value, ['start', 'preload']);
+  const whole =
+    request.type === 'preload'
+      ? Array.isArray(request.urls) && request.urls.every((url) => typeof url === 'string')
+      : Number.isInteger(request.fdCount) && request.fdCount >= 0 && typeof request.prep === 'object' && request.prep !== null;
+  if (!whole) throw new FrameError(`A fork server request of type ${request.type} is malformed: ${describe(value)}.`);
+  return request;
 }
 
 // ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----

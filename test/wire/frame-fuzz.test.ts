@@ -9,43 +9,7 @@ import { describe, it } from 'node:test';
 import { Connection, ConnectionClosedError, FrameError } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { decodeJson, decodeObject, encodeBytes, encodeObject, FrameDecoder, HEADER_SIZE, parseHeader, Tag } from '../../src/wire/protocol.ts';
-
-// xorshift32: small, seeded, reproducible.
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
-
-function randomBytes(next: () => number, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(next() * 256);
-  return out;
-}
-
-// Push `bytes` in random chunks; collect frames until a FrameError (then stop, as a reader would).
-function feed(decoder: FrameDecoder, bytes: Buffer, next: () => number): { frames: number; error: FrameError | null } {
-  let frames = 0;
-  for (let offset = 0; offset < bytes.length; ) {
-    const size = 1 + Math.floor(next() * 300);
-    const chunk = bytes.subarray(offset, offset + size);
-    offset += size;
-    try {
-      frames += decoder.push(chunk).length;
-    } catch (error) {
-      if (error instanceof FrameError) return { frames, error };
-      throw error;
-    }
-    assert.ok(decoder.buffered <= decoder.maxFrame + HEADER_SIZE + chunk.length, 'the decoder never holds more than one frame and a chunk');
-  }
-  return { frames, error: null };
-}
+import { feed, random, randomBytes } from './fuzz-input.ts';
 
 const SEED = 0x5eed;
 
