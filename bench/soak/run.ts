@@ -48,7 +48,15 @@ const scenarios: Record<string, Scenario> = {
 };
 
 function options(): { scale: number; only: string[]; methods: StartMethod[] } {
-  const { values } = parseArgs({ options: { scale: { type: 'string' }, only: { type: 'string' }, methods: { type: 'string' } } });
+  const { values } = parseArgs({ options: { scale: { type: 'string' }, only: { type: 'string' }, methods: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help === true) {
+    console.log(`Usage: npm run soak -- [--scale N] [--only ${Object.keys(scenarios).join(',')}] [--methods spawn,forkserver,fork]
+  --scale N    multiply every scenario's count (default 1, or SOAK_SCALE); 0.01 for a quick look
+  --only L     run these scenarios (comma-separated; default: all)
+  --methods L  start methods for the scenarios that depend on one (default: every available)
+Prints one table; exits 1 on any failure. Figures and commands: bench/SOAK.md.`);
+    process.exit(0);
+  }
   const scale = Number(values.scale ?? process.env['SOAK_SCALE'] ?? 1);
   if (!(scale > 0)) throw new RangeError(`Expected \`--scale\` to be a positive number, got \`${values.scale ?? process.env['SOAK_SCALE']}\`.`);
   const only = values.only?.split(',') ?? Object.keys(scenarios);
