@@ -8,3 +8,7 @@ import './shared-memory/synchronized.ts';
 import './shared-memory/value.ts';
 import './shared-memory/shared-array.ts';
 import './queues/index.ts';
+import './managers/proxies/collections.ts';
+import './managers/proxies/queue.ts';
+import './managers/proxies/sync.ts';
+import './managers/proxies/auto.ts';
