@@ -19,6 +19,8 @@ export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, ty
 export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
 export {
   SharedMemory,
+  ShareableList,
+  type ShareableItem,
   RawArray,
   Value,
   SharedArray,
@@ -42,6 +44,7 @@ export {
   Manager,
   SyncManager,
   ManagerServer,
+  SharedMemoryManager,
   BaseProxy,
   AutoProxy,
   DictProxy,

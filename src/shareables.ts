@@ -4,6 +4,7 @@ import './connection/pipe.ts';
 import './sync/index.ts';
 import './shared-memory/mappings.ts';
 import './shared-memory/shared-memory.ts';
+import './shared-memory/shareable-list.ts';
 import './shared-memory/synchronized.ts';
 import './shared-memory/value.ts';
 import './shared-memory/shared-array.ts';

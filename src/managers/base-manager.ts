@@ -126,6 +126,11 @@ export class BaseManager {
     return makeProxy(registration.proxyType, typeid, id, exposed, client) as P;
   }
 
+  /** Internal (subclasses): call one of the server's own methods. */
+  protected callServer(method: string, ...args: unknown[]): Promise<unknown> {
+    return this.#connected(method).call('', method, args);
+  }
+
   /** Number of shared objects in the manager (Python's _number_of_objects). */
   async numberOfObjects(): Promise<number> {
     return (await this.#connected('numberOfObjects').call('', 'numberOfObjects', [])) as number;

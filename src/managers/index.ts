@@ -2,6 +2,7 @@
 export { BaseManager, type StartOptions } from './base-manager.ts';
 export { Manager, SyncManager } from './manager.ts';
 export { ManagerServer } from './manager-server.ts';
+export { SharedMemoryManager } from './shared-memory-manager.ts';
 export { BaseProxy, type Token, type ProxyClass } from './proxy.ts';
 export { AutoProxy, type Remote } from './proxies/auto.ts';
 export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, type DictKey } from './proxies/collections.ts';

@@ -10,6 +10,7 @@ import { collectNow, collectPeriodically } from './collect.ts';
 import { NestedRef, ObjectTable, type Entry } from './objects.ts';
 import { checkRequest, mapObjects, marker, readMarker, type Reply } from './protocol.ts';
 import { kWithCaller } from './referents/locks.ts';
+import { Segments } from './segments.ts';
 import { Session } from './session.ts';
 import { callFactory, publicMethods, type ServerType } from './typeids.ts';
 
@@ -21,6 +22,8 @@ class NewObject {
 /** Serves the shared objects of one manager to its clients. */
 export class Server {
   readonly objects = new ObjectTable();
+  /** Segments of a SharedMemoryManager, unlinked at shutdown. */
+  readonly segments = new Segments();
   readonly #types: ReadonlyMap<string, ServerType>;
   readonly #sessions = new Set<Session>();
   readonly #onShutdown: () => void;
@@ -62,8 +65,9 @@ export class Server {
     }
   }
 
-  /** Disconnect every client (the server is shutting down). */
+  /** Disconnect every client and unlink the tracked segments (the server is shutting down). */
   closeAll(): void {
+    this.segments.releaseAll();
     for (const session of this.#sessions) session.conn.close();
   }
 
@@ -142,6 +146,14 @@ export class Server {
         return this.objects.describe();
       case 'getMethods':
         return [...this.objects.get(String(args[0])).exposed];
+      case 'trackSegment':
+        this.segments.track(args[0]);
+        return null;
+      case 'releaseSegment':
+        this.segments.release(args[0]);
+        return null;
+      case 'listSegments':
+        return this.segments.list();
       case 'dummy':
         return null;
       case 'shutdown':
