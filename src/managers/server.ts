@@ -109,7 +109,8 @@ export class Server {
     let result: unknown = withCaller ? fn.call(object, session.callerFor(requestId, object), ...decoded) : fn.apply(object, decoded);
     if (result instanceof Promise) result = await result;
     const typeid = entry.methodToTypeid?.[method];
-    if (typeid !== undefined) return new NewObject(this.#add(typeid, this.#type(typeid), result));
+    // A shared object stored in this one comes back as itself (a NestedRef), not as a wrapper of it.
+    if (typeid !== undefined && !(result instanceof NestedRef)) return new NewObject(this.#add(typeid, this.#type(typeid), result));
     return result;
   }
 
