@@ -38,7 +38,7 @@ export class BaseManager {
   }
 
   /** Record `typeid` on this manager class: `m.create(typeid, …args)` (and `m[typeid](…)`) makes one in the manager. */
-  static register(typeid: string, callable?: ((...args: any[]) => unknown) | null, options?: RegisterOptions): void {
+  static register(typeid: string, callable?: ((...args: any[]) => unknown) | (new (...args: any[]) => unknown) | null, options?: RegisterOptions): void {
     const registration = registerType(this, typeid, callable, options);
     if (options?.createMethod !== false && !Object.hasOwn(this.prototype, typeid)) {
       Object.defineProperty(this.prototype, typeid, {

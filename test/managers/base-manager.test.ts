@@ -27,8 +27,8 @@ for (const method of testedMethods()) {
       await assert.rejects(counter.callMethod('_hidden'), NotExposedError);
       const greeter = await (m as unknown as { Greeter(name: string): Promise<Remote<{ greet(): string }>> }).Greeter('Ada');
       assert.equal(await greeter.greet(), 'hello Ada');
-      const counters = await m.create<Remote<Map<string, Counter>> & { get(k: string): Promise<Remote<Counter>> }>('Counters');
-      await counters.set('x', counter as unknown as Counter);
+      const counters = await m.create<Remote<{ set(k: string, v: unknown): void; get(k: string): Remote<Counter> }>>('Counters');
+      await counters.set('x', counter);
       const same = await counters.get('x');
       assert.equal(await same.increment(), 16, 'methodToTypeid: get returns a proxy of the stored counter');
       await assert.rejects(m.create('Nope'), /`Nope` is not registered/);
