@@ -13,6 +13,7 @@
             "native/poll.cc",
             "native/process.cc",
             "native/shm.cc",
+            "native/socket.cc",
             "native/sync.cc",
             "native/v8-bridge.cc"
           ],

@@ -19,13 +19,14 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"unwindThenCall", UnwindThenCall},
       {"futexWaitAsync", FutexWaitAsync}, {"futexWaitCancel", FutexWaitCancel},
       {"syncAfterFork", SyncAfterFork},
+      {"listenSocket", ListenSocket}, {"accept", Accept}, {"socketAddress", SocketAddress},
   };
   for (const Entry& e : entries) {
     napi_value fn;
     napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.fn, nullptr, &fn);
     napi_set_named_property(env, exports, e.name, fn);
   }
-  napi_set_named_property(env, exports, "abiVersion", Int32(env, 3));
+  napi_set_named_property(env, exports, "abiVersion", Int32(env, 4));
   return exports;
 }
 

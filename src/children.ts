@@ -46,7 +46,7 @@ export function childRunner(process: { run(): unknown }, self: ProcessInternals)
   return () => {
     // The parent's exit code (set by a failure it had, say) is not the child's.
     globalThis.process.exitCode = undefined;
-    becomeChild({ name: self.name, identity: self.identity, daemon: self.daemon, parentPid, parentName, startMethod: 'fork' });
+    becomeChild({ name: self.name, identity: self.identity, daemon: self.daemon, parentPid, parentName, startMethod: 'fork', authkey: self.authkey });
     self.isCurrent = true;
     self.launcher = null;
     self.parentPid = parentPid;

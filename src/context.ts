@@ -10,7 +10,7 @@ import { availableStartMethods, isStartMethod, START_METHODS, type StartMethod }
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
 import { Pool as BasePool, poolClassFor } from './pool/index.ts';
-import { Pipe, waitReady } from './connection/index.ts';
+import { Client, Listener, Pipe, wait, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 import { JoinableQueue, Queue, SimpleQueue } from './queues/index.ts';
@@ -58,7 +58,10 @@ export class Context {
   readonly Event = Event;
   readonly Condition = Condition;
   readonly Pipe = Pipe;
+  readonly wait = wait;
   readonly waitReady = waitReady;
+  readonly Listener = Listener;
+  readonly Client = Client;
   readonly SharedMemory = SharedMemory;
   readonly RawArray = RawArray;
   readonly Value = Value;

@@ -13,7 +13,25 @@ export {
   ProcessStateError,
   NativeUnavailableError,
 } from './errors.ts';
-export { Pipe, Connection, waitReady, ConnectionClosedError, MessageTooLongError, type RecvOptions, type Waitable, type ClosedBy } from './connection/index.ts';
+export {
+  Pipe,
+  Connection,
+  Listener,
+  Client,
+  wait,
+  waitReady,
+  ConnectionClosedError,
+  MessageTooLongError,
+  AuthenticationError,
+  type RecvOptions,
+  type Waitable,
+  type ClosedBy,
+  type ListenerOptions,
+  type AcceptOptions,
+  type ClientOptions,
+  type Address,
+  type Family,
+} from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
 export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';

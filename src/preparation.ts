@@ -34,5 +34,6 @@ export function buildPreparation(process: object, self: ProcessInternals, method
     handles: reduced.handles,
     argv: [...globalThis.process.argv],
     cwd: globalThis.process.cwd(),
+    authkey: new Uint8Array(self.authkey),
   };
 }

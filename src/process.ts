@@ -7,6 +7,7 @@ import { buildPreparation } from './preparation.ts';
 import { childRunner, registerChild, unregisterChild } from './children.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import type { StartMethod } from './start-methods.ts';
+import { currentAuthkey, setCurrentAuthkey } from './authkey.ts';
 import { globalState } from './state.ts';
 import { kBuiltinClass, kStartMethod } from './symbols.ts';
 
@@ -36,6 +37,8 @@ interface Internals {
   closed: boolean;
   /** This object describes the calling process itself (currentProcess() in a child or main). */
   isCurrent: boolean;
+  /** The child's authkey (a copy of the creating process's, unless set); the current process's lives in the global state. */
+  authkey: Buffer;
 }
 
 
@@ -89,6 +92,7 @@ export class Process<A extends unknown[] = any[]> {
       parentPid: process.pid,
       closed: false,
       isCurrent: false,
+      authkey: Buffer.from(currentAuthkey()),
     } satisfies Internals);
   }
 
@@ -190,6 +194,27 @@ export class Process<A extends unknown[] = any[]> {
     if (self.isCurrent) globalState().name = value;
   }
 
+  /**
+   * The authentication key (Python's authkey): 32 random bytes in the main process; a child gets a
+   * copy of its Process object's, which is its creator's unless set before start(). A TCP Listener
+   * or Client without an authkey of its own uses currentProcess().authkey. Returns a copy.
+   */
+  get authkey(): Buffer {
+    const self = internals(this);
+    return Buffer.from(self.isCurrent ? currentAuthkey() : self.authkey);
+  }
+
+  set authkey(value: Uint8Array | string) {
+    const self = internals(this);
+    let key: Buffer;
+    if (typeof value === 'string') key = Buffer.from(value, 'utf8');
+    else if (value instanceof Uint8Array) key = Buffer.from(value);
+    else typeError('authkey', 'a Buffer, Uint8Array or string', value);
+    if (self.isCurrent) setCurrentAuthkey(key);
+    else if (self.launcher !== null) throw new ProcessStateError(`Cannot set authkey on ${self.name}: it was already started.`);
+    self.authkey = key;
+  }
+
   /** Whether the process is a daemon; settable only before start(). */
   get daemon(): boolean {
     return internals(this).daemon;
@@ -246,6 +271,7 @@ export function adoptCurrent(instance: object, init: { name: string; identity: n
     parentPid: globalState().parent?.pid ?? 0,
     closed: false,
     isCurrent: true,
+    authkey: currentAuthkey(),
   } satisfies Internals);
   globalState().current = instance;
 }

@@ -42,6 +42,8 @@ export interface GlobalState {
   exitHookInstalled: boolean;
   /** Internal state of Process objects, shared across library copies. */
   processes: WeakMap<object, unknown>;
+  /** This process's authkey (null until first needed in the main process; a child's is its parent's). */
+  authkey: Buffer | null;
 }
 
 const key = Symbol.for('multiproc.state.v1');
@@ -65,6 +67,7 @@ export function globalState(): GlobalState {
       children: new Map(),
       exitHookInstalled: false,
       processes: new WeakMap(),
+      authkey: null,
     };
     Object.defineProperty(holder, key, { value: state, enumerable: false, configurable: false, writable: false });
   }

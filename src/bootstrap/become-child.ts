@@ -13,6 +13,8 @@ export interface ChildIdentity {
   parentPid: number;
   parentName: string;
   startMethod: StartMethod;
+  /** The authkey of the Process object (its creator's unless set). */
+  authkey: Uint8Array;
 }
 
 /** Make this process the child described by `id`. */
@@ -28,6 +30,7 @@ export function becomeChild(id: ChildIdentity): void {
   state.mainPath = null;
   state.current = null;
   state.children = new Map();
+  state.authkey = Buffer.from(id.authkey);
   setTitle(`multiproc: ${id.name}`);
 }
 

@@ -26,6 +26,8 @@ export interface PreparationData {
   /** The parent's process.argv (the child's becomes the same, as in Python). */
   argv: string[];
   cwd: string;
+  /** The child's authkey (the Process object's). */
+  authkey: Uint8Array;
 }
 
 /** True if `value` looks like a preparation message of this version. */

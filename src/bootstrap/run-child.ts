@@ -25,6 +25,7 @@ export async function runPrepared(
     parentPid: prep.parentPid,
     parentName: prep.parentName,
     startMethod: prep.startMethod,
+    authkey: prep.authkey,
   });
   globalThis.process.argv = [globalThis.process.argv[0] as string, ...prep.argv.slice(1)];
   let instance: { run(): unknown };

@@ -1,6 +1,6 @@
 // Errors of Connection: the other end is gone (Python's EOFError / BrokenPipeError), this end was
 // closed (Python's OSError "handle is closed"), a message longer than recvBytes' maxLength.
-import { ProcessError, type ProcessErrorOptions } from '../errors.ts';
+import { ProcessError, ProcessStateError, type ProcessErrorOptions } from '../errors.ts';
 
 /** Who closed the connection: the other end (EOF, broken pipe) or this process (close()). */
 export type ClosedBy = 'peer' | 'self';
@@ -51,4 +51,23 @@ export function endOfFile(midFrame: boolean): ConnectionClosedError {
 /** The error for writing to a connection whose other end is gone. */
 export function brokenPipe(cause: unknown): ConnectionClosedError {
   return new ConnectionClosedError('Cannot send: the other end of the connection was closed (broken pipe).', 'peer', { cause });
+}
+
+/**
+ * The authentication handshake of a Listener and a Client failed (Python's AuthenticationError):
+ * the authkeys differ, the peer spoke something else, or it did not finish in time. The
+ * connection was closed; `cause` holds the underlying error when there is one.
+ */
+export class AuthenticationError extends ProcessError {
+  override name = 'AuthenticationError';
+}
+
+/** The error for using a Listener after close(). */
+export function listenerClosed(what: string): ProcessStateError {
+  return new ProcessStateError(`Cannot ${what}: this Listener was closed (close() was called in this process).`);
+}
+
+/** `reason` as an Error (an AbortSignal's reason may be anything). */
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

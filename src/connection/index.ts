@@ -1,5 +1,8 @@
-// Connections: Pipe, Connection, waitReady and their errors. Re-exports only.
+// Connections: Pipe, Connection, Listener, Client, wait and their errors. Re-exports only.
 export { Connection, type RecvOptions } from './connection.ts';
 export { Pipe } from './pipe.ts';
-export { waitReady, type Waitable } from './wait-ready.ts';
-export { ConnectionClosedError, MessageTooLongError, type ClosedBy } from './errors.ts';
+export { Listener, type ListenerOptions, type AcceptOptions } from './listener.ts';
+export { Client, type ClientOptions } from './client.ts';
+export type { Address, Family } from './address.ts';
+export { wait, waitReady, type Waitable } from './wait-ready.ts';
+export { ConnectionClosedError, MessageTooLongError, AuthenticationError, type ClosedBy } from './errors.ts';

@@ -49,8 +49,8 @@ function load(): { binding: NativeBinding | null; reason: string | null } {
   if (exports.unsupported === true) {
     return { binding: null, reason: `${file} was built for ${process.platform}, where it has nothing to offer` };
   }
-  if (exports.abiVersion !== 3) {
-    return { binding: null, reason: `${file} has ABI version ${String(exports.abiVersion)}, expected 3 (run \`npm rebuild multiproc\`)` };
+  if (exports.abiVersion !== 4) {
+    return { binding: null, reason: `${file} has ABI version ${String(exports.abiVersion)}, expected 4 (run \`npm rebuild multiproc\`)` };
   }
   return { binding: exports as NativeBinding, reason: null };
 }

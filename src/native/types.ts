@@ -15,7 +15,7 @@ export interface NativeSystemError extends Error { code: string; errno: number; 
 
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
-  readonly abiVersion: 3;
+  readonly abiVersion: 4;
   /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
@@ -90,6 +90,12 @@ export interface NativeBinding {
   futexWaitCancel(id: number): void;
   /** In a forked child: forget the helper threads (and their pending waits) the child does not have. */
   syncAfterFork(): void;
+  /** socket + bind + listen: a non-blocking, close-on-exec listening socket ('unix': a path, a leading NUL for the abstract namespace; 'inet'/'inet6': a numeric address; SO_REUSEADDR on TCP). */
+  listenSocket(family: 'unix' | 'inet' | 'inet6', address: string, port: number, backlog: number): number;
+  /** accept4(SOCK_CLOEXEC) on a listening socket: the connection's fd (TCP_NODELAY on TCP), or -1 when none waits. */
+  accept(fd: number): number;
+  /** Where this end (peer false) or the other end of a socket is: a unix path ('' unnamed), or [ip, port]. */
+  socketAddress(fd: number, peer: boolean): string | [string, number] | null;
 }
 
 /** What watchLoopIdle returns. */

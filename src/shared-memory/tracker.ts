@@ -1,6 +1,7 @@
 // The resource tracker (Python's multiprocessing.resource_tracker): removes the shared memory
-// segments (and, later, other named resources) that a process created and did not unlink before
-// it ended, normally or by a crash (SIGKILL included).
+// segments and the unix sockets of Listeners (with the private directories made for them) that
+// a process created and did not remove before it ended, normally or by a crash (SIGKILL
+// included). Paths are removed in reverse order, so a socket goes before its directory.
 //
 // It is a tiny `sh` + `awk` process, started on the first registration and holding the read end
 // of a pipe whose write end only this process has (close-on-exec, so spawned processes do not
@@ -22,8 +23,12 @@ awk '
   substr($0, 1, 1) == "R" { live[substr($0, 2)] = 1; next }
   substr($0, 1, 1) == "U" { delete live[substr($0, 2)]; next }
   END { for (path in live) print path }
-' | while IFS= read -r path; do
-  if rm -f -- "$path" 2>/dev/null; then
+' | sort -r | while IFS= read -r path; do
+  if [ -d "$path" ]; then
+    rmdir -- "$path" 2>/dev/null
+  elif [ -S "$path" ]; then
+    rm -f -- "$path" 2>/dev/null && echo "multiproc: removed the unix socket $path: the process that created it ($1) ended without closing its Listener." >&2
+  elif rm -f -- "$path" 2>/dev/null; then
     echo "multiproc: removed the shared memory segment \${path##*/}: the process that created it ($1) ended without unlinking it." >&2
   fi
 done`;

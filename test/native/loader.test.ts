@@ -12,12 +12,13 @@ const EXPORTS = [
   'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
   'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
   'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryWrite', 'peerClosed',
+  'listenSocket', 'accept', 'socketAddress',
 ];
 
-test('loadNative() loads the addon with every export and abiVersion 3', () => {
+test('loadNative() loads the addon with every export and abiVersion 4', () => {
   const native = loadNative();
   assert.ok(native, `addon unavailable: ${nativeUnavailableReason()}`);
-  assert.equal(native.abiVersion, 3);
+  assert.equal(native.abiVersion, 4);
   for (const name of EXPORTS) assert.equal(typeof (native as unknown as Record<string, unknown>)[name], 'function', name);
   assert.equal(nativeUnavailableReason(), null);
   assert.equal(requireNative('test'), native);

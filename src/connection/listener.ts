@@ -1,0 +1,255 @@
+// Listener: Python's multiprocessing.connection.Listener. A socket bound to an address (a unix
+// socket path or a TCP [host, port]) whose accept() gives Connections, the same class Pipe()
+// gives, authenticated with an HMAC challenge both ways when there is an authkey (see auth.ts).
+import { rmSync, unlinkSync } from 'node:fs';
+import { ProcessStateError, TimeoutError } from '../errors.ts';
+import { requireNative, type NativeBinding } from '../native/binding.ts';
+import { normalizeTimeout, rangeError, typeError } from '../options.ts';
+import { registerAfterFork } from '../os/child.ts';
+import { registerResource, unregisterResource } from '../shared-memory/tracker.ts';
+import { Acceptor, type Accepted } from './acceptor.ts';
+import { checkAddress, checkFamily, numericHost, privateSocketDir, socketPathIn, type Address, type Family } from './address.ts';
+import { currentAuthkey } from '../authkey.ts';
+import { normalizeAuthkey } from './auth.ts';
+import type { Connection } from './connection.ts';
+import { asError, AuthenticationError, listenerClosed } from './errors.ts';
+
+/** Options of new Listener(). */
+export interface ListenerOptions {
+  /** A unix socket path or `[host, port]` (port 0: any free port). Omitted: a fresh socket path in a private directory. */
+  address?: Address | null;
+  /** 'AF_UNIX', 'AF_INET' or 'AF_INET6'; default: the address's (AF_UNIX when there is none). */
+  family?: Family;
+  /** Connections the kernel queues before accept() takes them (default 128). */
+  backlog?: number;
+  /** The shared key peers must prove they hold. Default: none on a unix socket, currentProcess().authkey on TCP; null: no authentication. */
+  authkey?: Uint8Array | string | null;
+  /** A peer that has not completed the handshake this long after it was accepted is dropped (default 20 000). */
+  handshakeTimeoutMs?: number;
+}
+
+/** Options of accept(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
+export interface AcceptOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const DEFAULT_BACKLOG = 128;
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
+/** Internal (wait): the Listener's acceptor. */
+export const kAcceptor = Symbol('multiproc.listener.acceptor');
+
+const live = new Set<WeakRef<Listener>>();
+const kAfterFork = Symbol('multiproc.listener.afterFork');
+
+/** A bound, listening socket: accept() the Connections that reach its address. */
+export class Listener implements AsyncIterable<Connection> {
+  readonly #native: NativeBinding;
+  readonly #fd: number;
+  readonly #address: Address;
+  readonly #family: Family;
+  readonly #acceptor: Acceptor;
+  readonly #ref = new WeakRef(this);
+  #path: string | null = null; // the socket file this process removes on close
+  #dir: string | null = null; // the private directory made for it
+  #lastAccepted: Address | null = null;
+  #closed = false;
+
+  constructor(options: ListenerOptions = {}) {
+    const opts = normalizeListenerOptions(options);
+    this.#native = requireNative('Listener');
+    this.#family = opts.family;
+    let address = opts.address;
+    if (address === null && opts.family === 'AF_UNIX') {
+      this.#dir = privateSocketDir();
+      registerResource(this.#dir);
+      address = socketPathIn(this.#dir);
+    }
+    address ??= [opts.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0];
+    try {
+      if (typeof address === 'string') {
+        this.#fd = this.#native.listenSocket('unix', address, 0, opts.backlog);
+        this.#address = address;
+        if (!address.startsWith('\0')) {
+          this.#path = address;
+          registerResource(address);
+        }
+      } else {
+        const family = opts.family === 'AF_INET6' ? 'inet6' : 'inet';
+        this.#fd = this.#native.listenSocket(family, numericHost(address[0], opts.family as 'AF_INET' | 'AF_INET6'), address[1], opts.backlog);
+        const bound = this.#native.socketAddress(this.#fd, false) as [string, number];
+        this.#address = [bound[0], bound[1]];
+      }
+    } catch (error) {
+      this.#removeFiles();
+      throw error;
+    }
+    this.#acceptor = new Acceptor(this.#fd, this.#native, opts.authkey === undefined ? (typeof address === 'string' ? null : currentAuthkey()) : opts.authkey, opts.handshakeTimeoutMs);
+    live.add(this.#ref);
+  }
+
+  /** Where peers connect: the socket path, or `[ip, port]` with the port the OS chose for port 0. */
+  get address(): Address {
+    return typeof this.#address === 'string' ? this.#address : [this.#address[0], this.#address[1]];
+  }
+
+  /** 'AF_UNIX', 'AF_INET' or 'AF_INET6'. */
+  get family(): Family {
+    return this.#family;
+  }
+
+  /** The peer address of the connection accept() gave last (`[ip, port]` on TCP; null on a unix socket or before any). */
+  get lastAccepted(): Address | null {
+    return this.#lastAccepted;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The listening socket's file descriptor. */
+  fileno(): number {
+    if (this.#closed) throw listenerClosed('use fileno()');
+    return this.#fd;
+  }
+
+  /**
+   * The next connection, authenticated when there is an authkey. A peer that fails the handshake
+   * (wrong authkey, garbage, too slow) rejects this call with AuthenticationError, as Python's
+   * accept(); the Listener keeps serving (call accept() again). Async iteration skips such peers.
+   */
+  async accept(options: AcceptOptions = {}): Promise<Connection> {
+    if (this.#closed) throw listenerClosed('accept()');
+    const { timeoutMs, signal } = checkAcceptOptions(options);
+    if (signal?.aborted === true) throw signal.reason;
+    const accepted = await this.#next(timeoutMs, signal);
+    if (!accepted.ok) throw accepted.error;
+    this.#lastAccepted = accepted.peer;
+    return accepted.connection;
+  }
+
+  /** Stop listening: waiting accept() calls reject, the socket file (and its private directory) is removed. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    live.delete(this.#ref);
+    this.#acceptor.close(listenerClosed('accept()'));
+    try {
+      this.#native.close(this.#fd);
+    } catch {
+      // already closed
+    }
+    this.#removeFiles();
+  }
+
+  /** Authenticated connections until close() (peers that fail the handshake are skipped). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Connection, void, undefined> {
+    while (!this.#closed) {
+      let connection: Connection;
+      try {
+        connection = await this.accept();
+      } catch (error) {
+        if (error instanceof AuthenticationError) continue;
+        if (this.#closed && error instanceof ProcessStateError) return;
+        throw error;
+      }
+      yield connection;
+    }
+  }
+
+  /** close(), for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /** Internal (wait): the acceptor. */
+  get [kAcceptor](): Acceptor {
+    return this.#acceptor;
+  }
+
+  toString(): string {
+    return `Listener(${typeof this.#address === 'string' ? this.#address : this.#address.join(':')}${this.#closed ? ', closed' : ''})`;
+  }
+
+  /** Internal: in a forked child, the socket file is the parent's to remove. */
+  [kAfterFork](): void {
+    this.#path = null;
+    this.#dir = null;
+    this.#acceptor.forgetAfterFork();
+  }
+
+  #next(timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Accepted> {
+    return new Promise<Accepted>((resolve, reject) => {
+      if (timeoutMs === undefined && signal === undefined) return void this.#acceptor.take(resolve);
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = (error: unknown) => {
+        withdraw();
+        cleanup();
+        reject(asError(error));
+      };
+      const onAbort = () => giveUp(signal?.reason);
+      const cleanup = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const settle = (accepted: Accepted) => {
+        cleanup();
+        resolve(accepted);
+      };
+      if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(new TimeoutError(`No connection was accepted within ${timeoutMs} ms; the Listener is still listening.`)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const withdraw = this.#acceptor.take(settle);
+    });
+  }
+
+  #removeFiles(): void {
+    if (this.#path !== null) {
+      try {
+        unlinkSync(this.#path);
+      } catch {
+        // already gone
+      }
+      unregisterResource(this.#path);
+      this.#path = null;
+    }
+    if (this.#dir !== null) {
+      rmSync(this.#dir, { recursive: true, force: true });
+      unregisterResource(this.#dir);
+      this.#dir = null;
+    }
+  }
+}
+
+function normalizeListenerOptions(options: ListenerOptions): { address: Address | null; family: Family; backlog: number; authkey: Buffer | null | undefined; handshakeTimeoutMs: number | undefined } {
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  let family = checkFamily(options.family);
+  let address: Address | null = null;
+  if (options.address !== undefined && options.address !== null) {
+    const resolved = checkAddress(options.address, family);
+    family = resolved.family;
+    address = resolved.family === 'AF_UNIX' ? resolved.path : [resolved.host, resolved.port];
+  }
+  const backlog = options.backlog ?? DEFAULT_BACKLOG;
+  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) rangeError('backlog', 'a non-negative integer', backlog);
+  const handshakeTimeoutMs = options.handshakeTimeoutMs === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : normalizeTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs);
+  return { address, family: family ?? 'AF_UNIX', backlog, authkey: normalizeAuthkey(options.authkey), handshakeTimeoutMs };
+}
+
+function checkAcceptOptions(options: AcceptOptions): { timeoutMs: number | undefined; signal: AbortSignal | undefined } {
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  const timeoutMs = normalizeTimeout('timeoutMs', options.timeoutMs);
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
+  return { timeoutMs, signal };
+}
+
+registerAfterFork(() => {
+  for (const ref of live) ref.deref()?.[kAfterFork]();
+});
