@@ -1,25 +1,17 @@
 // This process's connections to managers, one per manager, found by address. A forked child
 // starts with none (the copies it inherited belong to its parent's conversation).
+import { Client } from '../connection/client.ts';
 import { registerAfterFork } from '../os/child.ts';
-import type { Connection } from '../connection/connection.ts';
 import { ManagerClient, type ManagerAddress } from './client.ts';
 import { ManagerClosedError } from './errors.ts';
 
-type Connector = (where: ManagerAddress) => Promise<Connection>;
-
 const clients = new Map<string, ManagerClient | Promise<ManagerClient>>();
-let connector: Connector | null = null;
 
 registerAfterFork(() => clients.clear());
 
 /** A manager's address as a map key. */
 export function addressKey(address: ManagerAddress['address']): string {
   return typeof address === 'string' ? address : JSON.stringify(address);
-}
-
-/** Install how this process connects to a manager by address (the Listener/Client layer). */
-export function setConnector(connect: Connector): void {
-  connector = connect;
 }
 
 /** Make `client` the one this process uses for its manager's address. */
@@ -29,9 +21,15 @@ export function adoptClient(client: ManagerClient): void {
 
 /** Connect a new client to `where` and say hello (the manager learns our pid). */
 export async function openClient(where: ManagerAddress): Promise<ManagerClient> {
-  if (where.address === null) throw new ManagerClosedError('This manager has no address (it was reached through its Pipe only): its proxies cannot be used in another process.');
-  if (connector === null) throw new ManagerClosedError('Connecting to a manager by address is not available in this build.');
-  const client = new ManagerClient(await connector(where), where);
+  if (where.address === null) throw new ManagerClosedError('This manager has no address: its proxies cannot be used in another process.');
+  let conn;
+  try {
+    conn = await Client(where.address, { authkey: where.authkey ?? null });
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AuthenticationError') throw error;
+    throw new ManagerClosedError(`Cannot reach the manager at ${JSON.stringify(where.address)}: ${(error as Error).message}. Is it running?`, { cause: error, address: addressKey(where.address) });
+  }
+  const client = new ManagerClient(conn, where);
   await client.call('', 'hello', [process.pid]);
   return client;
 }

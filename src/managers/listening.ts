@@ -1,5 +1,8 @@
-// The manager's server at an address: a Listener (with the authkey handshake) whose accepted
-// connections are served. Filled in over the Listener/Client layer.
+// The manager's server at an address: a Listener whose connections are authenticated with the
+// manager's authkey (Python's managers always authenticate, unix sockets included) and served.
+// A peer that fails the handshake or sends garbage is dropped; the others go on being served.
+import type { Connection } from '../connection/connection.ts';
+import { Listener } from '../connection/listener.ts';
 import type { Server } from './server.ts';
 
 /** A listening manager server. */
@@ -8,9 +11,20 @@ export interface Listening {
   close(): void;
 }
 
-/** Listen at `address` and serve each authenticated connection with `server`. */
-export function listenFor(server: Server, address: string | [string, number], authkey: Uint8Array | null): Promise<Listening> {
-  void server;
-  void authkey;
-  return Promise.reject(new Error(`Listening at ${JSON.stringify(address)} is not available yet.`));
+/** Listen at `address` (null: a fresh unix socket in a private directory) and serve each authenticated connection. */
+export function listenFor(server: Server, address: string | [string, number] | null, authkey: Uint8Array): Promise<Listening> {
+  const listener = new Listener({ address, authkey });
+  void (async () => {
+    while (!listener.closed) {
+      let conn: Connection;
+      try {
+        conn = await listener.accept();
+      } catch {
+        continue; // a peer that failed authentication (or the listener closing: the loop ends)
+      }
+      void server.serve(conn);
+    }
+  })();
+  const bound = listener.address;
+  return Promise.resolve({ address: typeof bound === 'string' ? bound : [bound[0], bound[1]], close: () => listener.close() });
 }

@@ -30,7 +30,6 @@ export class ManagerServer {
   async serveForever(onListening?: (address: string | [string, number]) => void): Promise<void> {
     if (this.#served) throw new ProcessStateError('serveForever() was already called on this server.');
     this.#served = true;
-    if (this.#address === null) throw new TypeError('getServer() needs an `address` to listen at (new BaseManager({ address, authkey })).');
     const stopped = new Promise<void>((resolve) => (this.#stop = resolve));
     const server = new Server(await resolveTypes(this.#types), () => this.shutdown());
     this.#listening = await listenFor(server, this.#address, this.#authkey);

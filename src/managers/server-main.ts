@@ -20,9 +20,9 @@ export interface TypeSpec {
 /** What the manager's process is told at start. */
 export interface ServerStart {
   types: TypeSpec[];
-  /** Where to listen (null: the Pipe only). */
+  /** Where to listen (null: a fresh unix socket in a private directory). */
   address: string | [string, number] | null;
-  authkey: Uint8Array | null;
+  authkey: Uint8Array;
   initializer: FnSpec | null;
   initargs: unknown[];
 }
@@ -52,8 +52,8 @@ export async function managerServer(conn: Connection, start: ServerStart): Promi
   try {
     server = new Server(await resolveTypes(start.types), () => finish());
     if (start.initializer !== null) await (await resolveFunction(start.initializer))(...(start.initargs as never[]));
-    if (start.address !== null) listening = await listenFor(server, start.address, start.authkey);
-    await conn.send(['ready', listening?.address ?? null]);
+    listening = await listenFor(server, start.address, start.authkey);
+    await conn.send(['ready', listening.address]);
   } catch (error) {
     await conn.send(['failed', error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error)]).catch(() => undefined);
     conn.close();

@@ -1,19 +1,13 @@
 // Small helpers of starting a manager: how its initializer travels, and the default authkey.
-import { randomBytes } from 'node:crypto';
-import { currentProcess } from '../current.ts';
+import { currentAuthkey } from '../authkey.ts';
 import { typeError } from '../options.ts';
 import { registerFunction } from '../pool/functions.ts';
 import type { FnSpec } from '../pool/messages.ts';
 import { referenceTarget } from '../target.ts';
 
-let fallbackKey: Uint8Array | null = null;
-
-/** This process's authkey (inherited by children), the default key of a manager. */
+/** This process's authkey (inherited by children), the default key of a manager (as Python's). */
 export function defaultAuthkey(): Uint8Array {
-  const key = (currentProcess() as unknown as { authkey?: unknown }).authkey;
-  if (key instanceof Uint8Array) return key;
-  fallbackKey ??= new Uint8Array(randomBytes(32));
-  return fallbackKey;
+  return currentAuthkey();
 }
 
 /** How the manager's process finds `fn`: by id in a forked copy, else by reference (it must be exported). */

@@ -1,0 +1,49 @@
+// Proxies passed to child processes under every start method: the children reach the manager
+// by its address with the authkey and update the same objects (a dict, a list, a nested list,
+// a Value, under a shared Lock); each child holds its own references.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { getContext, Manager, Pipe, type ListProxy } from '../../src/index.ts';
+import { bump, seeAndChange } from '../fixtures/manager-targets.ts';
+import { testedMethods } from '../helpers.ts';
+
+for (const method of testedMethods()) {
+  describe(`Manager proxies in children (${method})`, () => {
+    it('several children update one dict and one list under one Lock', async () => {
+      await using m = await Manager.start({ context: method });
+      const d = await m.dict<string, number>();
+      const l = await m.list<number>();
+      const lock = await m.Lock();
+      const ctx = getContext(method);
+      const children = Array.from({ length: 3 }, () => new ctx.Process({ target: bump, args: [d, l, lock, 20] }));
+      for (const child of children) child.start();
+      for (const child of children) await child.join();
+      assert.deepEqual(children.map((c) => c.exitCode), [0, 0, 0]);
+      assert.equal(await d.get('count'), 60);
+      assert.deepEqual((await l.toArray()).sort(), children.map((c) => c.pid).sort());
+    });
+
+    it('a child sees nested proxies and a Value, and its changes are seen here', async () => {
+      await using m = await Manager.start({ context: method });
+      const d = await m.dict<string, unknown>({ a: 1 });
+      const nested = await m.list<number>([1, 2]);
+      await d.set('nested', nested);
+      const v = await m.Value('i32', 5);
+      const [mine, theirs] = Pipe();
+      const child = new (getContext(method).Process)({ target: seeAndChange, args: [d, v, theirs] });
+      child.start();
+      theirs.close();
+      assert.deepEqual(await mine.recv(), { a: 1, nested: [1, 2], v: 5 });
+      assert.equal(await mine.recv(), 'done');
+      await child.join();
+      assert.equal(child.exitCode, 0);
+      assert.deepEqual(await nested.toArray(), [1, 2, 99]);
+      assert.equal(await v.get(), 7);
+      mine.close();
+      // The child's references went with its connection: only ours are left (d, nested, v).
+      const back = (await d.get('nested')) as ListProxy<number>;
+      back.dispose();
+      assert.equal(await m.numberOfObjects(), 3);
+    });
+  });
+}
