@@ -81,7 +81,8 @@ export class BaseProxy {
     if (this.#ref.released) return Promise.reject(new ProcessStateError(`This proxy of a shared ${this.#ref.token.typeid} was disposed; use another proxy of it.`));
     const encoded = encodeArgs(args, this.#ref.token.where);
     const client = this.#ref.client;
-    if (client !== null && this.#ref.pid === process.pid && !client.dead) return client.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, client));
+    // This process's connection, even a dead one: its references died with it (ManagerClosedError).
+    if (client !== null && this.#ref.pid === process.pid) return client.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, client));
     return this.#own().then((c) => c.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, c)));
   }
 
