@@ -1,7 +1,8 @@
 // The managers' wire format, in one place. Over a Connection (which frames and encodes values):
 //   request  [requestId, objectId, method, args]   objectId '' addresses the server itself;
 //                                                  requestId 0 asks for no reply (decref)
-//   reply    [requestId, status, value]            status 0: a result, 1: an error (WireError)
+//   reply    [requestId, status, value]            status 0: a result, 1: an error (WireError);
+//                                                  [requestId, 0]: the result is undefined
 // A proxy inside a value travels as a marker `{ "\0multiproc.proxy": [typeid, objectId] }`; the
 // server turns it into a reference to its own object, and markers it sends back become proxies.
 import { ManagerProtocolError } from './errors.ts';
@@ -42,7 +43,7 @@ export function checkRequest(message: unknown): Request {
 
 /** Check that a received message is a reply. */
 export function checkReply(message: unknown): Reply {
-  if (!Array.isArray(message) || message.length !== 3 || typeof message[0] !== 'number' || (message[1] !== 0 && message[1] !== 1)) {
+  if (!Array.isArray(message) || (message.length !== 3 && !(message.length === 2 && message[1] === 0)) || typeof message[0] !== 'number' || (message[1] !== 0 && message[1] !== 1)) {
     throw new ManagerProtocolError(`The manager sent something that is not a reply: ${describe(message)}.`);
   }
   return message as Reply;
