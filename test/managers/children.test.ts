@@ -3,8 +3,8 @@
 // a Value, under a shared Lock); each child holds its own references.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getContext, Manager, Pipe, type ListProxy } from '../../src/index.ts';
-import { bump, seeAndChange } from '../fixtures/manager-targets.ts';
+import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, type ListProxy } from '../../src/index.ts';
+import { bump, holdAndWait, seeAndChange } from '../fixtures/manager-targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 for (const method of testedMethods()) {
@@ -21,6 +21,29 @@ for (const method of testedMethods()) {
       assert.deepEqual(children.map((c) => c.exitCode), [0, 0, 0]);
       assert.equal(await d.get('count'), 60);
       assert.deepEqual((await l.toArray()).sort(), children.map((c) => c.pid).sort());
+    });
+
+    it('a child killed while holding a Lock and waiting at a Barrier: OwnerDiedError here, the barrier breaks', async () => {
+      await using m = await Manager.start({ context: method });
+      const lock = await m.Lock();
+      const barrier = await m.Barrier(3);
+      const [mine, theirs] = Pipe();
+      const child = new (getContext(method).Process)({ target: holdAndWait, args: [lock, barrier, theirs] });
+      child.start();
+      theirs.close();
+      assert.equal(await mine.recv(), 'held');
+      const mineAtBarrier = barrier.wait();
+      const acquiring = lock.acquire();
+      const settled = Promise.allSettled([mineAtBarrier, acquiring]);
+      child.kill();
+      await child.join();
+      const [barrierResult, lockResult] = await settled;
+      assert.ok(barrierResult.status === 'rejected' && barrierResult.reason instanceof BrokenBarrierError, String(barrierResult.status));
+      assert.ok(lockResult.status === 'rejected' && lockResult.reason instanceof OwnerDiedError, String(lockResult.status));
+      assert.equal(lockResult.reason.pid, child.pid);
+      assert.equal(await lock.locked(), true, 'the acquire that got OwnerDiedError holds the lock');
+      await lock.release();
+      mine.close();
     });
 
     it('a child sees nested proxies and a Value, and its changes are seen here', async () => {
