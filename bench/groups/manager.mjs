@@ -62,7 +62,7 @@ export default {
   notes: `
 Each sample is ${ops({ quick: false })} operations (${ops({ quick: true })} with --quick): n/2 rounds of
 \`await d.set('k', i); await d.get('k')\` (Python: \`d['k'] = i; d['k']\`), each one request and
-one reply. The manager's process is started once per row set (forkserver; Python's default
-context) and kept between rounds.
+one reply. Each manager's process is started once and kept between rounds (multiproc: the
+default context, forkserver; Python: its default context).
 `,
 };
