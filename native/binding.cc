@@ -20,6 +20,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"futexWaitAsync", FutexWaitAsync}, {"futexWaitCancel", FutexWaitCancel},
       {"syncAfterFork", SyncAfterFork},
       {"listenSocket", ListenSocket}, {"accept", Accept}, {"socketAddress", SocketAddress},
+      {"connectSocket", ConnectSocket}, {"connectResult", ConnectResult}, {"watchWritable", WatchWritable},
   };
   for (const Entry& e : entries) {
     napi_value fn;

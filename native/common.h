@@ -61,6 +61,7 @@ MP_DECLARE(UnwindThenCall);
 MP_DECLARE(FunctionLocation);
 MP_DECLARE(FutexWaitAsync); MP_DECLARE(FutexWaitCancel); MP_DECLARE(SyncAfterFork);
 MP_DECLARE(ListenSocket); MP_DECLARE(Accept); MP_DECLARE(SocketAddress);
+MP_DECLARE(ConnectSocket); MP_DECLARE(ConnectResult); MP_DECLARE(WatchWritable);
 // From v8-bridge.cc: a SharedArrayBuffer over `size` bytes at `addr` that munmaps when freed,
 // and the data pointer and length of a SharedArrayBuffer (false, TypeError thrown, if not one).
 napi_value NewMappedSharedArrayBuffer(napi_env env, void* addr, size_t size);

@@ -143,7 +143,8 @@ static napi_value WatcherUnref(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-MP_DECLARE(WatchReadable) {
+// A uv_poll for `events` (UV_READABLE or UV_WRITABLE, with UV_DISCONNECT) wrapped as an FdWatcher.
+static napi_value Watch(napi_env env, napi_callback_info info, int events) {
   Args a;
   int fd;
   if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd) ||
@@ -165,7 +166,7 @@ MP_DECLARE(WatchReadable) {
   }
   w->handle.data = w;
   w->owners = 2;
-  r = uv_poll_start(&w->handle, UV_READABLE | UV_DISCONNECT, OnPoll);
+  r = uv_poll_start(&w->handle, events | UV_DISCONNECT, OnPoll);
   if (r != 0) {
     w->closed = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), OnClosed);
@@ -187,5 +188,8 @@ MP_DECLARE(WatchReadable) {
   napi_wrap(env, obj, w, Finalize, nullptr, nullptr);
   return obj;
 }
+
+MP_DECLARE(WatchReadable) { return Watch(env, info, UV_READABLE); }
+MP_DECLARE(WatchWritable) { return Watch(env, info, UV_WRITABLE); }
 
 }  // namespace multiproc

@@ -14,21 +14,23 @@
 
 namespace multiproc {
 
-// Fill a sockaddr for `family` ('unix', 'inet', 'inet6'); false with a RangeError thrown when
-// the address does not fit (a path too long, not a numeric IP address).
+// Fill a sockaddr for `family` ('unix', 'unix-abstract': `address` is the name after the
+// leading NUL of Linux's abstract namespace, 'inet', 'inet6'); false with a RangeError thrown
+// when the address does not fit (a path too long, not a numeric IP address).
 static bool MakeAddress(napi_env env, const std::string& family, const std::string& address, int32_t port,
                         sockaddr_storage* out, socklen_t* length) {
   memset(out, 0, sizeof *out);
-  if (family == "unix") {
+  if (family == "unix" || family == "unix-abstract") {
     sockaddr_un* un = reinterpret_cast<sockaddr_un*>(out);
-    if (address.empty() || address.size() >= sizeof un->sun_path) {
-      ThrowRangeError(env, "Expected a unix socket path of 1 to " + std::to_string(sizeof un->sun_path - 1) +
+    size_t skip = family == "unix" ? 0 : 1;  // the abstract namespace: a leading NUL, no terminator
+    if (address.empty() || address.size() + skip >= sizeof un->sun_path) {
+      ThrowRangeError(env, "Expected a unix socket path of 1 to " + std::to_string(sizeof un->sun_path - 1 - skip) +
                                " bytes, got " + std::to_string(address.size()) + ".");
       return false;
     }
     un->sun_family = AF_UNIX;
-    memcpy(un->sun_path, address.data(), address.size());  // a leading NUL: the abstract namespace
-    *length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() + (address[0] == '\0' ? 0 : 1));
+    memcpy(un->sun_path + skip, address.data(), address.size());
+    *length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + skip + address.size() + (skip == 0 ? 1 : 0));
     return true;
   }
   if (port < 0 || port > 65535) {
@@ -77,7 +79,7 @@ MP_DECLARE(ListenSocket) {
   int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return ThrowErrno(env, "socket", errno);
   // The socket file takes this mode at bind (Linux): only the owner may connect, from the start.
-  if (addr.ss_family == AF_UNIX && fchmod(fd, 0600) != 0) {
+  if (family == "unix" && fchmod(fd, 0600) != 0) {
     int err = errno;
     close(fd);
     return ThrowErrno(env, "fchmod", err);
@@ -143,7 +145,7 @@ MP_DECLARE(SocketAddress) {
     size_t size = length > offsetof(sockaddr_un, sun_path) ? length - offsetof(sockaddr_un, sun_path) : 0;
     if (size > 0 && un->sun_path[0] != '\0') size = strnlen(un->sun_path, size);
     napi_value path;
-    napi_create_string_utf8(env, un->sun_path, size, &path);
+    napi_create_string_utf8(env, un->sun_path, size, &path);  // abstract: with its leading NUL
     return path;
   }
   char text[INET6_ADDRSTRLEN] = "";
@@ -164,6 +166,57 @@ MP_DECLARE(SocketAddress) {
   napi_set_element(env, pair, 0, String(env, text));
   napi_set_element(env, pair, 1, Int32(env, port));
   return pair;
+}
+
+// connectSocket(family, address, port): a non-blocking, close-on-exec socket connecting to the
+// address: [fd, true] once connected (a unix socket, or TCP that completed at once), [fd, false]
+// while a TCP connect is in progress (wait until writable, then connectResult). TCP_NODELAY on TCP.
+MP_DECLARE(ConnectSocket) {
+  Args a;
+  std::string family, address;
+  int32_t port = 0;
+  if (!GetArgs(env, info, &a) || !ArgString(env, a.argv[0], "family", &family) ||
+      !ArgString(env, a.argv[1], "address", &address) || !ArgInt32(env, a.argv[2], "port", &port)) {
+    return nullptr;
+  }
+  sockaddr_storage addr;
+  socklen_t length = 0;
+  if (!MakeAddress(env, family, address, port, &addr, &length)) return nullptr;
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ThrowErrno(env, "socket", errno);
+  if (addr.ss_family != AF_UNIX) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  int r;
+  do {
+    r = connect(fd, reinterpret_cast<sockaddr*>(&addr), length);
+  } while (r != 0 && errno == EINTR);
+  bool done = r == 0;
+  if (!done && errno != EINPROGRESS) {
+    int err = errno;
+    close(fd);
+    return ThrowErrno(env, "connect", err);
+  }
+  napi_value pair, connected;
+  napi_create_array_with_length(env, 2, &pair);
+  napi_get_boolean(env, done, &connected);
+  napi_set_element(env, pair, 0, Int32(env, fd));
+  napi_set_element(env, pair, 1, connected);
+  return pair;
+}
+
+// connectResult(fd): after a connect in progress made `fd` writable: nothing when it connected;
+// throws the connect error (ECONNREFUSED …) when it failed.
+MP_DECLARE(ConnectResult) {
+  Args a;
+  int fd;
+  if (!GetArgs(env, info, &a) || !ArgFd(env, a.argv[0], "fd", &fd)) return nullptr;
+  int err = 0;
+  socklen_t size = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &size) != 0) return ThrowErrno(env, "getsockopt", errno);
+  if (err != 0) return ThrowErrno(env, "connect", err);
+  return Undefined(env);
 }
 
 }  // namespace multiproc

@@ -53,6 +53,29 @@ def sink(conn):
         pass
 
 
+def listener_echo(address, authkey):
+    from multiprocessing.connection import Client
+    conn = Client(address, authkey=authkey)
+    try:
+        while True:
+            conn.send(conn.recv())
+    except EOFError:
+        pass
+
+
+def connect_loop(address, authkey, ctrl):
+    from multiprocessing.connection import Client
+    try:
+        while True:
+            n = ctrl.recv()
+            for _ in range(n):
+                conn = Client(address, authkey=authkey)
+                conn.recv()
+                conn.close()
+    except EOFError:
+        pass
+
+
 def consume(q, done, sentinels):
     count = 0
     seen = 0
@@ -171,6 +194,49 @@ def cmd_pipe_rtt(p):
     for _ in range(n):
         a.send(SMALL)
         a.recv()
+    return n / (time.perf_counter() - t0)
+
+
+def _listener(p):
+    from multiprocessing.connection import Listener
+    # TCP with an authkey (the handshake both ways), a unix socket without: as the multiproc rows.
+    authkey = b'bench key' if p['family'] == 'AF_INET' else None
+    return Listener(family=p['family'], authkey=authkey), authkey
+
+
+def cmd_listener_rtt(p):
+    """Round trips per second of a small object over a Listener/Client connection."""
+    def make():
+        listener, authkey = _listener(p)
+        proc = ctx(p).Process(target=listener_echo, args=(listener.address, authkey), daemon=True)
+        proc.start()
+        return listener.accept(), proc, listener
+    conn, _, _ = keep(('listener_rtt', p['family']), make)
+    n = p['n']
+    t0 = time.perf_counter()
+    for _ in range(n):
+        conn.send(SMALL)
+        conn.recv()
+    return n / (time.perf_counter() - t0)
+
+
+def cmd_listener_connect(p):
+    """Connections per second: a child connects (and authenticates), receives one message, closes."""
+    def make():
+        listener, authkey = _listener(p)
+        ctrl, child_ctrl = mp.Pipe()
+        proc = ctx(p).Process(target=connect_loop, args=(listener.address, authkey, child_ctrl), daemon=True)
+        proc.start()
+        child_ctrl.close()
+        return ctrl, proc, listener
+    ctrl, _, listener = keep(('listener_connect', p['family']), make)
+    n = p['n']
+    t0 = time.perf_counter()
+    ctrl.send(n)
+    for _ in range(n):
+        conn = listener.accept()
+        conn.send(True)
+        conn.close()
     return n / (time.perf_counter() - t0)
 
 

@@ -40,3 +40,26 @@ export async function sharedReader(array, conn) {
     await conn.send(matched);
   }
 }
+
+/** Connects to a Listener at `address` and sends every received object back until it closes (bench group listener-rtt). */
+export async function clientEcho(address, authkey) {
+  const { Client } = await import('../../dist/index.js');
+  const conn = await Client(address, { authkey });
+  for await (const msg of conn) await conn.send(msg);
+  conn.close();
+}
+
+/**
+ * On each count `n` received on `ctrl`: `n` times connect to `address` (authenticating with
+ * `authkey`), receive one message, close (bench group listener-connect). Ends when `ctrl` closes.
+ */
+export async function connectLoop(address, authkey, ctrl) {
+  const { Client } = await import('../../dist/index.js');
+  for await (const n of ctrl) {
+    for (let i = 0; i < n; i++) {
+      const conn = await Client(address, { authkey });
+      await conn.recv();
+      conn.close();
+    }
+  }
+}

@@ -7,7 +7,7 @@
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import type { Address } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge } from './auth.ts';
-import { Connection } from './connection.ts';
+import { Connection, kNeverSpin } from './connection.ts';
 import { AuthenticationError } from './errors.ts';
 
 /** At most this many handshakes run at once; more connections wait in the kernel's backlog. */
@@ -105,7 +105,7 @@ export class Acceptor {
   // Take connections from the kernel while next() calls wait for more than are ready or being
   // authenticated (up to MAX_HANDSHAKES at once), then watch the socket for more if still wanted.
   #pump(): void {
-    while (!this.#closed && this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES) {
+    while (!this.#closed && this.#accepting()) {
       let fd: number;
       try {
         fd = this.#native.accept(this.#fd);
@@ -134,10 +134,14 @@ export class Acceptor {
       // the peer is already gone: its connection reads EOF
     }
     const connection = new Connection(fd, { readable: true, writable: true, native: this.#native });
+    connection[kNeverSpin](); // never spin: see Client() in client.ts
     const authkey = this.#authkey;
     if (authkey === null) return this.#deliver({ ok: true, connection, peer });
     this.#handshaking.add(connection);
-    const deadline = deadlineIn(this.#handshakeTimeoutMs);
+    const deadline = deadlineIn(
+      this.#handshakeTimeoutMs,
+      (what, cause) => new AuthenticationError(`A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`, { cause }),
+    );
     void deliverChallenge(connection, authkey, deadline)
       .then(() => answerChallenge(connection, authkey, deadline))
       .then(
@@ -166,17 +170,26 @@ export class Acceptor {
     this.#watchers.clear();
   }
 
-  // Watch the socket (ref'd: an accept() in progress keeps the process alive) while connections
-  // are wanted or wait() watches; otherwise stop (the watcher is level-triggered).
+  // Watch the socket, ref'd (an accept() in progress keeps the process alive), while connections
+  // are wanted or wait() watches. Otherwise the watcher is left on, unref'd, until it next fires
+  // (level-triggered, it is then closed): a server taking one connection after another keeps one
+  // watcher rather than making one per accept().
   #update(): void {
-    const accepting = this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES;
-    if (this.#closed || (!accepting && this.#watchers.size === 0)) return this.#stopWatching();
-    this.#watcher ??= this.#native.watchReadable(this.#fd, () => this.#readable());
+    if (this.#closed) return this.#stopWatching();
+    if (!this.#accepting() && this.#watchers.size === 0) return this.#watcher?.unref();
+    if (this.#watcher === null) this.#watcher = this.#native.watchReadable(this.#fd, () => this.#readable());
+    else this.#watcher.ref();
   }
 
   #readable(): void {
     if (this.#watchers.size > 0) this.#notifyWatchers();
     this.#pump();
+    // Nobody waits, or MAX_HANDSHAKES run: leave the connection in the kernel (firing on would spin).
+    if (!this.#accepting() && this.#watchers.size === 0) this.#stopWatching();
+  }
+
+  #accepting(): boolean {
+    return this.#wanted() && this.#handshaking.size < MAX_HANDSHAKES;
   }
 
   #stopWatching(): void {

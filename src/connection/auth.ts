@@ -29,18 +29,20 @@ export function normalizeAuthkey(value: unknown, name = 'authkey'): Buffer | nul
   return typeError(name, 'a Buffer, Uint8Array or string (or null: no authentication)', value);
 }
 
-/** A deadline for one handshake: what is left of it, for each receive. */
+/** A deadline for one handshake: what is left of it, for each receive, and the error when it passes. */
 export interface Deadline {
   /** ms left (undefined: none); 0 once passed. */
   left(): number | undefined;
   /** What `timeoutMs` was, for messages. */
   readonly timeoutMs: number | undefined;
+  /** The error for a handshake that ran out of time while waiting for `what`. */
+  expired(what: string, cause: unknown): Error;
 }
 
-/** A deadline `timeoutMs` from now (undefined: never). */
-export function deadlineIn(timeoutMs: number | undefined): Deadline {
+/** A deadline `timeoutMs` from now (undefined: never); `expired` makes the error when it passes. */
+export function deadlineIn(timeoutMs: number | undefined, expired: (what: string, cause: unknown) => Error): Deadline {
   const end = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-  return { timeoutMs, left: () => (end === undefined ? undefined : Math.max(0, end - Date.now())) };
+  return { timeoutMs, expired, left: () => (end === undefined ? undefined : Math.max(0, end - Date.now())) };
 }
 
 /** Prove to the other end that it holds `authkey` (Python's deliver_challenge). */
@@ -90,9 +92,7 @@ async function receive(connection: Connection, deadline: Deadline, what: string)
     const left = deadline.left();
     return await connection.recvBytes(MAX_MESSAGE, left === undefined ? {} : { timeoutMs: left });
   } catch (error) {
-    if (error instanceof TimeoutError) {
-      throw new AuthenticationError(`The peer did not complete the authentication handshake within ${deadline.timeoutMs} ms (waiting for ${what}); it was dropped.`, { cause: error });
-    }
+    if (error instanceof TimeoutError) throw deadline.expired(what, error);
     throw new AuthenticationError(`The authentication handshake failed while waiting for ${what}: ${(error as Error).message}`, { cause: error });
   }
 }

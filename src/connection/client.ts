@@ -1,16 +1,17 @@
 // Client(): Python's multiprocessing.connection.Client. Connects to a Listener's address and
 // gives a Connection, authenticated both ways when there is an authkey (see auth.ts). The
-// connect itself goes through Node's net (asynchronous, name lookup included); the connected
-// socket's file descriptor is then duplicated into a Connection and the net.Socket let go
-// before it read anything (it is paused from the start).
-import { connect, type Socket } from 'node:net';
+// socket is made and connected by the addon (non-blocking; a TCP connect in progress is awaited
+// on the event loop), so the Connection owns its fd from the start.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { currentAuthkey } from '../authkey.ts';
 import { TimeoutError } from '../errors.ts';
 import { requireNative, type NativeBinding } from '../native/binding.ts';
+import type { SocketFamily } from '../native/types.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { checkAddress, checkFamily, describeAddress, type Address, type Family, type ResolvedAddress } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, type Deadline } from './auth.ts';
-import { Connection } from './connection.ts';
+import { Connection, kNeverSpin } from './connection.ts';
 import { asError } from './errors.ts';
 
 /** Options of Client(). */
@@ -40,9 +41,16 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
   signal?.throwIfAborted();
   const native = requireNative('Client');
-  const deadline = deadlineIn(timeoutMs);
+  const deadline = deadlineIn(
+    timeoutMs,
+    (what, cause) => new TimeoutError(`Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`, { cause }),
+  );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
   const connection = new Connection(fd, { readable: true, writable: true, native });
+  // No spinning receives on a connection by address (reader.ts spins while a reply is due): it
+  // has no shared-memory lane, so a spin is a loop of recv(2) calls, and on a loaded machine the
+  // CPU it takes is the peer's: round trips measured 4-10x slower with it (docs/DECISIONS.md).
+  connection[kNeverSpin]();
   if (authkey === null) return connection;
   const onAbort = () => connection.close();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -76,37 +84,61 @@ async function connectWithRetry(address: ResolvedAddress, native: NativeBinding,
   }
 }
 
-// One connect through net; resolves with a duplicate of the connected socket's fd.
-function connectOnce(address: ResolvedAddress, native: NativeBinding, deadline: Deadline, signal: AbortSignal | undefined): Promise<number> {
+// One non-blocking connect; resolves with the connected socket's fd. A unix socket connects at
+// once (or fails: ENOENT, ECONNREFUSED, EAGAIN when its backlog is full); TCP waits until the
+// socket is writable, then reads the outcome. A host name is looked up first.
+async function connectOnce(address: ResolvedAddress, native: NativeBinding, deadline: Deadline, signal: AbortSignal | undefined): Promise<number> {
+  let family: SocketFamily = 'unix';
+  let host = '';
+  let port = 0;
+  if (address.family !== 'AF_UNIX') {
+    family = address.family === 'AF_INET6' ? 'inet6' : 'inet';
+    host = isIP(address.host) !== 0 ? address.host : (await lookup(address.host, { family: family === 'inet6' ? 6 : 4 })).address;
+    port = address.port;
+  }
+  let fd: number;
+  let connected: boolean;
+  try {
+    if (address.family === 'AF_UNIX' && address.path.startsWith('\0')) [fd, connected] = native.connectSocket('unix-abstract', address.path.slice(1), 0);
+    else [fd, connected] = native.connectSocket(family, address.family === 'AF_UNIX' ? address.path : host, port);
+  } catch (error) {
+    throw withAddress(error, address);
+  }
+  if (connected) return fd;
   return new Promise<number>((resolve, reject) => {
-    const socket: Socket =
-      address.family === 'AF_UNIX' ? connect({ path: address.path }) : connect({ host: address.host, port: address.port, family: address.family === 'AF_INET6' ? 6 : 4, noDelay: true });
-    socket.pause(); // nothing may be read into JavaScript: the Connection reads the fd
     let timer: NodeJS.Timeout | undefined;
-    const finish = (error: unknown, fd?: number) => {
+    const finish = (error: Error | null) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners();
-      socket.on('error', () => undefined);
-      socket.destroy();
-      if (fd === undefined) reject(asError(error));
-      else resolve(fd);
-    };
-    const onAbort = () => finish(signal?.reason);
-    socket.once('connect', () => {
-      const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (typeof fd !== 'number' || fd < 0) return finish(new Error(`Connected to ${describeAddress(toAddress(address))}, but Node.js did not expose the socket's file descriptor.`));
+      watcher.close();
+      if (error === null) return resolve(fd);
       try {
-        finish(undefined, native.dup(fd));
+        native.close(fd);
+      } catch {
+        // already closed
+      }
+      reject(error);
+    };
+    const onAbort = () => finish(asError(signal?.reason));
+    const watcher = native.watchWritable(fd, () => {
+      try {
+        native.connectResult(fd);
+        finish(null);
       } catch (error) {
-        finish(error);
+        finish(withAddress(error, address));
       }
     });
-    socket.once('error', (error) => finish(error));
     const left = deadline.left();
     if (left !== undefined) timer = setTimeout(() => finish(timedOut(address, deadline)), left);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+// A system error of connect, its message naming the address (`connect: Connection refused (127.0.0.1:5000)`).
+function withAddress(error: unknown, address: ResolvedAddress): Error {
+  const failure = asError(error);
+  failure.message = `${failure.message} (${describeAddress(toAddress(address))})`;
+  return failure;
 }
 
 function toAddress(address: ResolvedAddress): Address {

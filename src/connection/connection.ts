@@ -19,7 +19,7 @@ import { FrameWriter } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
 export const kWhenReady = Symbol('multiproc.connection.whenReady');
-/** Internal (Pool): receives on this end never spin before they wait (see reader.ts). */
+/** Internal (Pool, Listener, Client): receives on this end never spin before they wait (see reader.ts). */
 export const kNeverSpin = Symbol('multiproc.connection.neverSpin');
 
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */

@@ -1,41 +1,17 @@
 // Listener: Python's multiprocessing.connection.Listener. A socket bound to an address (a unix
 // socket path or a TCP [host, port]) whose accept() gives Connections, the same class Pipe()
 // gives, authenticated with an HMAC challenge both ways when there is an authkey (see auth.ts).
-import { rmSync, unlinkSync } from 'node:fs';
 import { ProcessStateError, TimeoutError } from '../errors.ts';
 import { requireNative, type NativeBinding } from '../native/binding.ts';
-import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { registerAfterFork } from '../os/child.ts';
-import { registerResource, unregisterResource } from '../shared-memory/tracker.ts';
 import { Acceptor, type Accepted } from './acceptor.ts';
-import { checkAddress, checkFamily, numericHost, privateSocketDir, socketPathIn, type Address, type Family } from './address.ts';
+import { numericHost, privateSocketDir, socketPathIn, type Address, type Family } from './address.ts';
 import { currentAuthkey } from '../authkey.ts';
-import { normalizeAuthkey } from './auth.ts';
 import type { Connection } from './connection.ts';
 import { asError, AuthenticationError, listenerClosed } from './errors.ts';
+import { checkAcceptOptions, normalizeListenerOptions, type AcceptOptions, type ListenerOptions } from './listener-options.ts';
+import { listenerFinalizer, SocketFiles } from './socket-files.ts';
 
-/** Options of new Listener(). */
-export interface ListenerOptions {
-  /** A unix socket path or `[host, port]` (port 0: any free port). Omitted: a fresh socket path in a private directory. */
-  address?: Address | null;
-  /** 'AF_UNIX', 'AF_INET' or 'AF_INET6'; default: the address's (AF_UNIX when there is none). */
-  family?: Family;
-  /** Connections the kernel queues before accept() takes them (default 128). */
-  backlog?: number;
-  /** The shared key peers must prove they hold. Default: none on a unix socket, currentProcess().authkey on TCP; null: no authentication. */
-  authkey?: Uint8Array | string | null;
-  /** A peer that has not completed the handshake this long after it was accepted is dropped (default 20 000). */
-  handshakeTimeoutMs?: number;
-}
-
-/** Options of accept(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
-export interface AcceptOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-
-const DEFAULT_BACKLOG = 128;
-const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 /** Internal (wait): the Listener's acceptor. */
 export const kAcceptor = Symbol('multiproc.listener.acceptor');
 
@@ -50,8 +26,7 @@ export class Listener implements AsyncIterable<Connection> {
   readonly #family: Family;
   readonly #acceptor: Acceptor;
   readonly #ref = new WeakRef(this);
-  #path: string | null = null; // the socket file this process removes on close
-  #dir: string | null = null; // the private directory made for it
+  readonly #files = new SocketFiles();
   #lastAccepted: Address | null = null;
   #closed = false;
 
@@ -61,19 +36,17 @@ export class Listener implements AsyncIterable<Connection> {
     this.#family = opts.family;
     let address = opts.address;
     if (address === null && opts.family === 'AF_UNIX') {
-      this.#dir = privateSocketDir();
-      registerResource(this.#dir);
-      address = socketPathIn(this.#dir);
+      const dir = privateSocketDir();
+      this.#files.ownDir(dir);
+      address = socketPathIn(dir);
     }
     address ??= [opts.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0];
     try {
       if (typeof address === 'string') {
-        this.#fd = this.#native.listenSocket('unix', address, 0, opts.backlog);
+        const abstract = address.startsWith('\0');
+        this.#fd = this.#native.listenSocket(abstract ? 'unix-abstract' : 'unix', abstract ? address.slice(1) : address, 0, opts.backlog);
         this.#address = address;
-        if (!address.startsWith('\0')) {
-          this.#path = address;
-          registerResource(address);
-        }
+        if (!abstract) this.#files.ownPath(address);
       } else {
         const family = opts.family === 'AF_INET6' ? 'inet6' : 'inet';
         this.#fd = this.#native.listenSocket(family, numericHost(address[0], opts.family as 'AF_INET' | 'AF_INET6'), address[1], opts.backlog);
@@ -81,11 +54,12 @@ export class Listener implements AsyncIterable<Connection> {
         this.#address = [bound[0], bound[1]];
       }
     } catch (error) {
-      this.#removeFiles();
+      this.#files.remove();
       throw error;
     }
     this.#acceptor = new Acceptor(this.#fd, this.#native, opts.authkey === undefined ? (typeof address === 'string' ? null : currentAuthkey()) : opts.authkey, opts.handshakeTimeoutMs);
     live.add(this.#ref);
+    listenerFinalizer.register(this, { fd: this.#fd, files: this.#files }, this);
   }
 
   /** Where peers connect: the socket path, or `[ip, port]` with the port the OS chose for port 0. */
@@ -134,13 +108,14 @@ export class Listener implements AsyncIterable<Connection> {
     if (this.#closed) return;
     this.#closed = true;
     live.delete(this.#ref);
+    listenerFinalizer.unregister(this);
     this.#acceptor.close(listenerClosed('accept()'));
     try {
       this.#native.close(this.#fd);
     } catch {
       // already closed
     }
-    this.#removeFiles();
+    this.#files.remove();
   }
 
   /** Authenticated connections until close() (peers that fail the handshake are skipped). */
@@ -178,10 +153,8 @@ export class Listener implements AsyncIterable<Connection> {
     return `Listener(${typeof this.#address === 'string' ? this.#address : this.#address.join(':')}${this.#closed ? ', closed' : ''})`;
   }
 
-  /** Internal: in a forked child, the socket file is the parent's to remove. */
+  /** Internal: in a forked child, the parent's accepts and connections are the parent's (its files too: socket-files.ts). */
   [kAfterFork](): void {
-    this.#path = null;
-    this.#dir = null;
     this.#acceptor.forgetAfterFork();
   }
 
@@ -208,46 +181,6 @@ export class Listener implements AsyncIterable<Connection> {
       const withdraw = this.#acceptor.take(settle);
     });
   }
-
-  #removeFiles(): void {
-    if (this.#path !== null) {
-      try {
-        unlinkSync(this.#path);
-      } catch {
-        // already gone
-      }
-      unregisterResource(this.#path);
-      this.#path = null;
-    }
-    if (this.#dir !== null) {
-      rmSync(this.#dir, { recursive: true, force: true });
-      unregisterResource(this.#dir);
-      this.#dir = null;
-    }
-  }
-}
-
-function normalizeListenerOptions(options: ListenerOptions): { address: Address | null; family: Family; backlog: number; authkey: Buffer | null | undefined; handshakeTimeoutMs: number | undefined } {
-  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
-  let family = checkFamily(options.family);
-  let address: Address | null = null;
-  if (options.address !== undefined && options.address !== null) {
-    const resolved = checkAddress(options.address, family);
-    family = resolved.family;
-    address = resolved.family === 'AF_UNIX' ? resolved.path : [resolved.host, resolved.port];
-  }
-  const backlog = options.backlog ?? DEFAULT_BACKLOG;
-  if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) rangeError('backlog', 'a non-negative integer', backlog);
-  const handshakeTimeoutMs = options.handshakeTimeoutMs === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : normalizeTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs);
-  return { address, family: family ?? 'AF_UNIX', backlog, authkey: normalizeAuthkey(options.authkey), handshakeTimeoutMs };
-}
-
-function checkAcceptOptions(options: AcceptOptions): { timeoutMs: number | undefined; signal: AbortSignal | undefined } {
-  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
-  const timeoutMs = normalizeTimeout('timeoutMs', options.timeoutMs);
-  const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
-  return { timeoutMs, signal };
 }
 
 registerAfterFork(() => {

@@ -13,6 +13,9 @@ export interface FdWatcher { close(): void; ref(): void; unref(): void }
 /** The error shape the addon throws for a failed syscall. */
 export interface NativeSystemError extends Error { code: string; errno: number; syscall: string }
 
+/** Socket families of listenSocket/connectSocket: 'unix' (a path), 'unix-abstract' (a name in Linux's abstract namespace, without its leading NUL), 'inet'/'inet6' (a numeric address). */
+export type SocketFamily = 'unix' | 'unix-abstract' | 'inet' | 'inet6';
+
 /** Everything the addon exports (Linux). */
 export interface NativeBinding {
   readonly abiVersion: 4;
@@ -90,12 +93,18 @@ export interface NativeBinding {
   futexWaitCancel(id: number): void;
   /** In a forked child: forget the helper threads (and their pending waits) the child does not have. */
   syncAfterFork(): void;
-  /** socket + bind + listen: a non-blocking, close-on-exec listening socket ('unix': a path, a leading NUL for the abstract namespace; 'inet'/'inet6': a numeric address; SO_REUSEADDR on TCP). */
-  listenSocket(family: 'unix' | 'inet' | 'inet6', address: string, port: number, backlog: number): number;
+  /** socket + bind + listen: a non-blocking, close-on-exec listening socket (a unix socket file is 0600; SO_REUSEADDR on TCP). */
+  listenSocket(family: SocketFamily, address: string, port: number, backlog: number): number;
   /** accept4(SOCK_CLOEXEC) on a listening socket: the connection's fd (TCP_NODELAY on TCP), or -1 when none waits. */
   accept(fd: number): number;
   /** Where this end (peer false) or the other end of a socket is: a unix path ('' unnamed), or [ip, port]. */
   socketAddress(fd: number, peer: boolean): string | [string, number] | null;
+  /** socket + non-blocking connect: [fd, true] when connected at once, [fd, false] while a TCP connect is in progress (watchWritable, then connectResult). TCP_NODELAY on TCP. */
+  connectSocket(family: SocketFamily, address: string, port: number): [number, boolean];
+  /** After a connect in progress made the fd writable: returns when it connected, throws its error (ECONNREFUSED …) when not. */
+  connectResult(fd: number): void;
+  /** watchReadable's twin for writability (a connect in progress completing). */
+  watchWritable(fd: number, callback: () => void): FdWatcher;
 }
 
 /** What watchLoopIdle returns. */

@@ -3,13 +3,23 @@
 // the Process before start()), a wrong authkey on either side, and a forked child's copy of a Listener.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, reportAuthkey } from '../fixtures/listener-targets.ts';
-import { testedMethods, track } from '../helpers.ts';
+import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/listener-targets.ts';
+import { runScript, testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
+
+/** Resolves once `path` is gone; rejects after `timeoutMs`. */
+async function gone(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} still exists after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 for (const method of testedMethods()) {
   const { Process } = getContext(method);
@@ -47,6 +57,36 @@ for (const method of testedMethods()) {
         report.close();
       });
     }
+
+    it('a connection the parent accepted can be handed to a child, which serves the client (a worker per connection)', async () => {
+      const listener = new Listener({ address: ['127.0.0.1', 0] });
+      const [client, accepted] = await Promise.all([Client(listener.address), listener.accept()]);
+      const p = track(new Process({ target: serveHandedOver, args: [accepted] }));
+      p.start();
+      accepted.close(); // the child holds its own copy now
+      for (const value of ['from the client', { n: 2 }]) {
+        await client.send(value);
+        assert.deepEqual(await client.recv(), value);
+      }
+      client.close();
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      listener.close();
+    });
+
+    it('the resource tracker removes the socket file and private directory of a Listener whose process was killed', async () => {
+      const [report, reportTx] = Pipe();
+      const p = track(new Process({ target: listenThenWait, args: [reportTx] }));
+      p.start();
+      reportTx.close();
+      const address = await report.recv<string>();
+      assert.ok(existsSync(address));
+      p.kill();
+      await p.join();
+      await gone(address);
+      await gone(dirname(address));
+      report.close();
+    });
 
     it("a child's authkey is its parent's, or the one set on its Process before start()", async () => {
       const [report, reportTx] = Pipe();
@@ -97,6 +137,27 @@ for (const method of testedMethods()) {
     });
   });
 }
+
+describe('a Listener never closed', { skip }, () => {
+  const leaker = new URL('../fixtures/listener-leaker.ts', import.meta.url).pathname;
+
+  it('its socket file and directory are removed when the process exits normally, silently (as Python)', async () => {
+    const { code, stdout, stderr } = await runScript(leaker, ['exit']);
+    assert.equal(code, 0, stderr);
+    const { address } = JSON.parse(stdout.trim().split('\n')[0] as string) as { address: string };
+    assert.equal(existsSync(address), false);
+    assert.equal(existsSync(dirname(address)), false);
+    assert.doesNotMatch(stderr, /removed the unix socket/, 'removed at exit, not left for the tracker');
+  });
+
+  it('a Listener collected without close() has its fd closed and its files removed', async () => {
+    const { code, stdout, stderr } = await runScript(leaker, ['gc']);
+    assert.equal(code, 0, stderr);
+    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { address?: string; stillThere?: boolean });
+    assert.equal(lines[1]?.stillThere, false);
+    assert.equal(existsSync(dirname(lines[0]?.address as string)), false);
+  });
+});
 
 describe('a forked child and the Listener it inherited', { skip: skip || (testedMethods().includes('fork') ? false : 'fork is not tested here') }, () => {
   it("closing the child's copy leaves the parent's socket file and listening socket alone", async () => {

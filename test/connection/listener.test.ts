@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Client, Connection, ConnectionClosedError, Listener, ProcessStateError, TimeoutError, type Address } from '../../src/index.ts';
+import { Client, Connection, ConnectionClosedError, Listener, Pipe, ProcessStateError, TimeoutError, wait, waitReady, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { tempPath } from '../helpers.ts';
 
@@ -95,6 +95,31 @@ describe('Listener and Client', { skip }, () => {
     arbitrary.close();
   });
 
+  it("Linux's abstract namespace (a leading NUL: no file) and IPv6 loopback (when the machine has it)", async () => {
+    const name = `\0multiproc-test-${process.pid}-${Date.now()}`;
+    const abstract = new Listener({ address: name });
+    assert.equal(abstract.address, name);
+    const [c1, s1] = await connectPair(abstract);
+    await c1.send('abstract');
+    assert.equal(await s1.recv(), 'abstract');
+    for (const end of [c1, s1]) end.close();
+    abstract.close();
+    let v6: Listener;
+    try {
+      v6 = new Listener({ address: ['::1', 0] });
+    } catch (error) {
+      assert.equal((error as NodeJS.ErrnoException).code, 'EADDRNOTAVAIL'); // no IPv6 loopback here
+      return;
+    }
+    assert.equal(v6.family, 'AF_INET6');
+    const [c2, s2] = await connectPair(v6);
+    await c2.send('v6');
+    assert.equal(await s2.recv(), 'v6');
+    assert.equal((v6.lastAccepted as [string, number])[0], '::1');
+    for (const end of [c2, s2]) end.close();
+    v6.close();
+  });
+
   it('an explicit authkey on both sides (bytes or a string) authenticates; null turns authentication off on TCP', async () => {
     const keyed = new Listener({ address: ['127.0.0.1', 0], authkey: Buffer.from('secret') });
     const [c1, s1] = await connectPair(keyed, { authkey: 'secret' });
@@ -145,6 +170,40 @@ describe('Listener and Client', { skip }, () => {
     await assert.rejects(pending, ProcessStateError);
     await assert.rejects(listener.accept(), /this Listener was closed/);
     listener.close(); // idempotent
+  });
+
+  it('wait() over Listeners, Connections and Processes: [] at the timeout, then each as it becomes ready; waitReady is the same function', async () => {
+    const { getContext } = await import('../../src/index.ts');
+    const { clientEcho } = await import('../fixtures/listener-targets.ts');
+    assert.equal(waitReady, wait);
+    const unix = new Listener();
+    const tcp = new Listener({ family: 'AF_INET' });
+    const [a, b] = Pipe();
+    assert.deepEqual(await wait([unix, tcp, a], 30), []);
+    // A connection waiting in the kernel makes a Listener ready (accept() would not wait for a peer).
+    const client = await Client(unix.address);
+    assert.deepEqual(await wait([unix, tcp, a], 5000), [unix]);
+    const server = await unix.accept();
+    assert.deepEqual(await wait([unix, tcp, a, server], 30), []);
+    await client.send('data');
+    assert.deepEqual(await wait([unix, tcp, a, server]), [server]);
+    await server.recv();
+    // A Process ends: ready; a TCP Listener with a peer authenticating counts once it is pending.
+    const p = new (getContext('spawn').Process)({ target: clientEcho, args: [tcp.address] });
+    p.start();
+    assert.deepEqual(await wait([unix, tcp, a, server], 20_000), [tcp]);
+    const echoing = await tcp.accept();
+    echoing.close(); // the child's echo loop ends: the process ends
+    assert.deepEqual(await wait([unix, a, server, p], 20_000), [p]);
+    await p.join();
+    await b.send('last');
+    assert.deepEqual(await wait([unix, tcp, a, p]), [a, p]);
+    // A closed Listener is ready (accept() rejects at once), as a Connection at EOF is.
+    unix.close();
+    assert.deepEqual(await wait([unix], 0), [unix]);
+    for (const end of [a, b, client, server]) end.close();
+    tcp.close();
+    await assert.rejects(wait([{}] as never), /Expected `objects\[…\]` to be a Connection, a Listener or a Process/);
   });
 
   it('await using closes the listener', async () => {

@@ -12,7 +12,7 @@ const EXPORTS = [
   'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
   'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
   'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryWrite', 'peerClosed',
-  'listenSocket', 'accept', 'socketAddress',
+  'listenSocket', 'accept', 'socketAddress', 'connectSocket', 'connectResult', 'watchWritable',
 ];
 
 test('loadNative() loads the addon with every export and abiVersion 4', () => {
