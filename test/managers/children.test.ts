@@ -41,6 +41,17 @@ for (const method of testedMethods()) {
       const settled = Promise.allSettled([mineAtBarrier, acquiring]);
       child.kill();
       await child.join();
+      // Bounded: a stall (the fork todo below) must fail this test, not hold the file open.
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(resolve, 20_000, 'stalled')));
+      const outcome = await Promise.race([settled, stalled]);
+      clearTimeout(timer);
+      if (outcome === 'stalled') {
+        m.process?.kill(); // the pending calls then reject with ManagerClosedError
+        await settled;
+        mine.close();
+        assert.fail('the replies to this process stalled');
+      }
       const [barrierResult, lockResult] = await settled;
       assert.ok(barrierResult.status === 'rejected' && barrierResult.reason instanceof BrokenBarrierError, String(barrierResult.status));
       assert.ok(lockResult.status === 'rejected' && lockResult.reason instanceof OwnerDiedError, String(lockResult.status));
