@@ -392,6 +392,20 @@ def cmd_cpu_tasks(p):
     return (time.perf_counter() - t0) * 1e3
 
 
+def cmd_manager_dict(p):
+    """Operations per second of d['k'] = i; d['k'] on a Manager().dict() (n rounds, 2 ops each)."""
+    def make():
+        m = ctx(p).Manager()
+        return m, m.dict()
+    _, d = keep(('manager', p.get('method')), make)
+    n = p['n']
+    t0 = time.perf_counter()
+    for i in range(n):
+        d['k'] = i
+        d['k']
+    return 2 * n / (time.perf_counter() - t0)
+
+
 def main():
     out = sys.stdout
     for line in sys.stdin:

@@ -1,5 +1,6 @@
 // Shared memory: SharedMemory, RawArray, Value, SharedArray, their errors and the lock hook. Re-exports only.
 export { SharedMemory, type SharedMemoryOptions } from './shared-memory.ts';
+export { ShareableList, type ShareableItem } from './shareable-list.ts';
 export { RawArray, type LengthOrValues } from './raw-array.ts';
 export { Value } from './value.ts';
 export { SharedArray } from './shared-array.ts';

@@ -1,0 +1,87 @@
+// Manager (Python's SyncManager, what multiprocessing.Manager() returns): a BaseManager with the
+// built-in shared types. Each method creates the object in the manager's process and resolves
+// to its proxy: `const d = await m.dict()`.
+import type { ElementOf, TypeSpec as ElementTypeSpec } from '../shared-memory/types.ts';
+import { BaseManager } from './base-manager.ts';
+import { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, type DictKey } from './proxies/collections.ts';
+import { JoinableQueueProxy, QueueProxy } from './proxies/queue.ts';
+import { BarrierProxy, ConditionProxy, EventProxy, LockProxy, SemaphoreProxy } from './proxies/sync.ts';
+import type { ProxyClass } from './proxy.ts';
+import { registerType } from './registry.ts';
+
+/** A manager with Python's SyncManager types: dict, list, Namespace, Queue, Lock, Value … */
+export class Manager extends BaseManager {
+  /** A shared dict (a Map of primitive keys), optionally filled from a Map, an object or entries. */
+  dict<K extends DictKey = string, V = unknown>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<DictProxy<K, V>> {
+    return this.create('dict', ...(init === undefined ? [] : [init]));
+  }
+  /** A shared list, optionally filled from an array. */
+  list<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
+    return this.create('list', ...(init === undefined ? [] : [[...init]]));
+  }
+  /** A shared Namespace (named attributes). */
+  Namespace<T extends Record<string, unknown> = Record<string, unknown>>(init?: Partial<T>): Promise<NamespaceProxy<T>> {
+    return this.create('Namespace', ...(init === undefined ? [] : [init]));
+  }
+  /** A shared number of an element type ('i32', 'f64', 'i64' … or Python's 'i', 'd'). */
+  Value<S extends ElementTypeSpec>(type: S, initial?: ElementOf<S>): Promise<ValueProxy<ElementOf<S>>> {
+    return this.create('Value', type, ...(initial === undefined ? [] : [initial]));
+  }
+  /** A shared fixed-length array of an element type. */
+  Array<S extends ElementTypeSpec>(type: S, lengthOrValues: number | ElementOf<S>[]): Promise<ArrayProxy<ElementOf<S>>> {
+    return this.create('Array', type, lengthOrValues);
+  }
+  /** A shared FIFO queue (maxsize 0: no limit). */
+  Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+    return this.create('Queue', maxsize);
+  }
+  /** A shared queue with taskDone()/join(). */
+  JoinableQueue<T = unknown>(maxsize = 0): Promise<JoinableQueueProxy<T>> {
+    return this.create('JoinableQueue', maxsize);
+  }
+  Lock(): Promise<LockProxy> {
+    return this.create('Lock');
+  }
+  /** A lock the holding process may acquire again. */
+  RLock(): Promise<LockProxy> {
+    return this.create('RLock');
+  }
+  Semaphore(value = 1): Promise<SemaphoreProxy> {
+    return this.create('Semaphore', value);
+  }
+  BoundedSemaphore(value = 1): Promise<SemaphoreProxy> {
+    return this.create('BoundedSemaphore', value);
+  }
+  Event(): Promise<EventProxy> {
+    return this.create('Event');
+  }
+  /** A shared Condition over a new RLock, or over `lock` (a Lock or RLock of this manager). */
+  Condition(lock?: LockProxy): Promise<ConditionProxy> {
+    return this.create('Condition', ...(lock === undefined ? [] : [lock]));
+  }
+  /** A shared Barrier for `parties` (a default `timeoutMs` for its waits). */
+  Barrier(parties: number, options: { timeoutMs?: number } = {}): Promise<BarrierProxy> {
+    return this.create('Barrier', parties, options.timeoutMs);
+  }
+}
+
+/** Python's name for the manager class with the built-in types. */
+export const SyncManager = Manager;
+
+const BUILTINS: [string, ProxyClass][] = [
+  ['dict', DictProxy],
+  ['list', ListProxy],
+  ['Namespace', NamespaceProxy],
+  ['Value', ValueProxy],
+  ['Array', ArrayProxy],
+  ['Queue', QueueProxy],
+  ['JoinableQueue', JoinableQueueProxy],
+  ['Lock', LockProxy],
+  ['RLock', LockProxy],
+  ['Semaphore', SemaphoreProxy],
+  ['BoundedSemaphore', SemaphoreProxy],
+  ['Event', EventProxy],
+  ['Condition', ConditionProxy],
+  ['Barrier', BarrierProxy],
+];
+for (const [typeid, proxyType] of BUILTINS) registerType(Manager, typeid, null, { proxyType }, true);
