@@ -1,7 +1,9 @@
 // multiproc: Python's multiprocessing for TypeScript on Node.js. Re-exports only.
 export { Process, type ProcessOptions } from './process.ts';
 export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
-export { currentProcess, parentProcess, activeChildren, cpuCount, isMain, ParentProcess } from './current.ts';
+export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, ParentProcess } from './current.ts';
+export { registerUserAfterFork as registerAfterFork } from './after-fork.ts';
+export { canFork } from './os/fork.ts';
 export type { StartMethod } from './start-methods.ts';
 export {
   ProcessError,

@@ -1,5 +1,6 @@
 // The child side of spawn and forkserver: from a preparation message to a running Process.
 // (fork needs none of this: its child already is a copy of the Process.)
+import { runAfterForkHooksInSpawnedChild } from '../after-fork.ts';
 import { BootstrapError } from '../errors.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
@@ -33,6 +34,7 @@ export async function runPrepared(
   try {
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
     instance = await prepareInstance(prep, handles);
+    runAfterForkHooksInSpawnedChild();
   } catch (error) {
     printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
     return exit(1);
