@@ -150,6 +150,15 @@ export class Process<A extends unknown[] = any[]> {
     childLauncherOf(this, 'terminate').terminate();
   }
 
+  /**
+   * Interrupt the child (SIGINT, Python 3.14's interrupt()): as Ctrl+C, it ends the child with
+   * exitCode -2 unless the child listens for 'SIGINT' (process.on('SIGINT', …)), Node's
+   * counterpart of catching KeyboardInterrupt.
+   */
+  interrupt(): void {
+    childLauncherOf(this, 'interrupt').interrupt();
+  }
+
   /** End the child at once (SIGKILL); exitCode -9. */
   kill(): void {
     childLauncherOf(this, 'kill').kill();

@@ -143,6 +143,10 @@ class ForkLauncher implements Launcher {
     if (this.poll() === null) process.kill(this.pid, 'SIGKILL');
   }
 
+  interrupt(): void {
+    if (this.poll() === null) process.kill(this.pid, 'SIGINT');
+  }
+
   close(): void {
     // Everything is released when the child is reaped.
   }

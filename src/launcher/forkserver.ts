@@ -223,6 +223,10 @@ class ForkServerLauncher implements Launcher {
     this.#signal('SIGKILL');
   }
 
+  interrupt(): void {
+    this.#signal('SIGINT');
+  }
+
   close(): void {
     this.#closePidfd();
   }

@@ -22,6 +22,8 @@ export interface Launcher {
   /** Blocks until the child ended (used at exit, for non-daemon children). */
   waitSync(): void;
   terminate(): void;
+  /** Send SIGINT (Process.interrupt()). */
+  interrupt(): void;
   kill(): void;
   /** Frees the parent's resources for the child; the child must have ended. */
   close(): void;

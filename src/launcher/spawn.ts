@@ -106,6 +106,10 @@ class SpawnLauncher implements Launcher {
     if (this.#exitCode === null) this.#child.kill('SIGKILL');
   }
 
+  interrupt(): void {
+    if (this.#exitCode === null) this.#child.kill('SIGINT');
+  }
+
   close(): void {
     (this.#child.stdio[3] as Socket | null)?.destroy();
   }

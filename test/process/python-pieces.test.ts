@@ -1,11 +1,13 @@
-// Python pieces: registerAfterFork() and canFork() exported, cpuCount() and availableParallelism().
+// Python pieces: registerAfterFork() and canFork() exported, cpuCount() and availableParallelism(),
+// Process.interrupt().
 import assert from 'node:assert/strict';
 import { cpus, availableParallelism as osParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { availableParallelism, canFork, cpuCount, getContext, registerAfterFork } from '../../src/index.ts';
 import { normalizePoolOptions } from '../../src/pool/options.ts';
 import { registerExtraHook, reportHooks } from '../fixtures/after-fork-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
+import { waitForInterrupt } from '../fixtures/interrupt-targets.ts';
+import { readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 describe('cpuCount and availableParallelism', () => {
   it('cpuCount counts every CPU, availableParallelism those this process may use', () => {
@@ -66,3 +68,33 @@ describe('registerAfterFork', () => {
     });
   }
 });
+
+for (const method of testedMethods()) {
+  const { Process } = getContext(method);
+  describe(`Process.interrupt (${method})`, () => {
+    it('ends a child that does not listen for SIGINT with exitCode -2', async () => {
+      const ready = tempPath('ready');
+      const p = track(new Process({ target: waitForInterrupt, args: [ready, false] }));
+      p.start();
+      await waitForFile(ready);
+      p.interrupt();
+      await p.join();
+      assert.equal(p.exitCode, -2);
+    });
+
+    it("lets a child catch it with process.on('SIGINT')", async () => {
+      const ready = tempPath('ready');
+      const p = track(new Process({ target: waitForInterrupt, args: [ready, true] }));
+      p.start();
+      await waitForFile(ready);
+      p.interrupt();
+      await p.join();
+      assert.equal(p.exitCode, 7);
+    });
+
+    it('refuses before start() with a ProcessStateError', () => {
+      const p = new Process({ target: waitForInterrupt, args: ['', false] });
+      assert.throws(() => p.interrupt(), { name: 'ProcessStateError', message: /Cannot interrupt Process-\d+: it was not started/ });
+    });
+  });
+}
