@@ -2,6 +2,7 @@
 // that start method; the top-level exports are the default context's, as in Python.
 import { ProcessStateError } from './errors.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
+import { setExecutable } from './executable.ts';
 import { activeChildren, availableParallelism, cpuCount, currentProcess, parentProcess } from './current.ts';
 import { Process as BaseProcess } from './process.ts';
 import { checkMethod, processClassFor } from './process-classes.ts';
@@ -32,6 +33,7 @@ export class Context {
   readonly getContext = getContext;
   readonly getAllStartMethods = getAllStartMethods;
   readonly setStartMethod = setStartMethod;
+  readonly setExecutable = setExecutable;
   readonly currentProcess = currentProcess;
   readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;

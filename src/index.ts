@@ -1,5 +1,7 @@
 // multiproc: Python's multiprocessing for TypeScript on Node.js. Re-exports only.
 export { Process, type ProcessOptions } from './process.ts';
+export type { StdioOption } from './process-options.ts';
+export { setExecutable } from './executable.ts';
 export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
 export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, ParentProcess } from './current.ts';
 export { registerUserAfterFork as registerAfterFork } from './after-fork.ts';

@@ -13,6 +13,7 @@ import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
+import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
 import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
@@ -175,6 +176,7 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   useInThreadLoader();
   let next = 0;
   const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
+  applyStdio(native, prep.stdio, fds.slice(next)); // the stdio pipes' write ends come last
   void runPrepared(prep, handles, exit);
 }
 

@@ -7,6 +7,7 @@ import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reducti
 import { globalState } from '../state.ts';
 import { importTarget } from '../target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
+import { applyEnv } from './child-options.ts';
 import type { PreparationData } from './prep.ts';
 
 /**
@@ -32,6 +33,7 @@ export async function runPrepared(
   globalThis.process.argv = [globalThis.process.argv[0] as string, ...prep.argv.slice(1)];
   let instance: { run(): unknown };
   try {
+    applyEnv(prep.env);
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
     instance = await prepareInstance(prep, handles);
     runAfterForkHooksInSpawnedChild();

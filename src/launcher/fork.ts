@@ -8,6 +8,9 @@
 // terminates the copied JavaScript stack (uncatchable, no catch/finally of the parent runs),
 // then calls the child's own entry from a fresh turn of the event loop, which runs the target;
 // the child ends, through _exit, once the target settled and its event loop has nothing left.
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { applyEnv, applyStdio } from '../bootstrap/child-options.ts';
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
@@ -51,6 +54,8 @@ let afterForkHooked = false;
 
 class ForkLauncher implements Launcher {
   readonly pid: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   #exitCode: number | null = null;
   #pidfd: number;
   #watcher: FdWatcher | null;
@@ -63,10 +68,17 @@ class ForkLauncher implements Launcher {
     const native = loadNative() as NativeBinding;
     this.#native = native;
     const parent = process.pid;
+    const pipes = request.options.stdio === 'pipe' ? [native.pipe(), native.pipe()] : [];
     const pid = native.fork();
-    if (pid === 0) runChild(native, parent, request); // never returns
+    if (pid === 0) {
+      for (const [readEnd] of pipes) native.close(readEnd);
+      runChild(native, parent, request, pipes.map(([, writeEnd]) => writeEnd)); // never returns
+    }
     runParentAfterFork();
     this.pid = pid;
+    const [stdout, stderr] = pipes.map(([readEnd, writeEnd]) => readablePipe(native, readEnd, writeEnd));
+    this.stdout = stdout ?? null;
+    this.stderr = stderr ?? null;
     this.#daemon = request.daemon;
     this.#pidfd = native.pidfdOpen(pid);
     this.#watcher = native.watchReadable(this.#pidfd, () => this.#reap());
@@ -152,10 +164,20 @@ class ForkLauncher implements Launcher {
   }
 }
 
-function runChild(native: NativeBinding, parent: number, request: LaunchRequest): never {
+/** The parent's side of a stdio pipe: its write end closed, its read end a Readable. */
+function readablePipe(native: NativeBinding, readEnd: number, writeEnd: number): Readable {
+  native.close(writeEnd);
+  return new Socket({ fd: readEnd, readable: true, writable: false });
+}
+
+function runChild(native: NativeBinding, parent: number, request: LaunchRequest, pipeFds: number[]): never {
   let exit: (code: number) => never;
   try {
     exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
+    const { options } = request;
+    applyStdio(native, options.stdio, pipeFds);
+    applyEnv(options.env);
+    if (options.cwd !== null) process.chdir(options.cwd);
   } catch (error) {
     process.stderr.write(`multiproc: a forked child could not prepare itself: ${(error as Error).stack ?? String(error)}\n`);
     return native.exit(1);

@@ -7,7 +7,9 @@
 // Python's does; fds of shareable objects travel with the request by SCM_RIGHTS), and an event
 // socket on which the server reports each child's end asynchronously.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { getExecutable } from '../executable.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
@@ -73,7 +75,7 @@ class ForkServer {
   private constructor() {
     this.#native = loadNative() as NativeBinding;
     const [mine, theirs] = this.#native.socketpair();
-    this.#process = spawn(process.execPath, [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
+    this.#process = spawn(getExecutable(), [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
       stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
       // esbuild (tsx's compiler) must not keep a worker thread in a process that forks.
       env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0' },
@@ -99,10 +101,22 @@ class ForkServer {
   launch(request: LaunchRequest): Launcher {
     if (this.#gone) throw new ProcessError('The fork server has ended; start() again to start a new one.', { startMethod: 'forkserver' });
     const fds = request.prep.handles.flatMap((handle) => handle.fds);
-    this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
-    const reply = this.#readReply();
-    if (reply.type === 'refused') throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
-    const launcher = new ForkServerLauncher(reply.pid, this.#native, this);
+    // stdio 'pipe': the write ends travel last, after the handles' fds (forkserver-main.ts).
+    const pipes = request.prep.stdio === 'pipe' ? [this.#native.pipe(), this.#native.pipe()] : [];
+    fds.push(...pipes.map(([, writeEnd]) => writeEnd));
+    let reply: ForkReply;
+    try {
+      this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
+      reply = this.#readReply();
+    } finally {
+      for (const [, writeEnd] of pipes) this.#native.close(writeEnd);
+    }
+    if (reply.type === 'refused') {
+      for (const [readEnd] of pipes) this.#native.close(readEnd);
+      throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
+    }
+    const [stdout, stderr] = pipes.map(([readEnd]) => new Socket({ fd: readEnd, readable: true, writable: false }));
+    const launcher = new ForkServerLauncher(reply.pid, this.#native, this, stdout ?? null, stderr ?? null);
     this.#children.set(reply.pid, launcher);
     return launcher;
   }
@@ -165,14 +179,18 @@ class ForkServer {
 
 class ForkServerLauncher implements Launcher {
   readonly pid: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   #exitCode: number | null = null;
   #pidfd: number | null;
   #waiting: ((code: number) => void)[] = [];
   readonly #native: NativeBinding;
   readonly #server: ForkServer;
 
-  constructor(pid: number, native: NativeBinding, server: ForkServer) {
+  constructor(pid: number, native: NativeBinding, server: ForkServer, stdout: Readable | null, stderr: Readable | null) {
     this.pid = pid;
+    this.stdout = stdout;
+    this.stderr = stderr;
     this.#native = native;
     this.#server = server;
     try {
