@@ -7,6 +7,7 @@ import type { ProcessInternals } from './process.ts';
 import { reduceForChild } from './reduction.ts';
 import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
+import { inheritedLogLevel } from './log.ts';
 import { kBuiltinClass } from './symbols.ts';
 import { referenceTarget } from './target.ts';
 
@@ -37,6 +38,7 @@ export function buildPreparation(process: object, self: ProcessInternals, method
     cwd: options.cwd ?? globalThis.process.cwd(),
     env: options.env,
     stdio: options.stdio,
+    logLevel: inheritedLogLevel(),
     authkey: new Uint8Array(self.authkey),
   };
 }

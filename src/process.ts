@@ -12,6 +12,7 @@ import type { StartMethod } from './start-methods.ts';
 import { currentAuthkey, setCurrentAuthkey } from './authkey.ts';
 import { mainGuardAdvice } from './module-format.ts';
 import { globalState } from './state.ts';
+import { logAt, LogLevel } from './log.ts';
 import { brand, kBuiltinClass, kStartMethod } from './symbols.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -133,6 +134,7 @@ export class Process<A extends unknown[] = any[]> {
     });
     self.startMethod = method;
     registerChild(this, self.launcher, self.daemon);
+    logAt(LogLevel.DEBUG, 'started %s (%s), pid %d', self.name, method, self.launcher.pid);
   }
 
   /** Wait for the child to end; with `timeoutMs`, stop waiting after that long (check exitCode). */

@@ -5,6 +5,7 @@
 import { Socket } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { requireNative } from '../native/binding.ts';
+import { logAt, LogLevel } from '../log.ts';
 // Loaded once here, so children that receive shareable objects need no import() for them.
 import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
@@ -118,6 +119,7 @@ async function handle(message: unknown): Promise<void> {
   // From here until the child ends, each page this process writes is copied (copy-on-write):
   // answer first, with a preallocated frame.
   native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
+  logAt(LogLevel.DEBUG, 'fork server forked pid %d for %s', pid, prep.name);
   for (const fd of fds) native.close(fd);
   const pidfd = native.pidfdOpen(pid);
   const watcher = native.watchReadable(pidfd, () => {

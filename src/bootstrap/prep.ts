@@ -32,6 +32,8 @@ export interface PreparationData {
   env: Record<string, string> | null;
   /** Where stdout/stderr go; a fork-server child moves them itself (spawn: child_process does). */
   stdio: StdioOption;
+  /** The level the child logs at on stderr (the parent called logToStderr()), or null. */
+  logLevel: number | null;
   /** The child's authkey (the Process object's). */
   authkey: Uint8Array;
 }

@@ -2,6 +2,7 @@
 // (fork needs none of this: its child already is a copy of the Process.)
 import { runAfterForkHooksInSpawnedChild } from '../after-fork.ts';
 import { BootstrapError } from '../errors.ts';
+import { logToStderr } from '../log.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
@@ -34,6 +35,7 @@ export async function runPrepared(
   let instance: { run(): unknown };
   try {
     applyEnv(prep.env);
+    if (prep.logLevel !== null) logToStderr(prep.logLevel);
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
     instance = await prepareInstance(prep, handles);
     runAfterForkHooksInSpawnedChild();

@@ -11,6 +11,7 @@
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { applyEnv, applyStdio } from '../bootstrap/child-options.ts';
+import { logAt, LogLevel } from '../log.ts';
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
@@ -98,6 +99,7 @@ class ForkLauncher implements Launcher {
     const status = this.#native.waitpid(this.pid, true);
     if (status === null) return;
     this.#exitCode = status.exitCode ?? -(status.signal ?? 0);
+    logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, this.#exitCode);
     this.#release();
     for (const resolve of this.#waiting.splice(0)) resolve(this.#exitCode);
   }

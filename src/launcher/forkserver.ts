@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { getExecutable } from '../executable.ts';
+import { inheritedLogLevel, logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
@@ -78,11 +79,12 @@ class ForkServer {
     this.#process = spawn(getExecutable(), [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
       stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
       // esbuild (tsx's compiler) must not keep a worker thread in a process that forks.
-      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0' },
+      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0', ...(inheritedLogLevel() === null ? {} : { MULTIPROC_DEBUG: String(inheritedLogLevel()) }) },
     });
     this.#native.close(theirs);
     this.#requestFd = mine;
     this.#process.on('error', () => undefined);
+    logAt(LogLevel.INFO, 'fork server started, pid %d', this.#process.pid);
     this.#process.unref();
     this.#events = this.#process.stdio[4] as Socket;
     const notices = new FrameDecoder();
@@ -166,6 +168,7 @@ class ForkServer {
   #lost(): void {
     if (this.#gone) return;
     this.#gone = true;
+    logAt(LogLevel.WARNING, 'fork server pid %d is gone; its %d running children count as killed', this.#process.pid, this.#children.size);
     for (const launcher of this.#children.values()) launcher.ended(-9);
     this.#children.clear();
     try {
@@ -204,6 +207,7 @@ class ForkServerLauncher implements Launcher {
   ended(exitCode: number): void {
     if (this.#exitCode !== null) return;
     this.#exitCode = exitCode;
+    logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, exitCode);
     this.#closePidfd();
     for (const resolve of this.#waiting.splice(0)) resolve(exitCode);
   }

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { getExecutable } from '../executable.ts';
+import { logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
@@ -69,6 +70,7 @@ class SpawnLauncher implements Launcher {
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exitCode = exitCodeOf(code, signal);
+        logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, this.#exitCode);
         resolve(this.#exitCode);
       });
     });
