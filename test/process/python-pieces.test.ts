@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { cpus, availableParallelism as osParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { availableParallelism, canFork, cpuCount, getContext, registerAfterFork } from '../../src/index.ts';
+import { availableParallelism, canFork, cpuCount, getContext, registerAfterFork, SharedArray, Value } from '../../src/index.ts';
 import { normalizePoolOptions } from '../../src/pool/options.ts';
 import { registerExtraHook, reportHooks } from '../fixtures/after-fork-targets.ts';
 import { waitForInterrupt } from '../fixtures/interrupt-targets.ts';
@@ -98,3 +98,12 @@ for (const method of testedMethods()) {
     });
   });
 }
+
+describe("Value and SharedArray of Python's 'c', '?', 'u'", () => {
+  for (const code of ['c', '?', 'u']) {
+    it(`refuses '${code}' with a RangeError saying what to use`, () => {
+      assert.throws(() => new Value(code as never), { name: 'RangeError', message: new RegExp(`^Expected \`type\` to be a numeric type: Python's '${code === '?' ? '\\?' : code}' is not supported \\(docs/DECISIONS.md\\); use 'u`) });
+      assert.throws(() => new SharedArray(code as never, 2), { name: 'RangeError', message: /is not supported/ });
+    });
+  }
+});
