@@ -3,6 +3,7 @@
 import { ProcessStateError } from './errors.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import { setExecutable } from './executable.ts';
+import { getLogger, logToStderr } from './log.ts';
 import { activeChildren, availableParallelism, cpuCount, currentProcess, parentProcess } from './current.ts';
 import { Process as BaseProcess } from './process.ts';
 import { checkMethod, processClassFor } from './process-classes.ts';
@@ -34,6 +35,8 @@ export class Context {
   readonly getAllStartMethods = getAllStartMethods;
   readonly setStartMethod = setStartMethod;
   readonly setExecutable = setExecutable;
+  readonly getLogger = getLogger;
+  readonly logToStderr = logToStderr;
   readonly currentProcess = currentProcess;
   readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;
