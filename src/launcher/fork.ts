@@ -70,14 +70,20 @@ class ForkLauncher implements Launcher {
     this.#native = native;
     const parent = process.pid;
     const pipes = request.options.stdio === 'pipe' ? [native.pipe(), native.pipe()] : [];
-    const pid = native.fork();
+    let pid: number;
+    try {
+      pid = native.fork();
+    } catch (error) {
+      for (const fd of pipes.flat()) native.close(fd);
+      throw error;
+    }
     if (pid === 0) {
       for (const [readEnd] of pipes) native.close(readEnd);
       runChild(native, parent, request, pipes.map(([, writeEnd]) => writeEnd)); // never returns
     }
     runParentAfterFork();
     this.pid = pid;
-    const [stdout, stderr] = pipes.map(([readEnd, writeEnd]) => readablePipe(native, readEnd, writeEnd));
+    const [stdout, stderr] = pipes.map(([readEnd, writeEnd]) => readablePipe(native, readEnd, writeEnd, request.daemon));
     this.stdout = stdout ?? null;
     this.stderr = stderr ?? null;
     this.#daemon = request.daemon;
@@ -167,9 +173,11 @@ class ForkLauncher implements Launcher {
 }
 
 /** The parent's side of a stdio pipe: its write end closed, its read end a Readable. */
-function readablePipe(native: NativeBinding, readEnd: number, writeEnd: number): Readable {
+function readablePipe(native: NativeBinding, readEnd: number, writeEnd: number, daemon: boolean): Readable {
   native.close(writeEnd);
-  return new Socket({ fd: readEnd, readable: true, writable: false });
+  const socket = new Socket({ fd: readEnd, readable: true, writable: false });
+  if (daemon) socket.unref(); // a daemon's output does not keep the parent alive
+  return socket;
 }
 
 function runChild(native: NativeBinding, parent: number, request: LaunchRequest, pipeFds: number[]): never {

@@ -110,6 +110,9 @@ class ForkServer {
     try {
       this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
       reply = this.#readReply();
+    } catch (error) {
+      for (const [readEnd] of pipes) this.#native.close(readEnd);
+      throw error;
     } finally {
       for (const [, writeEnd] of pipes) this.#native.close(writeEnd);
     }
@@ -118,6 +121,7 @@ class ForkServer {
       throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
     }
     const [stdout, stderr] = pipes.map(([readEnd]) => new Socket({ fd: readEnd, readable: true, writable: false }));
+    if (request.daemon) for (const stream of [stdout, stderr]) stream?.unref(); // as spawn.ts
     const launcher = new ForkServerLauncher(reply.pid, this.#native, this, stdout ?? null, stderr ?? null);
     this.#children.set(reply.pid, launcher);
     return launcher;

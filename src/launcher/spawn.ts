@@ -79,7 +79,11 @@ class SpawnLauncher implements Launcher {
     channel.write(encodeObject({ ...prep, handles }));
     channel.resume();
     channel.unref();
-    if (request.daemon) child.unref();
+    if (request.daemon) {
+      // A daemon does not keep the parent alive, nor do the pipes of its output.
+      child.unref();
+      for (const stream of [child.stdout, child.stderr] as (Socket | null)[]) stream?.unref();
+    }
   }
 
   poll(): number | null {

@@ -5,10 +5,11 @@ import { chmodSync, mkdirSync, realpathSync, writeFileSync, existsSync } from 'n
 import { relative } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { activeChildren, getContext, Process, setExecutable, StartMethodError } from '../../src/index.ts';
 import { inheritedExecArgv } from '../../src/paths.ts';
 import { printBoth, reportChild } from '../fixtures/child-options-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
+import { readJson, runScript, tempPath, testedMethods, track } from '../helpers.ts';
 
 describe('child options are checked in the house format', () => {
   const cases: [Record<string, unknown>, string, string][] = [
@@ -147,4 +148,15 @@ describe('setExecutable', () => {
       setExecutable(process.execPath);
     }
   });
+});
+
+describe("a daemon's piped output", () => {
+  for (const method of testedMethods()) {
+    it(`does not keep the parent alive (${method})`, async () => {
+      const script = fileURLToPath(new URL('../fixtures/daemon-pipe-main.ts', import.meta.url));
+      const { code, stdout } = await runScript(script, [method]);
+      assert.equal(code, 0);
+      assert.equal(stdout, 'parent got: hello from the daemon\n');
+    });
+  }
 });
