@@ -2,7 +2,9 @@
 // that start method; the top-level exports are the default context's, as in Python.
 import { ProcessStateError } from './errors.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
-import { activeChildren, cpuCount, currentProcess, parentProcess } from './current.ts';
+import { setExecutable } from './executable.ts';
+import { getLogger, logToStderr } from './log.ts';
+import { activeChildren, availableParallelism, cpuCount, currentProcess, parentProcess } from './current.ts';
 import { Process as BaseProcess } from './process.ts';
 import { checkMethod, processClassFor } from './process-classes.ts';
 import { availableStartMethods, type StartMethod } from './start-methods.ts';
@@ -32,10 +34,14 @@ export class Context {
   readonly getContext = getContext;
   readonly getAllStartMethods = getAllStartMethods;
   readonly setStartMethod = setStartMethod;
+  readonly setExecutable = setExecutable;
+  readonly getLogger = getLogger;
+  readonly logToStderr = logToStderr;
   readonly currentProcess = currentProcess;
   readonly parentProcess = parentProcess;
   readonly activeChildren = activeChildren;
   readonly cpuCount = cpuCount;
+  readonly availableParallelism = availableParallelism;
 
   /** Pool class whose workers use this context's start method (a getter: one class per context, made when first read). */
   get Pool(): typeof BasePool {

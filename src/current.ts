@@ -1,6 +1,6 @@
-// Who am I: currentProcess(), parentProcess(), activeChildren(), cpuCount(), isMain().
+// Who am I: currentProcess(), parentProcess(), activeChildren(), cpuCount(), availableParallelism(), isMain().
 import { realpathSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism as osAvailableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { liveChildren } from './children.ts';
 import { adoptCurrent, Process } from './process.ts';
@@ -45,9 +45,17 @@ export function activeChildren(): Process[] {
   return liveChildren() as Process[];
 }
 
-/** Number of CPUs this process may use. */
+/** Number of CPUs in the system, as Python's cpu_count() (`os.cpus().length`; at least 1). */
 export function cpuCount(): number {
-  return availableParallelism();
+  return Math.max(1, cpus().length);
+}
+
+/**
+ * Number of CPUs this process may use (its CPU affinity: follows `taskset`), as Python's
+ * os.process_cpu_count(); the default size of a Pool.
+ */
+export function availableParallelism(): number {
+  return osAvailableParallelism();
 }
 
 /**

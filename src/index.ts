@@ -1,7 +1,12 @@
 // multiproc: Python's multiprocessing for TypeScript on Node.js. Re-exports only.
 export { Process, type ProcessOptions } from './process.ts';
+export type { StdioOption } from './process-options.ts';
+export { setExecutable } from './executable.ts';
+export { getLogger, logToStderr, LogLevel, type Logger, type LogRecord, type LogLevelLike } from './log.ts';
 export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
-export { currentProcess, parentProcess, activeChildren, cpuCount, isMain, ParentProcess } from './current.ts';
+export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, ParentProcess } from './current.ts';
+export { registerUserAfterFork as registerAfterFork } from './after-fork.ts';
+export { canFork } from './os/fork.ts';
 export type { StartMethod } from './start-methods.ts';
 export {
   ProcessError,

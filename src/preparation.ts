@@ -2,17 +2,19 @@
 // subclass by reference, args and the instance's own fields by structured clone + reduction.
 import type { PreparationData } from './bootstrap/prep.ts';
 import { PREP_VERSION } from './bootstrap/prep.ts';
+import type { ChildOptions } from './process-options.ts';
 import type { ProcessInternals } from './process.ts';
 import { reduceForChild } from './reduction.ts';
 import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
+import { inheritedLogLevel } from './log.ts';
 import { kBuiltinClass } from './symbols.ts';
 import { referenceTarget } from './target.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 
 /** The message that lets a fresh process become `process`. Throws SerializationError naming the culprit. */
-export function buildPreparation(process: object, self: ProcessInternals, method: StartMethod, sentTo: string): PreparationData {
+export function buildPreparation(process: object, self: ProcessInternals, method: StartMethod, sentTo: string, options: ChildOptions): PreparationData {
   const ctor = process.constructor as AnyFunction;
   const cls = Object.hasOwn(ctor, kBuiltinClass) ? null : referenceTarget(ctor, `class ${ctor.name || '(anonymous)'}`, sentTo);
   const target = self.target === undefined ? null : referenceTarget(self.target, 'target', sentTo);
@@ -33,7 +35,10 @@ export function buildPreparation(process: object, self: ProcessInternals, method
     payload: reduced.payload,
     handles: reduced.handles,
     argv: [...globalThis.process.argv],
-    cwd: globalThis.process.cwd(),
+    cwd: options.cwd ?? globalThis.process.cwd(),
+    env: options.env,
+    stdio: options.stdio,
+    logLevel: inheritedLogLevel(),
     authkey: new Uint8Array(self.authkey),
   };
 }

@@ -1,7 +1,9 @@
 // Process: the Python multiprocessing.Process, start-method-agnostic. A start method (a
 // Launcher) does the OS work; this class owns the lifecycle rules, names and the children list.
 import { BootstrapError, ProcessStateError, StartMethodError } from './errors.ts';
+import type { Readable } from 'node:stream';
 import type { Launcher } from './launcher/launcher.ts';
+import { childOptionsForStart, normalizeChildOptions, type ChildOptions, type ChildOptionsInput } from './process-options.ts';
 import { normalizeTimeout, typeError } from './options.ts';
 import { buildPreparation } from './preparation.ts';
 import { childRunner, registerChild, unregisterChild } from './children.ts';
@@ -10,6 +12,7 @@ import type { StartMethod } from './start-methods.ts';
 import { currentAuthkey, setCurrentAuthkey } from './authkey.ts';
 import { mainGuardAdvice } from './module-format.ts';
 import { globalState } from './state.ts';
+import { logAt, LogLevel } from './log.ts';
 import { brand, kBuiltinClass, kStartMethod } from './symbols.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -22,7 +25,7 @@ export type ProcessOptions<A extends unknown[] = unknown[]> = {
   name?: string;
   /** Ended when the parent exits; may not start children of its own. */
   daemon?: boolean;
-} & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
+} & ChildOptionsInput & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
 
 /** Internal, shared across copies of the library through the process-global state. */
 interface Internals {
@@ -40,6 +43,8 @@ interface Internals {
   isCurrent: boolean;
   /** The child's authkey (a copy of the creating process's, unless set); the current process's lives in the global state. */
   authkey: Buffer;
+  /** env, cwd, execArgv, stdio (src/process-options.ts). */
+  child: ChildOptions;
 }
 
 
@@ -79,6 +84,7 @@ export class Process<A extends unknown[] = any[]> {
     if (opts.args !== undefined && !Array.isArray(opts.args)) typeError('args', 'an array', opts.args);
     if (opts.name !== undefined && typeof opts.name !== 'string') typeError('name', 'a string', opts.name);
     if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') typeError('daemon', 'a boolean', opts.daemon);
+    const child = normalizeChildOptions(opts as ChildOptionsInput);
     const state = globalState();
     state.counter += 1;
     const identity = [...state.identity, state.counter];
@@ -95,6 +101,7 @@ export class Process<A extends unknown[] = any[]> {
       closed: false,
       isCurrent: false,
       authkey: Buffer.from(currentAuthkey()),
+      child,
     } satisfies Internals);
   }
 
@@ -116,15 +123,18 @@ export class Process<A extends unknown[] = any[]> {
     const impl = startMethodImpl(method);
     const unavailable = impl.unavailableReason();
     if (unavailable !== null) throw new StartMethodError(unavailable, { startMethod: method });
-    const prep = impl.needsPreparation ? buildPreparation(this, self, method, impl.sentTo) : null;
+    const options = childOptionsForStart(self.child, method, self.name);
+    const prep = impl.needsPreparation ? buildPreparation(this, self, method, impl.sentTo, options) : null;
     self.parentPid = process.pid;
     self.launcher = impl.launch({
       prep: prep as NonNullable<typeof prep>,
       runInChild: childRunner(this, self),
       daemon: self.daemon,
+      options,
     });
     self.startMethod = method;
     registerChild(this, self.launcher, self.daemon);
+    logAt(LogLevel.DEBUG, 'started %s (%s), pid %d', self.name, method, self.launcher.pid);
   }
 
   /** Wait for the child to end; with `timeoutMs`, stop waiting after that long (check exitCode). */
@@ -150,6 +160,15 @@ export class Process<A extends unknown[] = any[]> {
     childLauncherOf(this, 'terminate').terminate();
   }
 
+  /**
+   * Interrupt the child (SIGINT, Python 3.14's interrupt()): as Ctrl+C, it ends the child with
+   * exitCode -2 unless the child listens for 'SIGINT' (process.on('SIGINT', …)), Node's
+   * counterpart of catching KeyboardInterrupt.
+   */
+  interrupt(): void {
+    childLauncherOf(this, 'interrupt').interrupt();
+  }
+
   /** End the child at once (SIGKILL); exitCode -9. */
   kill(): void {
     childLauncherOf(this, 'kill').kill();
@@ -167,6 +186,16 @@ export class Process<A extends unknown[] = any[]> {
     }
     unregisterChild(this);
     self.closed = true;
+  }
+
+  /** The child's stdout, a Readable, when created with `stdio: 'pipe'` and started; else null. */
+  get stdout(): Readable | null {
+    return internals(this).launcher?.stdout ?? null;
+  }
+
+  /** The child's stderr, a Readable, when created with `stdio: 'pipe'` and started; else null. */
+  get stderr(): Readable | null {
+    return internals(this).launcher?.stderr ?? null;
   }
 
   /** The child's pid; undefined before start(). */
@@ -275,6 +304,7 @@ export function adoptCurrent(instance: object, init: { name: string; identity: n
     closed: false,
     isCurrent: true,
     authkey: currentAuthkey(),
+    child: { env: null, cwd: null, execArgv: null, stdio: 'inherit' },
   } satisfies Internals);
   globalState().current = instance;
 }

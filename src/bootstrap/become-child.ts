@@ -6,6 +6,7 @@ import { heldWritesDone } from '../exit-hold.ts';
 import { inspect } from 'node:util';
 import type { StartMethod } from '../start-methods.ts';
 import { globalState } from '../state.ts';
+import { logAt, LogLevel } from '../log.ts';
 
 /** Who the child is. */
 export interface ChildIdentity {
@@ -59,6 +60,7 @@ export function printChildError(name: string, error: unknown): void {
  */
 export async function runChildProcess(name: string, run: () => unknown): Promise<number | null> {
   try {
+    logAt(LogLevel.DEBUG, '%s (pid %d) running its target', name, process.pid);
     await run();
     await heldWritesDone(); // a Queue's putNowait backlog (src/exit-hold.ts)
     return null;

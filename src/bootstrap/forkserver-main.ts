@@ -5,6 +5,7 @@
 import { Socket } from 'node:net';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { requireNative } from '../native/binding.ts';
+import { logAt, LogLevel } from '../log.ts';
 // Loaded once here, so children that receive shareable objects need no import() for them.
 import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
@@ -13,6 +14,7 @@ import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../ts-loading.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectForkRequest, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
+import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
 import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
@@ -127,6 +129,7 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   // From here until the child ends, each page this process writes is copied (copy-on-write):
   // answer first, with a preallocated frame.
   native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
+  logAt(LogLevel.DEBUG, 'fork server forked pid %d for %s', pid, prep.name);
   for (const fd of fds) native.close(fd);
   const pidfd = native.pidfdOpen(pid);
   const watcher = native.watchReadable(pidfd, () => {
@@ -185,6 +188,7 @@ function becomeChild(prep: PreparationData, fds: number[]): void {
   useInThreadLoader();
   let next = 0;
   const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
+  applyStdio(native, prep.stdio, fds.slice(next)); // the stdio pipes' write ends come last
   void runPrepared(prep, handles, exit);
 }
 

@@ -1,11 +1,14 @@
 // The child side of spawn and forkserver: from a preparation message to a running Process.
 // (fork needs none of this: its child already is a copy of the Process.)
+import { runAfterForkHooksInSpawnedChild } from '../after-fork.ts';
 import { BootstrapError } from '../errors.ts';
+import { logToStderr } from '../log.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
 import { importTarget } from '../target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
+import { applyEnv } from './child-options.ts';
 import type { PreparationData } from './prep.ts';
 
 /**
@@ -31,8 +34,11 @@ export async function runPrepared(
   globalThis.process.argv = [globalThis.process.argv[0] as string, ...prep.argv.slice(1)];
   let instance: { run(): unknown };
   try {
+    applyEnv(prep.env);
+    if (prep.logLevel !== null) logToStderr(prep.logLevel);
     if (globalThis.process.cwd() !== prep.cwd) globalThis.process.chdir(prep.cwd);
     instance = await prepareInstance(prep, handles);
+    runAfterForkHooksInSpawnedChild();
   } catch (error) {
     printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
     return exit(1);

@@ -2,7 +2,7 @@
 // message format.
 import type { Redis as RedisClient } from 'ioredis';
 import { resolve } from 'node:path';
-import { cpuCount } from '../current.ts';
+import { availableParallelism } from '../current.ts';
 import { normalizePositiveInteger, normalizeTimeout, rangeError, typeError } from '../options.ts';
 import type { CallOptions } from '../pool/options.ts';
 import type { RedisTarget } from './connection.ts';
@@ -38,7 +38,7 @@ export interface WorkerHostOptions {
   redis?: RedisTarget;
   connection?: RedisClient;
   queue: string;
-  /** Worker processes (forkserver) = tasks run at once (default: cpuCount()). */
+  /** Worker processes (forkserver) = tasks run at once (default: availableParallelism(), as a Pool). */
   processes?: number;
   /** Where task modules are found: the submitter's paths are relative to its project root (default: cwd). */
   root?: string;
@@ -100,7 +100,7 @@ export function normalizeHostOptions(options: unknown): NormalizedHostOptions {
     redis: o.redis,
     connection: o.connection,
     queue: normalizeQueue(o.queue),
-    processes: o.processes === undefined ? cpuCount() : normalizePositiveInteger('processes', o.processes),
+    processes: o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes),
     root: resolve((o.root) ?? process.cwd()),
     lockDurationMs: o.lockDurationMs === undefined ? 30_000 : normalizePositiveInteger('lockDurationMs', o.lockDurationMs),
     stalledIntervalMs: o.stalledIntervalMs === undefined ? 30_000 : normalizePositiveInteger('stalledIntervalMs', o.stalledIntervalMs),

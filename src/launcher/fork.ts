@@ -8,6 +8,10 @@
 // terminates the copied JavaScript stack (uncatchable, no catch/finally of the parent runs),
 // then calls the child's own entry from a fresh turn of the event loop, which runs the target;
 // the child ends, through _exit, once the target settled and its event loop has nothing left.
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { applyEnv, applyStdio } from '../bootstrap/child-options.ts';
+import { logAt, LogLevel } from '../log.ts';
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../ts-loading.ts';
@@ -51,6 +55,8 @@ let afterForkHooked = false;
 
 class ForkLauncher implements Launcher {
   readonly pid: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   #exitCode: number | null = null;
   #pidfd: number;
   #watcher: FdWatcher | null;
@@ -63,10 +69,23 @@ class ForkLauncher implements Launcher {
     const native = loadNative() as NativeBinding;
     this.#native = native;
     const parent = process.pid;
-    const pid = native.fork();
-    if (pid === 0) runChild(native, parent, request); // never returns
+    const pipes = request.options.stdio === 'pipe' ? [native.pipe(), native.pipe()] : [];
+    let pid: number;
+    try {
+      pid = native.fork();
+    } catch (error) {
+      for (const fd of pipes.flat()) native.close(fd);
+      throw error;
+    }
+    if (pid === 0) {
+      for (const [readEnd] of pipes) native.close(readEnd);
+      runChild(native, parent, request, pipes.map(([, writeEnd]) => writeEnd)); // never returns
+    }
     runParentAfterFork();
     this.pid = pid;
+    const [stdout, stderr] = pipes.map(([readEnd, writeEnd]) => readablePipe(native, readEnd, writeEnd, request.daemon));
+    this.stdout = stdout ?? null;
+    this.stderr = stderr ?? null;
     this.#daemon = request.daemon;
     this.#pidfd = native.pidfdOpen(pid);
     this.#watcher = native.watchReadable(this.#pidfd, () => this.#reap());
@@ -86,6 +105,7 @@ class ForkLauncher implements Launcher {
     const status = this.#native.waitpid(this.pid, true);
     if (status === null) return;
     this.#exitCode = status.exitCode ?? -(status.signal ?? 0);
+    logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, this.#exitCode);
     this.#release();
     for (const resolve of this.#waiting.splice(0)) resolve(this.#exitCode);
   }
@@ -143,15 +163,31 @@ class ForkLauncher implements Launcher {
     if (this.poll() === null) process.kill(this.pid, 'SIGKILL');
   }
 
+  interrupt(): void {
+    if (this.poll() === null) process.kill(this.pid, 'SIGINT');
+  }
+
   close(): void {
     // Everything is released when the child is reaped.
   }
 }
 
-function runChild(native: NativeBinding, parent: number, request: LaunchRequest): never {
+/** The parent's side of a stdio pipe: its write end closed, its read end a Readable. */
+function readablePipe(native: NativeBinding, readEnd: number, writeEnd: number, daemon: boolean): Readable {
+  native.close(writeEnd);
+  const socket = new Socket({ fd: readEnd, readable: true, writable: false });
+  if (daemon) socket.unref(); // a daemon's output does not keep the parent alive
+  return socket;
+}
+
+function runChild(native: NativeBinding, parent: number, request: LaunchRequest, pipeFds: number[]): never {
   let exit: (code: number) => never;
   try {
     exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
+    const { options } = request;
+    applyStdio(native, options.stdio, pipeFds);
+    applyEnv(options.env);
+    if (options.cwd !== null) process.chdir(options.cwd);
   } catch (error) {
     process.stderr.write(`multiproc: a forked child could not prepare itself: ${(error as Error).stack ?? String(error)}\n`);
     return native.exit(1);

@@ -7,7 +7,10 @@
 // Python's does; fds of shareable objects travel with the request by SCM_RIGHTS), and an event
 // socket on which the server reports each child's end asynchronously.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { getExecutable } from '../executable.ts';
+import { inheritedLogLevel, logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
@@ -73,14 +76,15 @@ class ForkServer {
   private constructor() {
     this.#native = loadNative() as NativeBinding;
     const [mine, theirs] = this.#native.socketpair();
-    this.#process = spawn(process.execPath, [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
+    this.#process = spawn(getExecutable(), [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
       stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
       // esbuild (tsx's compiler) must not keep a worker thread in a process that forks.
-      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0' },
+      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0', ...(inheritedLogLevel() === null ? {} : { MULTIPROC_DEBUG: String(inheritedLogLevel()) }) },
     });
     this.#native.close(theirs);
     this.#requestFd = mine;
     this.#process.on('error', () => undefined);
+    logAt(LogLevel.INFO, 'fork server started, pid %d', this.#process.pid);
     this.#process.unref();
     this.#events = this.#process.stdio[4] as Socket;
     const notices = new FrameDecoder();
@@ -99,10 +103,26 @@ class ForkServer {
   launch(request: LaunchRequest): Launcher {
     if (this.#gone) throw new ProcessError('The fork server has ended; start() again to start a new one.', { startMethod: 'forkserver' });
     const fds = request.prep.handles.flatMap((handle) => handle.fds);
-    this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
-    const reply = this.#readReply();
-    if (reply.type === 'refused') throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
-    const launcher = new ForkServerLauncher(reply.pid, this.#native, this);
+    // stdio 'pipe': the write ends travel last, after the handles' fds (forkserver-main.ts).
+    const pipes = request.prep.stdio === 'pipe' ? [this.#native.pipe(), this.#native.pipe()] : [];
+    fds.push(...pipes.map(([, writeEnd]) => writeEnd));
+    let reply: ForkReply;
+    try {
+      this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
+      reply = this.#readReply();
+    } catch (error) {
+      for (const [readEnd] of pipes) this.#native.close(readEnd);
+      throw error;
+    } finally {
+      for (const [, writeEnd] of pipes) this.#native.close(writeEnd);
+    }
+    if (reply.type === 'refused') {
+      for (const [readEnd] of pipes) this.#native.close(readEnd);
+      throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
+    }
+    const [stdout, stderr] = pipes.map(([readEnd]) => new Socket({ fd: readEnd, readable: true, writable: false }));
+    if (request.daemon) for (const stream of [stdout, stderr]) stream?.unref(); // as spawn.ts
+    const launcher = new ForkServerLauncher(reply.pid, this.#native, this, stdout ?? null, stderr ?? null);
     this.#children.set(reply.pid, launcher);
     return launcher;
   }
@@ -152,6 +172,7 @@ class ForkServer {
   #lost(): void {
     if (this.#gone) return;
     this.#gone = true;
+    logAt(LogLevel.WARNING, 'fork server pid %d is gone; its %d running children count as killed', this.#process.pid, this.#children.size);
     for (const launcher of this.#children.values()) launcher.ended(-9);
     this.#children.clear();
     try {
@@ -165,14 +186,18 @@ class ForkServer {
 
 class ForkServerLauncher implements Launcher {
   readonly pid: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   #exitCode: number | null = null;
   #pidfd: number | null;
   #waiting: ((code: number) => void)[] = [];
   readonly #native: NativeBinding;
   readonly #server: ForkServer;
 
-  constructor(pid: number, native: NativeBinding, server: ForkServer) {
+  constructor(pid: number, native: NativeBinding, server: ForkServer, stdout: Readable | null, stderr: Readable | null) {
     this.pid = pid;
+    this.stdout = stdout;
+    this.stderr = stderr;
     this.#native = native;
     this.#server = server;
     try {
@@ -186,6 +211,7 @@ class ForkServerLauncher implements Launcher {
   ended(exitCode: number): void {
     if (this.#exitCode !== null) return;
     this.#exitCode = exitCode;
+    logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, exitCode);
     this.#closePidfd();
     for (const resolve of this.#waiting.splice(0)) resolve(exitCode);
   }
@@ -221,6 +247,10 @@ class ForkServerLauncher implements Launcher {
 
   kill(): void {
     this.#signal('SIGKILL');
+  }
+
+  interrupt(): void {
+    this.#signal('SIGINT');
   }
 
   close(): void {

@@ -1,7 +1,9 @@
 // The launcher interface: one implementation per start method (spawn.ts, fork.ts,
 // forkserver.ts). Everything above it is start-method-agnostic.
 import { constants } from 'node:os';
+import type { Readable } from 'node:stream';
 import type { PreparationData } from '../bootstrap/prep.ts';
+import type { ChildOptions } from '../process-options.ts';
 import type { StartMethod } from '../start-methods.ts';
 
 /** What a launch needs. `prep` for methods that start a fresh program; `runInChild` for fork. */
@@ -10,11 +12,16 @@ export interface LaunchRequest {
   /** fork only: what the forked child runs; resolves with null when the target returned, or the code to exit with at once (a failure). */
   runInChild: () => Promise<number | null>;
   daemon: boolean;
+  /** env, cwd (absolute), execArgv, stdio, checked for this start method. */
+  options: ChildOptions;
 }
 
 /** A started child, from the parent's side. */
 export interface Launcher {
   readonly pid: number;
+  /** The child's stdout and stderr when started with `stdio: 'pipe'`; else null. */
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   /** The exit code in Python's convention (N, or -signal) once the child ended; else null. */
   poll(): number | null;
   /** Resolves with the exit code when the child ends, or null when `timeoutMs` passes first. */
@@ -22,6 +29,8 @@ export interface Launcher {
   /** Blocks until the child ended (used at exit, for non-daemon children). */
   waitSync(): void;
   terminate(): void;
+  /** Send SIGINT (Process.interrupt()). */
+  interrupt(): void;
   kill(): void;
   /** Frees the parent's resources for the child; the child must have ended. */
   close(): void;

@@ -3,6 +3,9 @@
 // carries the preparation message, and its end-of-file tells the child that the parent died.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
+import { getExecutable } from '../executable.ts';
+import { logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
@@ -15,8 +18,8 @@ import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } f
  * compiled in-thread (a fork server's descendants, `multiproc run`): the child then runs tsx's
  * ES module hooks in its main thread as its parent does (spawn-main.ts).
  */
-function childExecArgv(): string[] {
-  const args = inheritedExecArgv();
+function childExecArgv(given: string[] | null): string[] {
+  const args = given ?? inheritedExecArgv();
   return inThreadTsHook(args) !== null ? ['--expose-internals', ...args] : args;
 }
 
@@ -34,6 +37,8 @@ export const spawnMethod: StartMethodImpl = {
 
 class SpawnLauncher implements Launcher {
   readonly pid: number;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
   #child: ChildProcess;
   #exitCode: number | null = null;
   #exited: Promise<number>;
@@ -41,26 +46,31 @@ class SpawnLauncher implements Launcher {
   #waiters = 0;
 
   constructor(request: LaunchRequest) {
-    const { prep } = request;
+    const { prep, options } = request;
     const fds = prep.handles.flatMap((handle) => handle.fds);
     let next = SPAWN_FIRST_HANDLE_FD;
     const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => next++) }));
-    const child = spawn(process.execPath, [...childExecArgv(), entryPath('bootstrap/spawn-main')], {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds],
-      env: { ...process.env, MULTIPROC_SPAWN_PARENT: String(process.pid) },
+    // The child starts in the parent's directory (relative loader paths in execArgv resolve as
+    // they do here) and moves to `cwd` before it imports anything (run-child.ts).
+    const child = spawn(getExecutable(), [...childExecArgv(options.execArgv), entryPath('bootstrap/spawn-main')], {
+      stdio: ['ignore', options.stdio, options.stdio, 'pipe', ...fds],
+      env: { ...(options.env ?? process.env), MULTIPROC_SPAWN_PARENT: String(process.pid) },
       windowsHide: true,
     });
     // A failed kill() of an ended child, or a failed spawn, arrives here; state comes from 'exit'.
     child.on('error', () => undefined);
     if (child.pid === undefined) {
-      throw new ProcessError(`Could not spawn ${process.execPath} for ${prep.name}.`, { startMethod: 'spawn' });
+      throw new ProcessError(`Could not spawn ${getExecutable()} for ${prep.name} (see setExecutable()).`, { startMethod: 'spawn' });
     }
     this.pid = child.pid;
+    this.stdout = child.stdout;
+    this.stderr = child.stderr;
     this.#child = child;
     this.#daemon = request.daemon;
     this.#exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exitCode = exitCodeOf(code, signal);
+        logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, this.#exitCode);
         resolve(this.#exitCode);
       });
     });
@@ -69,7 +79,11 @@ class SpawnLauncher implements Launcher {
     channel.write(encodeObject({ ...prep, handles }));
     channel.resume();
     channel.unref();
-    if (request.daemon) child.unref();
+    if (request.daemon) {
+      // A daemon does not keep the parent alive, nor do the pipes of its output.
+      child.unref();
+      for (const stream of [child.stdout, child.stderr] as (Socket | null)[]) stream?.unref();
+    }
   }
 
   poll(): number | null {
@@ -104,6 +118,10 @@ class SpawnLauncher implements Launcher {
 
   kill(): void {
     if (this.#exitCode === null) this.#child.kill('SIGKILL');
+  }
+
+  interrupt(): void {
+    if (this.#exitCode === null) this.#child.kill('SIGINT');
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 // What a forked child does before fork() returns 0 in it: fresh ids, the parent's children,
 // timers, handles and queued output let go, every exit routed to _exit(2), after-fork hooks run.
+import { runUserAfterForkHooks } from '../after-fork.ts';
 import type { NativeBinding } from '../native/types.ts';
 import { globalState } from '../state.ts';
 import { routeChildExit } from './exit.ts';
@@ -83,5 +84,6 @@ export function becomeChild(native: NativeBinding): void {
   dropInheritedOutput();
   routeChildExit(native);
   for (const hook of hooks) hook();
+  runUserAfterForkHooks();
   endWithTheLoop(native);
 }

@@ -1,7 +1,7 @@
 // Pool options and per-call options, normalized in one place with the house message format.
 import { resolve } from 'node:path';
 import type { Context } from '../context.ts';
-import { cpuCount } from '../current.ts';
+import { availableParallelism } from '../current.ts';
 import { normalizeFunction, normalizePositiveInteger, rangeError, typeError } from '../options.ts';
 import { processSourceFor, type ProcessSource } from '../process-classes.ts';
 import { isStartMethod, type StartMethod } from '../start-methods.ts';
@@ -10,7 +10,7 @@ type AnyFunction = (...args: never[]) => unknown;
 
 /** Options of `new Pool()`, as Python's Pool(processes, initializer, initargs, maxtasksperchild, context). */
 export interface PoolOptions {
-  /** Number of worker processes (default: cpuCount()). */
+  /** Number of worker processes (default: availableParallelism(), the CPUs this process may use). */
   processes?: number;
   /** Called in each worker once, before its first task (exported function under spawn/forkserver). */
   initializer?: (...args: any[]) => unknown;
@@ -53,7 +53,7 @@ export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const o = options as Record<string, unknown>;
-  const processes = o.processes === undefined ? cpuCount() : normalizePositiveInteger('processes', o.processes);
+  const processes = o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes);
   const initializer = normalizeFunction<AnyFunction>('initializer', o.initializer);
   if (o.initargs !== undefined && !Array.isArray(o.initargs)) typeError('initargs', 'an array', o.initargs);
   const maxTasksPerChild = o.maxTasksPerChild === undefined || o.maxTasksPerChild === null ? undefined : normalizePositiveInteger('maxTasksPerChild', o.maxTasksPerChild);

@@ -1,5 +1,6 @@
 // The pool's worker processes: starting them (each with its own Pipe), retiring them (reaped in
 // the background, recorded in the trace), and starting replacements while the pool wants them.
+import { logAt, LogLevel } from '../log.ts';
 import { Pipe } from '../connection/index.ts';
 import { kNeverSpin } from '../connection/connection.ts';
 import type { ProcessSource } from '../process-classes.ts';
@@ -77,6 +78,7 @@ export class WorkerSet {
   // Remove a worker from the pool, reap it in the background, and start a replacement.
   retire(worker: WorkerHandle, timeoutMs: number, reason: RetireReason): Promise<WorkerExit> {
     worker.gone = true;
+    logAt(LogLevel.INFO, 'pool worker %s retired (%s)', worker.process.name, reason);
     const at = this.list.indexOf(worker);
     if (at >= 0) this.list.splice(at, 1);
     const record = this.#options.trace === null ? null : this.#record(worker, reason);

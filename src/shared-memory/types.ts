@@ -51,11 +51,20 @@ export interface SharedArrayConstructor {
   readonly BYTES_PER_ELEMENT: number;
 }
 
+// Python typecodes whose values are not numbers: refused with what to use instead.
+const UNSUPPORTED_CODES: Record<string, string | undefined> = {
+  c: "use 'u8' and String.fromCharCode(v.value) / Buffer.from(array.buffer, array.byteOffset, array.length) for the bytes",
+  '?': "use 'u8' with 0 and 1 (Boolean(v.value))",
+  u: "use 'u16' or 'u32' and String.fromCodePoint",
+};
+
 /** The element type named by `spec`, or a RangeError in the house format. */
 export function elementType(spec: unknown, name = 'type'): ElementType {
   if (typeof spec === 'string') {
     if (Object.hasOwn(CONSTRUCTORS, spec)) return spec as ElementType;
     if (Object.hasOwn(PYTHON_CODES, spec)) return PYTHON_CODES[spec as PythonTypecode];
+    const hint = UNSUPPORTED_CODES[spec];
+    if (hint !== undefined) rangeError(name, `a numeric type: Python's '${spec}' is not supported (docs/DECISIONS.md); ${hint}`, spec);
   }
   return rangeError(name, `one of ${Object.keys(CONSTRUCTORS).map((t) => `'${t}'`).join(' ')} (or a Python typecode such as 'd')`, spec);
 }
