@@ -30,6 +30,9 @@ function validPrep(): PreparationData {
     argv: ['/usr/bin/node', '/app/main.js', '--flag'],
     cwd: '/app',
     authkey: new Uint8Array(32).fill(7),
+    env: { PATH: '/usr/bin', HOME: '/app' },
+    stdio: 'pipe',
+    logLevel: null,
   };
 }
 
@@ -53,6 +56,9 @@ export function malformedField(prep: Record<string, unknown>): string | null {
     argv: (v) => Array.isArray(v) && v.every(isString),
     cwd: isString,
     authkey: (v) => v instanceof Uint8Array,
+    env: (v) => v === null || (typeof v === 'object' && !Array.isArray(v) && Object.values(v).every(isString)),
+    stdio: (v) => v === 'inherit' || v === 'pipe' || v === 'ignore',
+    logLevel: (v) => v === null || Number.isInteger(v),
   };
   for (const [field, check] of Object.entries(checks)) if (!check(prep[field])) return field;
   return null;

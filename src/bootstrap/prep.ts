@@ -62,8 +62,15 @@ export function isPreparationData(value: unknown): value is PreparationData {
     Array.isArray(m['argv']) &&
     m['argv'].every((arg: unknown) => typeof arg === 'string') &&
     typeof m['cwd'] === 'string' &&
-    m['authkey'] instanceof Uint8Array
+    m['authkey'] instanceof Uint8Array &&
+    (m['env'] === null || isStringRecord(m['env'])) &&
+    (m['stdio'] === 'inherit' || m['stdio'] === 'pipe' || m['stdio'] === 'ignore') &&
+    (m['logLevel'] === null || Number.isInteger(m['logLevel']))
   );
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
 
 function isIntegers(value: unknown): value is number[] {
