@@ -108,7 +108,7 @@ export class Dispatcher {
       if (chosen === null || chosenSpec === null) {
         // A fork worker forked before this function existed cannot run it: replace an idle one.
         if (stale !== null) {
-          void stale.conn.send({ t: 'stop' }).catch(() => undefined);
+          void new Promise<void>((resolve) => resolve(stale.conn.send({ t: 'stop' }))).catch(() => undefined);
           void this.#workers.retire(stale, 5000, 'stale');
           continue;
         }
@@ -141,7 +141,8 @@ export class Dispatcher {
     worker.batchList.push(batch);
     if (this.#trace !== null) worker.sentAt.push(monotonicMicros());
     const tasks = batch.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
-    worker.conn.send({ t: 'batch', tasks }).catch((error: unknown) => {
+    // send() throws a task that cannot be cloned at the call (sending nothing): handled as a rejection.
+    new Promise<void>((resolve) => resolve(worker.conn.send({ t: 'batch', tasks }))).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
       worker.batches--;
       const at = worker.batchList.indexOf(batch);

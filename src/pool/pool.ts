@@ -312,7 +312,7 @@ export class Pool {
     if (this.#state !== 'closed' || this.#calls.size > 0) return;
     if (this.#workers.list.some((w) => w.inflight.size > 0)) return;
     for (const worker of [...this.#workers.list]) {
-      void worker.conn.send({ t: 'stop' }).catch(() => undefined);
+      void new Promise<void>((resolve) => resolve(worker.conn.send({ t: 'stop' }))).catch(() => undefined);
       void this.#workers.retire(worker, 5000, 'stopped');
     }
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
