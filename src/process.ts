@@ -135,6 +135,20 @@ export class Process<A extends unknown[] = any[]> {
     if (code !== null) unregisterChild(this);
   }
 
+  /**
+   * For `await using`: a child still running is terminated (SIGTERM) and joined, then close()
+   * releases what was held for it. A Process never started is just closed.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const self = internals(this);
+    if (self.closed || self.isCurrent) return;
+    if (self.launcher !== null && self.parentPid === process.pid) {
+      if (self.launcher.poll() === null) this.terminate();
+      await this.join();
+    }
+    this.close();
+  }
+
   /** True from start() until the child ends. */
   isAlive(): boolean {
     const self = internals(this);
