@@ -2,6 +2,7 @@
 // dispatcher (dispatch.ts) gives to the workers (workers.ts); this file holds the public API, the
 // calls in progress, and the pool's state (running, closed, terminated). With `trace`, a
 // PoolTrace (trace.ts) records the run.
+import { checkAbortSignal, untilAborted } from '../abortable.ts';
 import type { Context } from '../context.ts';
 import { ProcessError, ProcessStateError } from '../errors.ts';
 import { forkServerPreload } from '../launcher/forkserver.ts';
@@ -147,8 +148,13 @@ export class Pool {
     this.#checkIdle();
   }
 
-  /** After close() (or terminate()): resolves once every task finished and every worker ended. */
-  async join(): Promise<void> {
+  /** After close() (or terminate()): resolves once every task finished and every worker ended; rejects with the signal's reason when `signal` aborts (the pool goes on). */
+  async join(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const signal = checkAbortSignal(options.signal);
+    return untilAborted(this.#join(), signal);
+  }
+
+  async #join(): Promise<void> {
     if (this.#state === 'running') throw new ProcessStateError('Pool.join() needs close() or terminate() first (the pool is still running).');
     if (this.#state === 'closed') {
       await new Promise<void>((resolve) => {

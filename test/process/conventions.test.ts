@@ -28,6 +28,26 @@ for (const method of testedMethods()) {
       assert.throws(() => outer.exitCode, ProcessStateError, 'closed');
     });
 
+    it('join({ signal }) rejects with the reason when aborted; the child goes on; join(number) and { timeoutMs } still time out', async () => {
+      const ready = tempPath('ready');
+      const p = track(new Process({ target: waitForever, args: [ready] }));
+      p.start();
+      await waitForFile(ready);
+      const controller = new AbortController();
+      const joining = p.join({ signal: controller.signal });
+      controller.abort();
+      await assert.rejects(joining, (error: unknown) => error instanceof DOMException && error.name === 'AbortError');
+      await assert.rejects(p.join({ signal: AbortSignal.timeout(20) }), (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError');
+      assert.equal(p.isAlive(), true);
+      await p.join(10);
+      await p.join({ timeoutMs: 10, signal: new AbortController().signal });
+      assert.equal(p.exitCode, null);
+      p.terminate();
+      await p.join({ signal: new AbortController().signal });
+      assert.equal(p.exitCode, -15);
+      await assert.rejects(p.join({ signal: 1 as never }), { name: 'TypeError', message: 'Expected `signal` to be an AbortSignal, got `1` (number).' });
+    });
+
     it('`await using` waits for nothing when the child already ended, or was never started', async () => {
       const report = tempPath('report');
       {
