@@ -2,7 +2,7 @@
 // with the signal's own reason, and the connection stays usable.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Pipe, wait } from '../../src/index.ts';
+import { Pipe, TimeoutError, wait } from '../../src/index.ts';
 
 const isAbort = (error: unknown) => error instanceof DOMException && error.name === 'AbortError';
 
@@ -29,6 +29,18 @@ describe('AbortSignal on a Connection', () => {
     await assert.rejects(b.recv({ signal: AbortSignal.timeout(10) }), (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError');
     await a.send(1);
     assert.equal(await b.recv(), 1);
+    a.close();
+    b.close();
+  });
+
+  it('the two timeouts are told apart on purpose and share their name: timeoutMs gives multiproc TimeoutError, AbortSignal.timeout() its DOMException', async () => {
+    const [a, b] = Pipe();
+    const byOption = await b.recv({ timeoutMs: 5 }).then(() => null, (error: unknown) => error);
+    const bySignal = await b.recv({ signal: AbortSignal.timeout(5) }).then(() => null, (error: unknown) => error);
+    assert.ok(byOption instanceof TimeoutError);
+    assert.ok(bySignal instanceof DOMException && !(bySignal instanceof TimeoutError));
+    assert.equal((byOption as Error).name, 'TimeoutError');
+    assert.equal((bySignal as Error).name, 'TimeoutError', 'one check catches both: error.name === "TimeoutError"');
     a.close();
     b.close();
   });
