@@ -1,5 +1,6 @@
 // Process: the Python multiprocessing.Process, start-method-agnostic. A start method (a
 // Launcher) does the OS work; this class owns the lifecycle rules, names and the children list.
+import { checkAbortSignal, joinLauncher, type AbortableOptions } from './abortable.ts';
 import { BootstrapError, ProcessStateError, StartMethodError } from './errors.ts';
 import type { Readable } from 'node:stream';
 import type { Launcher } from './launcher/launcher.ts';
@@ -137,12 +138,32 @@ export class Process<A extends unknown[] = any[]> {
     logAt(LogLevel.DEBUG, 'started %s (%s), pid %d', self.name, method, self.launcher.pid);
   }
 
-  /** Wait for the child to end; with `timeoutMs`, stop waiting after that long (check exitCode). */
-  async join(timeoutMs?: number): Promise<void> {
-    const timeout = normalizeTimeout('timeoutMs', timeoutMs);
+  /**
+   * Wait for the child to end; with `timeoutMs` (a number, as Python's join(timeout), or in the
+   * options), stop waiting after that long (check exitCode). Rejects with the signal's reason
+   * when `signal` aborts (the child goes on).
+   */
+  async join(timeoutOrOptions?: number | AbortableOptions): Promise<void> {
+    const options = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions };
+    const timeout = normalizeTimeout('timeoutMs', options.timeoutMs);
+    const signal = checkAbortSignal(options.signal);
     const launcher = childLauncherOf(this, 'join');
-    const code = await launcher.wait(timeout);
+    const code = await joinLauncher(launcher, timeout, signal);
     if (code !== null) unregisterChild(this);
+  }
+
+  /**
+   * For `await using`: a child still running is terminated (SIGTERM) and joined, then close()
+   * releases what was held for it. A Process never started is just closed.
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const self = internals(this);
+    if (self.closed || self.isCurrent) return;
+    if (self.launcher !== null && self.parentPid === process.pid) {
+      if (self.launcher.poll() === null) this.terminate();
+      await this.join();
+    }
+    this.close();
   }
 
   /** True from start() until the child ends. */

@@ -2,13 +2,15 @@
 // as v8-serialized frames (structured clone: nothing received is ever evaluated as code), bytes
 // as bytes frames (src/wire/protocol.ts). Shareable: passed to a child as a Process argument, it
 // arrives as a Connection over the same socket (the parent keeps its own copy, as in Python).
-import { ProcessStateError, TimeoutError } from '../errors.ts';
+import { fstatSync } from 'node:fs';
+import { checkAbortSignal, untilAborted, type AbortableOptions } from '../abortable.ts';
+import { ProcessStateError, SerializationError, TimeoutError } from '../errors.ts';
 import type { NativeBinding } from '../native/binding.ts';
 import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { brand } from '../symbols.ts';
 import { mappingOf } from '../shared-memory/mappings.ts';
-import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
+import { DEFAULT_MAX_FRAME, FrameError, Tag } from '../wire/protocol.ts';
 import { closedHere, ConnectionClosedError } from './errors.ts';
 import { encodeValue } from './handles.ts';
 import { jsonText } from './json.ts';
@@ -16,7 +18,7 @@ import type { Lane } from './lane.ts';
 import { FrameReader } from './reader.ts';
 import { forgetConnection, kAfterFork, kShared, trackConnection, type EndLanes } from './registry.ts';
 import type { WaitOptions } from './waiters.ts';
-import { FrameWriter } from './writer.ts';
+import { FrameWriter, NOT_A_SOCKET } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
 export const kWhenReady = Symbol.for('multiproc.connection.whenReady');
@@ -26,6 +28,11 @@ export const kNeverSpin = Symbol.for('multiproc.connection.neverSpin');
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
 export interface RecvOptions {
   timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of send()/sendBytes(): stop waiting for the write when `signal` aborts. */
+export interface SendOptions {
   signal?: AbortSignal;
 }
 
@@ -59,6 +66,8 @@ export class Connection implements AsyncIterable<unknown> {
   readonly #reader: FrameReader | null;
   readonly #writer: FrameWriter | null;
   readonly #lanes: Lanes | null;
+  readonly #maxFrame: number;
+  #socket: boolean | undefined;
   #closed = false;
 
   /**
@@ -69,6 +78,7 @@ export class Connection implements AsyncIterable<unknown> {
   constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number; shared?: boolean; lanes?: Lanes | null }) {
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.#fd = fd;
+    this.#maxFrame = maxFrame;
     this.#native = options.native;
     this.#readable = options.readable;
     this.#writable = options.writable;
@@ -104,33 +114,68 @@ export class Connection implements AsyncIterable<unknown> {
 
   /**
    * Send a value by structured clone (v8.serialize: Map, Set, Date, BigInt, typed arrays …).
-   * Resolves once the OS has the bytes; calls not awaited keep their order.
+   * Resolves once the OS has the bytes; calls not awaited keep their order. What is known at the
+   * call throws there (a value that cannot travel: SerializationError; a message over the frame
+   * limit: FrameError; an end closed or read-only here); only what happens to the bytes afterwards
+   * (the other end gone) rejects, so a send never awaited cannot crash the process for the former.
+   * `signal`: stop waiting for the write (rejects with its reason); a message already handed to the
+   * OS or queued behind others is still sent (a frame cannot be taken back half-written).
    */
-  send(value: unknown): Promise<void> {
+  send(value: unknown, options: SendOptions = {}): Promise<void> {
+    const signal = sendSignal(options);
+    const writer = this.#writerFor('send');
+    const text = jsonText(value);
+    if (text !== null) {
+      if (text.length * 3 > this.#maxFrame) this.#checkSize(Buffer.byteLength(text, 'utf8'));
+      return this.#sending(() => writer.writeText(Tag.json, text), signal);
+    }
+    const { tag, payload, fds } = encodeValue(value, this.#native);
+    if (fds.length > 0 && !this.#isSocket()) {
+      for (const fd of fds) this.#native.close(fd);
+      throw new SerializationError('value', NOT_A_SOCKET);
+    }
     try {
-      const writer = this.#writerFor('send');
-      const text = jsonText(value);
-      this.#reader?.noteSent();
-      if (text !== null) return writer.writeText(Tag.json, text);
-      const { tag, payload, fds } = encodeValue(value, this.#native);
-      return fds.length === 0 ? writer.write(tag, payload) : writer.writeWithFds(tag, payload, fds);
+      this.#checkSize(payload.length);
+    } catch (error) {
+      for (const fd of fds) this.#native.close(fd);
+      throw error;
+    }
+    return this.#sending(() => (fds.length === 0 ? writer.write(tag, payload) : writer.writeWithFds(tag, payload, fds)), signal);
+  }
+
+  /**
+   * Send bytes as one message (`offset` and `size` select a part of `buffer`). Resolves once the OS
+   * has them; until then do not modify `buffer` (a large message may be written as the other end
+   * reads). Bad arguments, a message over the frame limit, an end closed here throw at the call.
+   * `signal` as for send().
+   */
+  sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number, options: SendOptions = {}): Promise<void> {
+    const signal = sendSignal(options);
+    const writer = this.#writerFor('send bytes');
+    const bytes = sliceOf(buffer, offset, size);
+    this.#checkSize(bytes.length);
+    return this.#sending(() => writer.write(Tag.bytes, bytes), signal);
+  }
+
+  // Hand a frame to the writer: a failure of the write itself (a broken pipe) becomes a rejection.
+  // An aborted signal sends nothing; one that aborts later stops the waiting only.
+  #sending(write: () => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    this.#reader?.noteSent();
+    try {
+      return untilAborted(write(), signal);
     } catch (error) {
       return rejected(error);
     }
   }
 
-  /**
-   * Send bytes as one message (`offset` and `size` select a part of `buffer`). Resolves once the OS
-   * has them; until then do not modify `buffer` (a large message may be written as the other end reads).
-   */
-  sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number): Promise<void> {
-    try {
-      const writer = this.#writerFor('send bytes');
-      this.#reader?.noteSent();
-      return writer.write(Tag.bytes, sliceOf(buffer, offset, size));
-    } catch (error) {
-      return rejected(error);
-    }
+  #checkSize(length: number): void {
+    if (length > this.#maxFrame) throw new FrameError(`A message of ${length} bytes is over the frame limit of ${this.#maxFrame} bytes; send it in parts.`);
+  }
+
+  // Whether this end is a socket (a one-way Pipe is an OS pipe, which cannot carry fds); asked once.
+  #isSocket(): boolean {
+    return (this.#socket ??= fstatSync(this.#fd).isSocket());
   }
 
   /** Receive the next value. Rejects with ConnectionClosedError once the other end closed. */
@@ -176,12 +221,18 @@ export class Connection implements AsyncIterable<unknown> {
     }
   }
 
-  /** Whether there is something to receive (or the other end closed); waits up to `timeoutMs` (default 0). */
-  poll(timeoutMs = 0): Promise<boolean> {
+  /**
+   * Whether there is something to receive (or the other end closed); waits up to `timeoutMs`
+   * (a number as Python's poll(timeout): default 0, null for no limit; in the options form, no
+   * `timeoutMs` means no limit). Rejects with the signal's reason when `signal` aborts.
+   */
+  poll(timeoutOrOptions: number | null | RecvOptions = 0): Promise<boolean> {
     try {
-      const timeout = normalizeTimeout('timeoutMs', timeoutMs);
+      const options: AbortableOptions = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions ?? undefined };
+      const timeout = normalizeTimeout('timeoutMs', options.timeoutMs);
+      const signal = checkAbortSignal(options.signal);
       const reader = this.#readerFor('poll');
-      return reader.whenReady({ timeoutMs: timeout }) as Promise<boolean>;
+      return reader.whenReady({ timeoutMs: timeout, signal }) as Promise<boolean>;
     } catch (error) {
       return rejected(error);
     }
@@ -311,6 +362,11 @@ function waitOptions(options: RecvOptions): WaitOptions {
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', signal);
   return { timeoutMs, signal };
+}
+
+function sendSignal(options: SendOptions): AbortSignal | undefined {
+  if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+  return checkAbortSignal(options.signal);
 }
 
 function timedOut(): { ok: false; error: unknown } {

@@ -1,6 +1,7 @@
 // wait(): Python's multiprocessing.connection.wait — which of these Connections have something
 // to receive (or reached EOF), which of these Listeners have a connection waiting, and which of
 // these Processes have ended. waitReady is the same function under the library's earlier name.
+import { checkAbortSignal, untilAborted, type AbortableOptions } from '../abortable.ts';
 import { ProcessStateError } from '../errors.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import type { Process } from '../process.ts';
@@ -17,11 +18,15 @@ const JOIN_SLICE_MS = 1000;
 /**
  * Resolves with those of `objects` that are ready, in their order: a Connection with data (or
  * whose other end closed), a Listener with a connection waiting (or closed), a Process that
- * ended. Waits until one is, or `timeoutMs` (then `[]`).
+ * ended. Waits until one is, or `timeoutMs` (then `[]`): a number, as Python's wait(timeout), or
+ * in the options. Rejects with the signal's reason when `signal` aborts first.
  */
-export async function wait<T extends Waitable>(objects: Iterable<T>, timeoutMs?: number): Promise<T[]> {
+export async function wait<T extends Waitable>(objects: Iterable<T>, timeoutOrOptions?: number | AbortableOptions): Promise<T[]> {
   const list = [...checkObjects(objects)];
-  const timeout = normalizeTimeout('timeoutMs', timeoutMs);
+  const options: AbortableOptions = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions };
+  const timeout = normalizeTimeout('timeoutMs', options.timeoutMs);
+  const signal = checkAbortSignal(options.signal);
+  signal?.throwIfAborted();
   const ready = readyNow(list);
   if (ready.length > 0 || timeout === 0 || list.length === 0) {
     if (list.length === 0 && timeout === undefined) throw new RangeError('wait() was given nothing to wait for: it would wait forever.');
@@ -35,7 +40,7 @@ export async function wait<T extends Waitable>(objects: Iterable<T>, timeoutMs?:
     if (timeout !== undefined) timer = setTimeout(resolve, timeout);
   });
   try {
-    await Promise.race([timedOut, ...watches.map((one) => one.catch(() => undefined))]);
+    await untilAborted(Promise.race([timedOut, ...watches.map((one) => one.catch(() => undefined))]), signal);
   } finally {
     clearTimeout(timer);
     controller.abort();

@@ -2,6 +2,7 @@
 // imapUnordered), their chunks (feed.ts), their results in order or as they come, errors at
 // their position, abort, and the pool's state (running, closed, terminated). Where the tasks
 // run is the worker layer's business (worker-layer.ts).
+import { checkAbortSignal, untilAborted } from '../abortable.ts';
 import { ProcessError, ProcessStateError } from '../errors.ts';
 import { Call } from './call.ts';
 import { feedInput, type Input } from './feed.ts';
@@ -86,8 +87,12 @@ export abstract class CallPool<R> {
     this.#checkIdle();
   }
 
-  /** After close() (or terminate()): resolves once every task finished and every worker ended. */
-  async join(): Promise<void> {
+  /** After close() (or terminate()): resolves once every task finished and every worker ended; rejects with the signal's reason when `signal` aborts (the pool goes on). */
+  join(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return untilAborted(this.#join(), checkAbortSignal(options.signal));
+  }
+
+  async #join(): Promise<void> {
     if (this.#state === 'running') throw new ProcessStateError('Pool.join() needs close() or terminate() first (the pool is still running).');
     if (this.#state === 'closed') {
       await new Promise<void>((resolve) => {

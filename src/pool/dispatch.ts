@@ -119,7 +119,7 @@ export class Dispatcher {
     if (chosen !== null) return chosen;
     // A fork worker forked before this function existed cannot run it: replace an idle one.
     if (stale === null) return null;
-    void stale.conn.send({ t: 'stop' }).catch(() => undefined);
+    void new Promise<void>((resolve) => resolve(stale.conn.send({ t: 'stop' }))).catch(() => undefined);
     void this.#workers.retire(stale, 5000, 'stale');
     return 'again';
   }
@@ -145,7 +145,8 @@ export class Dispatcher {
     const batch: Batch = { tasks, sentAt: this.#trace === null ? 0 : monotonicMicros() };
     worker.batches.push(batch);
     const messages = tasks.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
-    worker.conn.send({ t: 'batch', tasks: messages }).catch((error: unknown) => {
+    // send() throws a task that cannot be cloned at the call (sending nothing): handled as a rejection.
+    new Promise<void>((resolve) => resolve(worker.conn.send({ t: 'batch', tasks: messages }))).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
       worker.batches.splice(worker.batches.indexOf(batch), 1);
       for (const task of tasks) worker.inflight.delete(task.id);

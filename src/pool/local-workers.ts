@@ -111,7 +111,7 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
 
   release(): void {
     for (const worker of [...this.workers.list]) {
-      void worker.conn.send({ t: 'stop' }).catch(() => undefined);
+      void new Promise<void>((resolve) => resolve(worker.conn.send({ t: 'stop' }))).catch(() => undefined);
       void this.workers.retire(worker, 5000, 'stopped');
     }
   }

@@ -45,8 +45,8 @@ export class Pool extends CallPool<CallSpec> {
   }
 
   /** After close() (or terminate()): resolves once every task finished and every worker ended. */
-  override async join(): Promise<void> {
-    await super.join();
+  override async join(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await super.join(options);
     await this.#writeTrace();
   }
 

@@ -22,7 +22,8 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
       await init(...initargs);
     } catch (error) {
       const message: InitFailedMessage = { t: 'init-failed', error: toWireError(error) };
-      await conn.send(message).catch(() => conn.send({ ...message, error: { ...message.error, props: {}, cause: undefined } }).catch(() => undefined));
+      // send() throws what cannot be cloned at the call: as a rejection here, to try the plain form.
+      await new Promise<void>((resolve) => resolve(conn.send(message))).catch(() => conn.send({ ...message, error: { ...message.error, props: {}, cause: undefined } })).catch(() => undefined);
       conn.close();
       return;
     }
@@ -111,7 +112,7 @@ async function sendResults(conn: Connection, list: ResultMessage[], trace?: Resu
   }
   const message: ResultsMessage = { t: 'results', list: list.map(sendable) };
   if (trace !== undefined) message.trace = trace;
-  await conn.send(message).catch(() => undefined);
+  await new Promise<void>((resolve) => resolve(conn.send(message))).catch(() => undefined);
 }
 
 function sendable(result: ResultMessage): ResultMessage {

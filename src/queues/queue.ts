@@ -122,13 +122,19 @@ export class Queue<T = unknown> {
   /**
    * Put an item, waiting (without blocking the loop) while the queue is full; rejects with
    * QueueFullError after `timeoutMs`. An item larger than the buffer goes in pieces as consumers
-   * take them (timeoutMs and signal only apply before its first piece is in).
+   * take them (timeoutMs and signal only apply before its first piece is in). What is known at the
+   * call throws there, not as a rejection: an item that cannot travel (SerializationError), bad
+   * options, a closed queue (QueueClosedError); a put never awaited cannot crash the process with them.
    */
-  async put(obj: T, options?: WaitOptions): Promise<void> {
+  put(obj: T, options?: WaitOptions): Promise<void> {
     this.#checkPut();
     const deadline = deadlineOf(options);
-    checkSignal(options?.signal);
     const item = this.#item(obj);
+    return this.#putItem(item, deadline, options);
+  }
+
+  async #putItem(item: Outgoing, deadline: number, options: WaitOptions | undefined): Promise<void> {
+    checkSignal(options?.signal);
     if (this.#backlog.length > 0) {
       this.#backlog.push(item);
       while (!item.done) await this.#flushing();

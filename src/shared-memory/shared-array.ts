@@ -1,9 +1,9 @@
 // SharedArray: a typed array over shared memory with a lock (Python's multiprocessing.Array).
 // `.array` is the typed array (use Atomics on it, or hold getLock()); shareable like Value.
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
-import { LOCK_BYTES, type SharedLock } from './lock.ts';
+import { LOCK_BYTES } from './lock.ts';
 import { sharedTypedArray, type LengthOrValues } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SynchronizedOptions } from './synchronized.ts';
+import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SharedLock, type SynchronizedOptions } from './synchronized.ts';
 import { elementType, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
 
 /** A shared typed array with a lock: `new SharedArray('f64', 1000)`, `.array`, `getLock()`. */

@@ -6,13 +6,17 @@
 // `data.lock`, its fds after the arena's; the child rebuilds it with rebuildHandle().
 import { ProcessStateError } from '../errors.ts';
 import { typeError } from '../options.ts';
-import { kReduce, rebuildHandle, registerRebuilder, type HandleDescriptor, type ReceivedHandle, type Shareable } from '../reduction.ts';
-import { LOCK_BYTES, makeSharedLock, type SharedLock } from './lock.ts';
+import { kReduce, rebuildHandle, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { Lock, RLock } from '../sync/lock.ts';
+import { LOCK_BYTES } from './lock.ts';
 import { attachMapping, mappingOf } from './mappings.ts';
 import { constructorOf, type ElementType, type SharedTypedArray } from './types.ts';
 
-/** A lock object of this library (Lock, RLock): shareable, with the SharedLock surface. */
-export type LockObject = SharedLock & Shareable;
+/** What getLock() returns: the RLock in the Value's own memory, or the Lock or RLock it was given. */
+export type SharedLock = Lock | RLock;
+
+/** A lock object of this library given as the `lock` option (Lock, RLock). */
+export type LockObject = Lock | RLock;
 
 /** Options of Value and SharedArray. */
 export interface SynchronizedOptions {
@@ -70,7 +74,9 @@ export function lockOf(array: SharedTypedArray, lock: boolean | LockObject, cls:
   if (!lock) throw new ProcessStateError(`This ${cls} was created with { lock: false }: it has no lock.`);
   const mapping = mappingOf(array.buffer);
   if (mapping === undefined) throw new ProcessStateError(`This ${cls} has lost its shared memory mapping.`);
-  return makeSharedLock({ buffer: array.buffer, byteOffset: array.byteOffset - LOCK_BYTES, fd: mapping.fd });
+  // Its arena owns the fd (borrowed: the lock never closes it).
+  const i32 = new Int32Array(array.buffer, array.byteOffset - LOCK_BYTES, LOCK_BYTES / 4);
+  return new RLock({ sab: array.buffer, i32, fd: mapping.fd, borrowed: true });
 }
 
 /** The `lock` option, checked. */
@@ -82,9 +88,7 @@ export function checkLockOption(options: SynchronizedOptions): boolean | LockObj
 }
 
 function isLockObject(value: unknown): value is LockObject {
-  if (typeof value !== 'object' || value === null) return false;
-  const lock = value as Partial<LockObject>;
-  return typeof lock.acquire === 'function' && typeof lock.acquireSync === 'function' && typeof lock.release === 'function' && typeof lock[kReduce] === 'function';
+  return value instanceof Lock || value instanceof RLock;
 }
 
 registerRebuilder('synchronized', (handle: ReceivedHandle) => {

@@ -4,9 +4,9 @@
 // receives it sees the same memory, and its getLock() is the same lock.
 import { typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
-import { LOCK_BYTES, type SharedLock } from './lock.ts';
+import { LOCK_BYTES } from './lock.ts';
 import { sharedTypedArray } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SynchronizedOptions } from './synchronized.ts';
+import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SharedLock, type SynchronizedOptions } from './synchronized.ts';
 import { elementType, isBigIntType, type ElementOf, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
 
 /** One shared number: `.value`, `getLock()`. `new Value('i32', 0)`; 'i64'/'u64' hold bigints. */
@@ -49,7 +49,7 @@ export class Value<T extends TypeSpec = TypeSpec> {
     return this.#type;
   }
 
-  /** The lock that guards this value (Python's get_lock()). */
+  /** The lock that guards this value (Python's get_lock()): an RLock of its own, or the Lock/RLock given as `lock`. */
   getLock(): SharedLock {
     this.#lock ??= lockOf(this.#array, this.#lockOption, 'Value');
     return this.#lock;

@@ -8,7 +8,7 @@ import { normalizeFunction, normalizePositiveInteger, normalizeTimeout } from '.
 import { importTarget, referenceTarget, type TargetRef } from '../target.ts';
 import { Condition } from './condition.ts';
 import { BrokenBarrierError } from './errors.ts';
-import { deadlineOf, remaining } from './futex.ts';
+import { checkSignal, deadlineOf, remaining, type WaitOptions } from './futex.ts';
 import { Lock } from './lock.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
@@ -109,12 +109,16 @@ export class Barrier {
    * Wait until all parties have called wait(); resolves with this party's arrival index
    * (0 … parties-1). Rejects with BrokenBarrierError if the barrier breaks or is reset while
    * waiting, or `timeoutMs` (default: the barrier's) passes (which breaks it). Never blocks the loop.
+   * When `signal` aborts while this party waits, the barrier breaks too (the others would wait for
+   * a party that left) and this call rejects with the signal's reason.
    */
-  async wait(options: { timeoutMs?: number | undefined } = {}): Promise<number> {
+  async wait(options: WaitOptions = {}): Promise<number> {
     const deadline = deadlineOf({ timeoutMs: options.timeoutMs ?? this.#timeoutMs });
+    const signal = options.signal;
+    checkSignal(signal);
     if (this.#actionLoading !== null) await this.#actionLoading;
     const cond = this.#cond;
-    await cond.acquire();
+    await cond.acquire({ signal });
     try {
       while (this.#get(STATE) === RESETTING || this.#get(STATE) === DRAINING) await cond.wait();
       if (this.#get(STATE) < 0) throw new BrokenBarrierError('The Barrier is broken.');
@@ -132,7 +136,18 @@ export class Barrier {
           }
         } else {
           const left = remaining(deadline);
-          const released = await cond.waitFor(() => this.#get(STATE) !== FILLING, { timeoutMs: left === -1 ? undefined : left });
+          let released: boolean;
+          try {
+            released = await cond.waitFor(() => this.#get(STATE) !== FILLING, { timeoutMs: left === -1 ? undefined : left, signal });
+          } catch (error) {
+            // Aborted, with the lock held again: the barrier may have filled meanwhile (then this party passed).
+            if (signal?.aborted !== true) throw error;
+            if (this.#get(STATE) === FILLING) {
+              this.#break();
+              throw error;
+            }
+            released = true;
+          }
           if (!released) {
             this.#break();
             throw new BrokenBarrierError('The Barrier timed out waiting for its parties, and is now broken.');

@@ -1,7 +1,6 @@
 // Lock and RLock: process-shared mutexes (Python's multiprocessing.Lock / RLock) over the lock
 // word of mutex.ts. Ownership is per process: any code of the holding process may release.
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
-import { LOCK_BYTES, registerSharedLockFactory } from '../shared-memory/lock.ts';
 import { brand } from '../symbols.ts';
 import { NotOwnerError } from './errors.ts';
 import { deadlineOf, type WaitOptions } from './futex.ts';
@@ -137,12 +136,6 @@ export class RLock extends LockBase {
   }
 }
 brand(RLock, 'RLock');
-
-// Value and SharedArray (src/shared-memory) keep their lock's state beside their data: build an
-// RLock over those bytes (their arena owns the fd).
-registerSharedLockFactory(
-  (memory) => new RLock({ sab: memory.buffer, i32: new Int32Array(memory.buffer, memory.byteOffset, LOCK_BYTES / 4), fd: memory.fd, borrowed: true }),
-);
 
 registerRebuilder('multiproc.Lock', (handle: ReceivedHandle) => new Lock(openAt(handle, 'Lock')));
 registerRebuilder('multiproc.RLock', (handle: ReceivedHandle) => new RLock(openAt(handle, 'RLock')));

@@ -161,10 +161,8 @@ export abstract class LockBase {
     return this.#held();
   }
 
-  /** release(), for `using` after an explicit acquire (prefer holdSync()/hold(), which acquire too). */
-  [Symbol.dispose](): void {
-    this.release();
-  }
+  // No Symbol.dispose on the lock itself: `using l = lock` would release a lock the scope never
+  // acquired. The scoped acquire is hold()/holdSync(), whose handle releases (docs/DECISIONS.md).
 
   #held(): Held {
     let released = false;

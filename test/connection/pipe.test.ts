@@ -158,20 +158,20 @@ describe('Pipe (in one process)', { skip }, () => {
     assert.ok(Buffer.from(value.big).equals(big));
   });
 
-  it('rejects bad sendBytes arguments in the house format', async () => {
+  it('throws at the call for bad sendBytes arguments, in the house format', async () => {
     using ends = closing(Pipe());
     const [a] = ends.pair;
-    await assert.rejects(a.sendBytes(Buffer.alloc(4), 5), { name: 'RangeError', message: 'Expected `offset` to be an integer from 0 to 4, got `5` (number).' });
-    await assert.rejects(a.sendBytes(Buffer.alloc(4), 1, 4), { name: 'RangeError', message: 'Expected `size` to be an integer from 0 to 3, got `4` (number).' });
-    await assert.rejects(a.sendBytes('text' as never), { name: 'TypeError', message: /Expected `buffer` to be a Buffer, typed array, DataView or ArrayBuffer, got `"text"` \(string\)/ });
+    assert.throws(() => a.sendBytes(Buffer.alloc(4), 5), { name: 'RangeError', message: 'Expected `offset` to be an integer from 0 to 4, got `5` (number).' });
+    assert.throws(() => a.sendBytes(Buffer.alloc(4), 1, 4), { name: 'RangeError', message: 'Expected `size` to be an integer from 0 to 3, got `4` (number).' });
+    assert.throws(() => a.sendBytes('text' as never), { name: 'TypeError', message: /Expected `buffer` to be a Buffer, typed array, DataView or ArrayBuffer, got `"text"` \(string\)/ });
     await assert.rejects(a.recvBytes(-1), { name: 'RangeError', message: 'Expected `maxLength` to be a non-negative integer, got `-1` (number).' });
   });
 
-  it('refuses to send what structured clone cannot carry, and stays usable', async () => {
+  it('throws at the send for what structured clone cannot carry, and stays usable', async () => {
     using ends = closing(Pipe());
     const [a, b] = ends.pair;
-    await assert.rejects(a.send({ f: () => 1 }), SerializationError);
-    await assert.rejects(a.send(Symbol('s')), SerializationError);
+    assert.throws(() => a.send({ f: () => 1 }), SerializationError);
+    assert.throws(() => a.send(Symbol('s')), SerializationError);
     await a.send('still fine');
     assert.equal(await b.recv(), 'still fine');
   });
@@ -280,8 +280,8 @@ describe('Pipe (in one process)', { skip }, () => {
     const isSelf = (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'self';
     await assert.rejects(pending, isSelf);
     await assert.rejects(a.recv(), isSelf);
-    await assert.rejects(a.send(1), isSelf);
-    await assert.rejects(a.sendBytes(Buffer.alloc(1)), isSelf);
+    assert.throws(() => a.send(1), isSelf);
+    assert.throws(() => a.sendBytes(Buffer.alloc(1)), isSelf);
     await assert.rejects(a.poll(), isSelf);
     assert.throws(() => a.fileno(), isSelf);
     b.close();
@@ -338,7 +338,7 @@ describe('Pipe (in one process)', { skip }, () => {
     assert.deepEqual(await reader.recv(), { one: 'way' });
     assert.equal((await reader.recvBytes()).length, 1 << 20);
     await big;
-    await assert.rejects(reader.send(1), ProcessStateError);
+    assert.throws(() => reader.send(1), ProcessStateError);
     await assert.rejects(writer.recv(), ProcessStateError);
     writer.close();
     await assert.rejects(reader.recv(), ConnectionClosedError);
@@ -362,8 +362,9 @@ describe('frame limits', { skip }, () => {
     const [x, y] = (native as NonNullable<typeof native>).socketpair();
     const a = new Connection(x, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
     const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
-    await assert.rejects(a.sendBytes(Buffer.alloc(1025)), FrameError);
-    await assert.rejects(a.send('x'.repeat(2000)), FrameError);
+    assert.throws(() => a.sendBytes(Buffer.alloc(1025)), FrameError);
+    assert.throws(() => a.send('x'.repeat(2000)), FrameError);
+    assert.throws(() => a.send({ big: Buffer.alloc(2000) }), FrameError);
     assert.equal(await b.poll(), false, 'nothing was written');
     await a.sendBytes(Buffer.alloc(1024));
     assert.equal((await b.recvBytes()).length, 1024);

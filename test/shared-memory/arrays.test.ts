@@ -74,16 +74,17 @@ describe('Value', { skip }, () => {
     const v = new Value('i32', 0);
     const lock = v.getLock();
     assert.equal(v.getLock(), lock);
+    assert.ok(lock instanceof RLock, 'its own lock is an RLock (Python: lock=True)');
     assert.equal(lock.acquireSync(), true);
     assert.equal(await lock.acquire(), true, 'recursive: the holding process acquires again');
     lock.release();
     lock.release();
     assert.throws(() => lock.release(), ProcessStateError);
     {
-      assert.equal(lock.acquireSync({ timeoutMs: 0 }), true);
-      using held = lock;
-      void held;
+      using _held = lock.holdSync({ timeoutMs: 0 }); // typed as an RLock: no cast
+      assert.equal(lock.isOwned(), true);
     }
+    assert.equal(lock.isLocked(), false);
     assert.equal(await lock.acquire({ timeoutMs: 0 }), true);
     lock.release();
     assert.throws(() => new Value('i32', 0, { lock: false }).getLock(), { name: 'ProcessStateError', message: /created with \{ lock: false \}/ });

@@ -104,6 +104,18 @@ describe('Lock in one process', () => {
     await assert.rejects(lock.hold({ timeoutMs: 10 }), TimeoutError);
     lock.release();
   });
+
+  it('is not disposable itself: `using l = lock` cannot release a lock the scope never took', () => {
+    for (const lock of [new Lock(), new RLock()]) {
+      assert.equal(Symbol.dispose in lock, false);
+      assert.equal(Symbol.asyncDispose in lock, false);
+      // What `using` does with a value that is not disposable: a TypeError at the declaration.
+      assert.throws(() => {
+        using _l = lock as unknown as Disposable;
+      }, TypeError);
+      assert.equal(lock.isLocked(), false);
+    }
+  });
 });
 
 describe('RLock in one process', () => {

@@ -17,7 +17,7 @@ describe('Value and SharedArray locks', () => {
     assert.throws(() => lock.release(), NotOwnerError);
     const array = new SharedArray('f64', 4);
     {
-      using _held = (array.getLock() as RLock).holdSync();
+      using _held = array.getLock().holdSync();
       array.array[0] = 1;
     }
     assert.equal((array.getLock() as RLock).isLocked(), false);
