@@ -28,7 +28,7 @@ describe('Pool input read lazily (imap, imapUnordered)', () => {
       const chunksize = 2;
       const taken: number[] = [];
       for await (const value of pool[what](square, naturals(), { buffersize, chunksize })) {
-        taken.push(value as number);
+        taken.push(value);
         if (taken.length === 10) break;
       }
       await finallyRan;
