@@ -4,12 +4,16 @@
 // run is the worker layer's business (worker-layer.ts).
 import { checkAbortSignal, untilAborted } from '../abortable.ts';
 import { ProcessError, ProcessStateError } from '../errors.ts';
+import { typeError } from '../options.ts';
 import { Call } from './call.ts';
 import { feedInput, type Input } from './feed.ts';
 import { normalizeCallOptions, type CallOptions } from './options.ts';
 import type { CallHooks, PoolState, WorkerLayer } from './worker-layer.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
+
+/** imap's default buffersize: this many chunks per worker read ahead of the consumer. */
+const BUFFER_PER_WORKER = 4;
 
 /** What a call layer records of its calls (a PoolTrace does). */
 export interface CallRecorder {
@@ -149,7 +153,8 @@ export abstract class CallPool<R> {
     const { what, star } = request;
     if (this.#state !== 'running') throw new ProcessStateError(`Cannot ${what}: the pool is ${this.#state === 'closed' ? 'closed' : 'terminated'}.`);
     if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}.`);
-    const { chunksize, signal } = normalizeCallOptions(request.options);
+    const { chunksize, signal, buffersize } = normalizeCallOptions(request.options);
+    if (buffersize !== undefined && request.streaming !== true) typeError('buffersize', `undefined for ${what} (it collects its input; imap() and imapUnordered() take a buffersize)`, buffersize);
     const workers = this.#workers;
     if (workers.broken !== null) throw workers.broken;
     const call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c) });
@@ -169,6 +174,7 @@ export abstract class CallPool<R> {
       processes: workers.processes,
       star,
       isFailed: () => call.stopped,
+      ...(request.streaming === true ? { room: (made: number) => call.room(made, buffersize ?? BUFFER_PER_WORKER * workers.processes) } : {}),
       onChunk: (index, start, chunk) => {
         if (!call.skips(index) && this.#state !== 'terminated') workers.enqueue(call, route, index, start, chunk);
       },

@@ -29,6 +29,9 @@ export class Call {
   #arrivedBefore = 0;
   #tailError: { error: unknown } | null = null;
   #wake: (() => void) | null = null;
+  /** Chunks handed to the consumer (imap's backpressure counts what is fed but not consumed). */
+  #consumed = 0;
+  #roomWake: (() => void) | null = null;
   #onFail: (call: Call) => void;
   /** Set by the pool: run once the call settled (removes its abort listener). */
   collectDone: (() => void) | undefined = undefined;
@@ -84,6 +87,7 @@ export class Call {
     if (!this.#deferErrors || at < 0) return this.#failNow(error, at);
     if (this.#pending !== null && this.#pending.at <= at) return;
     this.#pending = { error, at };
+    this.#wakeRoom();
     // Chunks before `at` that arrived: those already yielded (below #next) and those held.
     let arrived = Math.min(this.#next, at);
     for (const index of this.#ready.keys()) {
@@ -98,6 +102,7 @@ export class Call {
     this.#pending = null;
     this.#error = { error, at };
     this.#notify();
+    this.#wakeRoom();
     this.#onFail(this);
   }
 
@@ -139,11 +144,16 @@ export class Call {
         const values = this.#ready.get(this.#next);
         if (values !== undefined && (this.#error === null || this.#next < this.#error.at)) {
           this.#ready.delete(this.#next++);
+          this.#consumed++;
+          this.#wakeRoom();
           yield values;
           continue;
         }
       } else if (this.#arrivals.length > 0) {
-        yield this.#arrivals.shift() as unknown[];
+        const values = this.#arrivals.shift() as unknown[];
+        this.#consumed++;
+        this.#wakeRoom();
+        yield values;
         continue;
       }
       if (this.#error !== null) throw this.#error.error;
@@ -153,6 +163,27 @@ export class Call {
       }
       await this.#changed();
     }
+  }
+
+  /**
+   * Resolves once fewer than `limit` of the chunks made so far (`made`) wait for their consumer,
+   * or the call stopped; null when there is room already (imap's input backpressure).
+   */
+  room(made: number, limit: number): Promise<void> | null {
+    if (this.stopped || made - this.#consumed < limit) return null;
+    return new Promise((resolve) => {
+      const previous = this.#roomWake;
+      this.#roomWake = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  #wakeRoom(): void {
+    const wake = this.#roomWake;
+    this.#roomWake = null;
+    wake?.();
   }
 
   #changed(): Promise<void> {

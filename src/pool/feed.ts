@@ -1,6 +1,8 @@
 // Cutting a call's input into chunks: arrays (and other sized collections) at once, with
 // Python's default chunksize; other iterables and async iterables as they yield. An input that
 // throws midway fails the call at that position (imap still yields what came before).
+// imap reads its input lazily: at most `buffersize` chunks made but not yet consumed, and a long
+// synchronous read gives the event loop a turn between chunks.
 import { typeError } from '../options.ts';
 import { defaultChunksize } from './options.ts';
 
@@ -14,6 +16,8 @@ export interface FeedSink {
   processes: number;
   star: boolean;
   isFailed(): boolean;
+  /** imap: a promise while `made` chunks fill the buffer (resolves when there is room); else null. */
+  room?(made: number): Promise<void> | null;
   onChunk(index: number, start: number, items: unknown[]): void;
   onEnd(total: number): void;
   onError(error: unknown, atChunk: number): void;
@@ -72,7 +76,18 @@ async function feedStream(items: Input, isAsync: boolean, sink: FeedSink): Promi
   try {
     const iterable = items as AsyncIterable<unknown> & Iterable<unknown>;
     const iterator = isAsync ? iterable[Symbol.asyncIterator]() : iterable[Symbol.iterator]();
+    let turn = Date.now();
     for (;;) {
+      if (chunk.length === 0 && sink.room !== undefined) {
+        const wait = sink.room(index);
+        if (wait !== null) {
+          await wait;
+          turn = Date.now();
+        } else if (!isAsync && Date.now() - turn >= TURN_MS) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          turn = Date.now();
+        }
+      }
       if (sink.isFailed()) {
         await iterator.return?.();
         return;
@@ -91,6 +106,9 @@ async function feedStream(items: Input, isAsync: boolean, sink: FeedSink): Promi
   flush();
   sink.onEnd(index);
 }
+
+/** How long a synchronous input is read before the event loop gets a turn (between chunks). */
+const TURN_MS = 10;
 
 function argList(item: unknown, position: number): unknown[] {
   if (Array.isArray(item)) return item;

@@ -34,6 +34,11 @@ export interface CallOptions {
   chunksize?: number;
   /** Cancels the call's pending tasks; the call rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * imap/imapUnordered: at most this many chunks read from the input and not yet consumed
+   * (Python 3.14's `buffersize`); default 4 × processes. map/starmap collect their input instead.
+   */
+  buffersize?: number;
 }
 
 /** Normalized pool options. */
@@ -77,13 +82,14 @@ function normalizeTrace(value: unknown): string | true | undefined {
 }
 
 /** Check the options of one call. */
-export function normalizeCallOptions(options: unknown): { chunksize: number | undefined; signal: AbortSignal | undefined } {
-  if (options === undefined) return { chunksize: undefined, signal: undefined };
+export function normalizeCallOptions(options: unknown): { chunksize: number | undefined; signal: AbortSignal | undefined; buffersize: number | undefined } {
+  if (options === undefined) return { chunksize: undefined, signal: undefined, buffersize: undefined };
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const o = options as Record<string, unknown>;
   const chunksize = o.chunksize === undefined ? undefined : normalizePositiveInteger('chunksize', o.chunksize);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', o.signal);
-  return { chunksize, signal: o.signal };
+  const buffersize = o.buffersize === undefined ? undefined : normalizePositiveInteger('buffersize', o.buffersize);
+  return { chunksize, signal: o.signal, buffersize };
 }
 
 /** Python's default chunksize for a known length: ceil(len / (4 * processes)). */

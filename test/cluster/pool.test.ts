@@ -50,6 +50,31 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       assert.deepEqual(await pool.map(square, []), []);
     });
 
+    it('imap reads an infinite generator lazily (bounded pulls) and closes it on break', async () => {
+      await using pool = open({ processes: 2 });
+      let pulled = 0;
+      let closed!: () => void;
+      const finallyRan = new Promise<void>((resolve) => (closed = resolve));
+      function* naturals(): Generator<number> {
+        try {
+          for (let i = 0; ; i++) {
+            pulled++;
+            yield i;
+          }
+        } finally {
+          closed();
+        }
+      }
+      const taken: number[] = [];
+      for await (const value of pool.imap(square, naturals(), { buffersize: 3 })) {
+        taken.push(value);
+        if (taken.length === 8) break;
+      }
+      await finallyRan;
+      assert.deepEqual(taken, range(8).map((x) => x * x));
+      assert.ok(pulled <= 8 + 3 + 1, `pulled ${pulled}`);
+    });
+
     it('runs tasks on both hosts', async () => {
       await using pool = open();
       const ran = await pool.map(whoRuns, range(200), { chunksize: 1 });
