@@ -5,7 +5,7 @@
 // has, a frame longer than what is used) it must refuse with a FrameError, never return bytes;
 // an item's bytes decode to a value or a FrameError (a fixed-size encoding of another length is
 // refused); a put never writes outside the ring; and the mutex is always released.
-import { Ring } from '../../src/queues/ring.ts';
+import { COUNT, HEAD, HEADER, JOURNAL, Ring, TAIL, USED } from '../../src/queues/ring.ts';
 import { decode, encode } from '../../src/queues/codec.ts';
 import type { Segment } from '../../src/sync/segment.ts';
 import { random } from '../../test/wire/fuzz-input.ts';
@@ -13,11 +13,6 @@ import { Failures, row, type Row } from './row.ts';
 import { unexpected } from './mutate.ts';
 
 const CAPACITY = 1024;
-const HEAD = 8;
-const TAIL = 9;
-const USED = 10;
-const COUNT = 2;
-const JOURNAL = 11;
 /** Lengths of the codec's fixed-size encodings, tag byte included (null, undefined, true, false, f64, i32). */
 const FIXED_LENGTH: Record<number, number> = { 1: 1, 2: 1, 3: 1, 4: 1, 5: 9, 7: 5 };
 /** A pid above any pid_max: a lock word owned by it belongs to a dead holder. */
@@ -27,7 +22,7 @@ const items = (next: () => number): unknown[] => [Math.floor(next() * 1e6), next
 
 /** A ring with some items, its head somewhere in the buffer. */
 function validRing(next: () => number): Ring {
-  const sab = new SharedArrayBuffer(128 + CAPACITY);
+  const sab = new SharedArrayBuffer(HEADER + CAPACITY);
   const ring = new Ring({ sab, i32: new Int32Array(sab), fd: -1 } satisfies Segment);
   const values = items(next);
   for (let k = 0, rounds = Math.floor(next() * 30); k < rounds; k++) {
