@@ -1,5 +1,6 @@
-// Process: the Python multiprocessing.Process, start-method-agnostic. A start method (a
-// Launcher) does the OS work; this class owns the lifecycle rules, names and the children list.
+// Process: the Python multiprocessing.Process, start-method-agnostic. A start method
+// (src/launcher/) builds what its child needs and does the OS work; this class owns the
+// lifecycle rules and names; its record is in process-internals.ts.
 import { checkAbortSignal, joinLauncher, type AbortableOptions } from './abortable.ts';
 import { BootstrapError, ProcessStateError } from './errors.ts';
 import type { Readable } from 'node:stream';

@@ -30,6 +30,7 @@ export const forkMethod: StartMethodImpl = {
     return new ForkLauncher(forkedRun(process, record), options, record.daemon);
   },
 };
+
 // Launchers of children still running. A child forked later inherits their pidfd watchers: its
 // copies must go (a sibling's end would otherwise make it waitpid() a process that is not its
 // child), which the POSIX layer's after-fork hook does, once registered.
