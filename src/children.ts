@@ -1,8 +1,6 @@
-// The children a process started: registration, the exit hook (as Python's atexit: daemon
-// children are terminated, then every child is waited for), and what a forked child runs.
-import { becomeChild, runChildProcess } from './bootstrap/become-child.ts';
+// The children a process started: registration, and the exit hook (as Python's atexit: daemon
+// children are terminated, then every child is waited for).
 import type { Launcher } from './launcher/launcher.ts';
-import type { ProcessInternals } from './process.ts';
 import { globalState } from './state.ts';
 
 /** Record a started child. */
@@ -36,21 +34,4 @@ function onExit(): void {
   for (const entry of entries) if (entry.daemon) entry.launcher.terminate();
   // Blocking here is what Python does at exit: non-daemon children finish their work.
   for (const entry of entries) entry.launcher.waitSync();
-}
-
-/** For the fork start method: what the forked copy runs. Captures the parent's identity first. */
-export function childRunner(process: { run(): unknown }, self: ProcessInternals): () => Promise<number | null> {
-  const state = globalState();
-  const parentPid = globalThis.process.pid;
-  const parentName = state.name;
-  return () => {
-    // The parent's exit code (set by a failure it had, say) is not the child's.
-    globalThis.process.exitCode = undefined;
-    becomeChild({ name: self.name, identity: self.identity, daemon: self.daemon, parentPid, parentName, startMethod: 'fork', authkey: self.authkey });
-    self.isCurrent = true;
-    self.launcher = null;
-    self.parentPid = parentPid;
-    state.current = process;
-    return runChildProcess(self.name, () => process.run());
-  };
 }

@@ -3,7 +3,8 @@ import { realpathSync } from 'node:fs';
 import { availableParallelism as osAvailableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { liveChildren } from './children.ts';
-import { adoptCurrent, Process } from './process.ts';
+import { Process } from './process.ts';
+import { adoptCurrent } from './process-internals.ts';
 import { globalState } from './state.ts';
 
 /** The Process object of the calling process: the child's own, or `MainProcess`. */

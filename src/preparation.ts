@@ -3,7 +3,7 @@
 import type { PreparationData } from './bootstrap/prep.ts';
 import { PREP_VERSION } from './bootstrap/prep.ts';
 import type { ChildOptions } from './process-options.ts';
-import type { ProcessInternals } from './process.ts';
+import type { ProcessInternals } from './process-internals.ts';
 import { reduceForChild } from './reduction.ts';
 import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';

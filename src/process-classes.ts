@@ -1,8 +1,7 @@
 // The Process class of each start method and the check of a start method's name: a leaf that
 // context.ts and the Pool both import, so that neither imports the other at run time.
-import { StartMethodError } from './errors.ts';
 import './launcher/all.ts';
-import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
+import { resolveStartMethod, usableStartMethod } from './launcher/registry.ts';
 import { rangeError, typeError } from './options.ts';
 import { Process as BaseProcess } from './process.ts';
 import { isStartMethod, START_METHODS, type StartMethod } from './start-methods.ts';
@@ -40,8 +39,7 @@ function makeProcessClass(method: StartMethod): typeof BaseProcess {
 export function checkMethod(method: unknown): StartMethod {
   if (typeof method !== 'string') typeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
   if (!isStartMethod(method)) rangeError('method', `one of ${START_METHODS.map((m) => `'${m}'`).join(', ')}`, method);
-  const why = startMethodImpl(method).unavailableReason();
-  if (why !== null) throw new StartMethodError(why, { startMethod: method });
+  usableStartMethod(method);
   return method;
 }
 

@@ -1,14 +1,15 @@
-// Process: the Python multiprocessing.Process, start-method-agnostic. A start method (a
-// Launcher) does the OS work; this class owns the lifecycle rules, names and the children list.
+// Process: the Python multiprocessing.Process, start-method-agnostic. A start method
+// (src/launcher/) builds what its child needs and does the OS work; this class owns the
+// lifecycle rules and names; its record is in process-internals.ts.
 import { checkAbortSignal, joinLauncher, type AbortableOptions } from './abortable.ts';
-import { BootstrapError, ProcessStateError, StartMethodError } from './errors.ts';
+import { BootstrapError, ProcessStateError } from './errors.ts';
 import type { Readable } from 'node:stream';
 import type { Launcher } from './launcher/launcher.ts';
-import { childOptionsForStart, normalizeChildOptions, type ChildOptions, type ChildOptionsInput } from './process-options.ts';
+import { normalizeChildOptions, type ChildOptionsInput } from './process-options.ts';
 import { normalizeTimeout, typeError } from './options.ts';
-import { buildPreparation } from './preparation.ts';
-import { childRunner, registerChild, unregisterChild } from './children.ts';
-import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
+import { registerChild, unregisterChild } from './children.ts';
+import { resolveStartMethod, usableStartMethod } from './launcher/registry.ts';
+import { internals, recordProcess, type ProcessInternals } from './process-internals.ts';
 import type { StartMethod } from './start-methods.ts';
 import { currentAuthkey, setCurrentAuthkey } from './authkey.ts';
 import { mainGuardAdvice } from './module-format.ts';
@@ -27,33 +28,6 @@ export type ProcessOptions<A extends unknown[] = unknown[]> = {
   /** Ended when the parent exits; may not start children of its own. */
   daemon?: boolean;
 } & ChildOptionsInput & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
-
-/** Internal, shared across copies of the library through the process-global state. */
-interface Internals {
-  name: string;
-  identity: number[];
-  daemon: boolean;
-  target: AnyFunction | undefined;
-  args: unknown[];
-  launcher: Launcher | null;
-  startMethod: StartMethod | null;
-  /** pid of the process that started it (join and isAlive only work there). */
-  parentPid: number;
-  closed: boolean;
-  /** This object describes the calling process itself (currentProcess() in a child or main). */
-  isCurrent: boolean;
-  /** The child's authkey (a copy of the creating process's, unless set); the current process's lives in the global state. */
-  authkey: Buffer;
-  /** env, cwd, execArgv, stdio (src/process-options.ts). */
-  child: ChildOptions;
-}
-
-
-function internals(process: Process<never[]>): Internals {
-  const found = globalState().processes.get(process) as Internals | undefined;
-  if (found === undefined) throw new TypeError('Not a multiproc Process (was its constructor called?).');
-  return found;
-}
 
 /**
  * Throw what start() throws when this process may not start children now: a child importing
@@ -90,7 +64,7 @@ export class Process<A extends unknown[] = any[]> {
     state.counter += 1;
     const identity = [...state.identity, state.counter];
     const className = new.target.name !== '' && !Object.hasOwn(new.target, kBuiltinClass) ? new.target.name : 'Process';
-    state.processes.set(this, {
+    recordProcess(this, {
       name: (opts.name) ?? `${className}-${identity.join(':')}`,
       identity,
       daemon: (opts.daemon) ?? state.daemon,
@@ -103,7 +77,7 @@ export class Process<A extends unknown[] = any[]> {
       isCurrent: false,
       authkey: Buffer.from(currentAuthkey()),
       child,
-    } satisfies Internals);
+    });
   }
 
   /** The child's work: calls `target(...args)`. Override it in a subclass; it may be async. */
@@ -120,19 +94,10 @@ export class Process<A extends unknown[] = any[]> {
       throw new ProcessStateError(`${self.name} was already started: a Process starts once; create a new Process to run again.`);
     }
     assertMayStartChildren('start()');
-    const method = resolveStartMethod((this.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
-    const impl = startMethodImpl(method);
-    const unavailable = impl.unavailableReason();
-    if (unavailable !== null) throw new StartMethodError(unavailable, { startMethod: method });
-    const options = childOptionsForStart(self.child, method, self.name);
-    const prep = impl.needsPreparation ? buildPreparation(this, self, method, impl.sentTo, options) : null;
+    const method = classStartMethod(this);
+    const impl = usableStartMethod(method);
     self.parentPid = process.pid;
-    self.launcher = impl.launch({
-      prep: prep as NonNullable<typeof prep>,
-      runInChild: childRunner(this, self),
-      daemon: self.daemon,
-      options,
-    });
+    self.launcher = impl.launch(this);
     self.startMethod = method;
     registerChild(this, self.launcher, self.daemon);
     logAt(LogLevel.DEBUG, 'started %s (%s), pid %d', self.name, method, self.launcher.pid);
@@ -282,7 +247,7 @@ export class Process<A extends unknown[] = any[]> {
   /** The start method used (after start) or that will be used. */
   get startMethod(): StartMethod {
     const self = internals(this);
-    return self.startMethod ?? resolveStartMethod((this.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
+    return self.startMethod ?? classStartMethod(this);
   }
 
   toString(): string {
@@ -307,28 +272,11 @@ function childLauncherOf(process: Process<never[]>, operation: string): Launcher
   return self.launcher;
 }
 
-function checkNotClosed(self: Internals): void {
+// The method of the process's class (a context's Process), else the default one.
+function classStartMethod(process: object): StartMethod {
+  return resolveStartMethod((process.constructor as { [kStartMethod]?: StartMethod })[kStartMethod]);
+}
+
+function checkNotClosed(self: ProcessInternals): void {
   if (self.closed) throw new ProcessStateError(`${self.name} is closed: its Process object can no longer be used.`);
 }
-
-/** Create the object that describes the calling process (a child's Process, or MainProcess). */
-export function adoptCurrent(instance: object, init: { name: string; identity: number[]; daemon: boolean; target?: AnyFunction | undefined; args?: unknown[] }): void {
-  globalState().processes.set(instance, {
-    name: init.name,
-    identity: init.identity,
-    daemon: init.daemon,
-    target: init.target,
-    args: init.args ?? [],
-    launcher: null,
-    startMethod: globalState().startedBy,
-    parentPid: globalState().parent?.pid ?? 0,
-    closed: false,
-    isCurrent: true,
-    authkey: currentAuthkey(),
-    child: { env: null, cwd: null, execArgv: null, stdio: 'inherit' },
-  } satisfies Internals);
-  globalState().current = instance;
-}
-
-/** Internals for the modules that build children (preparation, fork). */
-export type { Internals as ProcessInternals };

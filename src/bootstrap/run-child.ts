@@ -3,7 +3,8 @@
 import { runAfterForkHooksInSpawnedChild } from '../after-fork.ts';
 import { BootstrapError } from '../errors.ts';
 import { logToStderr } from '../log.ts';
-import { adoptCurrent, Process } from '../process.ts';
+import { Process } from '../process.ts';
+import { adoptCurrent } from '../process-internals.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
 import { importTarget } from '../target.ts';

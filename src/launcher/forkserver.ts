@@ -8,38 +8,45 @@
 // socket on which the server reports each child's end asynchronously.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { PreparationData } from '../bootstrap/prep.ts';
 import { getExecutable } from '../executable.ts';
 import { inheritedLogLevel, logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { buildPreparation } from '../preparation.ts';
+import { internals } from '../process-internals.ts';
+import { childOptionsForStart } from '../process-options.ts';
 import { forkSafeExecArgv } from '../ts-loading.ts';
 import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
-import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
+import { ForkServerLauncher } from './forkserver-launcher.ts';
+import type { Launcher, StartMethodImpl } from './launcher.ts';
 
 /** The forkserver strategy. */
 export const forkserverMethod: StartMethodImpl = {
   name: 'forkserver',
-  needsPreparation: true,
-  sentTo: 'a process started by the fork server',
+  copiesMemory: false,
   unavailableReason: () => {
     if (process.platform !== 'linux') return `The 'forkserver' start method needs Linux (this is ${process.platform}); use 'spawn'.`;
     if (loadNative() === null) return `The 'forkserver' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
     return null;
   },
-  launch: (request) => ForkServer.current().launch(request),
+  launch: (process) => {
+    const record = internals(process);
+    const options = childOptionsForStart(record.child, 'forkserver', record.name);
+    const prep = buildPreparation(process, record, 'forkserver', 'a process started by the fork server', options);
+    return ForkServer.current().launch(prep, record.daemon);
+  },
+  /**
+   * Have this process's fork server import `urls` (module URLs) before it forks its next
+   * children, so they start with those modules loaded (a Pool's task functions). Starts the
+   * server if need be; does nothing where the forkserver method is unavailable.
+   */
+  preload: (urls) => {
+    if (urls.length === 0 || forkserverMethod.unavailableReason() !== null) return;
+    ForkServer.current().preload(urls);
+  },
 };
-
-/**
- * Have this process's fork server import `urls` (module URLs) before it forks its next children,
- * so they start with those modules loaded (a Pool's task functions). Starts the server if need
- * be; does nothing where the forkserver method is unavailable.
- */
-export function forkServerPreload(urls: string[]): void {
-  if (urls.length === 0 || forkserverMethod.unavailableReason() !== null) return;
-  ForkServer.current().preload(urls);
-}
 
 /**
  * The server's flags: --single-threaded, and the parent's loaders so .ts targets work, with
@@ -100,15 +107,15 @@ class ForkServer {
     this.#events.unref();
   }
 
-  launch(request: LaunchRequest): Launcher {
+  launch(prep: PreparationData, daemon: boolean): Launcher {
     if (this.#gone) throw new ProcessError('The fork server has ended; start() again to start a new one.', { startMethod: 'forkserver' });
-    const fds = request.prep.handles.flatMap((handle) => handle.fds);
+    const fds = prep.handles.flatMap((handle) => handle.fds);
     // stdio 'pipe': the write ends travel last, after the handles' fds (forkserver-main.ts).
-    const pipes = request.prep.stdio === 'pipe' ? [this.#native.pipe(), this.#native.pipe()] : [];
+    const pipes = prep.stdio === 'pipe' ? [this.#native.pipe(), this.#native.pipe()] : [];
     fds.push(...pipes.map(([, writeEnd]) => writeEnd));
     let reply: ForkReply;
     try {
-      this.#sendAll(encodeObject({ type: 'start', prep: request.prep, fdCount: fds.length }), fds);
+      this.#sendAll(encodeObject({ type: 'start', prep, fdCount: fds.length }), fds);
       reply = this.#readReply();
     } catch (error) {
       for (const [readEnd] of pipes) this.#native.close(readEnd);
@@ -118,11 +125,11 @@ class ForkServer {
     }
     if (reply.type === 'refused') {
       for (const [readEnd] of pipes) this.#native.close(readEnd);
-      throw new ProcessError(`The fork server could not start ${request.prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
+      throw new ProcessError(`The fork server could not start ${prep.name}: ${reply.message}`, { startMethod: 'forkserver' });
     }
     const [stdout, stderr] = pipes.map(([readEnd]) => new Socket({ fd: readEnd, readable: true, writable: false }));
-    if (request.daemon) for (const stream of [stdout, stderr]) stream?.unref(); // as spawn.ts
-    const launcher = new ForkServerLauncher(reply.pid, this.#native, this, stdout ?? null, stderr ?? null);
+    if (daemon) for (const stream of [stdout, stderr]) stream?.unref(); // as spawn.ts
+    const launcher = new ForkServerLauncher(reply.pid, this.#native, this.hold, stdout ?? null, stderr ?? null);
     this.#children.set(reply.pid, launcher);
     return launcher;
   }
@@ -133,14 +140,15 @@ class ForkServer {
     this.#sendAll(encodeObject({ type: 'preload', urls }), []);
   }
 
-  /** Keep the loop alive while someone waits for a child's end. */
-  hold(): void {
-    if (this.#waiters++ === 0) this.#events.ref();
-  }
-
-  release(): void {
-    if (--this.#waiters === 0) this.#events.unref();
-  }
+  /** Keep the loop alive while someone waits for a child's end (the end comes on the event socket). */
+  readonly hold = {
+    ref: (): void => {
+      if (this.#waiters++ === 0) this.#events.ref();
+    },
+    unref: (): void => {
+      if (--this.#waiters === 0) this.#events.unref();
+    },
+  };
 
   #sendAll(frame: Buffer, fds: number[]): void {
     let offset = 0;
@@ -181,94 +189,5 @@ class ForkServer {
       // already closed
     }
     this.#events.destroy();
-  }
-}
-
-class ForkServerLauncher implements Launcher {
-  readonly pid: number;
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
-  #exitCode: number | null = null;
-  #pidfd: number | null;
-  #waiting: ((code: number) => void)[] = [];
-  readonly #native: NativeBinding;
-  readonly #server: ForkServer;
-
-  constructor(pid: number, native: NativeBinding, server: ForkServer, stdout: Readable | null, stderr: Readable | null) {
-    this.pid = pid;
-    this.stdout = stdout;
-    this.stderr = stderr;
-    this.#native = native;
-    this.#server = server;
-    try {
-      // For waitSync() at exit: a pidfd is readable once the child has ended.
-      this.#pidfd = native.pidfdOpen(pid);
-    } catch {
-      this.#pidfd = null; // already ended and reaped; the server's notice is on its way
-    }
-  }
-
-  ended(exitCode: number): void {
-    if (this.#exitCode !== null) return;
-    this.#exitCode = exitCode;
-    logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, exitCode);
-    this.#closePidfd();
-    for (const resolve of this.#waiting.splice(0)) resolve(exitCode);
-  }
-
-  poll(): number | null {
-    return this.#exitCode;
-  }
-
-  async wait(timeoutMs?: number): Promise<number | null> {
-    if (this.#exitCode !== null) return this.#exitCode;
-    this.#server.hold();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const exited = new Promise<number>((resolve) => this.#waiting.push(resolve));
-      if (timeoutMs === undefined) return await exited;
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs, null);
-      });
-      return await Promise.race([exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-      this.#server.release();
-    }
-  }
-
-  waitSync(): void {
-    if (this.#exitCode === null && this.#pidfd !== null) this.#native.pollReadable([this.#pidfd], -1);
-  }
-
-  terminate(): void {
-    this.#signal('SIGTERM');
-  }
-
-  kill(): void {
-    this.#signal('SIGKILL');
-  }
-
-  interrupt(): void {
-    this.#signal('SIGINT');
-  }
-
-  close(): void {
-    this.#closePidfd();
-  }
-
-  #signal(signal: NodeJS.Signals): void {
-    if (this.#exitCode !== null) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
-  }
-
-  #closePidfd(): void {
-    if (this.#pidfd === null) return;
-    this.#native.close(this.#pidfd);
-    this.#pidfd = null;
   }
 }

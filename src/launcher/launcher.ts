@@ -1,19 +1,13 @@
 // The launcher interface: one implementation per start method (spawn.ts, fork.ts,
-// forkserver.ts). Everything above it is start-method-agnostic.
+// forkserver.ts). Everything above it is start-method-agnostic: Process.start() hands the
+// process to launch(), the Pool asks for capabilities (copiesMemory, preload), never for names.
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { PreparationData } from '../bootstrap/prep.ts';
-import type { ChildOptions } from '../process-options.ts';
 import type { StartMethod } from '../start-methods.ts';
 
-/** What a launch needs. `prep` for methods that start a fresh program; `runInChild` for fork. */
-export interface LaunchRequest {
-  prep: PreparationData;
-  /** fork only: what the forked child runs; resolves with null when the target returned, or the code to exit with at once (a failure). */
-  runInChild: () => Promise<number | null>;
-  daemon: boolean;
-  /** env, cwd (absolute), execArgv, stdio, checked for this start method. */
-  options: ChildOptions;
+/** A Process object being started; its record is internals(process) (src/process-internals.ts). */
+export interface ProcessToStart {
+  run(): unknown;
 }
 
 /** A started child, from the parent's side. */
@@ -39,13 +33,20 @@ export interface Launcher {
 /** One start method's strategy. */
 export interface StartMethodImpl {
   readonly name: StartMethod;
-  /** Whether prep (target reference, serialized args) is needed, i.e. not fork. */
-  readonly needsPreparation: boolean;
-  /** For messages: "a spawned process". */
-  readonly sentTo: string;
+  /**
+   * The child is a copy of the parent (fork): a function reaches it by identity (closures
+   * included), not by module reference, and it inherits the parent's handles of the moment.
+   */
+  readonly copiesMemory: boolean;
   /** Null when usable here, else why not and what to use instead. */
   unavailableReason(): string | null;
-  launch(request: LaunchRequest): Launcher;
+  /**
+   * Start `process`'s child: build what the child needs (the preparation message, or the
+   * forked copy's runner) from the process and its record, and launch it.
+   */
+  launch(process: ProcessToStart): Launcher;
+  /** Have children started later begin with the modules at `urls` loaded; absent where there is nothing to preload into. */
+  preload?(urls: string[]): void;
 }
 
 /** Python's exit code convention from a Node exit (code, signal name). */

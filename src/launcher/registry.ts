@@ -25,6 +25,14 @@ export function startMethodImpl(method: StartMethod): StartMethodImpl {
   return impl;
 }
 
+/** The implementation of `method`, checked usable here; a StartMethodError says why not. */
+export function usableStartMethod(method: StartMethod): StartMethodImpl {
+  const impl = startMethodImpl(method);
+  const why = impl.unavailableReason();
+  if (why !== null) throw new StartMethodError(why, { startMethod: method });
+  return impl;
+}
+
 /** The method a Process uses: its context's, else the one set by setStartMethod, else the default. */
 export function resolveStartMethod(fromContext: StartMethod | undefined): StartMethod {
   if (fromContext !== undefined) return fromContext;

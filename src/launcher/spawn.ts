@@ -4,14 +4,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import type { PreparationData } from '../bootstrap/prep.ts';
 import { getExecutable } from '../executable.ts';
-import { logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { buildPreparation } from '../preparation.ts';
+import { internals } from '../process-internals.ts';
+import { childOptionsForStart, type ChildOptions } from '../process-options.ts';
 import { inThreadTsHook } from '../ts-loading.ts';
 import { encodeObject } from '../wire/protocol.ts';
-import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } from './launcher.ts';
+import { ExitLatch } from './exit-latch.ts';
+import { exitCodeOf, type Launcher, type StartMethodImpl } from './launcher.ts';
 
 /**
  * The child's options: the parent's (paths.ts), plus --expose-internals where TypeScript is
@@ -29,24 +33,24 @@ export const SPAWN_FIRST_HANDLE_FD = 4;
 /** The spawn strategy. */
 export const spawnMethod: StartMethodImpl = {
   name: 'spawn',
-  needsPreparation: true,
-  sentTo: 'a spawned process',
+  copiesMemory: false,
   unavailableReason: () => null,
-  launch: (request) => new SpawnLauncher(request),
+  launch: (process) => {
+    const record = internals(process);
+    const options = childOptionsForStart(record.child, 'spawn', record.name);
+    const prep = buildPreparation(process, record, 'spawn', 'a spawned process', options);
+    return new SpawnLauncher(prep, options, record.daemon);
+  },
 };
 
 class SpawnLauncher implements Launcher {
   readonly pid: number;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
-  #child: ChildProcess;
-  #exitCode: number | null = null;
-  #exited: Promise<number>;
-  #daemon: boolean;
-  #waiters = 0;
+  readonly #child: ChildProcess;
+  readonly #latch: ExitLatch;
 
-  constructor(request: LaunchRequest) {
-    const { prep, options } = request;
+  constructor(prep: PreparationData, options: ChildOptions, daemon: boolean) {
     const fds = prep.handles.flatMap((handle) => handle.fds);
     let next = SPAWN_FIRST_HANDLE_FD;
     const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => next++) }));
@@ -66,20 +70,15 @@ class SpawnLauncher implements Launcher {
     this.stdout = child.stdout;
     this.stderr = child.stderr;
     this.#child = child;
-    this.#daemon = request.daemon;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.#exitCode = exitCodeOf(code, signal);
-        logAt(LogLevel.DEBUG, 'child pid %d ended, exitCode %d', this.pid, this.#exitCode);
-        resolve(this.#exitCode);
-      });
-    });
+    // A daemon child does not keep the loop alive, but someone waiting for it must.
+    this.#latch = new ExitLatch(child.pid, daemon ? child : null);
+    child.once('exit', (code, signal) => this.#latch.settle(exitCodeOf(code, signal)));
     const channel = child.stdio[3] as Socket;
     channel.on('error', () => undefined);
     channel.write(encodeObject({ ...prep, handles }));
     channel.resume();
     channel.unref();
-    if (request.daemon) {
+    if (daemon) {
       // A daemon does not keep the parent alive, nor do the pipes of its output.
       child.unref();
       for (const stream of [child.stdout, child.stderr] as (Socket | null)[]) stream?.unref();
@@ -87,41 +86,28 @@ class SpawnLauncher implements Launcher {
   }
 
   poll(): number | null {
-    return this.#exitCode;
+    return this.#latch.code;
   }
 
-  async wait(timeoutMs?: number): Promise<number | null> {
-    if (this.#exitCode !== null) return this.#exitCode;
-    // A daemon child does not keep the loop alive, but someone waiting for it must.
-    if (this.#daemon && this.#waiters++ === 0) this.#child.ref();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      if (timeoutMs === undefined) return await this.#exited;
-      const timeout = new Promise<null>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs, null);
-      });
-      return await Promise.race([this.#exited, timeout]);
-    } finally {
-      clearTimeout(timer);
-      if (this.#daemon && --this.#waiters === 0) this.#child.unref();
-    }
+  wait(timeoutMs?: number): Promise<number | null> {
+    return this.#latch.wait(timeoutMs);
   }
 
   waitSync(): void {
     // Learn of the end without reaping: libuv's SIGCHLD handler owns this child's status.
-    if (this.#exitCode === null) loadNative()?.waitidNoWait(this.pid, false);
+    if (this.#latch.code === null) loadNative()?.waitidNoWait(this.pid, false);
   }
 
   terminate(): void {
-    if (this.#exitCode === null) this.#child.kill('SIGTERM');
+    if (this.#latch.code === null) this.#child.kill('SIGTERM');
   }
 
   kill(): void {
-    if (this.#exitCode === null) this.#child.kill('SIGKILL');
+    if (this.#latch.code === null) this.#child.kill('SIGKILL');
   }
 
   interrupt(): void {
-    if (this.#exitCode === null) this.#child.kill('SIGINT');
+    if (this.#latch.code === null) this.#child.kill('SIGINT');
   }
 
   close(): void {

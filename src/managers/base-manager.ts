@@ -4,6 +4,7 @@
 import { Pipe } from '../connection/index.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ProcessStateError } from '../errors.ts';
+import { startMethodImpl } from '../launcher/registry.ts';
 import type { Process } from '../process.ts';
 import { ManagerClient } from './client.ts';
 import { adoptClient, openClient } from './clients.ts';
@@ -72,7 +73,7 @@ export class BaseManager {
   async start(options: StartOptions = {}): Promise<void> {
     if (this.#state !== 'initial') throw new ProcessStateError(`This manager was already ${this.#state === 'shutdown' ? 'shut down' : this.#state}; create a new one to start.`);
     const { context } = this.#options;
-    const fork = context.getStartMethod() === 'fork';
+    const fork = startMethodImpl(context.getStartMethod()).copiesMemory;
     const [parentEnd, childEnd] = Pipe();
     const process = new context.Process({
       target: managerServer,

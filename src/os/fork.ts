@@ -21,29 +21,36 @@ if (canFork()) {
   installUnrefTracking();
 }
 
-/** Throw the StartMethodError that explains why this process may not fork. */
-export function assertCanFork(what = 'fork()'): void {
-  if (process.platform !== 'linux') {
-    throw new StartMethodError(`${what} is only available on Linux (this is ${process.platform}); use the 'spawn' start method.`, { startMethod: 'fork' });
-  }
-  if (!isMainThread) {
-    throw new StartMethodError(`${what} can only be called on the main thread, not in a worker thread.`, { startMethod: 'fork' });
-  }
+/**
+ * Why this process may not fork, or null when it may: the one text of that refusal, for fork()
+ * and for the `fork` start method. `what` begins it ("fork()"); `limit` is what it says of
+ * `--single-threaded` ("is only safe in", "only works in").
+ */
+export function forkRefusal(what: string, limit = 'is only safe in'): string | null {
+  if (process.platform !== 'linux') return `${what} needs Linux (this is ${process.platform}); use the 'spawn' start method.`;
+  if (!isMainThread) return `${what} can only be used on the main thread, not in a worker thread.`;
   if (!process.execArgv.includes('--single-threaded')) {
-    throw new StartMethodError(
-      `${what} is only safe in a process started with \`node --single-threaded\`: V8's background threads do not survive fork(), ` +
-        `so the child could hang or crash. Run the script with \`npx multiproc run FILE\`, or use the 'forkserver' start method.`,
-      { startMethod: 'fork' },
+    return (
+      `${what} ${limit} a process started with \`node --single-threaded\`: V8's background threads do not survive fork(), ` +
+      `so a forked copy of this process could hang or crash. Run the script with \`npx multiproc run FILE\`, ` +
+      `or use the 'forkserver' start method, which forks from a quiet single-threaded server.`
     );
   }
   if (hasLoaderThreadOptions()) {
-    throw new StartMethodError(
+    return (
       `${what} cannot be used here: this process loads modules through hooks on a loader thread (${process.execArgv.join(' ')}), ` +
-        `a second V8 isolate that works when it likes: a fork() taken while it holds one of V8's locks leaves a child that hangs. ` +
-        `Run the script with \`npx multiproc run FILE\` (TypeScript compiled in the main thread).`,
-      { startMethod: 'fork' },
+      `a second V8 isolate that works when it likes: a fork() taken while it holds one of V8's locks leaves a child that hangs. ` +
+      `Run the script with \`npx multiproc run FILE\` (TypeScript compiled in the main thread), or use the 'forkserver' ` +
+      `start method (its server compiles TypeScript in its main thread).`
     );
   }
+  return null;
+}
+
+/** Throw the StartMethodError that explains why this process may not fork. */
+export function assertCanFork(what = 'fork()'): void {
+  const refusal = forkRefusal(what);
+  if (refusal !== null) throw new StartMethodError(refusal, { startMethod: 'fork' });
 }
 
 function forkRaw(what: string): number {

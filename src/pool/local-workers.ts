@@ -1,8 +1,9 @@
 // The local Pool's worker layer: worker processes of one start method on this machine
 // (workers.ts starts and retires them, dispatch.ts gives them tasks). A call's function reaches
-// them by reference (spawn, forkserver) or by its id in the forked copy of the registry (fork).
+// them by reference, or by its id in the registry when a worker is a copy of this process (fork).
 import { ProcessError } from '../errors.ts';
-import { forkServerPreload } from '../launcher/forkserver.ts';
+import type { StartMethodImpl } from '../launcher/launcher.ts';
+import { startMethodImpl } from '../launcher/registry.ts';
 import { assertMayStartChildren } from '../process.ts';
 import { reduceForChild } from '../reduction.ts';
 import type { Call } from './call.ts';
@@ -21,8 +22,8 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
   readonly processes: number;
   readonly workers: WorkerSet;
   readonly #dispatcher: Dispatcher;
-  readonly #fork: boolean;
-  readonly #forkserver: boolean;
+  /** The workers' start method, asked for what it can do (copiesMemory, preload), never for its name. */
+  readonly #launcher: StartMethodImpl;
   readonly #initializer: FnSpec | null;
   readonly #hooks: CallHooks;
   /** True until the workers are started: at the first call, or at the end of the constructor's task. */
@@ -32,16 +33,15 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
     const { processes, maxTasksPerChild, initargs, context } = options;
     this.processes = processes;
     this.#hooks = hooks;
-    const method = context.getStartMethod();
-    this.#fork = method === 'fork';
-    this.#forkserver = method === 'forkserver';
+    this.#launcher = startMethodImpl(context.getStartMethod());
+    const copies = this.#launcher.copiesMemory;
     const init = options.initializer;
     let initializer: FnSpec | null = null;
-    if (init !== undefined) initializer = this.#fork ? { kind: 'id', id: registerFunction(init) } : referenceFor(init, 'initializer');
+    if (init !== undefined) initializer = copies ? { kind: 'id', id: registerFunction(init) } : referenceFor(init, 'initializer');
     this.#initializer = initializer;
     // What starting a worker would refuse, refused now (the workers start a little later).
     assertMayStartChildren('new Pool()');
-    if (!this.#fork) reduceForChild({ initargs }, 'a pool worker (spawn/forkserver)');
+    if (!copies) reduceForChild({ initargs }, 'a pool worker (spawn/forkserver)');
     this.workers = new WorkerSet({
       context,
       processes,
@@ -74,9 +74,10 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
     return this.workers.list.some((w) => w.inflight.size > 0);
   }
 
-  // Under fork: the function's registry id (and reference, if exported); else its reference.
+  // Workers that copy this process (fork): the function's registry id (and reference, if
+  // exported); else its reference.
   route(fn: AnyFunction): CallSpec {
-    if (!this.#fork) {
+    if (!this.#launcher.copiesMemory) {
       const spec = referenceFor(fn, 'fn');
       return { id: undefined, ref: spec.kind === 'ref' ? spec.ref : null };
     }
@@ -88,12 +89,12 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
     if (!this.#unstarted) return;
     this.#unstarted = false;
     if (this.#hooks.state() !== 'running') return;
-    if (this.#forkserver) {
+    if (this.#launcher.preload !== undefined) {
       const urls = new Set<string>();
       if (this.#initializer?.kind === 'ref') urls.add(this.#initializer.ref.url);
       if (route?.ref) urls.add(route.ref.url);
       try {
-        forkServerPreload([...urls]);
+        this.#launcher.preload([...urls]);
       } catch {
         // the starts below report an unreachable server
       }

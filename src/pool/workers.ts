@@ -3,6 +3,7 @@
 import { logAt, LogLevel } from '../log.ts';
 import { Pipe } from '../connection/index.ts';
 import { kNeverSpin } from '../connection/connection.ts';
+import { startMethodImpl } from '../launcher/registry.ts';
 import type { ProcessSource } from '../process-classes.ts';
 import { registryMark } from './functions.ts';
 import type { FnSpec } from './messages.ts';
@@ -46,7 +47,7 @@ export class WorkerSet {
 
   constructor(options: WorkerSetOptions) {
     this.#options = options;
-    this.#fork = options.context.getStartMethod() === 'fork';
+    this.#fork = startMethodImpl(options.context.getStartMethod()).copiesMemory;
   }
 
   /** Start one worker. */
