@@ -39,7 +39,7 @@ export {
 } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
+export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent, type PoolEvents, type PoolWorkerInfo, type PoolWorkerExit, type PoolWorkerExitReason } from './pool/index.ts';
 export {
   SharedMemory,
   ShareableList,

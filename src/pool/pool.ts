@@ -20,6 +20,7 @@ export class Pool extends CallPool<CallSpec> {
   readonly #local: LocalWorkers;
   readonly #trace: PoolTrace | null;
   #written: Promise<void> = Promise.resolve();
+  readonly #createdAt = performance.now();
 
   constructor(options: PoolOptions = {}) {
     const own = (options as { context?: unknown } | undefined)?.context;
@@ -42,6 +43,16 @@ export class Pool extends CallPool<CallSpec> {
   get pids(): number[] {
     this.#local.begin(null);
     return this.#local.workers.list.filter((w) => !w.gone).map((w) => w.process.pid ?? 0);
+  }
+
+  /**
+   * The share of the workers' time spent running tasks since the pool was created, 0 to 1
+   * (piscina's `utilization`): the time from when each batch could start to its answer, as the
+   * parent sees it, over `processes` × the pool's age.
+   */
+  get utilization(): number {
+    const elapsed = performance.now() - this.#createdAt;
+    return elapsed <= 0 ? 0 : Math.min(1, this.#local.runTimeMs / (elapsed * this.#options.processes));
   }
 
   /** After close() (or terminate()): resolves once every task finished and every worker ended. */
