@@ -8,6 +8,7 @@ import { childOptionsForStart, normalizeChildOptions, type ChildOptions, type Ch
 import { normalizeTimeout, typeError } from './options.ts';
 import { buildPreparation } from './preparation.ts';
 import { childRunner, registerChild, unregisterChild } from './children.ts';
+import { exitPromise, knownExit } from './process-exit.ts';
 import { resolveStartMethod, startMethodImpl } from './launcher/registry.ts';
 import type { StartMethod } from './start-methods.ts';
 import { currentAuthkey, setCurrentAuthkey } from './authkey.ts';
@@ -164,6 +165,20 @@ export class Process<A extends unknown[] = any[]> {
       await this.join();
     }
     this.close();
+  }
+
+  /**
+   * Resolves with the child's exit code once it ended (never rejects: 0, 1, N, or -signal; see
+   * exitCode): the same promise on every read, to await, race or `.then(listener)` as Node's
+   * ChildProcess 'exit' event. As join(), waiting on it keeps this process alive until then.
+   * @throws {ProcessStateError} before start(), from a process that did not start it, or once closed.
+   * @example
+   * const p = new Process({ target: work });
+   * p.start();
+   * p.onExit.then((code) => console.log(`${p.name} ended with ${code}`));
+   */
+  get onExit(): Promise<number> {
+    return knownExit(this) ?? exitPromise(this, childLauncherOf(this, 'wait for the exit of'));
   }
 
   /** True from start() until the child ends. */

@@ -78,7 +78,7 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
   }
 
   /** Call `fn(...args)` in a worker; the result. */
-  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal'>): Promise<Awaited<R>> {
+  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal' | 'cancelRunning'>): Promise<Awaited<R>> {
     const request = { options: { ...options, chunksize: 1 }, star: true, ordered: true, what: 'apply()' };
     return this.#run(fn as AnyFunction, [args ?? []], request).then((values) => values[0] as Awaited<R>);
   }
