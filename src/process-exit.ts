@@ -16,8 +16,8 @@ export function exitPromise(process: object, launcher: Launcher): Promise<number
   let found = exits.get(process);
   if (found === undefined) {
     found = launcher.wait().then((code) => {
-      unregisterChild(process as never);
-      return code!;
+      unregisterChild(process);
+      return code as number; // no timeout: never null
     });
     exits.set(process, found);
   }
