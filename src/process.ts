@@ -75,7 +75,28 @@ export function assertMayStartChildren(what: string): void {
   }
 }
 
-/** A process object, as Python's multiprocessing.Process: construct, start(), join(). */
+/**
+ * A process object, as Python's multiprocessing.Process: construct, start(), join(). The target
+ * (or a subclass's run()) runs in a new process started by the context's start method.
+ * @throws {TypeError} from the constructor for bad options (house format: names the option).
+ * @throws {SerializationError} from start() when an argument cannot travel to the child (names its path).
+ * @throws {StartMethodError} from start() when the start method cannot work here (says which one can).
+ * @throws {BootstrapError} from start() reached from a module's top level while a child imports it.
+ * @throws {ProcessStateError} on misuse: start() twice, join() before start(), close() while running.
+ * @example
+ * import { isMain, Process } from 'multiproc';
+ * export function f(name: string) { console.log('hello', name); }
+ * if (isMain(import.meta)) {
+ *   const p = new Process({ target: f, args: ['Bob'] });
+ *   p.start();
+ *   await p.join(); // p.exitCode === 0
+ * }
+ * @example
+ * export class PrintProcess extends Process {
+ *   constructor(readonly who: string) { super(); }
+ *   override run() { console.log('hello', this.who); } // fields travel to the child
+ * }
+ */
 export class Process<A extends unknown[] = any[]> {
   static readonly [kBuiltinClass] = true;
 

@@ -13,7 +13,23 @@ import { PoolTrace, type TraceDocument } from './trace.ts';
 /** Internal: the context a context's Pool class defaults to. */
 export const kPoolContext = Symbol.for('multiproc.pool.context');
 
-/** A pool of worker processes (Python's multiprocessing.Pool). */
+/**
+ * A pool of worker processes (Python's multiprocessing.Pool): apply, map, starmap, imap,
+ * imapUnordered; events 'workerCreate', 'workerExit', 'drain'; `completed`, `queueSize`,
+ * `utilization`.
+ * @throws {TypeError} / {RangeError} for bad options (house format: names the option).
+ * @throws {BootstrapError} when created from a module's top level while a child imports it.
+ * @throws {SerializationError} when `initargs` cannot travel to a spawned or fork-server worker.
+ * A call rejects with the task's own error (its type and fields kept), a {WorkerLostError} when
+ * the worker running it died, a {ProcessStateError} after close()/terminate().
+ * @example
+ * import { isMain, Pool } from 'multiproc';
+ * export function square(x: number) { return x * x; }
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 4 });
+ *   console.log(await pool.map(square, [1, 2, 3], { onProgress: (done, total) => console.log(`${done}/${total}`) }));
+ * }
+ */
 export class Pool extends CallPool<CallSpec> {
   static [kPoolContext]: Context | undefined;
   readonly #options: NormalizedPoolOptions;
