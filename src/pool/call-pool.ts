@@ -10,6 +10,7 @@ import { Call } from './call.ts';
 import { emitSafely, type PoolEvents } from './events.ts';
 import { feedInput, type Input } from './feed.ts';
 import { normalizeCallOptions, type CallOptions } from './options.ts';
+import { Progress } from './progress.ts';
 import type { CallHooks, PoolState, WorkerLayer } from './worker-layer.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -179,18 +180,10 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
     const workers = this.#workers;
     if (cancelRunning && workers.cancelRunning === undefined) typeError('cancelRunning', 'false or undefined for this pool (a task running on a worker host cannot be stopped from here; its result is ignored)', cancelRunning);
     if (workers.broken !== null) throw workers.broken;
-    const progress = { done: 0, total: null as number | null, fed: 0 };
-    const report = () => {
-      try {
-        onProgress?.(progress.done, progress.total);
-      } catch (error) {
-        call.fail(error);
-      }
-    };
+    const progress = new Progress(onProgress, (error) => call.fail(error));
     const onDeliver = (items: number) => {
       this.#completed += items;
-      progress.done += items;
-      if (onProgress !== undefined) report();
+      progress.delivered(items);
     };
     const call: Call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c), onDeliver });
     const route = workers.route(fn);
@@ -215,12 +208,11 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
       isFailed: () => call.stopped,
       ...(request.streaming === true ? { room: (made: number) => call.room(made, buffersize ?? BUFFER_PER_WORKER * workers.processes) } : {}),
       onChunk: (index, start, chunk) => {
-        progress.fed += chunk.length;
+        progress.fed(chunk.length);
         if (!call.skips(index) && this.#state !== 'terminated') workers.enqueue(call, route, index, start, chunk);
       },
       onEnd: (total) => {
-        progress.total = progress.fed;
-        if (onProgress !== undefined && !call.stopped) report();
+        progress.ended(call.stopped);
         call.finishInput(total);
         this.#settled(call);
       },
