@@ -1,6 +1,7 @@
 // multiproc: Python's multiprocessing for TypeScript on Node.js. Re-exports only.
 export { Process, type ProcessOptions } from './process.ts';
-export type { StdioOption } from './process-options.ts';
+export type { StdioOption, ChildOptionsInput } from './process-options.ts';
+export type { AbortableOptions } from './abortable.ts';
 export { setExecutable } from './executable.ts';
 export { getLogger, logToStderr, LogLevel, type Logger, type LogRecord, type LogLevelLike } from './log.ts';
 export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
@@ -39,7 +40,9 @@ export {
 } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
+export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent, type PoolEvents, type PoolWorkerInfo, type PoolWorkerExit, type PoolWorkerExitReason } from './pool/index.ts';
+export type { PoolState } from './pool/worker-layer.ts';
+export type { SendOptions } from './connection/connection.ts';
 export {
   SharedMemory,
   ShareableList,

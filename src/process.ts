@@ -8,6 +8,7 @@ import type { Launcher } from './launcher/launcher.ts';
 import { normalizeChildOptions, type ChildOptionsInput } from './process-options.ts';
 import { normalizeTimeout, typeError } from './options.ts';
 import { registerChild, unregisterChild } from './children.ts';
+import { exitPromise, knownExit } from './process-exit.ts';
 import { resolveStartMethod, usableStartMethod } from './launcher/registry.ts';
 import { internals, recordProcess, type ProcessInternals } from './process-internals.ts';
 import type { StartMethod } from './start-methods.ts';
@@ -48,7 +49,28 @@ export function assertMayStartChildren(what: string): void {
   }
 }
 
-/** A process object, as Python's multiprocessing.Process: construct, start(), join(). */
+/**
+ * A process object, as Python's multiprocessing.Process: construct, start(), join(). The target
+ * (or a subclass's run()) runs in a new process started by the context's start method.
+ * @throws {TypeError} from the constructor for bad options (house format: names the option).
+ * @throws {SerializationError} from start() when an argument cannot travel to the child (names its path).
+ * @throws {StartMethodError} from start() when the start method cannot work here (says which one can).
+ * @throws {BootstrapError} from start() reached from a module's top level while a child imports it.
+ * @throws {ProcessStateError} on misuse: start() twice, join() before start(), close() while running.
+ * @example
+ * import { isMain, Process } from 'multiproc';
+ * export function f(name: string) { console.log('hello', name); }
+ * if (isMain(import.meta)) {
+ *   const p = new Process({ target: f, args: ['Bob'] });
+ *   p.start();
+ *   await p.join(); // p.exitCode === 0
+ * }
+ * @example
+ * export class PrintProcess extends Process {
+ *   constructor(readonly who: string) { super(); }
+ *   override run() { console.log('hello', this.who); } // fields travel to the child
+ * }
+ */
 export class Process<A extends unknown[] = any[]> {
   static readonly [kBuiltinClass] = true;
 
@@ -129,6 +151,20 @@ export class Process<A extends unknown[] = any[]> {
       await this.join();
     }
     this.close();
+  }
+
+  /**
+   * Resolves with the child's exit code once it ended (never rejects: 0, 1, N, or -signal; see
+   * exitCode): the same promise on every read, to await, race or `.then(listener)` as Node's
+   * ChildProcess 'exit' event. As join(), waiting on it keeps this process alive until then.
+   * @throws {ProcessStateError} before start(), from a process that did not start it, or once closed.
+   * @example
+   * const p = new Process({ target: work });
+   * p.start();
+   * p.onExit.then((code) => console.log(`${p.name} ended with ${code}`));
+   */
+  get onExit(): Promise<number> {
+    return knownExit(this) ?? exitPromise(this, childLauncherOf(this, 'wait for the exit of'));
   }
 
   /** True from start() until the child ends. */

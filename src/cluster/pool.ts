@@ -5,7 +5,18 @@ import { normalizeClusterOptions, type ClusterCallOptions, type ClusterPoolOptio
 import { RedisWorkers } from './redis-workers.ts';
 import type { TaskRoute } from './route.ts';
 
-/** A Pool whose tasks run on worker hosts (`multiproc worker`) on any number of machines. */
+/**
+ * A Pool whose tasks run on worker hosts (`multiproc worker`) on any number of machines, through
+ * a BullMQ queue in Redis; the local Pool's calls and semantics.
+ * @throws {TypeError} for bad options; a call rejects with a {RedisConnectionError} when Redis
+ * cannot be reached, a {TimeoutError} after `timeoutMs`, or the task's own error.
+ * @example
+ * import { Pool } from 'multiproc/cluster';
+ * import { square } from './tasks.ts';
+ * // on each machine: npx multiproc worker --redis redis://host:6379 --queue squares
+ * await using pool = new Pool({ redis: 'redis://host:6379', queue: 'squares' });
+ * console.log(await pool.map(square, [1, 2, 3]));
+ */
 export class Pool extends CallPool<TaskRoute> {
   readonly #options: NormalizedClusterOptions;
   readonly #workers: RedisWorkers;

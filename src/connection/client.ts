@@ -30,7 +30,16 @@ export interface ClientOptions {
 const RETRY_FIRST_MS = 2;
 const RETRY_MAX_MS = 100;
 
-/** Connect to the Listener at `address`; resolves with the Connection once authenticated. */
+/**
+ * Connect to the Listener at `address`; resolves with the Connection once authenticated.
+ * @throws {AuthenticationError} when the listener's authkey differs (rejects).
+ * @throws {TimeoutError} after `timeoutMs` with nobody accepting (rejects).
+ * @example
+ * const conn = await Client(['127.0.0.1', port], { authkey: 'secret' });
+ * await conn.send({ op: 'sum', values: [1, 2, 3] });
+ * console.log(await conn.recv());
+ * conn.close();
+ */
 export async function Client(address: Address, options: ClientOptions = {}): Promise<Connection> {
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const resolved = checkAddress(address, checkFamily(options.family));

@@ -19,7 +19,17 @@ export const kAcceptor = Symbol.for('multiproc.listener.acceptor');
 const live = new Set<WeakRef<Listener>>();
 const kAfterFork = Symbol('multiproc.listener.afterFork');
 
-/** A bound, listening socket: accept() the Connections that reach its address. */
+/**
+ * A bound, listening socket: accept() the Connections that reach its address (a Unix socket
+ * path, or `[host, port]` over TCP with an authkey), as Python's multiprocessing.connection.
+ * @throws {AuthenticationError} from accept() when a peer has the wrong authkey (iteration skips it).
+ * @example
+ * using listener = new Listener({ address: ['127.0.0.1', 0], authkey: 'secret' });
+ * for await (const conn of listener) {
+ *   await conn.send(await conn.recv()); // echo one message per client
+ *   conn.close();
+ * }
+ */
 export class Listener implements AsyncIterable<Connection> {
   readonly #native: NativeBinding;
   readonly #fd: number;

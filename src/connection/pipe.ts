@@ -11,6 +11,14 @@ import { Lane, LANE_BYTES } from './lane.ts';
 /**
  * Two connected ends. Duplex (the default): both send and receive, over a socketpair. One-way
  * (`Pipe(false)`): `[reader, writer]` over a pipe, as Python's.
+ * @throws {NativeUnavailableError} without the native addon.
+ * @example
+ * const [parentEnd, childEnd] = Pipe();
+ * const p = new Process({ target: echo, args: [childEnd] }); // export async function echo(c: Connection) { await c.send(await c.recv()); }
+ * p.start();
+ * childEnd.close();
+ * await parentEnd.send({ hello: 'child' });
+ * console.log(await parentEnd.recv()); // { hello: 'child' }
  */
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') typeError('duplex', 'a boolean', duplex);

@@ -9,7 +9,18 @@ import { BarrierProxy, ConditionProxy, EventProxy, LockProxy, SemaphoreProxy } f
 import type { ProxyClass } from './proxy.ts';
 import { registerType } from './registry.ts';
 
-/** A manager with Python's SyncManager types: dict, list, Namespace, Queue, Lock, Value … */
+/**
+ * A manager with Python's SyncManager types: dict, list, Namespace, Queue, Lock, Value … held by a
+ * server process; proxies reach them from any process.
+ * @throws {ProcessStateError} when used before start() or after shutdown().
+ * @example
+ * await using m = await Manager.start(); // the manager's process ends with this block
+ * const counts = await m.dict<string, number>();
+ * const p = new Process({ target: count, args: [counts] }); // export async function count(d: DictProxy<string, number>) { await d.set('x', 1); }
+ * p.start();
+ * await p.join();
+ * console.log(await counts.get('x')); // 1
+ */
 export class Manager extends BaseManager {
   /** A shared dict (a Map of primitive keys), optionally filled from a Map, an object or entries. */
   dict<K extends DictKey = string, V = unknown>(init?: Map<K, V> | Record<string, V> | [K, V][]): Promise<DictProxy<K, V>> {

@@ -2,12 +2,15 @@
 // imapUnordered), their chunks (feed.ts), their results in order or as they come, errors at
 // their position, abort, and the pool's state (running, closed, terminated). Where the tasks
 // run is the worker layer's business (worker-layer.ts).
+import { EventEmitter } from 'node:events';
 import { checkAbortSignal, untilAborted } from '../abortable.ts';
 import { ProcessError, ProcessStateError } from '../errors.ts';
 import { typeError } from '../options.ts';
 import { Call } from './call.ts';
+import { emitSafely, type PoolEvents } from './events.ts';
 import { feedInput, type Input } from './feed.ts';
 import { normalizeCallOptions, type CallOptions } from './options.ts';
+import { Progress } from './progress.ts';
 import type { CallHooks, PoolState, WorkerLayer } from './worker-layer.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -35,16 +38,23 @@ interface CallRequest {
   streaming?: boolean;
 }
 
-/** A pool's public calls over a worker layer whose functions travel as `R`. */
-export abstract class CallPool<R> {
+/**
+ * A pool's public calls over a worker layer whose functions travel as `R`; an EventEmitter of
+ * the pool's events (PoolEvents: 'workerCreate', 'workerExit', 'drain').
+ */
+export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
   readonly #workers: WorkerLayer<R>;
   readonly #recorder: CallRecorder | null;
   #state: PoolState = 'running';
   #callIds = 0;
   readonly #calls = new Set<Call>();
   #idleWaiters: (() => void)[] = [];
+  #completed = 0;
+  /** True while 'drain' was told and no call started since (no 'drain' before the first call). */
+  #drained = true;
 
   protected constructor(makeWorkers: (hooks: CallHooks) => WorkerLayer<R>, recorder: CallRecorder | null) {
+    super();
     this.#recorder = recorder;
     this.#workers = makeWorkers({
       settled: (call) => this.#settled(call),
@@ -53,11 +63,23 @@ export abstract class CallPool<R> {
         for (const call of [...this.#calls]) call.fail(error);
       },
       state: () => this.#state,
+      workerCreated: (worker) => emitSafely(this, 'workerCreate', worker),
+      workerExited: (worker) => emitSafely(this, 'workerExit', worker),
     });
   }
 
+  /** Input items whose results came back (since the pool was created; a failed task's items not counted). */
+  get completed(): number {
+    return this.#completed;
+  }
+
+  /** Tasks (chunks) given to the pool and not sent to a worker yet. */
+  get queueSize(): number {
+    return this.#workers.pending;
+  }
+
   /** Call `fn(...args)` in a worker; the result. */
-  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal'>): Promise<Awaited<R>> {
+  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal' | 'cancelRunning'>): Promise<Awaited<R>> {
     const request = { options: { ...options, chunksize: 1 }, star: true, ordered: true, what: 'apply()' };
     return this.#run(fn as AnyFunction, [args ?? []], request).then((values) => values[0] as Awaited<R>);
   }
@@ -153,19 +175,29 @@ export abstract class CallPool<R> {
     const { what, star } = request;
     if (this.#state !== 'running') throw new ProcessStateError(`Cannot ${what}: the pool is ${this.#state === 'closed' ? 'closed' : 'terminated'}.`);
     if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}.`);
-    const { chunksize, signal, buffersize } = normalizeCallOptions(request.options);
+    const { chunksize, signal, buffersize, cancelRunning, onProgress } = normalizeCallOptions(request.options);
     if (buffersize !== undefined && request.streaming !== true) typeError('buffersize', `undefined for ${what} (it collects its input; imap() and imapUnordered() take a buffersize)`, buffersize);
     const workers = this.#workers;
+    if (cancelRunning && workers.cancelRunning === undefined) typeError('cancelRunning', 'false or undefined for this pool (a task running on a worker host cannot be stopped from here; its result is ignored)', cancelRunning);
     if (workers.broken !== null) throw workers.broken;
-    const call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c) });
+    const progress = new Progress(onProgress, (error) => call.fail(error));
+    const onDeliver = (items: number) => {
+      this.#completed += items;
+      progress.delivered(items);
+    };
+    const call: Call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c), onDeliver });
     const route = workers.route(fn);
     workers.begin(route);
     if (signal?.aborted) throw signal.reason;
     this.#calls.add(call);
+    this.#drained = false;
     this.#recorder?.callStarted(call.id, `${what.slice(0, -2)}(${fn.name || 'anonymous'})`);
     workers.callStarted?.(call, request.options);
     if (signal !== undefined) {
-      const onAbort = () => call.fail(signal.reason);
+      const onAbort = () => {
+        call.fail(signal.reason);
+        if (cancelRunning) workers.cancelRunning?.(call);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       call.collectDone = () => signal.removeEventListener('abort', onAbort);
     }
@@ -176,9 +208,11 @@ export abstract class CallPool<R> {
       isFailed: () => call.stopped,
       ...(request.streaming === true ? { room: (made: number) => call.room(made, buffersize ?? BUFFER_PER_WORKER * workers.processes) } : {}),
       onChunk: (index, start, chunk) => {
+        progress.fed(chunk.length);
         if (!call.skips(index) && this.#state !== 'terminated') workers.enqueue(call, route, index, start, chunk);
       },
       onEnd: (total) => {
+        progress.ended(call.stopped);
         call.finishInput(total);
         this.#settled(call);
       },
@@ -212,10 +246,14 @@ export abstract class CallPool<R> {
     this.#workers.callEnded?.(call);
   }
 
-  // After close(): once nothing is queued or running, let the workers go and wake join().
+  // Once nothing is queued or running: 'drain'; after close(), let the workers go and wake join().
   #checkIdle(): void {
-    if (this.#state !== 'closed' || this.#calls.size > 0) return;
-    if (this.#workers.busy) return;
+    if (this.#calls.size > 0 || this.#workers.busy) return;
+    if (!this.#drained) {
+      this.#drained = true;
+      emitSafely(this, 'drain');
+    }
+    if (this.#state !== 'closed') return;
     this.#workers.release();
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }

@@ -33,10 +33,11 @@ export class Call {
   #consumed = 0;
   #roomWake: (() => void) | null = null;
   #onFail: (call: Call) => void;
+  #onDeliver: ((items: number) => void) | undefined;
   /** Set by the pool: run once the call settled (removes its abort listener). */
   collectDone: (() => void) | undefined = undefined;
 
-  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; deferErrors?: boolean; what: string; onFail: (call: Call) => void }) {
+  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; deferErrors?: boolean; what: string; onFail: (call: Call) => void; onDeliver?: (items: number) => void }) {
     this.id = options.id;
     this.fn = fn;
     this.star = options.star;
@@ -44,6 +45,7 @@ export class Call {
     this.#deferErrors = options.ordered && options.deferErrors === true;
     this.what = options.what;
     this.#onFail = options.onFail;
+    this.#onDeliver = options.onDeliver;
   }
 
   /** True once it failed (its queued tasks are skipped; late results ignored). */
@@ -72,6 +74,8 @@ export class Call {
     const pending = this.#pending;
     if (pending !== null && index > pending.at) return; // not needed: the call throws before it
     this.#received++;
+    this.#onDeliver?.(values.length);
+    if (this.#error !== null) return; // the hook failed the call (a throwing onProgress)
     if (this.#ordered) this.#ready.set(index, values);
     else this.#arrivals.push(values);
     if (pending !== null && ++this.#arrivedBefore === pending.at) this.#failNow(pending.error, pending.at);

@@ -46,6 +46,7 @@ export class Dispatcher {
   readonly #maxTasksPerChild: number | undefined;
   readonly #trace: PoolTrace | null;
   readonly #hooks: DispatchHooks;
+  #runTime = 0;
 
   constructor(workers: WorkerSet, options: { processes: number; maxTasksPerChild: number | undefined; trace: PoolTrace | null }, hooks: DispatchHooks) {
     this.#workers = workers;
@@ -58,6 +59,33 @@ export class Dispatcher {
   /** Queued entries not dispatched yet (skipped ones included). */
   get pending(): number {
     return this.#queue.length - this.#head;
+  }
+
+  /** Milliseconds workers spent on the batches answered so far (from when each could start to its answer). */
+  get runTimeMs(): number {
+    return this.#runTime;
+  }
+
+  /**
+   * End the workers running a task of `call` now (SIGTERM, then SIGKILL after 1 s); replacements
+   * start. Other calls' tasks queued behind in their pipes go back to the queue's head.
+   */
+  cancelRunning(call: Call): void {
+    for (const worker of [...this.#workers.list]) {
+      if (worker.batches[0]?.tasks[0].call !== call) continue;
+      const unstarted = worker.batches.slice(1).flatMap((batch) => batch.tasks).filter((task) => task.call !== call);
+      try {
+        if (worker.process.exitCode === null) worker.process.terminate();
+      } catch {
+        // already reaped
+      }
+      void this.#workers.retire(worker, 1000, 'cancelled'); // records the running batch in the trace
+      worker.batches.length = 0;
+      worker.inflight.clear();
+      if (unstarted.length > 0) this.#queue.splice(this.#head, 0, ...unstarted);
+    }
+    this.pump();
+    this.#hooks.checkIdle();
   }
 
   /** Queue one chunk of `call` and dispatch what can go. */
@@ -142,7 +170,7 @@ export class Dispatcher {
   #dispatch({ worker, fn }: Choice, tasks: [Task, ...Task[]]): void {
     for (const task of tasks) worker.inflight.set(task.id, task);
     worker.dispatched += tasks.length;
-    const batch: Batch = { tasks, sentAt: this.#trace === null ? 0 : monotonicMicros() };
+    const batch: Batch = { tasks, sentAt: this.#trace === null ? 0 : monotonicMicros(), queuedAt: performance.now() };
     worker.batches.push(batch);
     const messages = tasks.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
     // send() throws a task that cannot be cloned at the call (sending nothing): handled as a rejection.
@@ -168,6 +196,7 @@ export class Dispatcher {
           this.#lost(worker, error);
           return;
         }
+        if (worker.gone) return; // cancelled (cancelRunning): what it held was dropped
         this.#handle(worker, message);
       }
     } finally {
@@ -197,7 +226,12 @@ export class Dispatcher {
       return;
     }
     if (this.#trace !== null) this.#traceResults(this.#trace, worker, message);
-    worker.batches.shift();
+    const answered = worker.batches.shift();
+    if (answered !== undefined) {
+      const now = performance.now();
+      this.#runTime += now - Math.max(answered.queuedAt, worker.answeredAt);
+      worker.answeredAt = now;
+    }
     for (const result of message.list) {
       const task = worker.inflight.get(result.id);
       if (task === undefined) continue;

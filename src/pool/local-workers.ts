@@ -54,6 +54,8 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
         return state !== 'terminated' && this.#dispatcher.broken === null && (state !== 'closed' || this.#dispatcher.pending > 0);
       },
       afterReap: () => this.#dispatcher.pump(),
+      created: (worker) => hooks.workerCreated(worker),
+      exited: (worker) => hooks.workerExited(worker),
     });
     this.#dispatcher = new Dispatcher(this.workers, { processes, maxTasksPerChild, trace }, hooks);
     // The workers start with the first call made in this task, so that they start knowing its
@@ -104,6 +106,14 @@ export class LocalWorkers implements WorkerLayer<CallSpec> {
     } catch (error) {
       this.#dispatcher.breakAll(error instanceof Error ? error : new ProcessError(String(error)));
     }
+  }
+
+  get runTimeMs(): number {
+    return this.#dispatcher.runTimeMs;
+  }
+
+  cancelRunning(call: Call): void {
+    this.#dispatcher.cancelRunning(call);
   }
 
   enqueue(call: Call, route: CallSpec, index: number, start: number, items: unknown[]): void {

@@ -32,8 +32,22 @@ export interface PoolOptions {
 export interface CallOptions {
   /** Items per task sent to a worker (map default: Python's heuristic; imap default: 1). */
   chunksize?: number;
-  /** Cancels the call's pending tasks; the call rejects with the signal's reason. */
+  /**
+   * Cancels the call: it rejects with the signal's reason and its queued tasks are dropped; its
+   * running tasks finish (their results ignored) unless `cancelRunning` is true.
+   */
   signal?: AbortSignal;
+  /**
+   * With `signal`: an abort also ends the tasks of this call that are running, by terminating the
+   * workers running them (SIGTERM, then SIGKILL after 1 s) and starting replacements, as piscina
+   * does. Default false (Python's behaviour: a running task runs to its end). Local Pool only.
+   */
+  cancelRunning?: boolean;
+  /**
+   * Called as results arrive: `done` items finished so far, out of `total` (null until the whole
+   * input was read; then called once more with the total). A throw fails the call with that error.
+   */
+  onProgress?: (done: number, total: number | null) => void;
   /**
    * imap/imapUnordered: at most this many chunks read from the input and not yet consumed
    * (Python 3.14's `buffersize`); default 4 × processes. map/starmap collect their input instead.
@@ -82,14 +96,25 @@ function normalizeTrace(value: unknown): string | true | undefined {
 }
 
 /** Check the options of one call. */
-export function normalizeCallOptions(options: unknown): { chunksize: number | undefined; signal: AbortSignal | undefined; buffersize: number | undefined } {
-  if (options === undefined) return { chunksize: undefined, signal: undefined, buffersize: undefined };
+export function normalizeCallOptions(options: unknown): NormalizedCallOptions {
+  if (options === undefined) return { chunksize: undefined, signal: undefined, buffersize: undefined, cancelRunning: false, onProgress: undefined };
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const o = options as Record<string, unknown>;
   const chunksize = o.chunksize === undefined ? undefined : normalizePositiveInteger('chunksize', o.chunksize);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) typeError('signal', 'an AbortSignal', o.signal);
   const buffersize = o.buffersize === undefined ? undefined : normalizePositiveInteger('buffersize', o.buffersize);
-  return { chunksize, signal: o.signal, buffersize };
+  if (o.cancelRunning !== undefined && typeof o.cancelRunning !== 'boolean') typeError('cancelRunning', 'a boolean', o.cancelRunning);
+  const onProgress = normalizeFunction<NonNullable<CallOptions['onProgress']>>('onProgress', o.onProgress);
+  return { chunksize, signal: o.signal, buffersize, cancelRunning: o.cancelRunning === true, onProgress };
+}
+
+/** Checked per-call options. */
+export interface NormalizedCallOptions {
+  chunksize: number | undefined;
+  signal: AbortSignal | undefined;
+  buffersize: number | undefined;
+  cancelRunning: boolean;
+  onProgress: CallOptions['onProgress'];
 }
 
 /** Python's default chunksize for a known length: ceil(len / (4 * processes)). */

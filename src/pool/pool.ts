@@ -13,13 +13,30 @@ import { PoolTrace, type TraceDocument } from './trace.ts';
 /** Internal: the context a context's Pool class defaults to. */
 export const kPoolContext = Symbol.for('multiproc.pool.context');
 
-/** A pool of worker processes (Python's multiprocessing.Pool). */
+/**
+ * A pool of worker processes (Python's multiprocessing.Pool): apply, map, starmap, imap,
+ * imapUnordered; events 'workerCreate', 'workerExit', 'drain'; `completed`, `queueSize`,
+ * `utilization`.
+ * @throws {TypeError} / {RangeError} for bad options (house format: names the option).
+ * @throws {BootstrapError} when created from a module's top level while a child imports it.
+ * @throws {SerializationError} when `initargs` cannot travel to a spawned or fork-server worker.
+ * A call rejects with the task's own error (its type and fields kept), a {WorkerLostError} when
+ * the worker running it died, a {ProcessStateError} after close()/terminate().
+ * @example
+ * import { isMain, Pool } from 'multiproc';
+ * export function square(x: number) { return x * x; }
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 4 });
+ *   console.log(await pool.map(square, [1, 2, 3], { onProgress: (done, total) => console.log(`${done}/${total}`) }));
+ * }
+ */
 export class Pool extends CallPool<CallSpec> {
   static [kPoolContext]: Context | undefined;
   readonly #options: NormalizedPoolOptions;
   readonly #local: LocalWorkers;
   readonly #trace: PoolTrace | null;
   #written: Promise<void> = Promise.resolve();
+  readonly #createdAt = performance.now();
 
   constructor(options: PoolOptions = {}) {
     const own = (options as { context?: unknown } | undefined)?.context;
@@ -42,6 +59,16 @@ export class Pool extends CallPool<CallSpec> {
   get pids(): number[] {
     this.#local.begin(null);
     return this.#local.workers.list.filter((w) => !w.gone).map((w) => w.process.pid ?? 0);
+  }
+
+  /**
+   * The share of the workers' time spent running tasks since the pool was created, 0 to 1
+   * (piscina's `utilization`): the time from when each batch could start to its answer, as the
+   * parent sees it, over `processes` × the pool's age.
+   */
+  get utilization(): number {
+    const elapsed = performance.now() - this.#createdAt;
+    return elapsed <= 0 ? 0 : Math.min(1, this.#local.runTimeMs / (elapsed * this.#options.processes));
   }
 
   /** After close() (or terminate()): resolves once every task finished and every worker ended. */

@@ -24,6 +24,8 @@ export interface Task {
 export interface Batch {
   readonly tasks: [Task, ...Task[]];
   readonly sentAt: number;
+  /** performance.now() when sent (the pool's utilization). */
+  readonly queuedAt: number;
 }
 
 /** One worker as the pool sees it. */
@@ -45,6 +47,8 @@ export class WorkerHandle {
   /** Tracing only (µs, CLOCK_MONOTONIC): when start() was called, when its last task ended. */
   startedAt = 0;
   busyUntil = 0;
+  /** performance.now() of its last answer: a batch runs from max(its queuedAt, this). */
+  answeredAt = 0;
 
   constructor(process: Process, conn: Connection, knownUpTo: number, seq: number) {
     this.process = process;

@@ -3,6 +3,7 @@
 // worker hosts behind Redis in src/cluster/). The call layer cuts calls into chunks and hands
 // them over with `enqueue`; the worker layer runs them and reports each result to the call.
 import type { Call } from './call.ts';
+import type { PoolWorkerExit, PoolWorkerInfo } from './events.ts';
 import type { CallOptions } from './options.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -20,6 +21,10 @@ export interface CallHooks {
   failAll(error: Error): void;
   /** The pool's state (a worker layer may start replacements only while tasks may come). */
   state(): PoolState;
+  /** A worker process started ('workerCreate'). */
+  workerCreated(worker: PoolWorkerInfo): void;
+  /** A worker process ended and was reaped ('workerExit'). */
+  workerExited(worker: PoolWorkerExit): void;
 }
 
 /** Where a pool's tasks run; `R`: how a call's function reaches the workers (its route). */
@@ -42,6 +47,10 @@ export interface WorkerLayer<R> {
   callStarted?(call: Call, options: CallOptions | undefined): void;
   /** A call left the pool (finished, failed, aborted); tasks of a failed call need not run: optional. */
   callEnded?(call: Call): void;
+  /** `call` was aborted with `cancelRunning`: end the workers running its tasks (absent: not supported). */
+  cancelRunning?(call: Call): void;
+  /** Milliseconds the workers spent running tasks so far (for `utilization`): optional. */
+  readonly runTimeMs?: number;
   /** The pool was closed and is idle: let the workers go. */
   release(): void;
   /** The pool was terminated: drop what is queued, end the workers now. */

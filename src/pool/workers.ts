@@ -1,6 +1,7 @@
 // The pool's worker processes: starting them (each with its own Pipe), retiring them (reaped in
 // the background, recorded in the trace), and starting replacements while the pool wants them.
 import { logAt, LogLevel } from '../log.ts';
+import type { PoolWorkerExit, PoolWorkerExitReason, PoolWorkerInfo } from './events.ts';
 import { Pipe } from '../connection/index.ts';
 import { kNeverSpin } from '../connection/connection.ts';
 import { startMethodImpl } from '../launcher/registry.ts';
@@ -14,7 +15,7 @@ import { poolWorker } from './worker.ts';
 const PREFIX = { spawn: 'Spawn', fork: 'Fork', forkserver: 'ForkServer' } as const;
 
 /** Why a worker leaves the pool (`died`, `died idle`: not asked to). */
-export type RetireReason = 'died' | 'died idle' | 'stopped' | 'recycled' | 'stale' | 'terminated' | 'initializer failed';
+export type RetireReason = PoolWorkerExitReason;
 
 /** How a worker ended. */
 export interface WorkerExit {
@@ -34,6 +35,10 @@ export interface WorkerSetOptions {
   wanted(): boolean;
   /** Under fork, a replacement starts only after the reap: then the pool dispatches again. */
   afterReap(): void;
+  /** A worker started ('workerCreate'). */
+  created(worker: PoolWorkerInfo): void;
+  /** A worker ended and was reaped ('workerExit'). */
+  exited(worker: PoolWorkerExit): void;
 }
 
 /** The live workers of one pool, and the exits still being reaped. */
@@ -74,6 +79,7 @@ export class WorkerSet {
       worker.startedAt = startedAt;
       trace.workerStarted(worker.seq, process.pid ?? 0, startedAt, this.#vacated.shift());
     }
+    this.#options.created({ name: process.name, pid: process.pid ?? 0 });
   }
 
   // Remove a worker from the pool, reap it in the background, and start a replacement.
@@ -83,8 +89,11 @@ export class WorkerSet {
     const at = this.list.indexOf(worker);
     if (at >= 0) this.list.splice(at, 1);
     const record = this.#options.trace === null ? null : this.#record(worker, reason);
+    const { name } = worker.process;
+    const pid = worker.process.pid ?? 0;
     const exit = worker.reap(timeoutMs).then((result) => {
       record?.(result);
+      this.#options.exited({ name, pid, ...result, reason });
       return result;
     });
     const settled = exit.finally(() => {

@@ -23,7 +23,17 @@ const DEFAULT_CAPACITY = 4 * 1024 * 1024;
 /** How long a wait on another process's piece-by-piece transfer lasts before that process's life is checked (ms). */
 const LIVENESS_MS = 200;
 
-/** A FIFO queue shared between any number of producer and consumer processes. */
+/**
+ * A FIFO queue shared between any number of producer and consumer processes.
+ * @throws {SerializationError} from put() for an item that cannot travel (names its path).
+ * @throws {QueueEmptyError} / {QueueFullError} from the non-waiting forms; {QueueClosedError} once closed and empty.
+ * @example
+ * const queue = new Queue<number>();
+ * const p = new Process({ target: produce, args: [queue] }); // export async function produce(q: Queue<number>) { await q.put(42); }
+ * p.start();
+ * console.log(await queue.get()); // 42
+ * await p.join();
+ */
 export class Queue<T = unknown> {
   readonly #segment: Segment;
   readonly #ring: Ring;

@@ -9,7 +9,18 @@ import { createSegment, keepSegment, openSegment, type Segment } from './segment
 
 const BYTES = 64;
 
-/** A non-recursive lock shared between processes. */
+/**
+ * A non-recursive lock shared between processes.
+ * @throws {NotOwnerError} from release() by a process that does not hold it.
+ * @throws {OwnerDiedError} from acquire() when the holder died holding it (the lock is yours, its data may be half-written).
+ * @example
+ * export function f(lock: Lock, i: number) {
+ *   using _held = lock.holdSync(); // released at the end of the scope
+ *   console.log('hello world', i);
+ * }
+ * const lock = new Lock();
+ * for (let i = 0; i < 5; i++) new Process({ target: f, args: [lock, i] }).start();
+ */
 export class Lock extends LockBase {
   /** @internal */
   readonly core: MutexCore;
