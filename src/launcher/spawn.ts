@@ -9,6 +9,7 @@ import { logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
+import { hasPublicHooks } from '../ts-hooks.ts';
 import { inThreadTsHook } from '../ts-loading.ts';
 import { encodeObject } from '../wire/protocol.ts';
 import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } from './launcher.ts';
@@ -16,11 +17,12 @@ import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } f
 /**
  * The child's options: the parent's (paths.ts), plus --expose-internals where TypeScript is
  * compiled in-thread (a fork server's descendants, `multiproc run`): the child then runs tsx's
- * ES module hooks in its main thread as its parent does (spawn-main.ts).
+ * ES module hooks in its main thread as its parent does (spawn-main.ts). A Node with the public
+ * module.registerHooks needs no internals for that (src/ts-hooks.ts).
  */
 function childExecArgv(given: string[] | null): string[] {
   const args = given ?? inheritedExecArgv();
-  return inThreadTsHook(args) !== null ? ['--expose-internals', ...args] : args;
+  return inThreadTsHook(args) !== null && !hasPublicHooks() ? ['--expose-internals', ...args] : args;
 }
 
 /** First fd number of the handles a spawned child inherits (0-2 stdio, 3 the channel). */
