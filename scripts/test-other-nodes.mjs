@@ -11,10 +11,15 @@ import { ensureNode, OTHER_MAJORS, prebuildFor } from './other-nodes.mjs';
 import { root } from './native-common.mjs';
 
 const FILES = [
-  'test/process',
   'test/os',
-  'test/pool',
   'test/native',
+  'test/process/lifetime.test.ts',
+  'test/process/child-options.test.ts',
+  'test/process/arguments.test.ts',
+  'test/process/compiled-target.test.ts',
+  'test/process/grandchild-ts.test.ts',
+  'test/process/late-import.test.ts',
+  'test/pool/basic.test.ts',
   'test/package/consumers.test.ts',
   'test/cluster/example.test.ts',
 ];
