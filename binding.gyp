@@ -17,7 +17,7 @@
             "native/sync.cc",
             "native/v8-bridge.cc"
           ],
-          "cflags_cc": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+          "cflags_cc": ["-std=gnu++20", "-Wall", "-Wextra", "-Wno-unused-parameter"],
           "libraries": ["-lrt"]
         }, {
           "sources": ["native/unsupported.cc"]

@@ -59,16 +59,39 @@ function findNodeGyp() {
   return ['npx', '--yes', 'node-gyp'];
 }
 
-/** Runs `node-gyp <args>` in the package root; `{ ok, reason, output }` (reason says how it failed). */
-export function runNodeGyp(args) {
+/** The Node version (`v20.19.0`) whose headers are in `dir`/include/node, or null. */
+function headersVersion(dir) {
+  try {
+    const text = readFileSync(path.join(dir, 'include/node/node_version.h'), 'utf8');
+    const part = (name) => new RegExp(`#define ${name} (\\d+)`).exec(text)?.[1];
+    return `v${part('NODE_MAJOR_VERSION')}.${part('NODE_MINOR_VERSION')}.${part('NODE_PATCH_VERSION')}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `node-gyp <args>` in `cwd` (the package root by default) for the Node at `node` (the
+ * running one by default); `{ ok, reason, output }` (reason says how it failed).
+ */
+export function runNodeGyp(args, { cwd = root, node = process.execPath } = {}) {
   const [command, ...rest] = findNodeGyp();
   rest.push(...args);
-  // Outside npm, node-gyp would download headers; use the running Node's own when it has them.
-  const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include/node/common.gypi'))) {
+  // Outside npm, node-gyp would download headers; use the target Node's own when it has them.
+  // A configured nodedir (npm's `nodedir`, e.g. /usr for a distribution's Node) is kept only when
+  // its headers are the running Node's version: a second Node on the machine (an nvm or
+  // npm-registry binary) must not build against the first one's headers (the addon uses V8's C++ API).
+  const prefix = path.resolve(path.dirname(node), '..');
+  const configured = process.env.npm_config_nodedir;
+  const ownHeaders = existsSync(path.join(prefix, 'include/node/common.gypi'));
+  const env = { ...process.env };
+  if (ownHeaders && (node !== process.execPath || !configured || headersVersion(configured) !== process.version)) {
+    // node-gyp lets npm's environment (npm_config_nodedir, set by npx from npmrc) override its
+    // command line, so both are set.
     rest.push(`--nodedir=${prefix}`);
+    env.npm_config_nodedir = prefix;
   }
-  const result = spawnSync(command, rest, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const result = spawnSync(command, rest, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
   const line = `${command} ${rest.join(' ')}`;
   if (result.error) return { ok: false, reason: `could not run node-gyp (${line}): ${result.error.message}`, output };
@@ -80,13 +103,13 @@ export function runNodeGyp(args) {
   return { ok: true, reason: null, output };
 }
 
-/** null when `file` loads in a fresh Node with the expected ABI versions, else what went wrong. */
-export function probe(file) {
+/** null when `file` loads in a fresh Node (`node`, the running one by default) with the expected ABI versions, else what went wrong. */
+export function probe(file, node = process.execPath) {
   const check =
     'const a = require(process.argv[1]);' +
     `if (a.abiVersion !== ${ABI_VERSION}) throw new Error('abiVersion is ' + a.abiVersion + ', expected ${ABI_VERSION}');` +
     "if (a.nodeAbi !== Number(process.versions.modules)) throw new Error('built for Node ABI ' + a.nodeAbi + ', this Node has ' + process.versions.modules);";
-  const result = spawnSync(process.execPath, ['-e', check, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(node, ['-e', check, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status === 0) return null;
   const message = /^(?:Error|TypeError): (.*)$/m.exec(result.stderr ?? '')?.[1];
   return message ?? (result.error?.message || `node exited with code ${result.status}`);

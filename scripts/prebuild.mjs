@@ -2,12 +2,16 @@
 // The pack-time prebuild (`prepack`): compiles the addon with node-gyp against the running Node's
 // own headers (nothing is downloaded), strips it, checks that it loads, and puts it where the
 // loader and the install script look: prebuilds/<platform>-<arch>-<libc>/multiproc.abi<N>.node.
-// The build is incremental (build/ is reused when it was configured for this Node ABI). Run it
-// once per Node major to ship a binary for each. Elsewhere than Linux it ships nothing.
+// The build is incremental (build/ is reused when it was configured for this Node ABI). With
+// --all (what `prepack` runs) it also prebuilds for the other Node majors the package supports,
+// with their official binaries from the npm registry (scripts/other-nodes.mjs); one it cannot get
+// is a warning (users of that Node then build from source), not a failed pack. Elsewhere than
+// Linux it ships nothing.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_BUILD, prebuildFile, probe, root, runNodeGyp } from './native-common.mjs';
+import { ensureNode, OTHER_MAJORS, prebuildFor } from './other-nodes.mjs';
 
 let partial = '';
 
@@ -40,3 +44,15 @@ const problem = probe(partial);
 if (problem !== null) fail(`the stripped ${partial} does not load: ${problem}`);
 renameSync(partial, target);
 process.stdout.write(`multiproc prebuild: ${path.relative(root, target)}\n`);
+
+if (process.argv.includes('--all')) {
+  for (const major of OTHER_MAJORS) {
+    try {
+      const build = prebuildFor(ensureNode(major));
+      if (!build.ok) throw new Error(build.output.split('\n').slice(-15).join('\n'));
+      process.stdout.write(`multiproc prebuild: ${build.file} (Node ${build.version}, ${build.output})\n`);
+    } catch (error) {
+      process.stderr.write(`multiproc prebuild: warning: no prebuild for Node ${major}: ${error.message}\n`);
+    }
+  }
+}

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { importUrl } from './dynamic-import.ts';
 import { entryPath } from './paths.ts';
+import { formatOf, hasPublicHooks } from './ts-hooks.ts';
 
 /** A TypeScript file name (or URL path): .ts, .tsx, .mts, .cts, … */
 export const TS_FILE = /\.[cm]?tsx?$/;
@@ -109,6 +110,17 @@ export async function importLoaded(url: string): Promise<Record<string, unknown>
  * given the shape of a module namespace.
  */
 export async function importModule(url: string): Promise<Record<string, unknown>> {
+  // TypeScript of a CommonJS scope under Node's public in-thread hooks is required: Node 22
+  // cannot require() an ES module (multiproc's CommonJS entry does) from CommonJS that its ES
+  // module loader is running ("from a module not been linked").
+  if (url.startsWith('file:') && TS_FILE.test(new URL(url).pathname) && hasPublicHooks() && formatOf(fileURLToPath(url)) === 'commonjs') {
+    try {
+      return namespaceOf(createRequire(url)(fileURLToPath(url)));
+    } catch (error) {
+      const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+      if (code !== 'ERR_REQUIRE_ASYNC_MODULE' && !/Top-level await is currently not supported/.test(String(message))) throw error;
+    }
+  }
   try {
     return (await importUrl(url)) as Record<string, unknown>;
   } catch (error) {

@@ -7,10 +7,11 @@
 // docs/DECISIONS.md, "TypeScript under fork".) Needs --expose-internals.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importUrl } from '../dynamic-import.ts';
 import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from '../ts-loading.ts';
+import { formatOf, hasPublicHooks, registerTypeScriptHooks } from '../ts-hooks.ts';
 
 interface Loader {
   setCustomizations(customizations: object | null): void;
@@ -65,14 +66,17 @@ interface TsxHooks {
  * Run tsx's ESM hooks (resolve, load) in this thread, through Node's internal customizations
  * interface, instead of on the loader thread module.register would give them: TypeScript then
  * loads as ES modules (top-level await included) with no second V8 isolate in a process that
- * forks. Needs --expose-internals; resolves to false when this cannot be done (no internals, no
- * tsx), leaving the loader as it was.
+ * forks. On a Node with module.registerHooks (22.15+) that public interface is used instead
+ * (src/ts-hooks.ts). Otherwise needs --expose-internals; resolves to false when this cannot be
+ * done (no internals, no tsx), leaving the loader as it was.
  */
 export async function runTsxHooksInThread(): Promise<boolean> {
   // Where tsx's CommonJS hook was found (a path, or a bare `tsx/cjs` resolved from the working
   // directory), when this process compiles TypeScript in-thread at all.
   const from = inThreadTsHook();
   if (from === null) return false;
+  // Node's public in-thread hooks, where this Node has them: no internals needed.
+  if (hasPublicHooks()) return registerTypeScriptHooks(from);
   const esm = captureLoader();
   if (esm === null) return false;
   let hooks: TsxHooks;
@@ -114,19 +118,6 @@ export async function runTsxHooksInThread(): Promise<boolean> {
 
 interface EsbuildSync {
   transformSync(code: string, options: Record<string, unknown>): { code: string };
-}
-
-/** "module" or "commonjs": the file's own extension, else the "type" of its nearest package.json. */
-function formatOf(file: string): 'module' | 'commonjs' {
-  if (/\.mtsx?$/.test(file)) return 'module';
-  if (/\.ctsx?$/.test(file)) return 'commonjs';
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    try {
-      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: unknown }).type === 'module' ? 'module' : 'commonjs';
-    } catch {
-      if (dirname(dir) === dir) return 'commonjs';
-    }
-  }
 }
 
 /** A TypeScript file compiled synchronously: an ES module's source, or CommonJS left to require() (tsx's hook). */

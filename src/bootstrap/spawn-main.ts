@@ -14,6 +14,9 @@ delete process.env.MULTIPROC_SPAWN_PARENT;
 // too, as the fork server does, so a TypeScript target loads as an ES module (top-level await
 // included) rather than through the CommonJS hook alone.
 const typescriptReady = runTsxHooksInThread();
+// What the parent added to a replaced environment for this start only (launcher/spawn.ts).
+for (const name of (process.env.MULTIPROC_SPAWN_ADDED ?? '').split(',')) if (name !== '') delete process.env[name];
+delete process.env.MULTIPROC_SPAWN_ADDED;
 
 const CHANNEL = 3;
 const decoder = new FrameDecoder();

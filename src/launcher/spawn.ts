@@ -12,6 +12,7 @@ import { entryPath, inheritedExecArgv } from '../paths.ts';
 import { buildPreparation } from '../preparation.ts';
 import { internals } from '../process-internals.ts';
 import { childOptionsForStart, type ChildOptions } from '../process-options.ts';
+import { hasPublicHooks } from '../ts-hooks.ts';
 import { inThreadTsHook } from '../ts-loading.ts';
 import { encodeObject } from '../wire/protocol.ts';
 import { ExitLatch } from './exit-latch.ts';
@@ -20,11 +21,24 @@ import { exitCodeOf, type Launcher, type StartMethodImpl } from './launcher.ts';
 /**
  * The child's options: the parent's (paths.ts), plus --expose-internals where TypeScript is
  * compiled in-thread (a fork server's descendants, `multiproc run`): the child then runs tsx's
- * ES module hooks in its main thread as its parent does (spawn-main.ts).
+ * ES module hooks in its main thread as its parent does (spawn-main.ts). A Node with the public
+ * module.registerHooks needs no internals for that (src/ts-hooks.ts).
  */
 function childExecArgv(given: string[] | null): string[] {
   const args = given ?? inheritedExecArgv();
-  return inThreadTsHook(args) !== null ? ['--expose-internals', ...args] : args;
+  return inThreadTsHook(args) !== null && !hasPublicHooks() ? ['--expose-internals', ...args] : args;
+}
+
+/**
+ * The child's environment: `env` (else the parent's). A child that compiles TypeScript in its
+ * main thread needs esbuild without its worker thread (a worker-thread esbuild hung such a child
+ * on Node 22) also when `env` replaced the environment: the variable is added for its start and
+ * named in MULTIPROC_SPAWN_ADDED, which spawn-main.ts removes again, so the target sees `env`.
+ */
+function childEnv(env: Readonly<Record<string, string>> | null, execArgv: string[]): NodeJS.ProcessEnv {
+  if (env === null) return process.env;
+  if (inThreadTsHook(execArgv) === null || env['ESBUILD_WORKER_THREADS'] !== undefined) return env;
+  return { ...env, ESBUILD_WORKER_THREADS: '0', MULTIPROC_SPAWN_ADDED: 'ESBUILD_WORKER_THREADS' };
 }
 
 /** First fd number of the handles a spawned child inherits (0-2 stdio, 3 the channel). */
@@ -56,9 +70,10 @@ class SpawnLauncher implements Launcher {
     const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => next++) }));
     // The child starts in the parent's directory (relative loader paths in execArgv resolve as
     // they do here) and moves to `cwd` before it imports anything (run-child.ts).
-    const child = spawn(getExecutable(), [...childExecArgv(options.execArgv), entryPath('bootstrap/spawn-main')], {
+    const execArgv = childExecArgv(options.execArgv);
+    const child = spawn(getExecutable(), [...execArgv, entryPath('bootstrap/spawn-main')], {
       stdio: ['ignore', options.stdio, options.stdio, 'pipe', ...fds],
-      env: { ...(options.env ?? process.env), MULTIPROC_SPAWN_PARENT: String(process.pid) },
+      env: { ...childEnv(options.env, execArgv), MULTIPROC_SPAWN_PARENT: String(process.pid) },
       windowsHide: true,
     });
     // A failed kill() of an ended child, or a failed spawn, arrives here; state comes from 'exit'.

@@ -8,9 +8,14 @@
 //   real import() for ES modules that require() cannot load (top-level await).
 // esbuild's synchronous API must not use a worker thread either: ESBUILD_WORKER_THREADS=0 is set
 // by `multiproc run` in the environment. Limitation: no top-level await in TypeScript modules.
+// On a Node with the public module.registerHooks (22.15+) none of this is needed: TypeScript is
+// compiled by in-thread hooks (src/ts-hooks.ts), the main script is imported as Node would, and
+// top-level await works.
 import Module from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { initSync, parse } from 'es-module-lexer';
+import { formatOf, registerTypeScriptHooks } from '../ts-hooks.ts';
 
 const TS_FILE = /\.[cm]?tsx?$/;
 const HELPER = `
@@ -59,6 +64,44 @@ if ((globalThis as Record<symbol, unknown>)[marker] === undefined) {
     process.env['ESBUILD_WORKER_THREADS'] = '0';
     process.emitWarning('multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: esbuild\'s worker thread would be missing in a forked child, which would then hang compiling TypeScript.');
   }
+  if (registerTypeScriptHooks(process.argv[1])) usePublicHooks();
+  else patchCommonJs();
+}
+
+/**
+ * The main TypeScript script of a CommonJS scope is required (Node 22 cannot require() an ES
+ * module from CommonJS that its ES module loader is running: "from a module not been linked"),
+ * an ES module one, or one with top-level await, is imported.
+ */
+function usePublicHooks(): void {
+  const runMain = internals.runMain.bind(internals);
+  internals.runMain = (main = process.argv[1]) => {
+    if (main === undefined || !TS_FILE.test(main)) return runMain(main);
+    const file = path.resolve(main);
+    if (formatOf(file) === 'commonjs') {
+      try {
+        internals._load(file, null, true);
+        return;
+      } catch (error) {
+        if (!needsImport(error)) throw error;
+      }
+    }
+    import(pathToFileURL(file).href).catch((error: unknown) => {
+      // as Node reports an entry point's error: the stack on stderr, exit code 1
+      process.exitCode = 1;
+      process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
+    });
+  };
+}
+
+/** A require() that failed only because the module has top-level await (import() it instead). */
+function needsImport(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'ERR_REQUIRE_ASYNC_MODULE' || /Top-level await is currently not supported/.test(String(message));
+}
+
+/** Node 20: TypeScript through tsx's CommonJS hook, import() rewritten to require(). */
+function patchCommonJs(): void {
   const compile = internals.prototype._compile;
   internals.prototype._compile = function (this: unknown, content: string, filename: string) {
     return compile.call(this, TS_FILE.test(filename) ? rewriteDynamicImports(content) : content, filename);
