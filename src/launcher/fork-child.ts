@@ -83,6 +83,24 @@ interface AsyncWrapBinding {
 
 // Node's async-context stack, which the unwinding leaves with entries it must clear
 // (process.binding is deprecated, hence the warning is silenced for this one read).
+let stackProblem: string | null | undefined;
+
+/**
+ * Null when Node's async_wrap binding can be read (the forked child needs it, see below), else
+ * why not: Node 24 removed it from process.binding().
+ */
+export function asyncStackProblem(): string | null {
+  if (stackProblem === undefined) {
+    try {
+      asyncStack();
+      stackProblem = null;
+    } catch (error) {
+      stackProblem = (error as Error | undefined)?.message ?? String(error);
+    }
+  }
+  return stackProblem;
+}
+
 function asyncStack(): AsyncWrapBinding {
   const quiet = process.noDeprecation === true;
   process.noDeprecation = true;

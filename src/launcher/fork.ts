@@ -11,7 +11,7 @@ import { forkRefusal } from '../os/fork.ts';
 import { internals } from '../process-internals.ts';
 import { childOptionsForStart, type ChildOptions } from '../process-options.ts';
 import { ExitLatch } from './exit-latch.ts';
-import { enterForkedProcess, forkedRun, type ForkedRun } from './fork-child.ts';
+import { asyncStackProblem, enterForkedProcess, forkedRun, type ForkedRun } from './fork-child.ts';
 import type { Launcher, StartMethodImpl } from './launcher.ts';
 
 /** The fork strategy. */
@@ -21,6 +21,13 @@ export const forkMethod: StartMethodImpl = {
   unavailableReason: () => {
     if (process.platform === 'linux' && loadNative() === null) {
       return `The 'fork' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
+    }
+    const stack = asyncStackProblem();
+    if (stack !== null) {
+      return (
+        `The 'fork' start method needs Node's async_wrap binding to clear the parent's async-context stack in the child, ` +
+        `which Node ${process.version} does not expose (${stack}). Use 'forkserver' (the default on Linux) or 'spawn', or Node 20 or 22 for 'fork'.`
+      );
     }
     return forkRefusal("The 'fork' start method", 'only works in');
   },
