@@ -54,13 +54,12 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   const functions = new TaskFunctions(o.root, name);
   const stats: HostStats = { done: 0, running: 0, failed: 0 };
   const slots = new Slots(o.processes);
-  let worker: Worker | undefined;
   const run = async (job: Job<JobData>, token?: string) => {
     if (await slots.take()) return runJob(job, { pool, functions, options: o, name, stats, slots });
     await handBack(job, token, worker, link);
     throw new bullmq.WaitingError();
   };
-  worker = new bullmq.Worker(o.queue, run, {
+  const worker: Worker = new bullmq.Worker(o.queue, run, {
     connection: link.client,
     // A host takes `prefetch` tasks per process: the next one is here when a process is free
     // (see slots.ts); graceful shutdown hands back those not started.
@@ -83,7 +82,7 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
     close(closeOptions = {}) {
       const force = closeOptions.force === true;
       if (closing !== null && !force) return closing;
-      closing = shutdown(worker as Worker, pool, link, slots, force);
+      closing = shutdown(worker, pool, link, slots, force);
       return closing;
     },
   };
@@ -127,8 +126,8 @@ function blockingClientOf(worker: Worker): { disconnect(): void } | undefined {
 
 // A task taken but not started goes back to the front of the queue for another host. Its start
 // is not counted (BullMQ counted it when this host took it): a handed-back task has not run.
-async function handBack(job: Job<JobData>, token: string | undefined, worker: Worker | undefined, link: RedisLink): Promise<void> {
-  if (worker === undefined || job.id === undefined) return;
+async function handBack(job: Job<JobData>, token: string | undefined, worker: Worker, link: RedisLink): Promise<void> {
+  if (job.id === undefined) return;
   await link.client.hincrby(worker.toKey(job.id), 'ats', -1);
   await job.moveToWait(token);
 }
