@@ -12,6 +12,7 @@ import { loadEngine } from './bullmq.ts';
 import { openRedis, whenReady, type RedisLink } from './connection.ts';
 import { normalizeHostOptions, type NormalizedHostOptions, type WorkerHostOptions } from './options.ts';
 import { Slots } from './slots.ts';
+import { cancelChannel, EndedCalls } from './cancels.ts';
 import { TaskFunctions } from './task-functions.ts';
 import { decode, encode, WIRE_VERSION, type JobData, type ResultPayload, type TaskPayload } from './wire.ts';
 
@@ -54,10 +55,19 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   const functions = new TaskFunctions(o.root, name);
   const stats: HostStats = { done: 0, running: 0, failed: 0 };
   const slots = new Slots(o.processes);
-  const run = async (job: Job<JobData>, token?: string) => {
-    if (await slots.take()) return runJob(job, { pool, functions, options: o, name, stats, slots });
-    await handBack(job, token, worker, link);
-    throw new bullmq.WaitingError();
+  const run = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+    const id = job.id ?? '';
+    if (ended.ended(id)) throw new bullmq.UnrecoverableError(skipped(id));
+    ended.hold(id);
+    try {
+      const outcome = await slots.take(signal);
+      if (outcome === 'run') return await runJob(job, { pool, functions, options: o, name, stats, slots });
+      if (outcome === 'cancelled') throw new bullmq.UnrecoverableError(skipped(id));
+      await handBack(job, token, worker, link);
+      throw new bullmq.WaitingError();
+    } finally {
+      ended.release(id);
+    }
   };
   const worker: Worker = new bullmq.Worker(o.queue, run, {
     connection: link.client,
@@ -70,7 +80,8 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   });
   worker.on('error', () => undefined); // lost connections: BullMQ reconnects; a lost task's lock lets it run elsewhere
-  await worker.waitUntilReady();
+  const ended = new EndedCalls(link.client, worker, cancelChannel(worker.toKey));
+  await Promise.all([worker.waitUntilReady(), ended.ready()]);
   let closing: Promise<void> | null = null;
   return {
     name,
@@ -82,7 +93,7 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
     close(closeOptions = {}) {
       const force = closeOptions.force === true;
       if (closing !== null && !force) return closing;
-      closing = shutdown(worker, pool, link, slots, force);
+      closing = shutdown(worker, pool, link, slots, force).finally(() => ended.close());
       return closing;
     },
   };
@@ -123,6 +134,8 @@ function blockingClientOf(worker: Worker): { disconnect(): void } | undefined {
   const client = connection?._client;
   return typeof client?.disconnect === 'function' ? (client as { disconnect(): void }) : undefined;
 }
+
+const skipped = (id: string) => `Task ${id} was not run: its call ended (a task's error, abort, timeout or terminate) before it started.`;
 
 // A task taken but not started goes back to the front of the queue for another host. Its start
 // is not counted (BullMQ counted it when this host took it): a handed-back task has not run.

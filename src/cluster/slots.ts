@@ -3,11 +3,14 @@
 // finishes one, instead of a Redis round trip later; only `processes` of them run at once. When
 // the host stops gracefully, the ones still waiting are handed back to the queue, not run.
 
+/** What take() resolves with: run now, hand the task back (stopping), or skip it (its call ended). */
+export type Outcome = 'run' | 'handBack' | 'cancelled';
+
 /** At most `size` holders at once; the others wait in arrival order until handBack(). */
 export class Slots {
   readonly #size: number;
   #used = 0;
-  #waiting: ((granted: boolean) => void)[] = [];
+  #waiting: ((outcome: Outcome) => void)[] = [];
   #closed = false;
 
   constructor(size: number) {
@@ -19,28 +22,40 @@ export class Slots {
     return this.#waiting.length;
   }
 
-  /** Resolves with true once a slot is taken (release() it after), or false when handed back. */
-  take(): Promise<boolean> {
-    if (this.#closed) return Promise.resolve(false);
+  /** 'run' once a slot is taken (release() it after); 'handBack' when stopping; 'cancelled' once `signal` aborts while waiting. */
+  take(signal?: AbortSignal): Promise<Outcome> {
+    if (signal?.aborted === true) return Promise.resolve('cancelled');
+    if (this.#closed) return Promise.resolve('handBack');
     if (this.#used < this.#size) {
       this.#used++;
-      return Promise.resolve(true);
+      return Promise.resolve('run');
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve) => {
+      const waiter = (outcome: Outcome) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => {
+        this.#waiting = this.#waiting.filter((other) => other !== waiter);
+        waiter('cancelled');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiting.push(waiter);
+    });
   }
 
   /** Give a slot back: the longest waiter takes it. */
   release(): void {
     const next = this.#waiting.shift();
-    if (next !== undefined) next(true);
+    if (next !== undefined) next('run');
     else this.#used--;
   }
 
-  /** Refuse every waiter and every later take() (they resolve false). */
+  /** Refuse every waiter and every later take() (they resolve 'handBack'). */
   handBack(): void {
     this.#closed = true;
     const waiting = this.#waiting;
     this.#waiting = [];
-    for (const resolve of waiting) resolve(false);
+    for (const resolve of waiting) resolve('handBack');
   }
 }
