@@ -163,9 +163,10 @@ const rate = {
   ],
   notes: `
 One task = one BullMQ job each way (a chunk of one item). Goal (issue 13): the cluster row at
-≥ 0.8× BullMQ's own rate (a plain worker, concurrency 1, as a host of one process takes one job
-at a time). Each task also crosses from the host to its worker process and back (a crashing task
-must not take the host down): two more process wake-ups per task than the echo.
+≥ 0.8× BullMQ's own rate (a plain worker, BullMQ's default concurrency 1; the host runs one task
+at a time and takes up to 4 ahead, its default \`--prefetch\`). Each task also crosses from the
+host to its worker process and back (a crashing task must not take the host down): two more
+process wake-ups per task than the echo.
 `,
 };
 
