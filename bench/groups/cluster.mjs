@@ -69,7 +69,7 @@ async function stopAll() {
   socket = undefined;
 }
 
-const host = (queue, processes) => startReady([CLI, 'worker', '--socket', socket, '--queue', queue, '--processes', String(processes), '--root', BENCH]);
+const host = (queue, processes, extra = []) => startReady([CLI, 'worker', '--socket', socket, '--queue', queue, '--processes', String(processes), '--root', BENCH, ...extra]);
 const clusterPool = async (queue) => new (await import(pathToFileURL(CLUSTER).href)).Pool({ redis: { path: socket }, queue });
 
 /** A row timing `work(pool)` over a pool kept open between samples. */
@@ -160,12 +160,30 @@ const rate = {
       },
       close: (pool) => pool.terminate(),
     }),
+    poolRow({
+      id: 'mp-cluster-prefetch-1',
+      label: 'the same, host with --prefetch 1 (takes only the task it runs)',
+      async open() {
+        await host('rate-p1', 1, ['--prefetch', '1']);
+        return clusterPool('rate-p1');
+      },
+      async work(pool) {
+        const square = await mp.target({ file: 'square.mjs', name: 'square' });
+        const input = Array.from({ length: RATE_N }, (_, x) => x);
+        const t0 = performance.now();
+        const out = await pool.map(square, input, { chunksize: 1 });
+        if (out[RATE_N - 1] !== (RATE_N - 1) ** 2) throw new Error('wrong result');
+        return RATE_N / ((performance.now() - t0) / 1000);
+      },
+      close: (pool) => pool.terminate(),
+    }),
   ],
   notes: `
 One task = one BullMQ job each way (a chunk of one item). Goal (issue 13): the cluster row at
-≥ 0.8× BullMQ's own rate (a plain worker, concurrency 1, as a host of one process takes one job
-at a time). Each task also crosses from the host to its worker process and back (a crashing task
-must not take the host down): two more process wake-ups per task than the echo.
+≥ 0.8× BullMQ's own rate (a plain worker, BullMQ's default concurrency 1; the host runs one task
+at a time and holds up to 4, its default \`--prefetch\`). Each task also crosses from the
+host to its worker process and back (a crashing task must not take the host down): two more
+process wake-ups per task than the echo.
 `,
 };
 

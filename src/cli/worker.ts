@@ -3,12 +3,13 @@
 // (they run again on another host). On a terminal, a live line counts the tasks.
 import { parseArgs } from 'node:util';
 
-const usage = `Usage: multiproc worker (--redis URL | --socket PATH) --queue NAME [--processes N] [--root DIR]
+const usage = `Usage: multiproc worker (--redis URL | --socket PATH) --queue NAME [--processes N] [--prefetch N] [--root DIR]
                         [--lock-ms N] [--stalled-interval-ms N] [--max-payload-bytes N] [--connect-timeout-ms N]
   --redis URL              redis://[:password@]host:port[/db] (rediss:// for TLS)
   --socket PATH            Redis's unix socket instead of --redis
   --queue NAME             the queue the submitting Pool uses
   --processes N            local worker processes = tasks run at once (default: the CPU count)
+  --prefetch N             tasks taken per process, the running one included (default 4); 1: only what runs
   --root DIR               where task modules are looked up (the project's root; default: cwd)
   --lock-ms N              a dead host's tasks run again elsewhere after this (default 30000)
   --stalled-interval-ms N  how often to look for dead hosts' tasks (default 30000)
@@ -27,6 +28,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
         socket: { type: 'string' },
         queue: { type: 'string' },
         processes: { type: 'string' },
+        prefetch: { type: 'string' },
         root: { type: 'string' },
         'lock-ms': { type: 'string' },
         'stalled-interval-ms': { type: 'string' },
@@ -61,6 +63,7 @@ export async function workerCommand(argv: string[]): Promise<number> {
       ...(typeof values.redis === 'string' ? { redis: values.redis } : { redis: { path: values.socket as string } }),
       queue: values.queue,
       ...optional('processes', number('processes')),
+      ...optional('prefetch', number('prefetch')),
       ...optional('root', values.root as string | undefined),
       ...optional('lockDurationMs', number('lock-ms')),
       ...optional('stalledIntervalMs', number('stalled-interval-ms')),

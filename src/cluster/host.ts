@@ -11,6 +11,8 @@ import { toWireError } from '../pool/remote-error.ts';
 import { loadEngine } from './bullmq.ts';
 import { openRedis, whenReady, type RedisLink } from './connection.ts';
 import { normalizeHostOptions, type NormalizedHostOptions, type WorkerHostOptions } from './options.ts';
+import { Slots } from './slots.ts';
+import { cancelChannel, EndedCalls } from './cancels.ts';
 import { TaskFunctions } from './task-functions.ts';
 import { decode, encode, WIRE_VERSION, type JobData, type ResultPayload, type TaskPayload } from './wire.ts';
 
@@ -52,20 +54,34 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   const pool = new LocalPool({ processes: o.processes, context: 'forkserver' });
   const functions = new TaskFunctions(o.root, name);
   const stats: HostStats = { done: 0, running: 0, failed: 0 };
-  const run = (job: Job<JobData>) => runJob(job, { pool, functions, options: o, name, stats });
+  const slots = new Slots(o.processes);
+  const run = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+    const id = job.id ?? '';
+    if (ended.ended(id)) throw new bullmq.UnrecoverableError(skipped(id));
+    ended.hold(id);
+    try {
+      const outcome = await slots.take(signal);
+      if (outcome === 'run') return await runJob(job, { pool, functions, options: o, name, stats, slots });
+      if (outcome === 'cancelled') throw new bullmq.UnrecoverableError(skipped(id));
+      await handBack(job, token, worker, link);
+      throw new bullmq.WaitingError();
+    } finally {
+      ended.release(id);
+    }
+  };
   const worker: Worker = new bullmq.Worker(o.queue, run, {
     connection: link.client,
-    // A host holds only the tasks it runs: a SIGTERM finishes just those, and a dead host's
-    // lost tasks are just those (taking more at once would overlap BullMQ's round trips, at
-    // the cost of re-running or waiting for tasks that had not started).
-    concurrency: o.processes,
+    // A host takes `prefetch` tasks per process: the next one is here when a process is free
+    // (see slots.ts); graceful shutdown hands back those not started.
+    concurrency: o.processes * o.prefetch,
     lockDuration: o.lockDurationMs,
     stalledInterval: o.stalledIntervalMs,
     // Starts are counted per task against the submitter's maxAttempts (runJob), not here.
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   });
   worker.on('error', () => undefined); // lost connections: BullMQ reconnects; a lost task's lock lets it run elsewhere
-  await worker.waitUntilReady();
+  const ended = new EndedCalls(link.client, worker, cancelChannel(worker.toKey));
+  await Promise.all([worker.waitUntilReady(), ended.ready()]);
   let closing: Promise<void> | null = null;
   return {
     name,
@@ -77,13 +93,14 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
     close(closeOptions = {}) {
       const force = closeOptions.force === true;
       if (closing !== null && !force) return closing;
-      closing = shutdown(worker, pool, link, force);
+      closing = shutdown(worker, pool, link, slots, force).finally(() => ended.close());
       return closing;
     },
   };
 }
 
-async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, force: boolean): Promise<void> {
+async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, slots: Slots, force: boolean): Promise<void> {
+  slots.handBack();
   if (!force && link.client.status === 'ready') {
     // Graceful, unless Redis goes away meanwhile (then nothing could be reported: as forced).
     let onLost = (): void => undefined;
@@ -118,23 +135,35 @@ function blockingClientOf(worker: Worker): { disconnect(): void } | undefined {
   return typeof client?.disconnect === 'function' ? (client as { disconnect(): void }) : undefined;
 }
 
+const skipped = (id: string) => `Task ${id} was not run: its call ended (a task's error, abort, timeout or terminate) before it started.`;
+
+// A task taken but not started goes back to the front of the queue for another host. Its start
+// is not counted (BullMQ counted it when this host took it): a handed-back task has not run.
+async function handBack(job: Job<JobData>, token: string | undefined, worker: Worker, link: RedisLink): Promise<void> {
+  if (job.id === undefined) return;
+  await link.client.hincrby(worker.toKey(job.id), 'ats', -1);
+  await job.moveToWait(token);
+}
+
 interface HostParts {
   pool: LocalPool;
   functions: TaskFunctions;
   options: NormalizedHostOptions;
   name: string;
   stats: HostStats;
+  slots: Slots;
 }
 
 // One task: its function, its items through the local Pool as one chunk; the outcome as data
 // (a task's error is a result, not a BullMQ failure: it must not be retried).
-async function runJob(job: Job<JobData>, { pool, functions, options, name, stats }: HostParts): Promise<string> {
+async function runJob(job: Job<JobData>, { pool, functions, options, name, stats, slots }: HostParts): Promise<string> {
   stats.running++;
   let result: ResultPayload;
   try {
     result = await outcome(job, pool, functions, name);
   } finally {
     stats.running--;
+    slots.release();
   }
   if (result.ok) stats.done++;
   else stats.failed++;

@@ -42,6 +42,8 @@ export interface WorkerHostOptions {
   processes?: number;
   /** Where task modules are found: the submitter's paths are relative to its project root (default: cwd). */
   root?: string;
+  /** Tasks taken from Redis per process, the running one included (default 4, as Celery's prefetch multiplier); 1: take only what runs. */
+  prefetch?: number;
   /** BullMQ lock of a running task, renewed while the host lives; a dead host's tasks are re-run after it (default 30,000 ms). */
   lockDurationMs?: number;
   /** How often this host looks for tasks of dead hosts (BullMQ's stalled-job check; default 30,000 ms). */
@@ -86,6 +88,7 @@ export interface NormalizedHostOptions {
   queue: string;
   processes: number;
   root: string;
+  prefetch: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxPayloadBytes: number;
@@ -102,6 +105,7 @@ export function normalizeHostOptions(options: unknown): NormalizedHostOptions {
     queue: normalizeQueue(o.queue),
     processes: o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes),
     root: resolve((o.root) ?? process.cwd()),
+    prefetch: o.prefetch === undefined ? 4 : normalizePositiveInteger('prefetch', o.prefetch),
     lockDurationMs: o.lockDurationMs === undefined ? 30_000 : normalizePositiveInteger('lockDurationMs', o.lockDurationMs),
     stalledIntervalMs: o.stalledIntervalMs === undefined ? 30_000 : normalizePositiveInteger('stalledIntervalMs', o.stalledIntervalMs),
     maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : normalizePositiveInteger('maxPayloadBytes', o.maxPayloadBytes),

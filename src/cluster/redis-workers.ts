@@ -12,6 +12,7 @@ import { fromWireError } from '../pool/remote-error.ts';
 import type { CallHooks, WorkerLayer } from '../pool/worker-layer.ts';
 import { loadEngine } from './bullmq.ts';
 import { openRedis, unreachable, whenReady, type RedisLink } from './connection.ts';
+import { cancelChannel, publishEnded } from './cancels.ts';
 import { callTimeout, type NormalizedClusterOptions } from './options.ts';
 import { routeOf, type TaskRoute } from './route.ts';
 import { TaskImportError } from './task-functions.ts';
@@ -97,8 +98,10 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     this.#byCall.delete(call);
     clearTimeout(entry.timer);
     if (entry.jobs.size === 0) return;
-    // A failed call's tasks need not run: remove those not started (a running one finishes; its result is dropped).
+    // A failed call's tasks need not run: remove those queued, and tell the hosts to skip those
+    // they took (cancels.ts). A running one finishes; its result is dropped.
     this.#unsent = this.#unsent.filter((task) => task.call !== call);
+    this.#ended(call);
     for (const id of entry.jobs) {
       this.#outstanding.delete(id);
       this.#remove(id);
@@ -223,11 +226,20 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     if (jobs.length > 0) void this.#queue.addBulk(jobs).catch((error: unknown) => this.#onError(error as Error));
   };
 
+  // Hosts holding tasks of `call` skip them (if the tasks were ever sent).
+  #ended(call: Call): void {
+    if (this.#ready === null) return;
+    this.#track(publishEnded(this.#link.client, cancelChannel(this.#queue.toKey), `${this.#id}.${call.id}.`));
+  }
+
+  #track(work: Promise<unknown>): void {
+    this.#removals.add(work);
+    void work.finally(() => this.#removals.delete(work));
+  }
+
   // Remove a job not started (a running one is locked and stays; its result is dropped).
   #remove(id: string): void {
-    const removal = this.#queue.remove(id).catch(() => 0);
-    this.#removals.add(removal);
-    void removal.finally(() => this.#removals.delete(removal));
+    this.#track(this.#queue.remove(id).catch(() => 0));
   }
 
   #failOutstanding(error: Error): void {
@@ -240,6 +252,7 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   }
 
   terminate(): void {
+    for (const call of new Set([...this.#outstanding.values()].map((task) => task.call))) this.#ended(call);
     for (const id of this.#outstanding.keys()) this.#remove(id);
     this.#outstanding.clear();
     this.#unsent = [];

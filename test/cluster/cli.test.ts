@@ -16,6 +16,7 @@ describe('multiproc worker', () => {
     const help = run(['worker', '--help']);
     assert.equal(help.status, 0);
     assert.match(help.stdout, /Usage: multiproc worker \(--redis URL \| --socket PATH\) --queue NAME/);
+    assert.match(help.stdout, /--prefetch N +tasks taken per process/);
     const missing = run(['worker', '--redis', 'redis://127.0.0.1:1']);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /give --queue and one of --redis or --socket/);
@@ -29,6 +30,9 @@ describe('multiproc worker', () => {
     const bad = run(['worker', '--socket', tempPath('none.sock'), '--queue', 'q', '--processes', '0']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /Expected `--processes` to be a positive integer, got `0`/);
+    const prefetch = run(['worker', '--socket', tempPath('none.sock'), '--queue', 'q', '--prefetch', '1.5']);
+    assert.equal(prefetch.status, 1);
+    assert.match(prefetch.stderr, /Expected `--prefetch` to be a positive integer, got `1.5`/);
     const socket = tempPath('none.sock');
     const unreachable = run(['worker', '--socket', socket, '--queue', 'q', '--connect-timeout-ms', '300']);
     assert.equal(unreachable.status, 1);

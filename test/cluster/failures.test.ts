@@ -10,7 +10,7 @@ import { Pool } from '../../src/cluster.ts';
 import { WorkerLostError } from '../../src/errors.ts';
 import { loggedGate, square } from '../fixtures/cluster-tasks.ts';
 import { tempPath, trackPid } from '../helpers.ts';
-import { waitForLines } from './events.ts';
+import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
 
 const skip = redisMissing();
@@ -76,12 +76,15 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await assert.rejects(call, (error: Error) => error instanceof WorkerLostError && /started on 1 worker host/.test(error.message) && /maxAttempts is 1/.test(error.message) && /loggedGate/.test(error.message));
   });
 
-  it('SIGTERM: a host finishes its running task, takes no new one, and exits 0', async () => {
+  it('SIGTERM: a host finishes its running task, hands back the ones it took but did not start, and exits 0', async () => {
     const a = await host('graceful');
-    await using pool = new Pool({ redis: { path: redis.socket }, queue: 'graceful' });
+    // maxAttempts 1: a handed-back task has not run, so its start on the next host is its first.
+    await using pool = new Pool({ redis: { path: redis.socket }, queue: 'graceful', maxAttempts: 1 });
     const { items, log, gate } = gated(3);
     const call = pool.map(loggedGate, items, { chunksize: 1 });
     await waitForLines(log, 1);
+    void call.catch(() => undefined); // an assertion below fails the test, not an unhandled rejection
+    await waitForEvents(redis.socket, 'graceful', 'active', 3); // host A (1 process, prefetch 4) took all three
     const finishing = new Promise<void>((resolve) => {
       const check = () => a.output().includes('finishing 1 running task') && resolve();
       a.child.stdout?.on('data', check);
@@ -92,7 +95,9 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     assert.equal(a.child.exitCode, null, 'still running its task');
     writeFileSync(gate, '');
     assert.deepEqual(await a.exited, { code: 0, signal: null });
-    await host('graceful'); // tasks 1 and 2 waited in the queue
+    await waitForEvents(redis.socket, 'graceful', 'waiting', 5); // 3 added, 2 handed back
+    assert.equal((await queueCounts(redis.socket, 'graceful')).waiting, 2, 'tasks 1 and 2 are back in the queue');
+    await host('graceful');
     assert.deepEqual(await call, [0, 1, 2]);
     const runs = runsOf(await waitForLines(log, 3));
     assert.deepEqual([...runs.values()], [1, 1, 1], 'task 0 was finished, not re-run');
