@@ -6,7 +6,7 @@
 import { Socket } from 'node:net';
 import { checkAbortSignal, untilAborted, type AbortableOptions } from '../abortable.ts';
 import { Connection, kNeverSpin, kWhenReady, type RecvOptions, type SendOptions } from '../connection/connection.ts';
-import { closedHere } from '../connection/errors.ts';
+import { asError, closedHere } from '../connection/errors.ts';
 import { ProcessStateError } from '../errors.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
@@ -116,7 +116,7 @@ export class PortableConnection implements PairEnd {
       const target = bytesOf(buffer, offset, undefined);
       return this.#read('into', target.length, options, Buffer.from(target.buffer, target.byteOffset, target.byteLength)) as Promise<number>;
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
   }
 
@@ -128,7 +128,7 @@ export class PortableConnection implements PairEnd {
       this.#use('receive', 'receive');
       return this.#reader.read({ want, maxLength, into, timeoutMs, signal });
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
   }
 
@@ -140,7 +140,7 @@ export class PortableConnection implements PairEnd {
       this.#use('poll', 'receive');
       return this.#reader.whenReady(timeoutMs, signal);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(asError(error));
     }
   }
 
@@ -230,7 +230,7 @@ function rejected(fn: () => never): Promise<never> {
   try {
     fn();
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(asError(error));
   }
 }
 
