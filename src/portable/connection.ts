@@ -58,8 +58,7 @@ export class PortableConnection implements PairEnd {
 
   /** Internal (Pair): take `socket` as this end's own. */
   attach(socket: Socket | null, why?: string): void {
-    if (this.#closed) socket?.destroy();
-    else this.#attach(socket, why);
+    this.#attach(socket, why);
   }
 
   get closed(): boolean {
@@ -162,8 +161,8 @@ export class PortableConnection implements PairEnd {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.close(closedHere('receive'));
-    const socket = this.#socket;
-    if (socket !== null) this.#reader.afterWrites(() => socket.destroy());
+    // Sends already made go first, also those still waiting for the pair to be made.
+    void this.#attached.then((socket) => this.#reader.afterWrites(() => socket.destroy())).catch(() => undefined);
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<unknown, void, undefined> {
