@@ -74,6 +74,7 @@ class LockState implements Served {
   readonly #recursive: boolean;
   #owner: Session | null = null;
   #depth = 0;
+  #died: number | null = null; // the pid of a holder that ended holding it: told to the next acquire
   readonly #waits = new Waits<number | null>();
 
   constructor(recursive: boolean) {
@@ -83,7 +84,7 @@ class LockState implements Served {
   call(session: Session, op: string, args: unknown[], onCancel: OnCancel): unknown {
     switch (op) {
       case 'acquire':
-        if (this.#owner === null) return this.#take(session, null);
+        if (this.#owner === null) return this.#take(session, this.#died);
         if (this.#recursive && this.#owner === session) return ++this.#depth > 0;
         if (args[0] === 0) return false;
         return this.#waits.add(session, args[0], onCancel, (resolve) => resolve(-1)).then((died) => (died === -1 ? false : this.#take(session, died)));
@@ -109,6 +110,7 @@ class LockState implements Served {
   #take(session: Session, died: number | null): boolean {
     this.#owner = session;
     this.#depth = 1;
+    this.#died = null;
     if (died !== null) throw new OwnerDiedError(died, this.#recursive ? 'RLock' : 'Lock');
     return true;
   }
@@ -117,7 +119,10 @@ class LockState implements Served {
     this.#owner = null;
     this.#depth = 0;
     const next = this.#waits.list[0];
-    if (next === undefined) return;
+    if (next === undefined) {
+      this.#died = died;
+      return;
+    }
     this.#owner = next.session; // reserved until its continuation takes it
     this.#waits.grantFirst(died);
   }
