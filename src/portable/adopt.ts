@@ -63,11 +63,16 @@ export function remoteQueryRefused(call: string, handle: ObjectHandle, instead: 
   );
 }
 
+/** A portable object's handle (for a Condition made over a portable lock). */
+export const kHandle = Symbol('multiproc.portable.handle');
+
 const KIND = 'multiproc.portable.object';
-registerRebuilder(KIND, (received: ReceivedHandle) => {
-  const handle = received.data as ObjectHandle;
+registerRebuilder(KIND, (received: ReceivedHandle) => rebuildPortable(received.data as ObjectHandle));
+
+/** The portable object (this process's proxy) for `handle`. */
+export function rebuildPortable(handle: ObjectHandle): object {
   const entry = classes.get(handle.what);
   if (entry === undefined) throw new TypeError(`A portable ${handle.what} arrived, which this copy of multiproc does not know.`);
   return adopt(new entry.portable(handle), entry.portable, entry.target());
-});
+}
 export { kReduce };

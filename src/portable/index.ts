@@ -3,13 +3,15 @@
 // object (server.ts) and gives it the class's prototype (adopt.ts). Pipe() has its own (pipe.ts).
 import { loadNative } from '../native/binding.ts';
 import { JoinableQueue, Queue, SimpleQueue } from '../queues/queue.ts';
+import { Condition } from '../sync/condition.ts';
 import { Event } from '../sync/event.ts';
 import { Lock, RLock } from '../sync/lock.ts';
 import { BoundedSemaphore, Semaphore } from '../sync/semaphore.ts';
 import { adopt, newHandle, registerPortable } from './adopt.ts';
 import type { ObjectHandle } from './client.ts';
 import { PortableQueue } from './queue.ts';
-import { PortableEvent, PortableLock, PortableSemaphore } from './sync.ts';
+import { kHandle } from './adopt.ts';
+import { PortableCondition, PortableEvent, PortableLock, PortableSemaphore } from './sync.ts';
 
 type Class = abstract new (...args: never[]) => object;
 
@@ -23,6 +25,7 @@ const known: [string, new (handle: ObjectHandle) => object, () => Class][] = [
   ['BoundedSemaphore', PortableSemaphore, () => BoundedSemaphore],
   ['Semaphore', PortableSemaphore, () => Semaphore],
   ['Event', PortableEvent, () => Event],
+  ['Condition', PortableCondition, () => Condition],
 ];
 for (const [what, portable, target] of known) registerPortable(what, portable, target);
 
@@ -37,4 +40,13 @@ export function portableInstance<T extends object>(target: Class, params: unknow
   if (entry === undefined) throw new TypeError(`${target.name} has no portable form.`);
   const [what, portable] = entry;
   return adopt(new portable(newHandle(what, params)), portable, target) as T;
+}
+
+/** A portable Condition over `lock` (a portable Lock or RLock made in this process; default: a new RLock). */
+export function portableCondition<T extends object>(target: Class, lock: object | undefined): T {
+  const handle = ((lock ?? new RLock()) as { [kHandle]?: ObjectHandle })[kHandle];
+  if (handle === undefined || handle.pid !== process.pid) {
+    throw new TypeError('Without the native addon a Condition must be made in the process that made its lock (both are served from there).');
+  }
+  return portableInstance(target, [handle.spec, handle]);
 }

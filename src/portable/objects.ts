@@ -106,6 +106,26 @@ class LockState implements Served {
     if (this.#owner === session) this.#handOff(session.pid);
   }
 
+  /** Condition.wait: `session` must hold the lock; release it completely, returning its depth. */
+  releaseAll(session: Session, what: string): number {
+    if (this.#owner !== session) throw new NotOwnerError(`Cannot ${what}: the Condition's lock is not held by process ${session.pid}.`, this.#owner?.pid ?? null);
+    const depth = this.#depth;
+    this.#handOff(null);
+    return depth;
+  }
+
+  /** Condition.wait: take the lock again for `session` (waiting as long as it takes), at `depth`. */
+  async reacquire(session: Session, depth: number, onCancel: OnCancel): Promise<void> {
+    const got = this.#owner === null ? true : await this.#waits.add(session, undefined, onCancel, () => undefined);
+    this.#take(session, got === true ? this.#died : got);
+    this.#depth = depth;
+  }
+
+  /** Whether `session` holds the lock. */
+  ownedBy(session: Session): boolean {
+    return this.#owner === session;
+  }
+
   // The lock is taken by `session`; a died owner's pid makes the acquire reject (owning it).
   #take(session: Session, died: number | null): boolean {
     this.#owner = session;
@@ -270,10 +290,47 @@ class QueueState implements Served {
   }
 }
 
-/** The state machine for `spec`. */
-export function makeObject(spec: ObjectSpec): Served {
+class ConditionState implements Served {
+  readonly #lock: LockState;
+  readonly #waits = new Waits<boolean>();
+
+  constructor(lock: LockState) {
+    this.#lock = lock;
+  }
+
+  call(session: Session, op: string, args: unknown[], onCancel: OnCancel): unknown {
+    switch (op) {
+      case 'wait':
+        return this.#wait(session, args[0], onCancel);
+      case 'notify': {
+        if (!this.#lock.ownedBy(session)) throw new NotOwnerError(`Cannot notify: the Condition's lock is not held by process ${session.pid}.`, null);
+        let n = args[0] as number;
+        while (n-- > 0 && this.#waits.grantFirst(true));
+        return undefined;
+      }
+      default:
+        throw new TypeError(`unknown operation ${op}`);
+    }
+  }
+
+  async #wait(session: Session, timeoutMs: unknown, onCancel: OnCancel): Promise<boolean> {
+    const depth = this.#lock.releaseAll(session, 'wait');
+    // A withdrawn wait (the process gone, or its signal aborted) rejects here and takes nothing back.
+    const notified = await this.#waits.add(session, timeoutMs, onCancel, (resolve) => resolve(false));
+    await this.#lock.reacquire(session, depth, onCancel);
+    return notified;
+  }
+}
+
+/** The state machine for `spec`; `lookup` finds another served object (a Condition's lock). */
+export function makeObject(spec: ObjectSpec, lookup: (spec: ObjectSpec) => Served): Served {
   const [first] = spec.params;
   switch (spec.kind) {
+    case 'Condition': {
+      const lock = lookup(first as ObjectSpec);
+      if (!(lock instanceof LockState)) throw new TypeError('A Condition needs a Lock or an RLock.');
+      return new ConditionState(lock);
+    }
     case 'Lock':
     case 'RLock':
       return new LockState(spec.kind === 'RLock');

@@ -26,7 +26,7 @@ export const localSession: Session = { pid: process.pid, key: 'local', cancels: 
 /** A new object's spec, served from this process; returns the address others reach it at. */
 export function serve(kind: string, params: unknown[]): { spec: ObjectSpec; address: string; pid: number } {
   const spec: ObjectSpec = { id: nextId++, kind, params };
-  objects.set(spec.id, makeObject(spec));
+  objects.set(spec.id, makeObject(spec, objectOf));
   return { spec, address: listen(), pid: process.pid };
 }
 
@@ -34,7 +34,7 @@ export function serve(kind: string, params: unknown[]): { spec: ObjectSpec; addr
 export function objectOf(spec: ObjectSpec): Served {
   let object = objects.get(spec.id);
   if (object === undefined) {
-    object = makeObject(spec);
+    object = makeObject(spec, objectOf);
     objects.set(spec.id, object);
   }
   return object;

@@ -8,7 +8,7 @@ import { normalizeTimeout, rangeError, typeError } from '../options.ts';
 import { NotOwnerError } from '../sync/errors.ts';
 import type { Held } from '../sync/mutex.ts';
 import type { WaitOptions } from '../sync/futex.ts';
-import { kReduce, reduceHandle, remoteQueryRefused, syncRefused } from './adopt.ts';
+import { kHandle, kReduce, rebuildPortable, reduceHandle, remoteQueryRefused, syncRefused } from './adopt.ts';
 import { callLocalSync, callObject, type ObjectHandle } from './client.ts';
 
 const owned = new Map<string, number>(); // this process's hold on each lock (its recursion depth)
@@ -90,6 +90,11 @@ export class PortableLock {
     if (this.isOwned()) return true;
     if (this.#handle.pid !== process.pid) throw remoteQueryRefused(`${this.kind}.isLocked()`, this.#handle, 'Use acquire({ timeoutMs: 0 }) to try it');
     return (callLocalSync(this.#handle, 'state', []) as { owner: number | null }).owner !== null;
+  }
+
+  /** Internal (Condition): where the lock is served. */
+  get [kHandle](): ObjectHandle {
+    return this.#handle;
   }
 
   /** This process's recursion depth (RLock). */
@@ -205,5 +210,94 @@ export class PortableEvent {
 
   toString(): string {
     return `<Event(portable, served by process ${this.#handle.pid})>`;
+  }
+}
+
+/** A portable Condition over a portable Lock or RLock served by the same process. */
+export class PortableCondition {
+  readonly #handle: ObjectHandle;
+  readonly #lock: PortableLock;
+
+  constructor(handle: ObjectHandle) {
+    this.#handle = handle;
+    this.#lock = rebuildPortable(handle.spec.params[1] as ObjectHandle) as PortableLock;
+  }
+
+  get lock(): PortableLock {
+    return this.#lock;
+  }
+
+  acquire(options?: WaitOptions): Promise<boolean> {
+    return this.#lock.acquire(options);
+  }
+
+  acquireSync(): boolean {
+    throw syncRefused('Condition.acquireSync()', 'await condition.acquire()');
+  }
+
+  release(): void {
+    this.#lock.release();
+  }
+
+  hold(options?: WaitOptions): Promise<Held> {
+    return this.#lock.hold(options);
+  }
+
+  holdSync(): Held {
+    throw syncRefused('Condition.holdSync()', 'await condition.hold()');
+  }
+
+  /** Release the lock, wait for notify() (or `timeoutMs`), take the lock again; true if notified. */
+  async wait(options?: WaitOptions): Promise<boolean> {
+    const { timeoutMs, signal } = waitArgs(options);
+    const key = keyOf(this.#lock[kHandle]);
+    const depth = owned.get(key) ?? 0;
+    if (depth === 0) throw new NotOwnerError('Cannot wait: the Condition\'s lock is not held by this process.', null);
+    owned.delete(key);
+    try {
+      return (await callObject(this.#handle, 'wait', [timeoutMs], signal)) as boolean;
+    } finally {
+      owned.set(key, depth); // held again at its depth (the server re-took it before answering)
+    }
+  }
+
+  waitSync(): boolean {
+    throw syncRefused('Condition.waitSync()', 'await condition.wait()');
+  }
+
+  /** wait() until `predicate()` is truthy; its last value (falsy after `timeoutMs`). */
+  async waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
+    const { timeoutMs, signal } = waitArgs(options);
+    const deadline = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+    let result = predicate();
+    while (!result) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await this.wait({ timeoutMs: left === Infinity ? undefined : Math.ceil(left), signal });
+      result = predicate();
+    }
+    return result;
+  }
+
+  waitForSync<T>(): T {
+    throw syncRefused('Condition.waitForSync()', 'await condition.waitFor()');
+  }
+
+  notify(n = 1): void {
+    if (typeof n !== 'number' || !(n >= 0)) typeError('n', 'a non-negative number', n);
+    if (!this.#lock.isOwned()) throw new NotOwnerError('Cannot notify: the Condition\'s lock is not held by this process.', null);
+    fireAndForget(this.#handle, 'notify', [n]);
+  }
+
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  [kReduce]() {
+    return reduceHandle(this.#handle);
+  }
+
+  toString(): string {
+    return `<Condition(portable, served by process ${this.#handle.pid})>`;
   }
 }

@@ -4,7 +4,7 @@
 import './env.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Barrier, Condition, getAllStartMethods, NativeUnavailableError, Pool, RawArray, SharedMemory, Value } from '../../src/index.ts';
+import { Barrier, getAllStartMethods, NativeUnavailableError, Pool, RawArray, SharedMemory, Value } from '../../src/index.ts';
 import { failOn, square } from '../fixtures/pool-tasks.ts';
 
 describe('Pool without the addon', () => {
@@ -27,7 +27,6 @@ describe('Pool without the addon', () => {
 
 describe('what stays native-only', () => {
   const cases: [string, () => unknown][] = [
-    ['Condition', () => new Condition()],
     ['Barrier', () => new Barrier(2)],
     ['SharedMemory', () => new SharedMemory({ create: true, size: 16 })],
     ['Value', () => new Value('i', 1)],
