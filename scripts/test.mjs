@@ -17,7 +17,29 @@ function collect(dir) {
   return out.sort();
 }
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : collect('test');
+// `--portable`: the portable subset (the files that apply without the addon: test/portable, and
+// the Pool, Process and error tests, which cover every start method on offer, here spawn alone),
+// run with MULTIPROC_NO_NATIVE=1 so every process of it takes the portable path (README, "Platforms").
+const PORTABLE = [
+  ...collect('test/portable'),
+  'test/context/context.test.ts',
+  'test/errors.test.ts',
+  'test/pool/basic.test.ts',
+  'test/pool/chunk.test.ts',
+  'test/pool/exit.test.ts',
+  'test/pool/lazy.test.ts',
+  'test/pool/lifetime.test.ts',
+  'test/pool/types.test.ts',
+  'test/process/arguments.test.ts',
+  'test/process/conventions.test.ts',
+  'test/process/exit-rules.test.ts',
+  'test/process/lifecycle.test.ts',
+  'test/process/python-pieces.test.ts',
+  'test/wire/frame-fuzz.test.ts',
+];
+const portable = process.argv[2] === '--portable';
+const named = process.argv.slice(portable ? 3 : 2);
+const files = named.length > 0 ? named : portable ? PORTABLE : collect('test');
 const shmBefore = listShm();
 // TypeScript is compiled in the main thread (tsx's CommonJS hook plus multiproc's in-thread
 // preload, as `multiproc run` does), not by tsx's ESM loader: its hooks thread is a second V8
@@ -25,7 +47,7 @@ const shmBefore = listShm();
 const loader = ['--require', 'tsx/cjs', '--require', './dist/os/in-thread-ts.js'];
 const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', ...loader, '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, ESBUILD_WORKER_THREADS: '0' },
+  env: { ...process.env, ESBUILD_WORKER_THREADS: '0', ...(portable ? { MULTIPROC_NO_NATIVE: '1' } : {}) },
 });
 let status = result.status ?? 1;
 

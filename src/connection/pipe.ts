@@ -1,7 +1,8 @@
 // Pipe(): a pair of connected Connections (Python's multiprocessing.Pipe), and the rebuilding of
 // a Connection in a child that received one as a Process argument.
-import { requireNative, type NativeBinding } from '../native/binding.ts';
+import { loadNative, requireNative, type NativeBinding } from '../native/binding.ts';
 import { typeError } from '../options.ts';
+import { portablePipe } from '../portable/pipe.ts';
 import { registerRebuilder, type ReceivedHandle } from '../reduction.ts';
 import { allocate } from '../shared-memory/arena.ts';
 import { attachMapping } from '../shared-memory/mappings.ts';
@@ -22,7 +23,8 @@ import { Lane, LANE_BYTES } from './lane.ts';
  */
 export function Pipe(duplex = true): [Connection, Connection] {
   if (typeof duplex !== 'boolean') typeError('duplex', 'a boolean', duplex);
-  return pipeOver(requireNative('Pipe'), duplex);
+  const native = loadNative();
+  return native === null ? portablePipe(duplex) : pipeOver(native, duplex); // without the addon: src/portable/
 }
 
 /** Internal (tests): Pipe() over the given binding. */

@@ -8,6 +8,7 @@ import type { PreparationData } from '../bootstrap/prep.ts';
 import { getExecutable } from '../executable.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
+import { settlePairs, stdioEntries } from '../portable/stdio-pairs.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
 import { buildPreparation } from '../preparation.ts';
 import { internals } from '../process-internals.ts';
@@ -71,13 +72,20 @@ class SpawnLauncher implements Launcher {
     // The child starts in the parent's directory (relative loader paths in execArgv resolve as
     // they do here) and moves to `cwd` before it imports anything (run-child.ts).
     const execArgv = childExecArgv(options.execArgv);
-    const child = spawn(getExecutable(), [...execArgv, entryPath('bootstrap/spawn-main')], {
-      stdio: ['ignore', options.stdio, options.stdio, 'pipe', ...fds],
-      env: { ...childEnv(options.env, execArgv), MULTIPROC_SPAWN_PARENT: String(process.pid) },
-      windowsHide: true,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(getExecutable(), [...execArgv, entryPath('bootstrap/spawn-main')], {
+        stdio: ['ignore', options.stdio, options.stdio, 'pipe', ...stdioEntries(fds)], // portable Pipe ends: see stdio-pairs.ts
+        env: { ...childEnv(options.env, execArgv), MULTIPROC_SPAWN_PARENT: String(process.pid) },
+        windowsHide: true,
+      });
+    } catch (error) {
+      settlePairs(fds, null, SPAWN_FIRST_HANDLE_FD);
+      throw error;
+    }
     // A failed kill() of an ended child, or a failed spawn, arrives here; state comes from 'exit'.
     child.on('error', () => undefined);
+    settlePairs(fds, child.pid === undefined ? null : child.stdio, SPAWN_FIRST_HANDLE_FD);
     if (child.pid === undefined) {
       throw new ProcessError(`Could not spawn ${getExecutable()} for ${prep.name} (see setExecutable()).`, { startMethod: 'spawn' });
     }

@@ -4,6 +4,7 @@
 // clone, class instances and SharedMemory by reference; shareables that need an fd are refused)
 // and moved in and out by transfer.ts (in pieces when larger than the buffer).
 import { holdExit } from '../exit-hold.ts';
+import { portableInstance, portableMode } from '../portable/index.ts';
 import { rangeError, typeError } from '../options.ts';
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from '../sync/futex.ts';
@@ -35,8 +36,8 @@ const LIVENESS_MS = 200;
  * await p.join();
  */
 export class Queue<T = unknown> {
-  readonly #segment: Segment;
-  readonly #ring: Ring;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #ring!: Ring; // ! : a portable instance (no addon) is returned instead of this one
   #closed = false;
   // Items putNowait() accepted while an unbounded queue's buffer had no room: written in order
   // (before any later put of this process) as room appears, as Python's feeder thread does.
@@ -48,6 +49,7 @@ export class Queue<T = unknown> {
       if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) rangeError('maxsize', 'a non-negative integer', maxsize);
       const capacity = options.capacityBytes ?? DEFAULT_CAPACITY;
       if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 64 || capacity > 0x7fffffff) rangeError('capacityBytes', 'an integer number of bytes between 64 and 2^31 - 1', capacity);
+      if (portableMode()) return portableInstance(new.target, [maxsize]); // without the addon: src/portable/
       segment = createSegment(HEADER + capacity, new.target.name);
       Atomics.store(segment.i32, MAXSIZE, maxsize);
     }

@@ -10,6 +10,7 @@ import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle 
 import { rangeError, typeError } from '../options.ts';
 import { NotOwnerError } from './errors.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { portableCondition, portableMode } from '../portable/index.ts';
 import { hasBrand } from '../symbols.ts';
 import { Lock, RLock } from './lock.ts';
 import type { Held, LockBase } from './mutex.ts';
@@ -21,12 +22,13 @@ const TO_WAKE = 2;
 
 /** A condition variable shared between processes. */
 export class Condition {
-  readonly #segment: Segment;
-  readonly #i32: Int32Array;
-  readonly #lock: Lock | RLock;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #i32!: Int32Array; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #lock!: Lock | RLock; // ! : a portable instance (no addon) is returned instead of this one
 
   constructor(lock?: Lock | RLock, segment?: Segment) {
     if (lock !== undefined && !hasBrand(lock, 'Lock') && !hasBrand(lock, 'RLock')) typeError('lock', 'a Lock or an RLock', lock);
+    if (segment === undefined && portableMode()) return portableCondition(new.target, lock); // without the addon: src/portable/
     this.#lock = lock ?? new RLock();
     this.#segment = keepSegment(this, segment ?? createSegment(64, 'Condition'));
     this.#i32 = this.#segment.i32;

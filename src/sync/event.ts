@@ -1,6 +1,7 @@
 // Event shared between processes (Python's multiprocessing.Event):
 //   i32[0] = flag (0/1), i32[1] = sleepers (set() skips the futex wake when nobody waits).
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { portableInstance, portableMode } from '../portable/index.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
@@ -9,10 +10,11 @@ const SLEEPERS = 1;
 
 /** A flag shared between processes: set() wakes every waiter, clear() resets it. */
 export class Event {
-  readonly #segment: Segment;
-  readonly #i32: Int32Array;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #i32!: Int32Array; // ! : a portable instance (no addon) is returned instead of this one
 
   constructor(segment?: Segment) {
+    if (segment === undefined && portableMode()) return portableInstance(new.target, []); // without the addon: src/portable/
     this.#segment = keepSegment(this, segment ?? createSegment(64, 'Event'));
     this.#i32 = this.#segment.i32;
   }

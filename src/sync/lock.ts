@@ -1,6 +1,7 @@
 // Lock and RLock: process-shared mutexes (Python's multiprocessing.Lock / RLock) over the lock
 // word of mutex.ts. Ownership is per process: any code of the holding process may release.
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
+import { portableInstance, portableMode } from '../portable/index.ts';
 import { brand } from '../symbols.ts';
 import { NotOwnerError } from './errors.ts';
 import { deadlineOf, type WaitOptions } from './futex.ts';
@@ -23,12 +24,13 @@ const BYTES = 64;
  */
 export class Lock extends LockBase {
   /** @internal */
-  readonly core: MutexCore;
+  readonly core!: MutexCore; // ! : a portable instance (no addon) is returned instead of this one
   readonly kind: string = 'Lock';
-  readonly #segment: Segment;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
 
   constructor(segment?: Segment) {
     super();
+    if (segment === undefined && portableMode()) return portableInstance(new.target, []); // without the addon: src/portable/
     this.#segment = keepSegment(this, segment ?? createSegment(BYTES, 'Lock'));
     this.core = new MutexCore(this.#segment.i32, 'Lock');
   }
@@ -71,12 +73,13 @@ brand(Lock, 'Lock');
 /** A recursive lock shared between processes: the holding process may acquire it again; it is free after as many releases. */
 export class RLock extends LockBase {
   /** @internal */
-  readonly core: MutexCore;
+  readonly core!: MutexCore; // ! : a portable instance (no addon) is returned instead of this one
   readonly kind: string = 'RLock';
-  readonly #segment: Segment;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
 
   constructor(segment?: Segment) {
     super();
+    if (segment === undefined && portableMode()) return portableInstance(new.target, []); // without the addon: src/portable/
     this.#segment = keepSegment(this, segment ?? createSegment(BYTES, 'RLock'));
     this.core = new MutexCore(this.#segment.i32, 'RLock');
   }

@@ -5,6 +5,7 @@ import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle 
 import { rangeError, typeError } from '../options.ts';
 import { TimeoutError } from '../errors.ts';
 import { TooManyReleasesError } from './errors.ts';
+import { portableInstance, portableMode } from '../portable/index.ts';
 import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
 import type { Held } from './mutex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
@@ -22,12 +23,13 @@ function checkValue(value: unknown): number {
 
 /** A counter of permits shared between processes: acquire() takes one (waiting for one), release() gives one back. */
 export class Semaphore {
-  readonly #segment: Segment;
-  readonly #i32: Int32Array;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #i32!: Int32Array; // ! : a portable instance (no addon) is returned instead of this one
 
   constructor(value = 1, segment?: Segment) {
     if (segment === undefined) {
       checkValue(value);
+      if (portableMode()) return portableInstance(new.target, [value]); // without the addon: src/portable/
       segment = createSegment(64, new.target.name);
       Atomics.store(segment.i32, VALUE, value);
       if (new.target === BoundedSemaphore) Atomics.store(segment.i32, BOUND, value);

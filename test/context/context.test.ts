@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { loadNative } from '../../src/native/binding.ts';
 import { cpuCount, getAllStartMethods, getContext, getStartMethod, Process, ProcessStateError, setStartMethod } from '../../src/index.ts';
 
 describe('contexts', () => {
@@ -45,7 +46,7 @@ describe('contexts', () => {
   });
 });
 
-describe('the fork start method where it cannot work', () => {
+describe('the fork start method where it cannot work', { skip: loadNative() === null ? 'fork needs the native addon: without it, fork is refused for that reason (test/portable)' : false }, () => {
   const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
   const ask = (flags: string[]) => {
     const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
