@@ -3,8 +3,8 @@ export { Process, type ProcessOptions } from './process.ts';
 export type { StdioOption } from './process-options.ts';
 export { setExecutable } from './executable.ts';
 export { getLogger, logToStderr, LogLevel, type Logger, type LogRecord, type LogLevelLike } from './log.ts';
-export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
-export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, ParentProcess } from './current.ts';
+export { type Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
+export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, type ParentProcess } from './current.ts';
 export { registerUserAfterFork as registerAfterFork } from './after-fork.ts';
 export { canFork } from './os/fork.ts';
 export type { StartMethod } from './start-methods.ts';
@@ -39,7 +39,7 @@ export {
 } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
+export { Pool, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent } from './pool/index.ts';
 export {
   SharedMemory,
   ShareableList,
