@@ -14,6 +14,8 @@ import { Client, Listener, Pipe, wait, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 import { JoinableQueue, Queue, SimpleQueue } from './queues/index.ts';
+import { managerClassFor } from './managers/context-manager.ts';
+import type { Manager as BaseManagerClass } from './managers/manager.ts';
 
 // Only this module makes contexts: getContext() checks the method first.
 const kMakeContext = Symbol('multiproc.makeContext');
@@ -51,6 +53,13 @@ export class Context {
   /** Pool class whose workers use this context's start method (a getter: one class per context, made when first read). */
   get Pool(): typeof BasePool {
     return poolClassFor(this, this.#method === null);
+  }
+  /**
+   * Manager class whose managers start their process with this context's start method (Python's
+   * ctx.Manager(); here `await ctx.Manager.start()` or `new ctx.Manager()`). A getter, as Pool.
+   */
+  get Manager(): typeof BaseManagerClass {
+    return managerClassFor(this, this.#method === null);
   }
   readonly Lock = Lock;
   readonly RLock = RLock;
