@@ -2,6 +2,9 @@
 // built-in shared types. Each method creates the object in the manager's process and resolves
 // to its proxy: `const d = await m.dict()`.
 import type { ElementOf, TypeSpec as ElementTypeSpec } from '../shared-memory/types.ts';
+import { typeError } from '../options.ts';
+import type { FnSpec } from '../pool/messages.ts';
+import { referenceTarget } from '../target.ts';
 import { BaseManager } from './base-manager.ts';
 import { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, type DictKey } from './proxies/collections.ts';
 import { JoinableQueueProxy, QueueProxy } from './proxies/queue.ts';
@@ -59,9 +62,18 @@ export class Manager extends BaseManager {
   Condition(lock?: LockProxy): Promise<ConditionProxy> {
     return this.create('Condition', ...(lock === undefined ? [] : [lock]));
   }
-  /** A shared Barrier for `parties` (a default `timeoutMs` for its waits). */
-  Barrier(parties: number, options: { timeoutMs?: number } = {}): Promise<BarrierProxy> {
-    return this.create('Barrier', parties, options.timeoutMs);
+  /**
+   * A shared Barrier for `parties`: a default `timeoutMs` for its waits, and an `action` run in the
+   * manager's process by the last party to arrive before the others are released (as Python's,
+   * whose action runs in the manager too). The action travels by reference: export it.
+   */
+  Barrier(parties: number, options: { timeoutMs?: number; action?: () => unknown } = {}): Promise<BarrierProxy> {
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const { action } = options;
+    if (action === undefined) return this.create('Barrier', parties, options.timeoutMs);
+    if (typeof action !== 'function') typeError('action', 'a function', action);
+    const spec: FnSpec = { kind: 'ref', ref: referenceTarget(action, 'action', "a manager's process") };
+    return this.create('Barrier', parties, options.timeoutMs, spec);
   }
 }
 

@@ -12,11 +12,16 @@ import {
   NotOwnerError,
   QueueEmptyError,
   QueueFullError,
+  type Remote,
   TaskDoneError,
   TimeoutError,
   TooManyReleasesError,
 } from '../../src/index.ts';
+import { ActionRuns, countAction, failingAction } from '../fixtures/manager-targets.ts';
 import { testedMethods } from '../helpers.ts';
+
+class ActionManager extends Manager {}
+ActionManager.register('ActionRuns', ActionRuns);
 
 for (const method of testedMethods()) {
   describe(`Manager objects (${method})`, () => {
@@ -204,6 +209,28 @@ for (const method of testedMethods()) {
       assert.equal(await barrier.broken(), true);
       await barrier.reset();
       assert.equal(await barrier.broken(), false);
+    });
+
+    it("Barrier action: runs once per passing, in the manager's process; a failing one breaks the barrier", async () => {
+      await using am = await ActionManager.start({ context: method });
+      const runs = await am.create<Remote<ActionRuns>>('ActionRuns');
+      const barrier = await am.Barrier(3, { action: countAction });
+      for (let round = 1; round <= 2; round++) {
+        const indices = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+        assert.deepEqual(indices.sort(), [0, 1, 2]);
+        assert.equal(await runs.count(), round, 'the action ran once, before the waits resolved');
+      }
+      assert.equal(await runs.pid(), am.process?.pid, "in the manager's process");
+      assert.equal(countAction.length, 0);
+      const failing = await am.Barrier(2, { action: failingAction });
+      const results = await Promise.allSettled([failing.wait(), failing.wait()]);
+      const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : null));
+      assert.ok(reasons.some((e) => e?.message === 'action failed'), 'the last party gets the action\'s error');
+      assert.ok(reasons.some((e) => e instanceof BrokenBarrierError), 'the others: BrokenBarrierError');
+      assert.equal(await failing.broken(), true);
+      // Known at the call: thrown there (issue 17, Node conventions).
+      assert.throws(() => am.Barrier(2, { action: 'f' as never }), /Expected `action` to be a function/);
+      assert.throws(() => am.Barrier(2, { action: () => 1 }), { name: 'SerializationError', message: /is not exported from its module/ });
     });
 
     it('nested proxies: a list stored in a dict comes back as a proxy of the same list', async () => {
