@@ -75,6 +75,8 @@ export {
   ArrayProxy,
   QueueProxy,
   JoinableQueueProxy,
+  PoolProxy,
+  type RemoteCallOptions,
   LockProxy,
   SemaphoreProxy,
   EventProxy,

@@ -8,6 +8,7 @@ import { referenceTarget } from '../target.ts';
 import { BaseManager } from './base-manager.ts';
 import { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, type DictKey } from './proxies/collections.ts';
 import { JoinableQueueProxy, QueueProxy } from './proxies/queue.ts';
+import { PoolProxy } from './proxies/pool.ts';
 import { BarrierProxy, ConditionProxy, EventProxy, LockProxy, SemaphoreProxy } from './proxies/sync.ts';
 import type { ProxyClass } from './proxy.ts';
 import { registerType } from './registry.ts';
@@ -75,6 +76,18 @@ export class Manager extends BaseManager {
     const spec: FnSpec = { kind: 'ref', ref: referenceTarget(action, 'action', "a manager's process") };
     return this.create('Barrier', parties, options.timeoutMs, spec);
   }
+  /**
+   * A Pool whose workers run under the manager's process, shared by every process holding its
+   * proxy (Python's SyncManager.Pool). `initializer` and the functions it runs travel by
+   * reference: export them. Terminated when no proxy holds it any more, or at shutdown.
+   */
+  Pool(options: { processes?: number; initializer?: (...args: any[]) => unknown; initargs?: unknown[]; maxTasksPerChild?: number } = {}): Promise<PoolProxy> {
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const { initializer, ...rest } = options;
+    if (initializer !== undefined && typeof initializer !== 'function') typeError('initializer', 'a function', initializer);
+    const spec: FnSpec | null = initializer === undefined ? null : { kind: 'ref', ref: referenceTarget(initializer, 'initializer', "a manager's Pool") };
+    return this.create('Pool', { ...rest, initializer: spec });
+  }
 }
 
 /** Python's name for the manager class with the built-in types. */
@@ -95,5 +108,6 @@ const BUILTINS: [string, ProxyClass][] = [
   ['Event', EventProxy],
   ['Condition', ConditionProxy],
   ['Barrier', BarrierProxy],
+  ['Pool', PoolProxy],
 ];
 for (const [typeid, proxyType] of BUILTINS) registerType(Manager, typeid, null, { proxyType }, true);

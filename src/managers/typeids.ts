@@ -7,6 +7,7 @@ import { resolveFunction } from '../pool/functions.ts';
 import { DictReferent, ListReferent, NamespaceReferent } from './referents/collections.ts';
 import { BarrierReferent, ConditionReferent } from './referents/conditions.ts';
 import { EventReferent, LockReferent, SemaphoreReferent } from './referents/locks.ts';
+import { PoolReferent } from './referents/pool.ts';
 import { QueueReferent } from './referents/queue.ts';
 import { ArrayReferent, ValueReferent } from './referents/values.ts';
 
@@ -35,6 +36,7 @@ export const BUILTIN_TYPES: Readonly<Record<string, ServerType>> = {
   BoundedSemaphore: builtin((value?: unknown) => new SemaphoreReferent(value, true)),
   Event: builtin(() => new EventReferent()),
   Condition: builtin((lock?: unknown) => new ConditionReferent(lock)),
+  Pool: builtin((options?: unknown) => PoolReferent.create(options)),
   Barrier: builtin(async (parties: unknown, timeoutMs?: unknown, action?: FnSpec | null) => new BarrierReferent(parties, timeoutMs, action === undefined || action === null ? null : await resolveFunction(action))),
 };
 
