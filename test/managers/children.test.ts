@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, Queue, type DictProxy, type ListProxy } from '../../src/index.ts';
-import { bump, holdAndWait, proxiesThroughChannels, seeAndChange } from '../fixtures/manager-targets.ts';
+import { bump, holdAndWait, proxiesThroughChannels, seeAndChange, setInDict } from '../fixtures/manager-targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 for (const method of testedMethods()) {
@@ -80,6 +80,16 @@ for (const method of testedMethods()) {
       assert.deepEqual(await l.toArray(), [1, process.pid]);
       mine.close();
       queue.close();
+    });
+
+    it('proxies passed as Pool task arguments work in the workers', async () => {
+      await using m = await Manager.start({ context: method });
+      const d = await m.dict<string, number>();
+      await using pool = new (getContext(method).Pool)({ processes: 2 });
+      const pids = await pool.starmap(setInDict, [[d, 'a'], [d, 'b'], [d, 'c']]);
+      assert.deepEqual((await d.keys()).sort(), ['a', 'b', 'c']);
+      assert.deepEqual([await d.get('a'), await d.get('b'), await d.get('c')], pids);
+      assert.equal(pids.includes(process.pid), false);
     });
 
     it('a child sees nested proxies and a Value, and its changes are seen here', async () => {
