@@ -22,7 +22,7 @@ import {
   TooManyReleasesError,
 } from '../../src/index.ts';
 import { ActionRuns, countAction, failingAction, useRemotePool } from '../fixtures/manager-targets.ts';
-import { add, failOn, pid, square } from '../fixtures/pool-tasks.ts';
+import { add, failOn, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 class ActionManager extends Manager {}
@@ -259,6 +259,18 @@ for (const method of testedMethods()) {
       assert.notEqual(worker, m.process?.pid);
       await assert.rejects(pool.map(failOn, [1, 5]), { name: 'RangeError', message: /bad item 5/ });
       assert.throws(() => pool.apply(() => 1), SerializationError, 'a function the manager cannot import: refused at the call');
+      const controller = new AbortController();
+      const aborted = pool.map(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(aborted, { name: 'AbortError' });
+      const stopped = new AbortController();
+      await assert.rejects(
+        (async () => {
+          for await (const x of pool.imap(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: stopped.signal })) if (x === 0) stopped.abort();
+        })(),
+        { name: 'AbortError' },
+      );
+      assert.equal(await pool.apply(add, [1, 1]), 2, 'the pool goes on after aborted calls');
       const [mine, theirs] = Pipe();
       const child = new (getContext(method).Process)({ target: useRemotePool, args: [pool, theirs] });
       child.start();

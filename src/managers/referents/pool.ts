@@ -6,6 +6,8 @@ import { typeError } from '../../options.ts';
 import { Pool } from '../../pool/index.ts';
 import { resolveFunction } from '../../pool/functions.ts';
 import type { FnSpec } from '../../pool/messages.ts';
+import { kWithCaller } from './locks.ts';
+import type { Caller } from './waiting.ts';
 
 type AnyFunction = (...args: any[]) => unknown;
 
@@ -31,6 +33,8 @@ const finalizer = new FinalizationRegistry<Pool>((pool) => {
 
 /** The referent of a Pool proxy. */
 export class PoolReferent {
+  /** These calls get the caller: its signal (a cancelled call, a client gone) cancels the call's pending tasks. */
+  static readonly [kWithCaller] = new Set(['apply', 'map', 'starmap', 'join']);
   readonly #pool: Pool;
   readonly #iterators = new Map<number, AsyncIterator<unknown>>();
   #nextIterator = 0;
@@ -49,14 +53,14 @@ export class PoolReferent {
     finalizer.register(this, pool);
   }
 
-  async apply(fn: FnSpec, args: unknown[] = []): Promise<unknown> {
-    return this.#pool.apply(await fnOf(fn), args);
+  async apply(caller: Caller, fn: FnSpec, args: unknown[] = []): Promise<unknown> {
+    return this.#pool.apply(await fnOf(fn), args, { signal: caller.signal });
   }
-  async map(fn: FnSpec, items: unknown[], chunksize?: number): Promise<unknown[]> {
-    return this.#pool.map(await fnOf(fn), items, chunksize === undefined ? {} : { chunksize });
+  async map(caller: Caller, fn: FnSpec, items: unknown[], chunksize?: number): Promise<unknown[]> {
+    return this.#pool.map(await fnOf(fn), items, { signal: caller.signal, ...(chunksize === undefined ? {} : { chunksize }) });
   }
-  async starmap(fn: FnSpec, items: unknown[][], chunksize?: number): Promise<unknown[]> {
-    return this.#pool.starmap(await fnOf(fn), items, chunksize === undefined ? {} : { chunksize });
+  async starmap(caller: Caller, fn: FnSpec, items: unknown[][], chunksize?: number): Promise<unknown[]> {
+    return this.#pool.starmap(await fnOf(fn), items, { signal: caller.signal, ...(chunksize === undefined ? {} : { chunksize }) });
   }
   /** Start an imap (ordered) or imapUnordered; returns the iterator's id for next()/closeIterator(). */
   async iterate(fn: FnSpec, items: unknown[], ordered: boolean, chunksize?: number): Promise<number> {
@@ -89,8 +93,8 @@ export class PoolReferent {
   close(): void {
     this.#pool.close();
   }
-  async join(): Promise<void> {
-    await this.#pool.join();
+  async join(caller: Caller): Promise<void> {
+    await this.#pool.join({ signal: caller.signal });
     live.delete(this.#pool);
   }
   async terminate(): Promise<void> {
