@@ -164,7 +164,9 @@ export class FrameWriter {
     const lane = this.#lane as Lane;
     lane.publish(tag, length);
     lane.unlockProducer();
-    if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING);
+    // The message is delivered once published: a receiver that read it and closed before the wake
+    // frame was written makes that write fail (EPIPE), which is not this send's failure.
+    if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING).catch(() => undefined);
     return done;
   }
 
