@@ -28,6 +28,21 @@ import { testedMethods } from '../helpers.ts';
 class ActionManager extends Manager {}
 ActionManager.register('ActionRuns', ActionRuns);
 
+/** The pids of `pids` still running (not zombies) once they ended or 20 s passed, checked every 20 ms. */
+async function stillAlive(pids: Iterable<number>): Promise<number[]> {
+  const alive = () => [...pids].filter((p) => {
+    try {
+      process.kill(p, 0);
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
+  const deadline = performance.now() + 20_000;
+  while (alive().length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return alive();
+}
+
 for (const method of testedMethods()) {
   describe(`Manager objects (${method})`, () => {
     let m: Manager;
@@ -289,17 +304,20 @@ for (const method of testedMethods()) {
       const workers = new Set(await pool.map(pid, [1, 2, 3, 4, 5, 6]));
       assert.ok(workers.size >= 1);
       await own.shutdown();
-      const deadline = performance.now() + 20_000;
-      const alive = () => [...workers].filter((p) => {
-        try {
-          process.kill(p, 0);
-          return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-        } catch {
-          return false;
-        }
-      });
-      while (alive().length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.deepEqual(alive(), [], 'no worker outlives its manager');
+      assert.deepEqual(await stillAlive(workers), [], 'no worker outlives its manager');
+    });
+
+    it("a manager's Pool that no proxy holds any more is terminated; `await using` terminates it", async () => {
+      const pool = await m.Pool({ processes: 1 });
+      const first = await pool.apply(pid);
+      pool.dispose();
+      assert.deepEqual(await stillAlive([first]), [], 'dropped: its worker is gone');
+      let second = 0;
+      {
+        await using scoped = await m.Pool({ processes: 1 });
+        second = await scoped.apply(pid);
+      }
+      assert.deepEqual(await stillAlive([second]), [], 'disposed: its worker is gone');
     });
 
     it('nested proxies: a list stored in a dict comes back as a proxy of the same list', async () => {

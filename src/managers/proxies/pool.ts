@@ -80,6 +80,14 @@ export class PoolProxy extends BaseProxy {
   terminate(): Promise<void> {
     return this.callMethod('terminate');
   }
+  /** `await using pool = await m.Pool()`: terminate() (as a Pool's dispose, Python's `with`), then give the reference back. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.terminate();
+    } finally {
+      this.dispose();
+    }
+  }
   /** Number of workers. */
   processes(): Promise<number> {
     return this.callMethod('processes');

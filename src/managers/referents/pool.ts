@@ -1,11 +1,12 @@
 // A Pool as it lives in the manager's process (Python's SyncManager.Pool): every process holding
 // its proxy submits to the same workers, children of the manager's process. Functions arrive by
 // reference (FnSpec) and are imported here; an imap runs as a remote iterator, pulled one result
-// per call. A Pool dropped by every proxy, or left at the manager's shutdown, is terminated.
+// per call. A Pool no proxy holds any more, or left at the manager's shutdown, is terminated.
 import { typeError } from '../../options.ts';
 import { Pool } from '../../pool/index.ts';
 import { resolveFunction } from '../../pool/functions.ts';
 import type { FnSpec } from '../../pool/messages.ts';
+import { kDropped } from '../objects.ts';
 import { kWithCaller } from './locks.ts';
 import type { Caller } from './waiting.ts';
 
@@ -103,6 +104,11 @@ export class PoolReferent {
   }
   processes(): number {
     return this.#pool.processes;
+  }
+  /** Dropped by the manager (no proxy holds it any more): its workers go now, not at some collection. */
+  [kDropped](): void {
+    live.delete(this.#pool);
+    void this.#pool.terminate().catch(() => undefined);
   }
   pids(): number[] {
     return this.#pool.pids;
