@@ -165,8 +165,14 @@ export class FrameWriter {
     lane.publish(tag, length);
     lane.unlockProducer();
     // The message is delivered once published: a receiver that read it and closed before the wake
-    // frame was written makes that write fail (EPIPE), which is not this send's failure.
-    if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING).catch(() => undefined);
+    // frame was written makes that write fail (EPIPE, thrown or later), which is not this send's failure.
+    if (lane.wakeNeeded()) {
+      try {
+        return this.#frame(Tag.wake, NOTHING).catch(() => undefined);
+      } catch {
+        return done;
+      }
+    }
     return done;
   }
 
