@@ -76,6 +76,9 @@ await build({
     'os/in-thread-ts': 'src/os/in-thread-ts.ts',
     // Imported by spawn-main when a child receives shareable objects.
     'internal/shareables': 'src/shareables.ts',
+    // The Pool's worker target (not a public export): its own entry keeps `poolWorker` exported
+    // from whichever chunk defines it, so spawned and fork-server workers can import it.
+    'internal/pool-worker': 'src/pool/worker.ts',
   },
   outdir: 'dist',
   format: 'esm',

@@ -14,14 +14,21 @@ import { Client, Listener, Pipe, wait, waitReady } from './connection/index.ts';
 import { RawArray, SharedArray, SharedMemory, Value } from './shared-memory/index.ts';
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore } from './sync/index.ts';
 import { JoinableQueue, Queue, SimpleQueue } from './queues/index.ts';
+import { managerClassFor } from './managers/context-manager.ts';
+import type { Manager as BaseManagerClass } from './managers/manager.ts';
 
-/** A start method's view of the whole API. */
+// Only this module makes contexts: getContext() checks the method first.
+const kMakeContext = Symbol('multiproc.makeContext');
+
+/** A start method's view of the whole API; obtained from getContext(), not constructed. */
 export class Context {
   /** Process class whose children use this context's start method. */
   readonly Process: typeof BaseProcess;
   readonly #method: StartMethod | null;
 
-  constructor(method: StartMethod | null) {
+  /** Internal: use getContext(method), which checks that the method can work here. */
+  constructor(method: StartMethod | null, key?: symbol) {
+    if (key !== kMakeContext) throw new TypeError('Contexts come from getContext(method), which checks that the start method can work here; do not construct Context directly.');
     this.#method = method;
     this.Process = method === null ? BaseProcess : processClassFor(method);
   }
@@ -47,6 +54,13 @@ export class Context {
   get Pool(): typeof BasePool {
     return poolClassFor(this, this.#method === null);
   }
+  /**
+   * Manager class whose managers start their process with this context's start method (Python's
+   * ctx.Manager(); here `await ctx.Manager.start()` or `new ctx.Manager()`). A getter, as Pool.
+   */
+  get Manager(): typeof BaseManagerClass {
+    return managerClassFor(this, this.#method === null);
+  }
   readonly Lock = Lock;
   readonly RLock = RLock;
   readonly Semaphore = Semaphore;
@@ -68,7 +82,7 @@ export class Context {
   readonly JoinableQueue = JoinableQueue;
 }
 
-const defaultContext = new Context(null);
+const defaultContext = new Context(null, kMakeContext);
 const contexts = new Map<StartMethod, Context>();
 
 /** The context for `method` (default: the default context). Throws if the method cannot work here. */
@@ -77,7 +91,7 @@ export function getContext(method?: StartMethod): Context {
   const checked = checkMethod(method);
   let context = contexts.get(checked);
   if (context === undefined) {
-    context = new Context(checked);
+    context = new Context(checked, kMakeContext);
     contexts.set(checked, context);
   }
   return context;

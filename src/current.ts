@@ -17,12 +17,19 @@ export function currentProcess(): Process {
   return state.current as Process;
 }
 
-/** The process that started this one, as seen from a child. */
+const kMakeParent = Symbol('multiproc.makeParentProcess');
+
+/** The process that started this one, as seen from a child; obtained from parentProcess(). */
 export class ParentProcess {
-  constructor(
-    readonly pid: number,
-    readonly name: string,
-  ) {}
+  readonly pid: number;
+  readonly name: string;
+
+  /** Internal: use parentProcess(). */
+  constructor(pid: number, name: string, key?: symbol) {
+    if (key !== kMakeParent) throw new TypeError('A ParentProcess comes from parentProcess() (null in the main process); do not construct it.');
+    this.pid = pid;
+    this.name = name;
+  }
 
   /** True while the parent runs (a signal-0 probe). */
   isAlive(): boolean {
@@ -38,7 +45,7 @@ export class ParentProcess {
 /** The parent of a child process; null in the main process. */
 export function parentProcess(): ParentProcess | null {
   const parent = globalState().parent;
-  return parent === null ? null : new ParentProcess(parent.pid, parent.name);
+  return parent === null ? null : new ParentProcess(parent.pid, parent.name, kMakeParent);
 }
 
 /** Children started by this process that are still alive and not joined. */

@@ -4,8 +4,8 @@ export type { StdioOption, ChildOptionsInput } from './process-options.ts';
 export type { AbortableOptions } from './abortable.ts';
 export { setExecutable } from './executable.ts';
 export { getLogger, logToStderr, LogLevel, type Logger, type LogRecord, type LogLevelLike } from './log.ts';
-export { Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
-export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, ParentProcess } from './current.ts';
+export { type Context, getContext, setStartMethod, getStartMethod, getAllStartMethods } from './context.ts';
+export { currentProcess, parentProcess, activeChildren, cpuCount, availableParallelism, isMain, type ParentProcess } from './current.ts';
 export { registerUserAfterFork as registerAfterFork } from './after-fork.ts';
 export { canFork } from './os/fork.ts';
 export type { StartMethod } from './start-methods.ts';
@@ -40,7 +40,7 @@ export {
 } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
 export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, poolWorker, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent, type PoolEvents, type PoolWorkerInfo, type PoolWorkerExit, type PoolWorkerExitReason } from './pool/index.ts';
+export { Pool, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent, type PoolEvents, type PoolWorkerInfo, type PoolWorkerExit, type PoolWorkerExitReason } from './pool/index.ts';
 export type { PoolState } from './pool/worker-layer.ts';
 export type { SendOptions } from './connection/connection.ts';
 export {
@@ -78,6 +78,8 @@ export {
   ArrayProxy,
   QueueProxy,
   JoinableQueueProxy,
+  PoolProxy,
+  type RemoteCallOptions,
   LockProxy,
   SemaphoreProxy,
   EventProxy,

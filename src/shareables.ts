@@ -13,4 +13,5 @@ import './queues/index.ts';
 import './managers/proxies/collections.ts';
 import './managers/proxies/queue.ts';
 import './managers/proxies/sync.ts';
+import './managers/proxies/pool.ts';
 import './managers/proxies/auto.ts';

@@ -11,7 +11,7 @@ import type { SocketFamily } from '../native/types.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { checkAddress, checkFamily, describeAddress, type Address, type Family, type ResolvedAddress } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, type Deadline } from './auth.ts';
-import { Connection, kNeverSpin } from './connection.ts';
+import { openConnection, type Connection, kNeverSpin } from './connection.ts';
 import { asError } from './errors.ts';
 
 /** Options of Client(). */
@@ -55,7 +55,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
     (what, cause) => new TimeoutError(`Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`, { cause }),
   );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
-  const connection = new Connection(fd, { readable: true, writable: true, native });
+  const connection = openConnection(fd, { readable: true, writable: true, native });
   // No spinning receives on a connection by address (reader.ts spins while a reply is due): it
   // has no shared-memory lane, so a spin is a loop of recv(2) calls, and on a loaded machine the
   // CPU it takes is the peer's: round trips measured 4-10x slower with it (docs/DECISIONS.md).

@@ -43,6 +43,16 @@ export interface ConnectionHandleData {
   lanes?: LanesHandle;
 }
 
+/** Internal: what openConnection() needs besides the fd. */
+export interface ConnectionOptions {
+  readable: boolean;
+  writable: boolean;
+  native: NativeBinding;
+  maxFrame?: number;
+  shared?: boolean;
+  lanes?: Lanes | null;
+}
+
 /** Where a Connection's lanes are: a shared mapping, and each lane's offset in it (-1: none). */
 export interface LanesHandle {
   mapping: string;
@@ -70,12 +80,9 @@ export class Connection implements AsyncIterable<unknown> {
   #socket: boolean | undefined;
   #closed = false;
 
-  /**
-   * Internal: use Pipe(). Takes ownership of `fd`. `shared`: other processes may hold the fd
-   * (it was received from a parent): read exactly one frame at a time (see reader.ts). `lanes`:
-   * the shared-memory lanes of a Pipe (lane.ts), which its other end has too.
-   */
-  constructor(fd: number, options: { readable: boolean; writable: boolean; native: NativeBinding; maxFrame?: number; shared?: boolean; lanes?: Lanes | null }) {
+  /** Internal: Connections come from Pipe(), Client(), Listener.accept() (openConnection() here). */
+  constructor(fd: number, options: ConnectionOptions) {
+    if (!opening) throw new TypeError('Connections come from Pipe(), Client(address) or Listener.accept(); do not construct Connection directly.');
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.#fd = fd;
     this.#maxFrame = maxFrame;
@@ -355,6 +362,22 @@ export class Connection implements AsyncIterable<unknown> {
   }
 }
 brand(Connection, 'Connection');
+
+let opening = false;
+
+/**
+ * Internal: a Connection over `fd`, which it owns from now on. `shared`: other processes may hold
+ * the fd (it was received from a parent): read exactly one frame at a time (see reader.ts).
+ * `lanes`: the shared-memory lanes of a Pipe (lane.ts), which its other end has too.
+ */
+export function openConnection(fd: number, options: ConnectionOptions): Connection {
+  opening = true;
+  try {
+    return new Connection(fd, options);
+  } finally {
+    opening = false;
+  }
+}
 
 function waitOptions(options: RecvOptions): WaitOptions {
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);

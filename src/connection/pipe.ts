@@ -6,7 +6,7 @@ import { portablePipe } from '../portable/pipe.ts';
 import { registerRebuilder, type ReceivedHandle } from '../reduction.ts';
 import { allocate } from '../shared-memory/arena.ts';
 import { attachMapping } from '../shared-memory/mappings.ts';
-import { Connection, type ConnectionHandleData, type Lanes, type LanesHandle } from './connection.ts';
+import { openConnection, type Connection, type ConnectionHandleData, type Lanes, type LanesHandle } from './connection.ts';
 import { Lane, LANE_BYTES } from './lane.ts';
 
 /**
@@ -35,10 +35,10 @@ export function pipeOver(native: NativeBinding, duplex: boolean): [Connection, C
   const lanes = (inbound: number, outbound: number) => (memory === null ? null : lanesAt(memory.buffer, at(inbound), at(outbound)));
   if (duplex) {
     const [a, b] = native.socketpair();
-    return [new Connection(a, { readable: true, writable: true, native, lanes: lanes(1, 0) }), new Connection(b, { readable: true, writable: true, native, lanes: lanes(0, 1) })];
+    return [openConnection(a, { readable: true, writable: true, native, lanes: lanes(1, 0) }), openConnection(b, { readable: true, writable: true, native, lanes: lanes(0, 1) })];
   }
   const [readEnd, writeEnd] = native.pipe();
-  return [new Connection(readEnd, { readable: true, writable: false, native, lanes: lanes(0, -1) }), new Connection(writeEnd, { readable: false, writable: true, native, lanes: lanes(-1, 0) })];
+  return [openConnection(readEnd, { readable: true, writable: false, native, lanes: lanes(0, -1) }), openConnection(writeEnd, { readable: false, writable: true, native, lanes: lanes(-1, 0) })];
 }
 
 // Shared memory for `count` lanes; null where none can be had (the Pipe then uses its socket alone).
@@ -70,5 +70,5 @@ registerRebuilder('connection', (handle: ReceivedHandle) => {
   // Inherited without close-on-exec (spawn): a grandchild must not hold it open unknowingly.
   native.setCloexec(fd, true);
   const lanes = data.lanes === undefined ? null : receivedLanes(data.lanes, handle.fds[1]);
-  return new Connection(fd, { readable: data.readable, writable: data.writable, native, shared: true, lanes });
+  return openConnection(fd, { readable: data.readable, writable: data.writable, native, shared: true, lanes });
 });

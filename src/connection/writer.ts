@@ -164,7 +164,15 @@ export class FrameWriter {
     const lane = this.#lane as Lane;
     lane.publish(tag, length);
     lane.unlockProducer();
-    if (lane.wakeNeeded()) return this.#frame(Tag.wake, NOTHING);
+    // The message is delivered once published: a receiver that read it and closed before the wake
+    // frame was written makes that write fail (EPIPE, thrown or later), which is not this send's failure.
+    if (lane.wakeNeeded()) {
+      try {
+        return this.#frame(Tag.wake, NOTHING).catch(() => undefined);
+      } catch {
+        return done;
+      }
+    }
     return done;
   }
 

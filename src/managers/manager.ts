@@ -2,9 +2,13 @@
 // built-in shared types. Each method creates the object in the manager's process and resolves
 // to its proxy: `const d = await m.dict()`.
 import type { ElementOf, TypeSpec as ElementTypeSpec } from '../shared-memory/types.ts';
+import { typeError } from '../options.ts';
+import type { FnSpec } from '../pool/messages.ts';
+import { referenceTarget } from '../target.ts';
 import { BaseManager } from './base-manager.ts';
 import { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, type DictKey } from './proxies/collections.ts';
 import { JoinableQueueProxy, QueueProxy } from './proxies/queue.ts';
+import { PoolProxy } from './proxies/pool.ts';
 import { BarrierProxy, ConditionProxy, EventProxy, LockProxy, SemaphoreProxy } from './proxies/sync.ts';
 import type { ProxyClass } from './proxy.ts';
 import { registerType } from './registry.ts';
@@ -70,9 +74,30 @@ export class Manager extends BaseManager {
   Condition(lock?: LockProxy): Promise<ConditionProxy> {
     return this.create('Condition', ...(lock === undefined ? [] : [lock]));
   }
-  /** A shared Barrier for `parties` (a default `timeoutMs` for its waits). */
-  Barrier(parties: number, options: { timeoutMs?: number } = {}): Promise<BarrierProxy> {
-    return this.create('Barrier', parties, options.timeoutMs);
+  /**
+   * A shared Barrier for `parties`: a default `timeoutMs` for its waits, and an `action` run in the
+   * manager's process by the last party to arrive before the others are released (as Python's,
+   * whose action runs in the manager too). The action travels by reference: export it.
+   */
+  Barrier(parties: number, options: { timeoutMs?: number; action?: () => unknown } = {}): Promise<BarrierProxy> {
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const { action } = options;
+    if (action === undefined) return this.create('Barrier', parties, options.timeoutMs);
+    if (typeof action !== 'function') typeError('action', 'a function', action);
+    const spec: FnSpec = { kind: 'ref', ref: referenceTarget(action, 'action', "a manager's process") };
+    return this.create('Barrier', parties, options.timeoutMs, spec);
+  }
+  /**
+   * A Pool whose workers run under the manager's process, shared by every process holding its
+   * proxy (Python's SyncManager.Pool). `initializer` and the functions it runs travel by
+   * reference: export them. Terminated when no proxy holds it any more, or at shutdown.
+   */
+  Pool(options: { processes?: number; initializer?: (...args: any[]) => unknown; initargs?: unknown[]; maxTasksPerChild?: number } = {}): Promise<PoolProxy> {
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const { initializer, ...rest } = options;
+    if (initializer !== undefined && typeof initializer !== 'function') typeError('initializer', 'a function', initializer);
+    const spec: FnSpec | null = initializer === undefined ? null : { kind: 'ref', ref: referenceTarget(initializer, 'initializer', "a manager's Pool") };
+    return this.create('Pool', { ...rest, initializer: spec });
   }
 }
 
@@ -94,5 +119,6 @@ const BUILTINS: [string, ProxyClass][] = [
   ['Event', EventProxy],
   ['Condition', ConditionProxy],
   ['Barrier', BarrierProxy],
+  ['Pool', PoolProxy],
 ];
 for (const [typeid, proxyType] of BUILTINS) registerType(Manager, typeid, null, { proxyType }, true);

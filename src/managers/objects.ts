@@ -4,6 +4,9 @@
 // a shared dict is a NestedRef there, which holds its object until it is dropped and collected.
 import { SharedObjectGoneError } from './errors.ts';
 
+/** A referent's hook, run when the manager drops it (no reference left): a Pool terminates its workers. */
+export const kDropped = Symbol.for('multiproc.manager.dropped');
+
 /** One shared object and how it may be called. */
 export interface Entry {
   readonly id: string;
@@ -61,7 +64,10 @@ export class ObjectTable {
   decref(id: string): void {
     const entry = this.#entries.get(id);
     if (entry === undefined) return;
-    if (--entry.refcount <= 0) this.#entries.delete(id);
+    if (--entry.refcount <= 0) {
+      this.#entries.delete(id);
+      (entry.object as Partial<Record<typeof kDropped, () => void>> | null)?.[kDropped]?.();
+    }
   }
 
   /** A reference held by the manager itself (a proxy stored inside a shared object). */

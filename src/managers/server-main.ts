@@ -4,6 +4,8 @@
 import type { Connection } from '../connection/connection.ts';
 import type { FnSpec } from '../pool/messages.ts';
 import { resolveFunction } from '../pool/functions.ts';
+import { globalState } from '../state.ts';
+import { terminatePools } from './referents/pool.ts';
 import { Server } from './server.ts';
 import { listenFor, type Listening } from './listening.ts';
 import { BUILTIN_TYPES, type ServerType } from './typeids.ts';
@@ -49,6 +51,9 @@ export async function managerServer(conn: Connection, start: ServerStart): Promi
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let listening: Listening | null = null;
   let server: Server | null = null;
+  // The manager's process is a daemon of the process that started it, but it may start the
+  // workers of its Pools (m.Pool()): it terminates them at shutdown, and they end with it.
+  globalState().daemon = false;
   try {
     server = new Server(await resolveTypes(start.types), () => finish());
     if (start.initializer !== null) await (await resolveFunction(start.initializer))(...(start.initargs as never[]));
@@ -64,6 +69,7 @@ export async function managerServer(conn: Connection, start: ServerStart): Promi
   await finished;
   listening?.close();
   server.closeAll();
+  await terminatePools();
   // Replies already written are in the kernel's buffers; nothing else needs to run.
   process.exit(0);
 }

@@ -2,9 +2,12 @@
 // run in the manager's process, the methods its proxies may call (`exposed`), and methods whose
 // results come back as proxies (`methodToTypeid`). Built-in typeids are known to every manager's
 // process by name; registered ones travel to it by reference (as Pool functions do).
+import type { FnSpec } from '../pool/messages.ts';
+import { resolveFunction } from '../pool/functions.ts';
 import { DictReferent, ListReferent, NamespaceReferent } from './referents/collections.ts';
 import { BarrierReferent, ConditionReferent } from './referents/conditions.ts';
 import { EventReferent, LockReferent, SemaphoreReferent } from './referents/locks.ts';
+import { PoolReferent } from './referents/pool.ts';
 import { QueueReferent } from './referents/queue.ts';
 import { ArrayReferent, ValueReferent } from './referents/values.ts';
 
@@ -33,7 +36,8 @@ export const BUILTIN_TYPES: Readonly<Record<string, ServerType>> = {
   BoundedSemaphore: builtin((value?: unknown) => new SemaphoreReferent(value, true)),
   Event: builtin(() => new EventReferent()),
   Condition: builtin((lock?: unknown) => new ConditionReferent(lock)),
-  Barrier: builtin((parties: unknown, timeoutMs?: unknown) => new BarrierReferent(parties, timeoutMs)),
+  Pool: builtin((options?: unknown) => PoolReferent.create(options)),
+  Barrier: builtin(async (parties: unknown, timeoutMs?: unknown, action?: FnSpec | null) => new BarrierReferent(parties, timeoutMs, action === undefined || action === null ? null : await resolveFunction(action))),
 };
 
 function builtin(create: Factory): ServerType {

@@ -128,10 +128,12 @@ export class Barrier {
         if (index + 1 === this.parties) {
           try {
             await this.#action?.();
+            // abort() or reset() from this process while the action ran (it could not wait for the lock)
+            if (this.#get(STATE) !== FILLING) throw new BrokenBarrierError('The Barrier was broken or reset while its action ran.');
             this.#set(STATE, DRAINING);
             cond.notifyAll();
           } catch (error) {
-            this.#break();
+            if (this.#get(STATE) !== RESETTING) this.#break();
             throw error;
           }
         } else {
@@ -181,10 +183,11 @@ export class Barrier {
               throw new BrokenBarrierError('The Barrier action is still being imported in this process (it arrived by reference); waitSync() cannot wait for that: use wait().');
             }
             this.#action?.();
+            if (this.#get(STATE) !== FILLING) throw new BrokenBarrierError('The Barrier was broken or reset while its action ran.');
             this.#set(STATE, DRAINING);
             cond.notifyAll();
           } catch (error) {
-            this.#break();
+            if (this.#get(STATE) !== RESETTING) this.#break();
             throw error;
           }
         } else {
@@ -208,26 +211,34 @@ export class Barrier {
 
   /** Return to the empty state; parties waiting now get BrokenBarrierError. */
   reset(): void {
-    const cond = this.#cond;
-    cond.acquireSync();
-    try {
+    this.#underLock(() => {
       if (this.#get(COUNT) > 0) {
         if (this.#get(STATE) === FILLING || this.#get(STATE) === BROKEN) this.#set(STATE, RESETTING);
       } else {
         this.#set(STATE, FILLING);
       }
-      cond.notifyAll();
-    } finally {
-      cond.release();
-    }
+      this.#cond.notifyAll();
+    });
   }
 
   /** Break the barrier: current and future wait() calls fail with BrokenBarrierError until reset(). */
   abort(): void {
+    this.#underLock(() => this.#break());
+  }
+
+  // Run `change` under the barrier's lock. A party of wait() in this process may hold it across
+  // an await (the action, or between re-acquiring it and checking the state): a blocking acquire
+  // would then never return, since that party resumes on this thread. Ownership is per process,
+  // so `change` runs at once; that party checks the state when it resumes (see wait()).
+  #underLock(change: () => void): void {
     const cond = this.#cond;
+    if (cond.lock.isOwned()) {
+      change();
+      return;
+    }
     cond.acquireSync();
     try {
-      this.#break();
+      change();
     } finally {
       cond.release();
     }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, RawArray, SerializationError, TimeoutError } from '../../src/index.ts';
+import { openConnection } from '../../src/connection/connection.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { Point } from '../fixtures/shareables.ts';
 
@@ -360,8 +361,8 @@ describe('Pipe (in one process)', { skip }, () => {
 describe('frame limits', { skip }, () => {
   it('the sender refuses a message over the limit before writing anything', async () => {
     const [x, y] = (native as NonNullable<typeof native>).socketpair();
-    const a = new Connection(x, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
-    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
+    const a = openConnection(x, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
+    const b = openConnection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
     assert.throws(() => a.sendBytes(Buffer.alloc(1025)), FrameError);
     assert.throws(() => a.send('x'.repeat(2000)), FrameError);
     assert.throws(() => a.send({ big: Buffer.alloc(2000) }), FrameError);
@@ -374,7 +375,7 @@ describe('frame limits', { skip }, () => {
 
   it('the receiver refuses a frame announcing more than the limit, without allocating it, and closes', async () => {
     const [x, y] = (native as NonNullable<typeof native>).socketpair();
-    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
+    const b = openConnection(y, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 1024 });
     writeSync(x, Buffer.from([0xff, 0xff, 0xff, 0xf0, 2]));
     await assert.rejects(b.recvBytes(), { name: 'FrameError', message: /announces 4294967280 bytes, over the limit of 1024/ });
     await assert.rejects(b.recv(), FrameError); // the stream cannot be trusted any more
@@ -384,7 +385,7 @@ describe('frame limits', { skip }, () => {
 
   it('the receiver refuses an unknown tag; a corrupt value fails only that receive', async () => {
     const [x, y] = (native as NonNullable<typeof native>).socketpair();
-    const b = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
+    const b = openConnection(y, { readable: true, writable: true, native: native as NonNullable<typeof native> });
     writeSync(x, Buffer.from([0, 0, 0, 2, 1, 0xff, 0x0f])); // a v8 header with garbage after it
     await assert.rejects(b.recv(), FrameError);
     writeSync(x, Buffer.from([0, 0, 0, 1, 2, 42]));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
-import { Connection, kNeverSpin } from '../../src/connection/connection.ts';
+import { openConnection, kNeverSpin, type Connection } from '../../src/connection/connection.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 
 const native = loadNative();
@@ -21,8 +21,8 @@ function recordingPipe(): { a: Connection; b: Connection; spins: number[]; [Symb
     return real.tryReadKeepingFds(fd, target, offset, length, spinMicros);
   };
   const [x, y] = real.socketpair();
-  const a = new Connection(x, { readable: true, writable: true, native: real });
-  const b = new Connection(y, { readable: true, writable: true, native: recording });
+  const a = openConnection(x, { readable: true, writable: true, native: real });
+  const b = openConnection(y, { readable: true, writable: true, native: recording });
   return { a, b, spins, [Symbol.dispose]: () => { a.close(); b.close(); } };
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { BaseManager, Manager, ManagerClosedError, NotExposedError, ProcessStateError, SharedMemoryManager, type Remote } from '../../src/index.ts';
+import { BaseManager, getContext, Manager, ManagerClosedError, NotExposedError, ProcessStateError, SharedMemoryManager, type Remote } from '../../src/index.ts';
 import { Counter, makeCounters, makeGreeter } from '../fixtures/manager-targets.ts';
 import { testedMethods } from '../helpers.ts';
 
@@ -32,6 +32,25 @@ for (const method of testedMethods()) {
       const same = await counters.get('x');
       assert.equal(await same.increment(), 16, 'methodToTypeid: get returns a proxy of the stored counter');
       await assert.rejects(m.create('Nope'), /`Nope` is not registered/);
+    });
+
+    it("ctx.Manager starts its manager with the context's start method (Python's ctx.Manager())", async () => {
+      const ctx = getContext(method);
+      assert.equal(ctx.Manager, ctx.Manager, 'one class per context');
+      assert.notEqual(ctx.Manager, Manager);
+      assert.equal(getContext().Manager, Manager, "the default context's is Manager itself");
+      await using m = await ctx.Manager.start();
+      assert.ok(m instanceof Manager);
+      assert.ok(m.process instanceof ctx.Process, `the manager process is a ${method} Process`);
+      for (const other of testedMethods().filter((x) => x !== method)) assert.equal(m.process instanceof getContext(other).Process, false, other);
+      const d = await m.dict<string, number>({ a: 1 });
+      assert.equal(await d.get('a'), 1);
+      const other = testedMethods().find((x) => x !== method);
+      if (other !== undefined) {
+        await using o = new ctx.Manager({ context: other });
+        await o.start();
+        assert.ok(o.process instanceof getContext(other).Process, 'an explicit context wins');
+      }
     });
 
     it('runs an initializer in the manager process before it serves', async () => {

@@ -3,8 +3,8 @@
 // a Value, under a shared Lock); each child holds its own references.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, type ListProxy } from '../../src/index.ts';
-import { bump, holdAndWait, seeAndChange } from '../fixtures/manager-targets.ts';
+import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, Queue, type DictProxy, type ListProxy } from '../../src/index.ts';
+import { bump, holdAndWait, proxiesThroughChannels, seeAndChange, setInDict } from '../fixtures/manager-targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 for (const method of testedMethods()) {
@@ -59,6 +59,37 @@ for (const method of testedMethods()) {
       assert.equal(await lock.locked(), true, 'the acquire that got OwnerDiedError holds the lock');
       await lock.release();
       mine.close();
+    });
+
+    it('proxies sent through a Queue and a Connection after the start arrive as working proxies of the same objects', async () => {
+      await using m = await Manager.start({ context: method });
+      const d = await m.dict<string, number>({ parent: process.pid });
+      const l = await m.list<number>([1]);
+      const queue = new Queue<DictProxy<string, number>>();
+      const [mine, theirs] = Pipe();
+      const child = new (getContext(method).Process)({ target: proxiesThroughChannels, args: [queue, theirs] });
+      child.start();
+      theirs.close();
+      await queue.put(d);
+      await mine.send(l);
+      assert.deepEqual(await mine.recv(), { dict: 'DictProxy', list: 'ListProxy', seen: [1, process.pid] });
+      assert.equal(await d.get('child'), child.pid);
+      await mine.send('bye');
+      await child.join();
+      assert.equal(child.exitCode, 0);
+      assert.deepEqual(await l.toArray(), [1, process.pid]);
+      mine.close();
+      queue.close();
+    });
+
+    it('proxies passed as Pool task arguments work in the workers', async () => {
+      await using m = await Manager.start({ context: method });
+      const d = await m.dict<string, number>();
+      await using pool = new (getContext(method).Pool)({ processes: 2 });
+      const pids = await pool.starmap(setInDict, [[d, 'a'], [d, 'b'], [d, 'c']]);
+      assert.deepEqual((await d.keys()).sort(), ['a', 'b', 'c']);
+      assert.deepEqual([await d.get('a'), await d.get('b'), await d.get('c')], pids);
+      assert.equal(pids.includes(process.pid), false);
     });
 
     it('a child sees nested proxies and a Value, and its changes are seen here', async () => {

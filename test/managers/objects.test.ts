@@ -2,9 +2,13 @@
 // of the manager's process: each proxy type's methods, errors raised in the manager arriving as
 // the same typed errors, nested proxies (a list inside a dict), reference counting.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   BrokenBarrierError,
+  getContext,
+  Pipe,
+  SerializationError,
   DictProxy,
   ListProxy,
   Manager,
@@ -12,11 +16,32 @@ import {
   NotOwnerError,
   QueueEmptyError,
   QueueFullError,
+  type Remote,
   TaskDoneError,
   TimeoutError,
   TooManyReleasesError,
 } from '../../src/index.ts';
+import { ActionRuns, countAction, failingAction, useRemotePool } from '../fixtures/manager-targets.ts';
+import { add, failOn, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
 import { testedMethods } from '../helpers.ts';
+
+class ActionManager extends Manager {}
+ActionManager.register('ActionRuns', ActionRuns);
+
+/** The pids of `pids` still running (not zombies) once they ended or 20 s passed, checked every 20 ms. */
+async function stillAlive(pids: Iterable<number>): Promise<number[]> {
+  const alive = () => [...pids].filter((p) => {
+    try {
+      process.kill(p, 0);
+      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return false;
+    }
+  });
+  const deadline = performance.now() + 20_000;
+  while (alive().length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  return alive();
+}
 
 for (const method of testedMethods()) {
   describe(`Manager objects (${method})`, () => {
@@ -204,6 +229,95 @@ for (const method of testedMethods()) {
       assert.equal(await barrier.broken(), true);
       await barrier.reset();
       assert.equal(await barrier.broken(), false);
+    });
+
+    it("Barrier action: runs once per passing, in the manager's process; a failing one breaks the barrier", async () => {
+      await using am = await ActionManager.start({ context: method });
+      const runs = await am.create<Remote<ActionRuns>>('ActionRuns');
+      const barrier = await am.Barrier(3, { action: countAction });
+      for (let round = 1; round <= 2; round++) {
+        const indices = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+        assert.deepEqual(indices.sort(), [0, 1, 2]);
+        assert.equal(await runs.count(), round, 'the action ran once, before the waits resolved');
+      }
+      assert.equal(await runs.pid(), am.process?.pid, "in the manager's process");
+      assert.equal(countAction.length, 0);
+      const failing = await am.Barrier(2, { action: failingAction });
+      const results = await Promise.allSettled([failing.wait(), failing.wait()]);
+      const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : null));
+      assert.ok(reasons.some((e) => e?.message === 'action failed'), 'the last party gets the action\'s error');
+      assert.ok(reasons.some((e) => e instanceof BrokenBarrierError), 'the others: BrokenBarrierError');
+      assert.equal(await failing.broken(), true);
+      // Known at the call: thrown there (issue 17, Node conventions).
+      assert.throws(() => am.Barrier(2, { action: 'f' as never }), /Expected `action` to be a function/);
+      assert.throws(() => am.Barrier(2, { action: () => 1 }), { name: 'SerializationError', message: /is not exported from its module/ });
+    });
+
+    it("Pool (Python's SyncManager.Pool): calls run on workers of the manager's process, shared with a child", async () => {
+      const pool = await m.Pool({ processes: 2 });
+      assert.equal(await pool.processes(), 2);
+      assert.equal(await pool.apply(add, [2, 3]), 5);
+      assert.deepEqual(await pool.map(square, [1, 2, 3], { chunksize: 2 }), [1, 4, 9]);
+      assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+      const ordered: number[] = [];
+      for await (const x of pool.imap(square, [1, 2, 3, 4])) ordered.push(x);
+      assert.deepEqual(ordered, [1, 4, 9, 16]);
+      const unordered: number[] = [];
+      for await (const x of pool.imapUnordered(square, [1, 2, 3, 4])) unordered.push(x);
+      assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16]);
+      for await (const x of pool.imap(square, Array.from({ length: 50 }, (_, i) => i))) {
+        assert.equal(x, 0);
+        break; // the remote iterator is closed
+      }
+      const worker = await pool.apply(pid);
+      assert.notEqual(worker, process.pid);
+      assert.notEqual(worker, m.process?.pid);
+      await assert.rejects(pool.map(failOn, [1, 5]), { name: 'RangeError', message: /bad item 5/ });
+      assert.throws(() => pool.apply(() => 1), SerializationError, 'a function the manager cannot import: refused at the call');
+      const controller = new AbortController();
+      const aborted = pool.map(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(aborted, { name: 'AbortError' });
+      const stopped = new AbortController();
+      await assert.rejects(
+        (async () => {
+          for await (const x of pool.imap(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: stopped.signal })) if (x === 0) stopped.abort();
+        })(),
+        { name: 'AbortError' },
+      );
+      assert.equal(await pool.apply(add, [1, 1]), 2, 'the pool goes on after aborted calls');
+      const [mine, theirs] = Pipe();
+      const child = new (getContext(method).Process)({ target: useRemotePool, args: [pool, theirs] });
+      child.start();
+      theirs.close();
+      assert.deepEqual(await mine.recv(), [16, 25, 36]);
+      await child.join();
+      assert.equal(child.exitCode, 0);
+      mine.close();
+      await pool.close();
+      await pool.join();
+    });
+
+    it("a manager's Pool left open ends with the manager: its workers are gone after shutdown()", async () => {
+      const own = await Manager.start({ context: method });
+      const pool = await own.Pool({ processes: 2 });
+      const workers = new Set(await pool.map(pid, [1, 2, 3, 4, 5, 6]));
+      assert.ok(workers.size >= 1);
+      await own.shutdown();
+      assert.deepEqual(await stillAlive(workers), [], 'no worker outlives its manager');
+    });
+
+    it("a manager's Pool that no proxy holds any more is terminated; `await using` terminates it", async () => {
+      const pool = await m.Pool({ processes: 1 });
+      const first = await pool.apply(pid);
+      pool.dispose();
+      assert.deepEqual(await stillAlive([first]), [], 'dropped: its worker is gone');
+      let second = 0;
+      {
+        await using scoped = await m.Pool({ processes: 1 });
+        second = await scoped.apply(pid);
+      }
+      assert.deepEqual(await stillAlive([second]), [], 'disposed: its worker is gone');
     });
 
     it('nested proxies: a list stored in a dict comes back as a proxy of the same list', async () => {

@@ -59,6 +59,46 @@ describe('Barrier in one process', () => {
     assert.equal(failing.broken, true);
   });
 
+  it('abort() breaks two parties waiting in this process, both with BrokenBarrierError, and later waits too', async () => {
+    const barrier = new Barrier(3);
+    const waiting = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    await until(() => barrier.nWaiting === 2);
+    barrier.abort();
+    for (const outcome of await Promise.all(waiting)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
+    assert.equal(barrier.broken, true);
+    assert.equal(barrier.nWaiting, 0);
+    await assert.rejects(barrier.wait(), BrokenBarrierError);
+    barrier.reset();
+    const ok = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+    assert.deepEqual(ok.sort(), [0, 1, 2]);
+  });
+
+  it('abort() called right after two parties call wait() (before they wait) breaks both', async () => {
+    const barrier = new Barrier(3);
+    const waiting = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    barrier.abort();
+    for (const outcome of await Promise.all(waiting)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
+    barrier.reset();
+    const again = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    await new Promise((resolve) => setImmediate(resolve));
+    barrier.abort();
+    for (const outcome of await Promise.all(again)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
+    assert.equal(barrier.nWaiting, 0);
+  });
+
+  it('abort() or reset() called by the action (which runs under the lock) fails every party instead of deadlocking', async () => {
+    const aborting: Barrier = new Barrier(2, { action: () => aborting.abort() });
+    const results = await Promise.allSettled([aborting.wait(), aborting.wait()]);
+    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof BrokenBarrierError, String(r.status));
+    assert.equal(aborting.broken, true);
+    let resets = 0;
+    const resetting: Barrier = new Barrier(2, { action: async () => { await Promise.resolve(); if (resets++ === 0) resetting.reset(); } });
+    const outcomes = await Promise.allSettled([resetting.wait(), resetting.wait()]);
+    for (const r of outcomes) assert.ok(r.status === 'rejected' && r.reason instanceof BrokenBarrierError, String(r.status));
+    assert.equal(resetting.broken, false, 'reset, not broken');
+    assert.deepEqual((await Promise.all([resetting.wait(), resetting.wait()])).sort(), [0, 1]);
+  });
+
   it('reset() while parties wait makes them fail, and the barrier is usable again (CPython test_reset)', async () => {
     const barrier = new Barrier(3);
     // Handlers attached at once: both reject together on reset(), and the second must not be

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
 import { serialize } from 'node:v8';
 import { describe, it } from 'node:test';
-import { Connection, ConnectionClosedError, FrameError } from '../../src/index.ts';
+import { ConnectionClosedError, FrameError } from '../../src/index.ts';
+import { openConnection } from '../../src/connection/connection.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { decodeJson, decodeObject, encodeBytes, encodeObject, FrameDecoder, HEADER_SIZE, parseHeader, Tag } from '../../src/wire/protocol.ts';
 import { feed, random, randomBytes } from './fuzz-input.ts';
@@ -112,7 +113,7 @@ describe(`Connection reader fuzz (seed ${SEED})`, { skip: native === null ? 'the
     const next = random(SEED + 3);
     for (let round = 0; round < 60; round++) {
       const [x, y] = (native as NonNullable<typeof native>).socketpair();
-      const conn = new Connection(y, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 64 * 1024 });
+      const conn = openConnection(y, { readable: true, writable: true, native: native as NonNullable<typeof native>, maxFrame: 64 * 1024 });
       const garbage = randomBytes(next, Math.floor(next() * 4000));
       if (round % 3 === 0) garbage[4] = Tag.object; // sometimes a plausible header
       writeSync(x, garbage);

@@ -63,25 +63,26 @@ export class BarrierReferent {
   static readonly [kWithCaller] = new Set(['wait']);
   readonly #parties: number;
   readonly #defaultTimeout: number | undefined;
+  readonly #action: (() => unknown) | null;
   #waiting: Party[] = [];
   #broken = false;
+  /** The last party is running the action: arrivals meanwhile wait for the next round. */
+  #passing: Promise<unknown> | null = null;
 
-  constructor(parties: unknown, timeoutMs?: unknown) {
+  /** `action`: run here by the last party to arrive, before the others are released (Python's Barrier action). */
+  constructor(parties: unknown, timeoutMs?: unknown, action: (() => unknown) | null = null) {
     if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1) typeError('parties', 'a positive integer', parties);
     this.#parties = parties;
     this.#defaultTimeout = timeoutArg(timeoutMs);
+    this.#action = action;
   }
 
-  wait(caller: Caller, timeoutMs?: unknown): Promise<number> {
+  async wait(caller: Caller, timeoutMs?: unknown): Promise<number> {
+    while (this.#passing !== null) await this.#passing.catch(() => undefined);
     const timeout = timeoutArg(timeoutMs) ?? this.#defaultTimeout;
-    if (this.#broken) return Promise.reject(brokenError());
+    if (this.#broken) throw brokenError();
     const index = this.#waiting.length;
-    if (index + 1 === this.#parties) {
-      const parties = this.#waiting;
-      this.#waiting = [];
-      parties.forEach((party, i) => party.resolve(i));
-      return Promise.resolve(index);
-    }
+    if (index + 1 === this.#parties) return this.#pass(index);
     return new Promise<number>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => this.abort();
@@ -103,6 +104,31 @@ export class BarrierReferent {
       if (timeout !== undefined) timer = setTimeout(() => this.abort(), timeout);
       caller.signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  // The last party: run the action (its error breaks the barrier and is this party's), then release everyone.
+  async #pass(index: number): Promise<number> {
+    if (this.#action !== null) {
+      const action = this.#action;
+      const running = (async () => {
+        await action();
+      })();
+      this.#passing = running;
+      try {
+        await running;
+      } catch (error) {
+        this.abort();
+        throw error;
+      } finally {
+        this.#passing = null;
+      }
+      // abort() or reset() while the action ran: the waiting parties were failed already.
+      if (this.#broken || this.#waiting.length !== index) throw brokenError();
+    }
+    const parties = this.#waiting;
+    this.#waiting = [];
+    parties.forEach((party, i) => party.resolve(i));
+    return index;
   }
 
   /** Break the barrier: waiting parties and later waits get BrokenBarrierError until reset(). */
