@@ -165,11 +165,12 @@ export class FrameReader {
     if (micros === 0) return;
     if (this.#lane !== null && !this.#lane.onSocket) {
       if (this.#lane.spin(micros)) this.#pump(false);
-      return;
+    } else {
+      this.#frames.spinFor = micros;
+      this.#pump(true);
+      this.#frames.spinFor = 0;
     }
-    this.#frames.spinFor = micros;
-    this.#pump(true);
-    this.#frames.spinFor = 0;
+    this.#spin.spinEnded();
   }
 
   // Deliver frames while receives wait; read the fd when `mayRead`, until a read comes back short

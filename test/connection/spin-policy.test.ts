@@ -1,72 +1,94 @@
-// The spin policy (src/connection/spin-policy.ts) as a pure state machine: synthetic times in,
-// spin decisions out. No sockets, no clocks (test/connection/spin.test.ts watches it in a Pipe).
+// The spin policy (src/connection/spin-policy.ts) as a pure state machine: synthetic latencies
+// in, spin decisions out. No sockets, no clocks (test/connection/spin.test.ts watches it in a Pipe).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SPIN_MICROS, SpinPolicy } from '../../src/connection/spin-policy.ts';
+import { MAX_SPIN_MICROS, SpinPolicy } from '../../src/connection/spin-policy.ts';
 
-/** One request/reply exchange at `now` (ms): this end sends, its receive would wait, the reply comes `replyMicros` later. Returns the µs it was told to spin. */
-function exchange(policy: SpinPolicy, now: number, replyMicros: number): number {
-  policy.noteSent();
-  const spin = policy.beforeWait(now);
-  policy.delivered(now + replyMicros / 1000);
-  return spin;
+/** A machine as the policy sees it: replies take `sleepMicros` when this end sleeps, `spinMicros` when it spins (Infinity: a spin never meets one). */
+interface Machine {
+  sleepMicros: number;
+  spinMicros: number;
 }
 
-describe('SpinPolicy', () => {
-  it('a receive that awaits a reply spins, for SPIN_MICROS; one that awaits nothing (no send since the last receive) does not', () => {
-    const policy = new SpinPolicy(2);
-    assert.equal(policy.beforeWait(0), 0, 'nothing sent yet');
-    assert.equal(policy.timing, false);
+/** `count` request/reply exchanges on `machine`; returns the windows the policy spun (0: slept). */
+function run(policy: SpinPolicy, machine: Machine, count: number, clock = { now: 0 }): number[] {
+  const spins: number[] = [];
+  for (let i = 0; i < count; i++) {
+    clock.now += 1;
     policy.noteSent();
-    assert.equal(policy.beforeWait(1), SPIN_MICROS);
-    assert.equal(policy.timing, true, 'the wait is timed');
-    policy.delivered(1.01);
-    assert.equal(policy.timing, false);
-    assert.equal(policy.beforeWait(2), 0, 'the reply came: the next receive awaits nothing');
-  });
-
-  it('fast replies keep it spinning', () => {
-    const policy = new SpinPolicy(2);
-    for (let i = 0; i < 100; i++) assert.equal(exchange(policy, i, 10), SPIN_MICROS, `exchange ${i}`);
-  });
-
-  it('one late reply (a pause of the peer) does not stop spinning; replies that keep coming late do, and fast ones bring it back', () => {
-    const policy = new SpinPolicy(2);
-    exchange(policy, 0, 5000);
-    assert.equal(exchange(policy, 10, 10), SPIN_MICROS, 'one late reply alone');
-    let now = 20;
-    let late = 0;
-    while (exchange(policy, now, 5000) > 0) {
-      now += 10;
-      late++;
-      assert.ok(late < 20, 'replies that keep coming late stop the spinning');
+    const window = policy.beforeWait(clock.now);
+    spins.push(window);
+    if (window > 0 && machine.spinMicros <= window) {
+      policy.delivered(clock.now + machine.spinMicros / 1000); // during the spin
+      policy.spinEnded();
+    } else {
+      if (window > 0) policy.spinEnded(); // missed: now it sleeps
+      policy.delivered(clock.now + (window + machine.sleepMicros) / 1000);
     }
-    assert.ok(late >= 2, `more than one late reply was needed (${late})`);
-    assert.equal(exchange(policy, (now += 10), 5), 0, 'off right after');
-    let fast = 0;
-    while (exchange(policy, (now += 10), 5) === 0) {
-      fast++;
-      assert.ok(fast < 100, 'fast replies turn it back on');
-    }
-  });
+  }
+  return spins;
+}
 
-  it('a receive that gave up counts as a long wait', () => {
+const spinning = (spins: number[]) => spins.filter((w) => w > 0).length;
+
+describe('SpinPolicy', () => {
+  it('slow wake-ups with fast spin hits: it spins, with a window the size of the sleeping path', () => {
     const policy = new SpinPolicy(2);
-    for (let i = 0; i < 30; i++) {
-      policy.noteSent();
-      if (policy.beforeWait(i) === 0) return;
-      policy.waitEnded(i + 5); // timed out after 5 ms, nothing delivered
-    }
-    assert.fail('receives that keep timing out never stopped the spinning');
+    const spins = run(policy, { sleepMicros: 200, spinMicros: 8 }, 200);
+    assert.equal(spins[0], 0, 'the sleeping path is measured first');
+    assert.ok(spins.slice(2).every((w) => w > 0), `it spins on every wait once it knows: ${spins.slice(0, 12).join(',')}`);
+    assert.equal(policy.window, 200, 'the window is what sleeping costs');
   });
 
-  it('never spins with one CPU, nor once told never to', () => {
+  it('fast wake-ups: the window follows the machine (no constant tuned to one)', () => {
+    const fast = new SpinPolicy(2);
+    run(fast, { sleepMicros: 25, spinMicros: 5 }, 50);
+    assert.equal(fast.window, 25);
+    const slow = new SpinPolicy(2);
+    run(slow, { sleepMicros: 5000, spinMicros: 5 }, 50);
+    assert.equal(slow.window, MAX_SPIN_MICROS, 'never longer than the bound on event-loop delay');
+  });
+
+  it('spins that never hit: it backs off to rare probes, and spins again once probes hit', () => {
+    const policy = new SpinPolicy(2);
+    const clock = { now: 0 };
+    const missing = run(policy, { sleepMicros: 300, spinMicros: Infinity }, 2000, clock);
+    const late = missing.slice(1000);
+    assert.ok(spinning(late) <= 1000 / 128, `probes became rare: ${spinning(late)} spins in the last 1000 waits`);
+    assert.ok(spinning(late) >= 1, 'it still probes now and then');
+    assert.ok(policy.window <= 300 + 1, `a missed spin is not counted as sleeping cost (window ${policy.window})`);
+    const back = run(policy, { sleepMicros: 300, spinMicros: 10 }, 600, clock);
+    assert.ok(back.slice(-50).every((w) => w > 0), 'after a probe hits, it spins again');
+  });
+
+  it('a machine where only spinning makes replies fast (the peer spins too): it finds the spinning path, not just the slow one it measured', () => {
+    const policy = new SpinPolicy(2);
+    const spins = run(policy, { sleepMicros: 400, spinMicros: 15 }, 100);
+    assert.ok(spinning(spins) >= 95, `${spinning(spins)} of 100 waits spun`);
+  });
+
+  it('one CPU: never; told never to (a Pool): never; nothing due (no send since the last receive): never', () => {
     const one = new SpinPolicy(1);
-    for (let i = 0; i < 10; i++) assert.equal(exchange(one, i, 1), 0);
+    assert.equal(spinning(run(one, { sleepMicros: 200, spinMicros: 1 }, 100)), 0);
     const pool = new SpinPolicy(4);
     pool.neverSpin();
-    for (let i = 0; i < 10; i++) assert.equal(exchange(pool, i, 1), 0);
-    assert.equal(pool.timing, false, 'nothing is timed when it never spins');
+    assert.equal(spinning(run(pool, { sleepMicros: 200, spinMicros: 1 }, 100)), 0);
+    const idle = new SpinPolicy(2);
+    run(idle, { sleepMicros: 200, spinMicros: 1 }, 10);
+    assert.equal(idle.beforeWait(1000), 0, 'the reply came: the next receive awaits nothing');
+    assert.equal(idle.timing, false);
+  });
+
+  it('a receive that gave up after a long wait: one such wait does not stop spinning that hits, and the window stays bounded', () => {
+    const policy = new SpinPolicy(2);
+    const clock = { now: 0 };
+    run(policy, { sleepMicros: 100, spinMicros: 5 }, 20, clock);
+    policy.noteSent();
+    policy.beforeWait((clock.now += 1));
+    policy.spinEnded(); // missed
+    policy.waitEnded(clock.now + 30_000); // gave up after 30 s
+    const after = run(policy, { sleepMicros: 100, spinMicros: 5 }, 20, clock);
+    assert.ok(after.every((w) => w > 0 && w <= MAX_SPIN_MICROS), after.join(','));
   });
 
   it('in a forked child, a wait the parent was timing is forgotten', () => {
