@@ -10,9 +10,11 @@
 // of the same kind), so nothing here is a tuned constant; the policy learns, per connection:
 // - the sleeping path's cost: how long replies take when this end sleeps (a moving average of
 //   those waits). That is the spin window: spinning longer than sleeping would take never pays;
-// - the spin path's hit rate: how often a reply came within the window when it spun. It spins
-//   while at least half of its spins hit. Otherwise it probes now and then (every 2nd wait after
-//   a hit, backing off to every 256th while probes miss), so a peer that becomes fast, or a
+// - the spin path's own results: how often a reply came within the window when it spun, and how
+//   long those replies took. It spins while at least half of its spins hit and they take at most
+//   half what sleeping costs (with more processes than CPUs a spinner takes the CPU its peer
+//   needs, and its hits come late). Otherwise it probes now and then (every 2nd wait after one
+//   that paid, backing off to every 256th while probes do not), so a peer that becomes fast, or a
 //   machine where only spinning makes replies fast (nobody sleeps, nobody is woken), is found.
 // Learning from the sleeping path alone would be wrong: replies come slowly *because* nobody
 // spins, and the policy would never leave it. Never with one CPU (os.availableParallelism(),
@@ -31,12 +33,14 @@ export class SpinPolicy {
   #replyDue = false; // this end sent since its last receive: a receive now awaits a reply
   #sleepWait = 0; // moving average of the waits that slept (µs); 0: not measured yet
   #hitRate = 0.5; // moving average of spins that met their reply (1) or not (0)
+  #spinWait = 0; // moving average of how long a spin that met its reply waited (µs)
   #probeEvery = 2; // while not spinning by the hit rate: spin on one wait in this many
   #sinceProbe = 0;
   #waitSince = -1; // when the receive awaiting a reply began to wait (ms)
   #spinning = false; // between beforeWait() saying spin and spinEnded()
   #spunFor = 0; // µs the last spin lasted at most (not part of the sleeping path's cost)
   #hit = false; // a frame was delivered while spinning
+  #hitWait = 0; // how long that took (µs)
 
   /** `cpus`: the CPUs this process may run on (os.availableParallelism(), which follows the affinity). */
   constructor(cpus: number) {
@@ -73,12 +77,18 @@ export class SpinPolicy {
     this.#waitSince = now;
     const window = this.window;
     if (window === 0) return 0; // the sleeping path is measured first
-    if (this.#hitRate < 0.5 && ++this.#sinceProbe < this.#probeEvery) return 0;
+    if (!this.#pays() && ++this.#sinceProbe < this.#probeEvery) return 0;
     this.#sinceProbe = 0;
     this.#spinning = true;
     this.#spunFor = window;
     this.#hit = false;
     return window;
+  }
+
+  // Spinning pays while most spins meet their reply and meet it in at most half what sleeping
+  // costs: a spin that takes CPU a peer needs (more processes than CPUs) makes its own hits late.
+  #pays(): boolean {
+    return this.#hitRate >= 0.5 && this.#spinWait * 2 <= this.#sleepWait;
   }
 
   /** The spin beforeWait() asked for is over (a frame came during it, or the receive now sleeps). */
@@ -87,8 +97,9 @@ export class SpinPolicy {
     this.#spinning = false;
     const hit = this.#hit ? 1 : 0;
     this.#hitRate += (hit - this.#hitRate) / 4;
-    if (hit === 1) this.#probeEvery = 2;
-    else if (this.#hitRate < 0.5) this.#probeEvery = Math.min(this.#probeEvery * 2, MAX_PROBE_EVERY);
+    // A spin that paid (its reply came in at most half what sleeping costs): look again soon.
+    if (this.#pays() || (hit === 1 && this.#hitWait * 2 <= this.#sleepWait)) this.#probeEvery = 2;
+    else this.#probeEvery = Math.min(this.#probeEvery * 2, MAX_PROBE_EVERY);
   }
 
   /** The timed wait ended at `now` (ms): a frame came, or the receive gave up. A wait that slept is the sleeping path's cost. */
@@ -98,6 +109,8 @@ export class SpinPolicy {
     this.#waitSince = -1;
     if (this.#spinning) {
       this.#hit = true; // delivered during the spin (spinEnded follows)
+      this.#hitWait = waited;
+      this.#spinWait = this.#spinWait === 0 ? waited : this.#spinWait + (waited - this.#spinWait) / 4;
       return;
     }
     // The sleep after a spin that missed: its cost without the spin. One very long wait (a peer
