@@ -61,6 +61,12 @@ describe('SpinPolicy', () => {
     assert.ok(back.slice(-50).every((w) => w > 0), 'after a probe hits, it spins again');
   });
 
+  it('spins whose replies come late (more processes than CPUs: the spinner delays its peer) do not pay: it backs off', () => {
+    const policy = new SpinPolicy(2);
+    const spins = run(policy, { sleepMicros: 100, spinMicros: 80 }, 2000);
+    assert.ok(spinning(spins.slice(1000)) <= 1000 / 128, `${spinning(spins.slice(1000))} spins in the last 1000 waits`);
+  });
+
   it('a machine where only spinning makes replies fast (the peer spins too): it finds the spinning path, not just the slow one it measured', () => {
     const policy = new SpinPolicy(2);
     const spins = run(policy, { sleepMicros: 400, spinMicros: 15 }, 100);
