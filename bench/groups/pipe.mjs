@@ -181,6 +181,53 @@ function mpRawArrayRow() {
   };
 }
 
+/**
+ * A request/response server: this process sends a request to each of two echo children, then
+ * awaits both replies, over and over (3 processes on however many CPUs). `spin: false` tells
+ * every connection never to spin (an internal switch), the comparison for the learned policy.
+ */
+function mpServerRow(spin) {
+  const state = {};
+  const NEVER_SPIN = Symbol.for('multiproc.connection.neverSpin');
+  return {
+    id: spin ? 'mp-server' : 'mp-server-nospin',
+    label: spin ? 'multiproc Pipe, 1 parent ↔ 2 children, replies interleaved' : 'the same, no connection ever spins',
+    available: () => mp.reason({ exports: ['Pipe', 'Process'] }),
+    async setup() {
+      const m = await mp.load();
+      const fn = await mp.target({ file: 'connection.mjs', name: spin ? 'echo' : 'echoNoSpin' });
+      const { Process } = m.getContext('spawn'); // see mpPeer
+      state.peers = [];
+      for (let k = 0; k < 2; k++) {
+        const [a, b] = m.Pipe();
+        if (!spin) a[NEVER_SPIN]?.();
+        const p = new Process({ target: fn, args: [b] });
+        p.start();
+        await a.send({ count: 0 });
+        await a.recv();
+        b.close();
+        state.peers.push({ a, p });
+      }
+    },
+    async teardown() {
+      for (const { a } of state.peers ?? []) a.close();
+      for (const { p } of state.peers ?? []) await p.join();
+    },
+    async run(ctx) {
+      const [x, y] = state.peers.map((peer) => peer.a);
+      const n = rttCount(ctx) / 2;
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        await x.send(SMALL);
+        await y.send(SMALL);
+        await x.recv();
+        await y.recv();
+      }
+      return (2 * n) / ((performance.now() - t0) / 1e3);
+    },
+  };
+}
+
 // ---- groups ---------------------------------------------------------------------------------
 
 const cPingPong = {
@@ -216,13 +263,32 @@ trips (${rttCount({ quick: true })} with --quick), timed in the measuring proces
 sends one byte. Goal (issue 4): multiproc ≥ 80k round trips/s. The multiproc child is started
 with 'spawn' (the start method does not change what is measured). A multiproc Pipe carries a
 message this small in its shared-memory lane (docs/DECISIONS.md): no read(2) or write(2) while
-the receiver is awake; with more than one CPU a receive awaiting a reply spins on the lane up to
-50 µs before it sleeps, and a sleeping receiver is woken by a one-frame write on the socket.
+the receiver is awake; with more than one CPU a receive awaiting a reply may spin on the lane
+before it sleeps (for as long as sleeping measured, while spins meet their reply; see
+src/connection/spin-policy.ts), and a sleeping receiver is woken by a one-frame write on the socket.
 Pinned to one CPU (--pin) it never spins, so every message wakes the peer through the socket. On
 these VMs a syscall is µs (measured in C: unix-socket write 2.2 µs, read 2.3 µs, getppid 1.1 µs),
 so a round trip of a socket protocol costs ≥ 4 of them plus the peers' work; the C row (a pipe,
 one byte, blocking) is that floor for a protocol that sleeps in the kernel. Both Node rows and
 the multiproc row run JIT-compiled code: the round of warm-up the runner discards matters.
+`,
+};
+
+const server = {
+  name: 'pipe-server',
+  title: 'request/response server: one parent, two children, replies interleaved',
+  unit: 'replies/s',
+  higherIsBetter: true,
+  baseline: 'mp-server-nospin',
+  rounds: 10,
+  quickRounds: 3,
+  rows: [mpServerRow(false), mpServerRow(true)],
+  notes: `
+Each sample: the parent sends \`${JSON.stringify(SMALL)}\` to each of two echo children, then
+receives both replies, ${rttCount({ quick: false }) / 2} times (${rttCount({ quick: true }) / 2} with --quick).
+Three processes on the machine's CPUs: the case where a receive that spins could take the CPU
+a peer needs (issue 16). The baseline row tells every connection never to spin (an internal
+switch); goal: the spinning row never slower than it.
 `,
 };
 
@@ -310,4 +376,4 @@ Goal: ≥ 5 GB/s.
 `,
 };
 
-export const groups = [rtt, bytes];
+export const groups = [rtt, server, bytes];

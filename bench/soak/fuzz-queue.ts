@@ -1,20 +1,19 @@
-// Random and mutated shared memory under a Queue (src/queues/ring.ts, codec.ts), read as a get()
+// Random and mutated shared memory under a Queue (src/queues/ring.ts; layouts in src/wire/queue-*.ts), read as a get()
 // reads it: take the mutex (a dead holder's journal is re-applied), take the oldest frame,
 // release, decode the item; then a put. A get must never read outside the frames the ring holds: when the
 // ring's words say something impossible (a head outside the buffer, more used bytes than it
 // has, a frame longer than what is used) it must refuse with a FrameError, never return bytes;
 // an item's bytes decode to a value or a FrameError (a fixed-size encoding of another length is
 // refused); a put never writes outside the ring; and the mutex is always released.
-import { COUNT, HEAD, HEADER, JOURNAL, Ring, TAIL, USED } from '../../src/queues/ring.ts';
-import { decode, encode } from '../../src/queues/codec.ts';
+import { Ring } from '../../src/queues/ring.ts';
+import { decode, encode, fixedLength } from '../../src/wire/queue-items.ts';
+import { COUNT, HEAD, HEADER, JOURNAL, LENGTH_BYTES, MAX_FRAME, readLengthWord, TAIL, USED } from '../../src/wire/queue-layout.ts';
 import type { Segment } from '../../src/sync/segment.ts';
 import { random } from '../../test/wire/fuzz-input.ts';
 import { Failures, row, type Row } from './row.ts';
 import { unexpected } from './mutate.ts';
 
 const CAPACITY = 1024;
-/** Lengths of the codec's fixed-size encodings, tag byte included (null, undefined, true, false, f64, i32). */
-const FIXED_LENGTH: Record<number, number> = { 1: 1, 2: 1, 3: 1, 4: 1, 5: 9, 7: 5 };
 /** A pid above any pid_max: a lock word owned by it belongs to a dead holder. */
 const DEAD_PID = 0x3fff_fff0;
 
@@ -38,11 +37,9 @@ function readable(ring: Ring): boolean {
   const i32 = ring.i32;
   const head = i32[HEAD] as number;
   const used = i32[USED] as number;
-  if ((i32[COUNT] as number) <= 0 || head < 0 || head >= CAPACITY || used < 4 || used > CAPACITY) return false;
-  let length = 0;
-  for (let k = 0; k < 4; k++) length += (ring.bytes[(head + k) % CAPACITY] as number) * 2 ** (8 * k);
-  length %= 2 ** 31; // the MORE flag (bit 31) is not part of the length
-  return length + 4 <= used;
+  if ((i32[COUNT] as number) <= 0 || head < 0 || head >= CAPACITY || used < LENGTH_BYTES || used > CAPACITY) return false;
+  const length = readLengthWord(ring.bytes, CAPACITY, head) & MAX_FRAME; // the flags (MORE) are not part of the length
+  return length + LENGTH_BYTES <= used;
 }
 
 /** A put as Queue.put makes it: a FrameError when the ring is impossible, never a write outside it. */
@@ -104,8 +101,8 @@ export function fuzzQueue(count: number, seed = 0x0e0e): Row {
       }
       try {
         decode(data);
-        const fixed = FIXED_LENGTH[data[0] as number];
-        if (fixed !== undefined && data.length !== fixed) throw new Error(`decode() gave a value for ${data.length} bytes of tag ${data[0]} (its encoding has ${fixed})`);
+        const fixed = fixedLength(data[0] as number);
+        if (fixed !== undefined && fixed !== 0 && data.length !== fixed) throw new Error(`decode() gave a value for ${data.length} bytes of tag ${data[0]} (its encoding has ${fixed})`);
         outcomes.items++;
       } catch (error) {
         if (!(error instanceof Error && error.name === 'FrameError')) throw error;
@@ -115,5 +112,5 @@ export function fuzzQueue(count: number, seed = 0x0e0e): Row {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'Queue ring (ring.ts, codec.ts)', count, failures, `items ${outcomes.items}, empty ${outcomes.empty}, FrameError ${outcomes.refused}`, startedAt);
+  return row('fuzz', 'Queue ring (ring.ts, queue-items.ts)', count, failures, `items ${outcomes.items}, empty ${outcomes.empty}, FrameError ${outcomes.refused}`, startedAt);
 }

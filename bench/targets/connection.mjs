@@ -63,3 +63,9 @@ export async function connectLoop(address, authkey, ctrl) {
     }
   }
 }
+
+/** echo, on a connection told never to spin before a receive sleeps (an internal switch, for the pipe-server rows). */
+export async function echoNoSpin(conn) {
+  conn[Symbol.for('multiproc.connection.neverSpin')]?.();
+  for await (const msg of conn) await conn.send(msg);
+}

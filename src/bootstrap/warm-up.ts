@@ -3,7 +3,7 @@
 // runs most (measured: a fresh producer's first 1,000 Queue.put() took 80-220 ms with six
 // processes on two CPUs). Only what every child shares: the Queue's ring, codec and lock, over a
 // SharedArrayBuffer private to this process (no shared memory segment, no file descriptor).
-import { HEADER } from '../queues/ring.ts';
+import { HEADER } from '../wire/queue-layout.ts';
 import { Queue } from '../queues/queue.ts';
 
 const ROUNDS = 3000;

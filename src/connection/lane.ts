@@ -23,40 +23,41 @@
 // goes on from where the last one stopped. Senders need no lock on a socket for small messages
 // (each is one write), so the ring is written only while one sending end is open in all
 // processes (aloneProducing); otherwise they use the socket. Records are checked as they are
-// read: a corrupt ring is a FrameError, never a read outside it.
+// read: a corrupt ring is a FrameError, never a read outside it. The bytes (where each word and
+// record field is) are src/wire/lane-layout.ts.
 import { performance } from 'node:perf_hooks';
-import { FrameError } from '../wire/protocol.ts';
+import {
+  CONSUMER_ON_SOCKET,
+  HEAD,
+  LANE_CONTROL,
+  LANE_MASK,
+  LANE_RING,
+  MARK,
+  PRODUCER_LOCK,
+  PRODUCER_ON_SOCKET,
+  PRODUCERS,
+  RECEIVERS,
+  RECORD_HEADER,
+  recordAt,
+  recordKind,
+  recordLength,
+  recordSize,
+  SLEEPERS,
+  STASH_LENGTH,
+  STASH_TAG,
+  STASHED,
+  TAIL,
+  WAKE_SENT,
+  WRAP,
+  writeRecord,
+  writeWrap,
+} from '../wire/lane-layout.ts';
 
-/** Bytes of records in one direction's ring (a power of two). */
-const RING = 16 * 1024;
-const MASK = RING - 1;
-/** Control words before the ring: producer's, consumer's and the sleep handshake's, a cache line each. */
-const CONTROL = 192;
-/** Shared memory of one direction. */
-export const LANE_BYTES = CONTROL + RING;
-/** The largest payload that travels in the lane; larger messages take the socket. */
-export const LANE_MAX_PAYLOAD = 2048;
-const RECORD_HEADER = 8; // u32 payload length (host order), u8 kind, 3 bytes unused
-// Control words (Int32 indexes).
-const TAIL = 0; // bytes published (a wrapping counter)
-const PRODUCER_ON_SOCKET = 1;
-const PRODUCERS = 2; // sending ends open on this lane, in all processes (see aloneProducing)
-const PRODUCER_LOCK = 3; // 1 while a producer is between its look at the lane and its publish (see lockProducer)
+/** What a Lane's users see of its layout: the memory one takes, the largest payload, the kind peek() gives for a MARK. */
+export { LANE_BYTES, LANE_MAX_PAYLOAD, MARK } from '../wire/lane-layout.ts';
+
 /** How long a producer waits for PRODUCER_LOCK (ms) before it leaves the lane alone (its holder died). */
 const PRODUCER_LOCK_WAIT_MS = 0.2;
-const HEAD = 16; // bytes consumed
-const CONSUMER_ON_SOCKET = 17;
-const RECEIVERS = 18; // receiving ends open on this lane, in all processes (a hint: see receiversOpen)
-const STASHED = 19; // 1 while a socket frame's header, read by a shared end, waits here (see stash)
-const STASH_TAG = 20;
-const STASH_LENGTH = 21;
-const SLEEPERS = 32; // receivers waiting on the socket
-const WAKE_SENT = 33; // 1 while a wake frame is on its way
-/** Record kind: the producer moved to the socket (after the Tag kinds of messages). */
-export const MARK = 0xfe;
-const WRAP = 0xff; // the rest of the ring is unused: go on at its start
-
-const align8 = (n: number) => (n + 7) & ~7;
 
 /** One direction of a Pipe's fast lane, over `LANE_BYTES` of shared memory. */
 export class Lane {
@@ -76,9 +77,9 @@ export class Lane {
   constructor(buffer: SharedArrayBuffer, byteOffset: number) {
     this.buffer = buffer;
     this.byteOffset = byteOffset;
-    this.#control = new Int32Array(buffer, byteOffset, CONTROL / 4);
-    this.#words = new Int32Array(buffer, byteOffset + CONTROL, RING / 4);
-    this.bytes = Buffer.from(buffer, byteOffset + CONTROL, RING);
+    this.#control = new Int32Array(buffer, byteOffset, LANE_CONTROL / 4);
+    this.#words = new Int32Array(buffer, byteOffset + LANE_CONTROL, LANE_RING / 4);
+    this.bytes = Buffer.from(buffer, byteOffset + LANE_CONTROL, LANE_RING);
   }
 
   // ---- producer ----
@@ -136,34 +137,30 @@ export class Lane {
   reserve(maxLength: number): number {
     const tail = Atomics.load(this.#control, TAIL);
     const used = (tail - Atomics.load(this.#control, HEAD)) | 0;
-    const size = RECORD_HEADER + align8(maxLength);
-    const at = tail & MASK;
-    const contiguous = RING - at;
+    const size = recordSize(maxLength);
+    const at = tail & LANE_MASK;
+    const contiguous = LANE_RING - at;
     const needed = size <= contiguous ? size : contiguous + size;
-    if (used + needed + RECORD_HEADER > RING) return -1; // the MARK's room stays free
+    if (used + needed + RECORD_HEADER > LANE_RING) return -1; // the MARK's room stays free
     if (size <= contiguous) this.#reserved = tail;
     else {
-      this.bytes[at + 4] = WRAP;
+      writeWrap(this.bytes, at);
       this.#reserved = (tail + contiguous) | 0;
     }
-    return (this.#reserved & MASK) + RECORD_HEADER;
+    return (this.#reserved & LANE_MASK) + RECORD_HEADER;
   }
 
   /** Make the reserved record visible: `kind` (a Tag), `length` payload bytes (at most the reserved). */
   publish(kind: number, length: number): void {
-    const at = this.#reserved & MASK;
-    this.#words[at >> 2] = length;
-    this.bytes[at + 4] = kind;
-    Atomics.store(this.#control, TAIL, (this.#reserved + RECORD_HEADER + align8(length)) | 0);
+    writeRecord(this.#words, this.bytes, this.#reserved & LANE_MASK, kind, length);
+    Atomics.store(this.#control, TAIL, (this.#reserved + recordSize(length)) | 0);
   }
 
   /** Publish a MARK (the producer moves to the socket); its room is always there. */
   pushMark(): void {
     const tail = Atomics.load(this.#control, TAIL);
-    const at = tail & MASK;
-    this.#words[at >> 2] = 0;
-    this.bytes[at + 4] = MARK;
-    Atomics.store(this.#control, TAIL, (tail + RECORD_HEADER) | 0);
+    writeRecord(this.#words, this.bytes, tail & LANE_MASK, MARK, 0);
+    Atomics.store(this.#control, TAIL, (tail + recordSize(0)) | 0);
   }
 
   /** After publishing: true when a wake frame must be written (a receiver sleeps and none is on its way). */
@@ -233,17 +230,14 @@ export class Lane {
       const head = Atomics.load(this.#control, HEAD);
       const used = (Atomics.load(this.#control, TAIL) - head) | 0;
       if (used === 0) return -1;
-      const at = head & MASK;
-      const kind = this.bytes[at + 4] as number;
-      if (used < 0 || used > RING || (at & 7) !== 0) throw corrupt();
+      const at = recordAt(head, used);
+      const kind = recordKind(this.bytes, at);
       if (kind === WRAP) {
-        Atomics.store(this.#control, HEAD, (head + RING - at) | 0);
+        Atomics.store(this.#control, HEAD, (head + LANE_RING - at) | 0);
         continue;
       }
-      const length = this.#words[at >> 2] as number;
-      if (length < 0 || length > LANE_MAX_PAYLOAD || RECORD_HEADER + align8(length) > Math.min(used, RING - at)) throw corrupt();
+      this.length = recordLength(this.#words, at, used);
       this.at = at + RECORD_HEADER;
-      this.length = length;
       return kind;
     }
   }
@@ -251,7 +245,7 @@ export class Lane {
   /** Consume the record peek() returned. */
   advance(): void {
     const head = Atomics.load(this.#control, HEAD);
-    Atomics.store(this.#control, HEAD, (head + RECORD_HEADER + align8(this.length)) | 0);
+    Atomics.store(this.#control, HEAD, (head + recordSize(this.length)) | 0);
   }
 
   /** This receiver waits on the socket from now on (a producer will write a wake frame). */
@@ -270,6 +264,3 @@ export class Lane {
   }
 }
 
-function corrupt(): FrameError {
-  return new FrameError("A Pipe's shared-memory lane is corrupt (a record outside the ring): the connection is closed.");
-}

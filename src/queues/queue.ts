@@ -11,7 +11,8 @@ import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type Wai
 import { createSegment, keepSegment, openSegment, type Segment } from '../sync/segment.ts';
 import { decodeItem, encodeItem } from './items.ts';
 import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from './errors.ts';
-import { ARRIVALS, HEADER, MAXSIZE, Ring, UNFINISHED } from './ring.ts';
+import { ARRIVALS, HEADER, MAXSIZE, UNFINISHED } from '../wire/queue-layout.ts';
+import { Ring } from './ring.ts';
 import { closeRing, getStep, Incoming, isClosed, Outgoing, putStep, type Wait } from './transfer.ts';
 
 /** Options of a queue beyond maxsize. */

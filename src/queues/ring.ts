@@ -1,22 +1,6 @@
 // The shared state of a Queue: a ring buffer of framed (length-prefixed, v8-serialized) items in
-// one shared segment, guarded by a process-shared mutex (src/sync/mutex.ts).
-//   i32[0..1]   the mutex word
-//   i32[2]      COUNT: items in the buffer (getters sleep on it while 0)
-//   i32[3]      getters asleep
-//   i32[4]      putters asleep
-//   i32[5]      SPACE: bumped by every get (putters sleep on it)
-//   i32[6]      UNFINISHED: JoinableQueue's put-but-not-done count (join() sleeps on it)
-//   i32[7]      maxsize (0 = unbounded)
-//   i32[8]      HEAD (byte offset of the oldest frame), i32[9] TAIL, i32[10] USED bytes
-//   i32[11]     JOURNAL: 1 while i32[12..15] (head, tail, used, count) are being applied
-//   i32[16]     CLOSED: 1 once close() was called in any process
-//   i32[17]     STREAM_PUT: pid of the process writing an item in pieces (0: none; see transfer.ts)
-//   i32[18]     STREAM_GET: pid of the process collecting an item's pieces (0: none)
-//   i32[19]     ARRIVALS: bumped after every push and at close (getters sleep on it: a change
-//               between their look at the ring and their sleep is never missed)
-//   bytes 128.. the ring (capacity bytes)
-// A frame is [u32 LE length | flags][bytes]: MORE (bit 31) marks a piece followed by another of
-// the same item (see transfer.ts).
+// one shared segment, guarded by a process-shared mutex (src/sync/mutex.ts). Where each word and
+// byte is: src/wire/queue-layout.ts.
 // A process killed inside the lock leaves the journal: the next holder (OwnerDiedError) re-applies
 // it (absolute values, idempotent) or, without one, finds the ring as before: a frame is only
 // published by the journal, so a consumer killed mid-get loses nothing and a producer killed
@@ -25,30 +9,7 @@ import { OwnerDiedError } from '../sync/errors.ts';
 import { MutexCore } from '../sync/mutex.ts';
 import type { Segment } from '../sync/segment.ts';
 import { FrameError } from '../wire/protocol.ts';
-
-export const COUNT = 2;
-export const GETTERS = 3;
-export const PUTTERS = 4;
-export const SPACE = 5;
-export const UNFINISHED = 6;
-export const MAXSIZE = 7;
-export const HEAD = 8;
-export const TAIL = 9;
-export const USED = 10;
-export const JOURNAL = 11;
-const J_HEAD = 12;
-const J_TAIL = 13;
-const J_USED = 14;
-const J_COUNT = 15;
-export const CLOSED = 16;
-export const STREAM_PUT = 17;
-export const STREAM_GET = 18;
-export const ARRIVALS = 19;
-export const HEADER = 128;
-/** Frame flag: more pieces of this item follow. */
-export const MORE = 0x80000000;
-/** The longest frame (the length word's other bits are flags). */
-export const MAX_FRAME = 0x3fffffff;
+import { afterLengthWord, COUNT, HEAD, HEADER, J_COUNT, J_HEAD, J_TAIL, J_USED, JOURNAL, LENGTH_BYTES, MAX_FRAME, MAXSIZE, readLengthWord, TAIL, USED, writeLengthWord } from '../wire/queue-layout.ts';
 
 /** The ring buffer over a segment. */
 export class Ring {
@@ -118,7 +79,7 @@ export class Ring {
     if (max > 0 && this.count() >= max) return 0;
     const used = Atomics.load(this.i32, USED);
     if (used < 0 || used > this.capacity) throw corrupt(`${used} bytes used`);
-    return Math.max(0, this.capacity - used - 4);
+    return Math.max(0, this.capacity - used - LENGTH_BYTES);
   }
 
   /** Under the lock: whether a frame of `payload` bytes fits now (FrameError when the ring's words are impossible). */
@@ -127,7 +88,7 @@ export class Ring {
     if (max > 0 && this.count() >= max) return false;
     const used = Atomics.load(this.i32, USED);
     if (used < 0 || used > this.capacity) throw corrupt(`${used} bytes used`);
-    return this.capacity - used >= payload + 4;
+    return this.capacity - used >= payload + LENGTH_BYTES;
   }
 
   /** Under the lock, after fits(): append one frame (`flags`: MORE or 0). Throws FrameError when the ring's words are impossible. */
@@ -135,8 +96,8 @@ export class Ring {
     const length = data.length;
     const tail = Atomics.load(this.i32, TAIL);
     const used = Atomics.load(this.i32, USED);
-    if (tail < 0 || tail >= this.capacity || used < 0 || used + 4 + length > this.capacity) throw corrupt(`tail ${tail}, ${used} bytes used`);
-    let at = this.#writeLength(tail, (length | flags) >>> 0);
+    if (tail < 0 || tail >= this.capacity || used < 0 || used + LENGTH_BYTES + length > this.capacity) throw corrupt(`tail ${tail}, ${used} bytes used`);
+    let at = writeLengthWord(this.bytes, this.capacity, tail, (length | flags) >>> 0);
     const first = this.capacity - at;
     if (length <= first) {
       this.bytes.set(data, at);
@@ -147,7 +108,7 @@ export class Ring {
       this.bytes.set(data.subarray(first), 0);
       at = length - first;
     }
-    this.#commit(Atomics.load(this.i32, HEAD), at, Atomics.load(this.i32, USED) + 4 + length, this.count() + 1);
+    this.#commit(Atomics.load(this.i32, HEAD), at, Atomics.load(this.i32, USED) + LENGTH_BYTES + length, this.count() + 1);
   }
 
   /**
@@ -161,17 +122,12 @@ export class Ring {
     const capacity = this.capacity;
     let at = Atomics.load(this.i32, HEAD);
     const used = Atomics.load(this.i32, USED);
-    if (at < 0 || at >= capacity || used < 4 || used > capacity) throw corrupt(`head ${at}, ${used} bytes used`);
-    // The little-endian length, byte by byte (it may wrap around the end of the ring).
-    let length = 0;
-    for (let k = 0; k < 4; k++) {
-      length |= (bytes[at] as number) << (8 * k);
-      if (++at === capacity) at = 0;
-    }
-    length >>>= 0;
-    this.flags = (length & ~MAX_FRAME) >>> 0;
-    length &= MAX_FRAME;
-    if (length + 4 > used) throw corrupt(`a frame of ${length} bytes, ${used} bytes used`);
+    if (at < 0 || at >= capacity || used < LENGTH_BYTES || used > capacity) throw corrupt(`head ${at}, ${used} bytes used`);
+    const word = readLengthWord(bytes, capacity, at);
+    at = afterLengthWord(capacity, at);
+    this.flags = (word & ~MAX_FRAME) >>> 0;
+    const length = word & MAX_FRAME;
+    if (length + LENGTH_BYTES > used) throw corrupt(`a frame of ${length} bytes, ${used} bytes used`);
     let out: Uint8Array;
     const first = capacity - at;
     if (length <= first) {
@@ -184,18 +140,8 @@ export class Ring {
       out.set(bytes.subarray(0, length - first), first);
       at = length - first;
     }
-    this.#commit(at, Atomics.load(this.i32, TAIL), used - 4 - length, this.count() - 1);
+    this.#commit(at, Atomics.load(this.i32, TAIL), used - LENGTH_BYTES - length, this.count() - 1);
     return out;
-  }
-
-  // Writes a frame's length (4 bytes, little-endian) at `at`; returns the offset after it.
-  #writeLength(at: number, length: number): number {
-    const bytes = this.bytes;
-    for (let k = 0; k < 4; k++) {
-      bytes[at] = (length >>> (8 * k)) & 0xff;
-      if (++at === this.capacity) at = 0;
-    }
-    return at;
   }
 }
 

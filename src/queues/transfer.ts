@@ -9,7 +9,8 @@
 import { isAlive, wake } from '../sync/futex.ts';
 import { QueueClosedError } from './errors.ts';
 import { FrameError } from '../wire/protocol.ts';
-import { ARRIVALS, CLOSED, GETTERS, MAX_FRAME, MORE, PUTTERS, Ring, SPACE, STREAM_GET, STREAM_PUT, UNFINISHED } from './ring.ts';
+import { ARRIVALS, CLOSED, GETTERS, MAX_FRAME, MORE, PUTTERS, SPACE, STREAM_GET, STREAM_PUT, UNFINISHED } from '../wire/queue-layout.ts';
+import { Ring } from './ring.ts';
 
 /** What a step waits for: word `index` to change from `value`; `owner`: a pid whose death ends the wait too (0: none). */
 export interface Wait {

@@ -1,6 +1,9 @@
-// The one wire-protocol file: length-prefixed frames with a tag byte. Everything that crosses
-// a process boundary as bytes (preparation messages, Connection objects and raw bytes, fork
-// server requests) is framed here and nowhere else.
+// The wire protocol: length-prefixed frames with a tag byte. Everything that crosses a process
+// boundary as bytes on a socket or pipe (preparation messages, Connection objects and raw bytes,
+// fork server requests) is framed, and every frame header written, peeked at and checked, here
+// and nowhere else. The layouts in shared memory sit beside this file: a Pipe lane's records
+// (lane-layout.ts), a Queue's ring and items (queue-layout.ts, queue-items.ts). src/wire/ is the
+// one place that knows where a byte goes; the modules that use them own only their logic.
 //
 // Frame: [u32 big-endian payload length][u8 tag][payload]. Objects are v8-serialized
 // (structured clone); nothing received is ever evaluated as code.
@@ -45,12 +48,8 @@ export interface Frame {
 
 /** Frame header for a payload of `length` bytes. */
 export function encodeHeader(tag: Tag, length: number, maxFrame = DEFAULT_MAX_FRAME): Buffer {
-  if (length > maxFrame) {
-    throw new FrameError(`A message of ${length} bytes is over the frame limit of ${maxFrame} bytes; send it in parts.`);
-  }
   const header = Buffer.allocUnsafe(HEADER_SIZE);
-  header.writeUInt32BE(length, 0);
-  header.writeUInt8(tag, 4);
+  writeHeader(header, 0, tag, length, maxFrame);
   return header;
 }
 
@@ -101,15 +100,7 @@ export class FrameDecoder {
     const frames: Frame[] = [];
     for (;;) {
       if (this.#buffered < HEADER_SIZE) break;
-      const header = this.#peek(HEADER_SIZE);
-      const length = header.readUInt32BE(0);
-      const tag = header.readUInt8(4);
-      if (tag !== Tag.object && tag !== Tag.bytes && tag !== Tag.started) {
-        throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
-      }
-      if (length > this.maxFrame) {
-        throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${this.maxFrame}.`);
-      }
+      const { tag, length } = parseHeader(this.#peek(HEADER_SIZE), this.maxFrame, 0, STREAM_TAGS);
       if (this.#buffered < HEADER_SIZE + length) break;
       const whole = this.#take(HEADER_SIZE + length);
       frames.push({ tag, payload: whole.subarray(HEADER_SIZE) });
@@ -161,8 +152,7 @@ export type ForkReply = { type: 'started'; pid: number } | { type: 'refused'; me
 
 /** Encode a `started` reply into `frame` (HEADER_SIZE + 4 bytes, allocated once by the server). */
 export function encodeStartedInto(frame: Buffer, pid: number): Buffer {
-  frame.writeUInt32BE(4, 0);
-  frame.writeUInt8(Tag.started, 4);
+  writeHeader(frame, 0, Tag.started, 4);
   frame.writeUInt32BE(pid, HEADER_SIZE);
   return frame;
 }
@@ -209,18 +199,6 @@ export function expectForkRequest(value: unknown): ForkRequest | PreloadRequest 
   return request;
 }
 
-// ---- Reading and writing frame headers in place (Connection reads exactly one frame at a time) ----
-
-/** True if `tag` may appear on a Connection (object, bytes, json and control frames; fork-server tags may not). */
-export function isConnectionTag(tag: number): tag is Tag {
-  return tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.handles || tag === Tag.wake || tag === Tag.laneReturn;
-}
-
-/** True if `tag` is a Connection control frame (no payload, never delivered). */
-export function isControlTag(tag: number): boolean {
-  return tag === Tag.wake || tag === Tag.laneReturn;
-}
-
 /** Decode a json frame's payload (JSON.parse: data only, never code). */
 export function decodeJson(payload: Buffer): unknown {
   try {
@@ -230,17 +208,50 @@ export function decodeJson(payload: Buffer): unknown {
   }
 }
 
+// ---- Frame headers: written, peeked at and checked here only ----
+
+/** The tags a Connection carries (object, bytes, json, handles and the control frames), as a bit set. */
+export const CONNECTION_TAGS = tagSet(Tag.object, Tag.bytes, Tag.json, Tag.handles, Tag.wake, Tag.laneReturn);
+/** The tags of a FrameDecoder's streams (a child's preparation, the fork server's requests and replies). */
+export const STREAM_TAGS = tagSet(Tag.object, Tag.bytes, Tag.started);
+const CONTROL_TAGS = tagSet(Tag.wake, Tag.laneReturn);
+
+function tagSet(...tags: Tag[]): number {
+  return tags.reduce((set, tag) => set | (1 << tag), 0);
+}
+
+/** True if `tag` may appear on a Connection (object, bytes, json and control frames; fork-server tags may not). */
+export function isConnectionTag(tag: number): tag is Tag {
+  return tag < 31 && ((CONNECTION_TAGS >>> tag) & 1) === 1;
+}
+
+/** True if `tag` is a Connection control frame (no payload, never delivered). */
+export function isControlTag(tag: number): boolean {
+  return tag < 31 && ((CONTROL_TAGS >>> tag) & 1) === 1;
+}
+
+/** The tag of the frame header at `offset` (not checked: parseHeader checks). */
+export function headerTag(header: Uint8Array, offset: number): number {
+  return header[offset + 4] as number;
+}
+
+/** The payload length the frame header at `offset` announces (not checked: parseHeader checks). */
+export function announcedLength(header: Uint8Array, offset: number): number {
+  return ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
+}
+
 /**
- * Parse a Connection frame header (HEADER_SIZE bytes at `offset`). Throws FrameError on a tag other than a Connection's, a
- * length over `maxFrame` or a control frame with a payload, before anything is allocated for the payload.
+ * Parse and check a frame header (HEADER_SIZE bytes at `offset`): the one validator of headers.
+ * Throws FrameError on a tag outside `tags` (a Connection's by default), a length over
+ * `maxFrame` or a control frame with a payload, before anything is allocated for the payload.
  */
-export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0): { tag: Tag; length: number } {
-  const length = ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
-  const tag = header[offset + 4] as number;
-  if (!isConnectionTag(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0, tags = CONNECTION_TAGS): { tag: Tag; length: number } {
+  const length = announcedLength(header, offset);
+  const tag = headerTag(header, offset);
+  if (tag >= 31 || ((tags >>> tag) & 1) === 0) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
   if (length > maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${maxFrame}.`);
   if (length !== 0 && isControlTag(tag)) throw new FrameError(`A received control frame (tag ${tag}) carries ${length} bytes; it must carry none.`);
-  return { tag, length };
+  return { tag: tag as Tag, length };
 }
 
 /** Write a frame header for `length` payload bytes into `target` at `offset`; FrameError over `maxFrame`. */

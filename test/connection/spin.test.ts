@@ -1,7 +1,8 @@
-// A receive that awaits a reply spins briefly before it sleeps (src/connection/reader.ts). The
-// policy, watched through the spinMicros each read(2) is given: only after this end sent, not
-// after a wait longer than the spin, never on a connection told never to spin (Pool's), never
-// with a single CPU; what is received is the same either way.
+// A receive that awaits a reply spins briefly before it sleeps (src/connection/reader.ts, the
+// policy in spin-policy.ts). Watched through the spinMicros each read(2) is given: only after this
+// end sent and once the sleeping path was measured, rarely once spins keep missing, never on a
+// connection told never to spin (Pool's), never with a single CPU; what is received is the same
+// either way. (The policy's arithmetic is test/connection/spin-policy.test.ts.)
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
@@ -46,19 +47,21 @@ describe('Connection: spinning before a receive sleeps', { skip }, () => {
     assert.equal(await first, 1);
     assert.ok(!pipe.spins.some((s) => s > 0), `no spinning read: ${pipe.spins.join(',')}`);
 
+    assert.equal(await exchange(pipe, null), 'answer'); // the sleeping path is measured first
     assert.equal(await exchange(pipe, 5), 'answer');
     assert.ok(pipe.spins[0]! > 0, `the first read of a receive awaiting a reply spins: ${pipe.spins.join(',')}`);
     assert.ok(pipe.spins.slice(1).every((s) => s === 0), 'only the first read spins');
   });
 
-  it('once replies keep coming late, a receive does not spin; one late reply alone does not stop it; the values arrive all the same', async () => {
+  it('once spins keep missing (replies come late), receives rarely spin; the values arrive all the same', async () => {
     using pipe = recordingPipe();
-    assert.equal(await exchange(pipe, 5), 'answer'); // spins, in vain, then waits ~5 ms
-    assert.equal(await exchange(pipe, null), 'answer');
-    assert.ok(pipe.spins[0]! > 0, `one late reply (a pause of the peer) does not stop spinning: ${pipe.spins.join(',')}`);
-    for (let i = 0; i < 6; i++) assert.equal(await exchange(pipe, 5), 'answer');
-    assert.equal(await exchange(pipe, 5), 'answer');
-    assert.ok(pipe.spins.every((s) => s === 0), `no spinning read after replies kept coming late: ${pipe.spins.join(',')}`);
+    assert.equal(await exchange(pipe, null), 'answer'); // measured
+    let spun = 0;
+    for (let i = 0; i < 24; i++) {
+      assert.equal(await exchange(pipe, 5), 'answer');
+      if (pipe.spins[0]! > 0) spun++;
+    }
+    assert.ok(spun >= 1 && spun <= 8, `spins that miss back off to rare probes: ${spun} of 24 receives spun`);
   });
 
   it('a connection told never to spin (a Pool\'s) never does', async () => {

@@ -6,9 +6,8 @@ import { describe, it } from 'node:test';
 import { Queue } from '../../src/index.ts';
 import { kReduce } from '../../src/reduction.ts';
 import { openSegment } from '../../src/sync/segment.ts';
+import { HEAD, HEADER, USED } from '../../src/wire/queue-layout.ts';
 
-const HEAD = 8;
-const USED = 10;
 const MUTEX = 0;
 
 /** The queue's ring words, mapped a second time (as another process would see them). */
@@ -40,7 +39,7 @@ describe('a Queue with corrupt shared memory', () => {
     const queue = new Queue<number>(0, { capacityBytes: 4096 });
     await queue.put(12345);
     const words = wordsOf(queue);
-    const ring = new Uint8Array(words.buffer, 128);
+    const ring = new Uint8Array(words.buffer, HEADER);
     const head = words[HEAD] as number;
     ring[head + 4] = 7; // INT32, which takes 5 bytes: give it 9 (the frame is a float's)
     ring[head] = 9;

@@ -1,8 +1,9 @@
-// Item encoding for the queues: a tag byte, then the value. Numbers, strings, booleans, null and
+// The bytes of one Queue item (what a frame of the ring holds, queue-layout.ts): a tag byte, then
+// the value. Numbers, strings, booleans, null and
 // undefined take a fast path (v8.serialize costs several microseconds per call, more than the
 // whole queue operation); everything else is v8-serialized (structured clone).
 import { deserialize, serialize } from 'node:v8';
-import { FrameError } from '../wire/protocol.ts';
+import { FrameError } from './protocol.ts';
 
 const V8 = 0;
 const NULL = 1;
@@ -12,6 +13,8 @@ const FALSE = 4;
 const FLOAT64 = 5;
 const STRING = 6;
 const INT32 = 7;
+/** Tag of a reduced item (src/queues/items.ts): v8 of [payload, handles]; decode() refuses it. */
+export const REDUCED = 0x40;
 
 const scratch = new DataView(new ArrayBuffer(9));
 const scratchBytes = new Uint8Array(scratch.buffer);
@@ -47,15 +50,34 @@ export function encode(value: unknown): Uint8Array {
     default:
       break;
   }
-  const body = serialize(value);
+  return tagged(V8, serialize(value));
+}
+
+/** An item of `tag` (V8 or REDUCED) whose body is `body`. */
+export function tagged(tag: number, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(1 + body.length);
-  out[0] = V8;
+  out[0] = tag;
   out.set(body, 1);
   return out;
 }
 
+/** The tag of the item `bytes` (undefined when empty). */
+export function itemTag(bytes: Uint8Array): number | undefined {
+  return bytes[0];
+}
+
+/** The body of a V8 or REDUCED item (after its tag). */
+export function itemBody(bytes: Uint8Array): Uint8Array {
+  return bytes.subarray(1);
+}
+
 /** Bytes of each tag's encoding (tag included; 0: any length). */
 const LENGTH_OF_TAG = Uint8Array.of(0, 1, 1, 1, 1, 9, 0, 5); // V8 NULL UNDEFINED TRUE FALSE FLOAT64 STRING INT32
+
+/** The length of an item whose first byte is `tag`, tag included: 0 for any length, undefined for a tag no encoding has. */
+export function fixedLength(tag: number): number | undefined {
+  return LENGTH_OF_TAG[tag];
+}
 
 /** The value of encoded bytes. Throws FrameError when they are not an encoding (never reads past them). */
 export function decode(bytes: Uint8Array): unknown {
@@ -80,7 +102,7 @@ export function decode(bytes: Uint8Array): unknown {
       return decoder.decode(bytes.subarray(1));
     default:
       try {
-        return deserialize(bytes.subarray(1));
+        return deserialize(itemBody(bytes));
       } catch (error) {
         throw corrupt('a structured-clone payload that does not deserialize', error);
       }
