@@ -68,6 +68,7 @@ struct Watcher {
   napi_ref self;
   napi_async_context async;
   int fd;
+  int events;  // what uv_poll_start was given (re-armed after an error, see OnPoll)
   bool closed;
   int owners;
 };
@@ -108,10 +109,15 @@ static void Stop(Watcher* w) {
   napi_async_destroy(w->env, w->async);
 }
 
-static void OnPoll(uv_poll_t* h, int /*status*/, int /*events*/) {
+static void OnPoll(uv_poll_t* h, int status, int /*events*/) {
   // Errors (status < 0) are reported as readiness too: the caller's read will see them.
   Watcher* w = static_cast<Watcher*>(h->data);
   if (w->closed) return;
+  // On EPOLLERR (e.g. ECONNRESET: the peer closed a socket with bytes unread) libuv stops the
+  // handle before this callback (uv__poll_io) and never polls it again, while the owner still
+  // holds an open watcher: a receive that waits after reading what came with the error would
+  // never be called back. Re-arm it: a watcher stays on until close(), level-triggered.
+  if (status < 0) uv_poll_start(&w->handle, w->events, OnPoll);  // fails only if the fd is gone: the read says so
   napi_env env = w->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
@@ -194,7 +200,8 @@ static napi_value Watch(napi_env env, napi_callback_info info, int events) {
     std::lock_guard<std::mutex> lock(watchers_mutex);
     watchers_by_fd.emplace(fd, w);
   }
-  r = uv_poll_start(&w->handle, events | UV_DISCONNECT, OnPoll);
+  w->events = events | UV_DISCONNECT;
+  r = uv_poll_start(&w->handle, w->events, OnPoll);
   if (r != 0) {
     w->closed = true;
     Forget(w);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Connection, ConnectionClosedError, FrameError, MessageTooLongError, Pipe, ProcessStateError, RawArray, SerializationError, TimeoutError } from '../../src/index.ts';
-import { openConnection } from '../../src/connection/connection.ts';
+import { kNeverSpin, openConnection } from '../../src/connection/connection.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { Point } from '../fixtures/shareables.ts';
 
@@ -12,6 +12,29 @@ const native = loadNative();
 const skip = native === null ? 'the native addon is not built' : false;
 
 describe('Pipe (in one process)', { skip }, () => {
+  // The peer closed with a frame of ours unread: the socket reports ECONNRESET (EPOLLERR) along
+  // with what the peer sent. The receive that waits after that frame must still see the end (a
+  // Pool map hung when its SIGKILLed worker left a wake-up unread; issue 15). No spinning (as a
+  // Pool's ends): the wait is on the loop's watcher.
+  it('a receive after the peer closed with our frame unread gets ConnectionClosedError', async () => {
+    const [a, b] = Pipe();
+    a[kNeverSpin]();
+    try {
+      const first = a.recv();
+      await a.sendBytes(Buffer.alloc(8192, 1)); // longer than the lane takes: on the socket, never read by b
+      await b.send('last');
+      b.close();
+      assert.equal(await first, 'last');
+      let timer: NodeJS.Timeout | undefined;
+      const second = a.recv().then(() => 'a message', (error: Error) => error.name);
+      const outcome = await Promise.race([second, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still waiting')))]);
+      clearTimeout(timer);
+      assert.equal(outcome, 'ConnectionClosedError');
+    } finally {
+      a.close();
+    }
+  });
+
   it('carries structured-clone values as sent', async () => {
     using ends = closing(Pipe());
     const [a, b] = ends.pair;

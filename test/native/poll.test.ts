@@ -106,3 +106,35 @@ test('dup2 onto a watched fd closes the watcher on it first', () => {
   old.close();
   for (const fd of [r, w, r2, w2]) native.close(fd);
 });
+
+// A socket whose peer closed with bytes unread gets ECONNRESET (EPOLLERR): libuv then stops the
+// poll handle by itself (uv__poll_io) and reports UV_EBADF. The watcher must stay open until its
+// owner closes it: a Connection that read the data delivered with the error and waits again was
+// never called back (a Pool map hung after its worker was SIGKILLed; issue 15).
+test('a watcher stays open after an error (a peer closed with unread bytes): it calls back until closed', async () => {
+  const [a, b] = native.socketpair();
+  const buf = Buffer.alloc(16);
+  let calls = 0;
+  const reads: number[] = [];
+  let second!: () => void;
+  const calledTwice = new Promise<void>((resolve) => (second = resolve));
+  const watcher = native.watchReadable(a, () => {
+    calls++;
+    if (calls === 1) reads.push(native.tryRead(a, buf, 0, 4, 0)); // the data only: the error is still pending
+    else second();
+  });
+  try {
+    writeSync(a, 'unread'); // stays in b's receive queue: closing b resets a
+    writeSync(b, 'data');
+    native.close(b);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([calledTwice.then(() => 'called again'), new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'never called again')))]);
+    clearTimeout(timer);
+    assert.equal(outcome, 'called again');
+    assert.deepEqual(reads, [4]);
+    assert.equal(native.tryRead(a, buf, 0, 16, 0), 0, 'then the reset reads as the end');
+  } finally {
+    watcher.close();
+    native.close(a);
+  }
+});

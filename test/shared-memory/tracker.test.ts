@@ -88,6 +88,10 @@ describe('resource tracker (a script)', { skip }, () => {
         const stat = readFileSync(`/proc/${info.tracker}/stat`, 'utf8');
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         assert.equal(Number(fields[3]), info.tracker, 'the tracker leads its own session');
+        // Its shell ignores them from its `trap` on: a signal sent before its first line ran would
+        // end it (a start-up window, not what this checks). Wait for the trap to be in place.
+        const deadline = Date.now() + 30_000;
+        while (!ignoresTermAndInt(info.tracker)) assert.ok(Date.now() < deadline, 'the tracker set its trap within 30 s');
         process.kill(info.tracker, 'SIGTERM');
         process.kill(info.tracker, 'SIGINT');
         process.kill(pid, 'SIGKILL');
@@ -108,3 +112,10 @@ describe('resource tracker (a script)', { skip }, () => {
     new SharedMemory({ name }).unlink();
   });
 });
+
+// Whether `pid` ignores SIGTERM (15) and SIGINT (2): its SigIgn mask in /proc.
+function ignoresTermAndInt(pid: number): boolean {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  const mask = BigInt(`0x${line?.split(/\s+/)[1] ?? '0'}`);
+  return (mask & (1n << 14n)) !== 0n && (mask & (1n << 1n)) !== 0n;
+}
