@@ -9,7 +9,7 @@ import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
 import { inheritedLogLevel } from './log.ts';
 import { kBuiltinClass } from './symbols.ts';
-import { referenceTarget } from './target.ts';
+import { referenceTarget } from './loading/target.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 

@@ -11,13 +11,13 @@ import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
-import { importModule, sharePreloaded } from '../ts-loading.ts';
+import { importModule, sharePreloaded } from '../loading/typescript.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectForkRequest, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
-import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
+import { captureLoader, runTsxHooksInThread, useInThreadLoader } from '../loading/in-thread-loader.ts';
 import { isPreparationData, type PreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 
@@ -72,9 +72,9 @@ function whenIdle(): void {
   }
   collect?.({ type: 'minor' });
 }
-// Node's ESM loader internals, kept at hand for the children (see in-thread-loader.ts).
+// Node's ESM loader internals, kept at hand for the children (see src/loading/in-thread-loader.ts).
 captureLoader();
-// TypeScript: tsx's ESM hooks run in this thread (src/ts-loading.ts: a loader thread would make
+// TypeScript: tsx's ESM hooks run in this thread (src/loading/typescript.ts: a loader thread would make
 // fork() unsafe); children inherit them with the rest of the heap.
 const typescriptReady = runTsxHooksInThread();
 

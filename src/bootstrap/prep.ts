@@ -3,7 +3,7 @@
 import type { HandleDescriptor } from '../reduction.ts';
 import type { StdioOption } from '../process-options.ts';
 import type { StartMethod } from '../start-methods.ts';
-import type { TargetRef } from '../target.ts';
+import type { TargetRef } from '../loading/target.ts';
 
 /** Bumped on any incompatible change; a child refuses a message of another version. */
 export const PREP_VERSION = 2;

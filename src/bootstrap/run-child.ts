@@ -6,7 +6,7 @@ import { logToStderr } from '../log.ts';
 import { adoptCurrent, Process } from '../process.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
-import { importTarget } from '../target.ts';
+import { importTarget } from '../loading/target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
 import { applyEnv } from './child-options.ts';
 import type { PreparationData } from './prep.ts';

@@ -2,7 +2,7 @@
 // death (end-of-file), then become the Process.
 import { loadNative } from '../native/binding.ts';
 import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
-import { runTsxHooksInThread } from './in-thread-loader.ts';
+import { runTsxHooksInThread } from '../loading/in-thread-loader.ts';
 import { isPreparationData } from './prep.ts';
 import { runPrepared } from './run-child.ts';
 

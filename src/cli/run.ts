@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { inThreadTsOptions, TS_FILE, withoutTsx } from '../ts-loading.ts';
+import { inThreadTsOptions, TS_FILE, withoutTsx } from '../loading/typescript.ts';
 
 const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspect-publish-uid|debug-port)(=|$)/;
 const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);

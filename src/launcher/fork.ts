@@ -14,7 +14,7 @@ import { applyEnv, applyStdio } from '../bootstrap/child-options.ts';
 import { logAt, LogLevel } from '../log.ts';
 import { enterForkedChild, setUnwinding } from '../bootstrap/forked-child.ts';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';
-import { hasLoaderThreadOptions } from '../ts-loading.ts';
+import { hasLoaderThreadOptions } from '../loading/typescript.ts';
 import { registerAfterFork, runParentAfterFork } from '../os/child.ts';
 import { canFork } from '../os/fork.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';

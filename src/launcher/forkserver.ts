@@ -14,7 +14,7 @@ import { inheritedLogLevel, logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative, nativeUnavailableReason, type NativeBinding } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
-import { forkSafeExecArgv } from '../ts-loading.ts';
+import { forkSafeExecArgv } from '../loading/typescript.ts';
 import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
 import type { LaunchRequest, Launcher, StartMethodImpl } from './launcher.ts';
 
@@ -44,11 +44,11 @@ export function forkServerPreload(urls: string[]): void {
 /**
  * The server's flags: --single-threaded, and the parent's loaders so .ts targets work, with
  * tsx's ESM loader (a hooks thread, which would make fork() unsafe) replaced by in-thread
- * compilation (src/ts-loading.ts).
+ * compilation (src/loading/typescript.ts).
  */
 export function serverExecArgv(): string[] {
   // --expose-internals lets a forked child drop module hooks that another loader (not tsx) still
-  // runs on a loader thread (see in-thread-loader.ts).
+  // runs on a loader thread (see src/loading/in-thread-loader.ts).
   return ['--single-threaded', '--expose-internals', '--expose-gc', ...forkSafeExecArgv(inheritedExecArgv().filter((arg) => arg !== '--single-threaded'))];
 }
 

@@ -9,7 +9,7 @@ import { logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
 import { entryPath, inheritedExecArgv } from '../paths.ts';
-import { inThreadTsHook } from '../ts-loading.ts';
+import { inThreadTsHook } from '../loading/typescript.ts';
 import { encodeObject } from '../wire/protocol.ts';
 import { exitCodeOf, type LaunchRequest, type Launcher, type StartMethodImpl } from './launcher.ts';
 

@@ -3,7 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
-import { hasLoaderThreadOptions } from '../ts-loading.ts';
+import { hasLoaderThreadOptions } from '../loading/typescript.ts';
 import { becomeChild, runParentAfterFork } from './child.ts';
 import { exitAfterFlush, printUncaught } from './exit.ts';
 import { installUnrefTracking } from './handles.ts';

@@ -95,7 +95,7 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
 
 describe('forkserver children and modules the server never loaded', () => {
   // The fork server compiles TypeScript with tsx's ES module hooks in its main thread, and its
-  // children compile what they import first synchronously (src/bootstrap/in-thread-loader.ts).
+  // children compile what they import first synchronously (src/loading/in-thread-loader.ts).
   const cases = [
     { what: 'a TypeScript module', target: 'importLater', expected: 'loaded later' },
     { what: 'a TypeScript module with top-level await', target: 'importLaterTla', expected: 'loaded later, after a top-level await' },

@@ -3,7 +3,7 @@
 // inspector session reads the function's [[FunctionLocation]] (synchronous, ~5-25 ms, once per
 // function thanks to the cache).
 import { createRequire } from 'node:module';
-import { loadNative } from './native/binding.ts';
+import { loadNative } from '../native/binding.ts';
 
 /** A function's definition site. `url` is a file:// URL (ESM) or an absolute path (CommonJS). */
 export interface FunctionLocation {

@@ -1,5 +1,5 @@
 // Module hooks registered with module.register on a loader thread by a loader other than tsx
-// (tsx's is replaced by in-thread compilation in the fork server: src/ts-loading.ts) are missing
+// (tsx's is replaced by in-thread compilation in the fork server: src/loading/typescript.ts) are missing
 // in a forked child: any import() there would wait for that thread forever. A fork-server child
 // of such a server replaces that loader with one that runs in its own thread: Node's own
 // resolution and loading, except that a TypeScript file is loaded as CommonJS through the
@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { importUrl } from '../dynamic-import.ts';
-import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from '../ts-loading.ts';
+import { importUrl } from './dynamic-import.ts';
+import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from './typescript.ts';
 
 interface Loader {
   setCustomizations(customizations: object | null): void;

@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importUrl } from './dynamic-import.ts';
-import { SerializationError } from './errors.ts';
+import { SerializationError } from '../errors.ts';
 import { locateFunction } from './function-location.ts';
-import { exportAdvice } from './module-format.ts';
-import { loadNative } from './native/binding.ts';
-import { importLoaded, TS_FILE } from './ts-loading.ts';
+import { exportAdvice } from '../module-format.ts';
+import { loadNative } from '../native/binding.ts';
+import { importLoaded, TS_FILE } from './typescript.ts';
 
 /** A target as the child finds it: import `url`, take export `exportName`. */
 export interface TargetRef {

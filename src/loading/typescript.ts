@@ -4,12 +4,12 @@
 // locks leaves that lock held for good in the child: measured here, 5 forked children out of a
 // few hundred hung in a futex while the hooks thread was busy (docs/DECISIONS.md, "TypeScript
 // under fork"). So a process that forks compiles TypeScript in its main thread instead: tsx's
-// CommonJS hook plus multiproc's in-thread preload (src/os/in-thread-ts.ts), as `multiproc run`
+// CommonJS hook plus multiproc's in-thread preload (src/loading/in-thread-ts.ts), as `multiproc run`
 // and the fork server do.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { importUrl } from './dynamic-import.ts';
-import { entryPath } from './paths.ts';
+import { entryPath } from '../paths.ts';
 
 /** A TypeScript file name (or URL path): .ts, .tsx, .mts, .cts, … */
 export const TS_FILE = /\.[cm]?tsx?$/;
@@ -53,7 +53,7 @@ export function withoutTsx(execArgv: readonly string[]): string[] {
 export function inThreadTsOptions(from: string = process.argv[1] ?? process.cwd() + '/'): string[] | null {
   for (const base of [from, import.meta.url]) {
     try {
-      return ['--require', createRequire(base).resolve('tsx/cjs'), '--require', entryPath('os/in-thread-ts')];
+      return ['--require', createRequire(base).resolve('tsx/cjs'), '--require', entryPath('loading/in-thread-ts')];
     } catch {
       // try the next place
     }
