@@ -1,7 +1,7 @@
 // Building the preparation message for spawn and fork-server children: the target and the
 // subclass by reference, args and the instance's own fields by structured clone + reduction.
-import type { PreparationData } from './bootstrap/prep.ts';
-import { PREP_VERSION } from './bootstrap/prep.ts';
+import type { PreparationData } from './bootstrap/preparation-message.ts';
+import { PREP_VERSION } from './bootstrap/preparation-message.ts';
 import type { ChildOptions } from './process-options.ts';
 import type { ProcessInternals } from './process.ts';
 import { reduceForChild } from './reduction.ts';

@@ -18,7 +18,7 @@ import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
 import { captureLoader, runTsxHooksInThread, useInThreadLoader } from '../loading/in-thread-loader.ts';
-import { isPreparationData, type PreparationData } from './prep.ts';
+import { isPreparationData, type PreparationData } from './preparation-message.ts';
 import { runPrepared } from './run-child.ts';
 
 const REQUESTS = 3;
@@ -125,7 +125,7 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   } catch (error) {
     return refuse((error as Error).message, fds);
   }
-  if (pid === 0) return becomeChild(prep, fds);
+  if (pid === 0) return runServerChild(prep, fds);
   // From here until the child ends, each page this process writes is copied (copy-on-write):
   // answer first, with a preallocated frame.
   native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
@@ -167,7 +167,7 @@ async function importAll(urls: string[]): Promise<void> {
   }
 }
 
-function becomeChild(prep: PreparationData, fds: number[]): void {
+function runServerChild(prep: PreparationData, fds: number[]): void {
   // The parent's queue is not the child's: stop the drain loop that forked us.
   queue.length = 0;
   busy = true;

@@ -9,7 +9,7 @@ import { globalState } from '../state.ts';
 import { importTarget } from '../loading/target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
 import { applyEnv } from './child-options.ts';
-import type { PreparationData } from './prep.ts';
+import type { PreparationData } from './preparation-message.ts';
 
 /**
  * Become the prepared Process and run it. A failure (to prepare, or of the target) ends the child

@@ -3,7 +3,7 @@
 import { loadNative } from '../native/binding.ts';
 import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
 import { runTsxHooksInThread } from '../loading/in-thread-loader.ts';
-import { isPreparationData } from './prep.ts';
+import { isPreparationData } from './preparation-message.ts';
 import { runPrepared } from './run-child.ts';
 
 // ps reads the marker from /proc/PID/environ; programs this child starts must not inherit it.

@@ -33,7 +33,7 @@ import { decodeJson, decodeObject, FrameError, HEADER_SIZE, isControlTag, parseH
 import { endOfFile, MessageTooLongError } from './errors.ts';
 import { decodeHandles, dropHandles } from './handles.ts';
 import { MARK, type Lane } from './lane.ts';
-import { WaiterQueue, type Outcome, type Waiter, type WaitOptions } from './waiters.ts';
+import { WaiterQueue, type Outcome, type Waiter, type ReadWaitOptions as WaitOptions } from './waiters.ts';
 
 const READ_AHEAD = 64 * 1024;
 /** How long a receive that would wait may keep reading before it sleeps (µs). */

@@ -2,7 +2,7 @@
 // forkserver.ts). Everything above it is start-method-agnostic.
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { PreparationData } from '../bootstrap/prep.ts';
+import type { PreparationData } from '../bootstrap/preparation-message.ts';
 import type { ChildOptions } from '../process-options.ts';
 import type { StartMethod } from '../start-methods.ts';
 

@@ -71,7 +71,7 @@ function endWithTheLoop(native: NativeBinding): void {
 }
 
 /** The child's side of fork(). */
-export function becomeChild(native: NativeBinding): void {
+export function runChildAfterFork(native: NativeBinding): void {
   forkedChild = true;
   const pid = native.getpid();
   Object.defineProperty(process, 'pid', { value: pid, writable: false, enumerable: true, configurable: true });

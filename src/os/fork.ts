@@ -4,7 +4,7 @@ import { isMainThread } from 'node:worker_threads';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../loading/typescript.ts';
-import { becomeChild, runParentAfterFork } from './child.ts';
+import { runChildAfterFork, runParentAfterFork } from './child.ts';
 import { exitAfterFlush, printUncaught } from './exit.ts';
 import { installUnrefTracking } from './handles.ts';
 import { installTimerTracking } from './timers.ts';
@@ -52,7 +52,7 @@ function forkRaw(what: string): number {
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
   const pid = native.fork();
-  if (pid === 0) becomeChild(native);
+  if (pid === 0) runChildAfterFork(native);
   else runParentAfterFork();
   return pid;
 }

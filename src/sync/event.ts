@@ -1,7 +1,7 @@
 // Event shared between processes (Python's multiprocessing.Event):
 //   i32[0] = flag (0/1), i32[1] = sleepers (set() skips the futex wake when nobody waits).
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
-import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { checkSignal, deadlineOf, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from './futex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
 const FLAG = 0;
@@ -43,7 +43,7 @@ export class Event {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        await waitAsync(this.#i32, FLAG, 0, left, options?.signal, false);
+        await futexWaitAsync(this.#i32, FLAG, 0, left, options?.signal, false);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }
@@ -59,7 +59,7 @@ export class Event {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        waitSync(this.#i32, FLAG, 0, left);
+        futexWaitSync(this.#i32, FLAG, 0, left);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }
