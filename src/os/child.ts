@@ -10,7 +10,6 @@ import { clearInheritedTimers } from './timers.ts';
 import { forgetChildrenAfterFork } from './wait.ts';
 
 const hooks = new Set<() => void>();
-let forkedChild = false;
 
 /** Run `hook` in every child forked from now on, after the inherited state was dropped (like Python's register_after_fork). */
 export function registerAfterFork(hook: () => void): () => void {
@@ -29,11 +28,6 @@ export function registerParentAfterFork(hook: () => void): () => void {
 /** In the parent, right after a fork(): the parent-side hooks. */
 export function runParentAfterFork(): void {
   for (const hook of parentHooks) hook();
-}
-
-/** Whether this process is a child created by multiproc's fork(). */
-export function isForkedChild(): boolean {
-  return forkedChild;
 }
 
 // Requests that use the libuv thread pool: in flight at fork time, they were being worked on by
@@ -72,7 +66,6 @@ function endWithTheLoop(native: NativeBinding): void {
 
 /** The child's side of fork(). */
 export function runChildAfterFork(native: NativeBinding): void {
-  forkedChild = true;
   const pid = native.getpid();
   Object.defineProperty(process, 'pid', { value: pid, writable: false, enumerable: true, configurable: true });
   Object.defineProperty(process, 'ppid', { value: native.getppid(), writable: true, enumerable: true, configurable: true });

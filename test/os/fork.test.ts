@@ -75,7 +75,7 @@ test('a child holding thread-pool requests inherited in flight still ends when i
   assert.equal(result.status.exitCode, 0);
 });
 
-test('forkChild (the fork start method\'s hook): 0, 1 with the stack, N for exit(N), output flushed', async () => {
+test('a forked child running a target: 0, 1 with the stack, N for exit(N), output flushed; wait() leaves Process children alone', async () => {
   const { result, child, run } = await runOsFixture<Record<string, unknown>>('os-fork.ts', ['forkChild']);
   const code = (name: string) => (result[name] as { exitCode: number }).exitCode;
   assert.deepEqual(['sync', 'async', 'throws', 'rejects', 'exit4', 'bigOutput', 'last'].map(code), [0, 0, 1, 1, 4, 0, 0]);
