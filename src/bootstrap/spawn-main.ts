@@ -47,8 +47,8 @@ const orphaned = (): void => {
 
 const native = loadNative();
 if (native !== null) {
-  // With the addon: a poll on the channel and recv(2), without loading node:net (~7 ms of this
-  // child's start measured with --cpu-prof).
+  // With the addon: a poll on the channel and recv(2), without loading node:net (a large share of
+  // this child's start, by --cpu-prof).
   // One recv(2) per wake-up (the poll is level-triggered): the channel may be a blocking socket.
   const watcher = native.watchReadable(CHANNEL, () => {
     let got: { data: Buffer } | null;

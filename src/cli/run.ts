@@ -1,5 +1,5 @@
 // `multiproc run FILE [args…]`: run a script in a process that may fork, that is one started
-// with `--single-threaded` (shared/design/fork-in-node.md). TypeScript files get tsx's
+// with `--single-threaded` (see src/os/fork.ts). TypeScript files get tsx's
 // CommonJS hook plus multiproc's in-thread preload instead of tsx's ESM loader, whose hooks
 // thread would be missing in a forked child (docs/DECISIONS.md, "TypeScript under fork").
 import { spawn } from 'node:child_process';

@@ -1,7 +1,8 @@
 // The `fork` start method: the real POSIX fork() of the calling process through the native
 // addon. The child is a copy of everything (closures, module state, open fds), so any function
-// may be a target. Safe only in a process started with --single-threaded
-// (shared/design/fork-in-node.md); elsewhere start() refuses and points to forkserver.
+// may be a target. Safe only in a process started with --single-threaded (fork() copies only
+// the calling thread; V8's background threads could hold its locks); elsewhere start() refuses
+// and points to forkserver.
 //
 // The child is forked inside start(), deep in the parent's call stack (often in a microtask or a
 // timer callback). It must never return into the parent's code: the addon's unwindThenCall

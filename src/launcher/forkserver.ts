@@ -1,6 +1,6 @@
 // The `forkserver` start method, client side. A fork server is a quiet Node.js process started
-// on first use with --single-threaded (the one condition under which fork() is safe in Node,
-// see shared/design/fork-in-node.md). It imports each target module once and forks a child per
+// on first use with --single-threaded (the one condition under which fork() is safe in Node:
+// fork() copies only the calling thread, and V8's background threads could hold its locks). It imports each target module once and forks a child per
 // request, so a child starts in about a millisecond with its modules already loaded.
 //
 // Two channels: a request socket used synchronously (start() blocks for the child's pid, as

@@ -1,7 +1,7 @@
 // Where a function was defined: its script's URL (or path) and position. The native addon
-// answers in microseconds (v8::Function::GetScriptOrigin); without it, an in-process
-// inspector session reads the function's [[FunctionLocation]] (synchronous, ~5-25 ms, once per
-// function thanks to the cache).
+// answers directly (v8::Function::GetScriptOrigin); without it, an in-process inspector session
+// reads the function's [[FunctionLocation]] (synchronous and far slower: once per function,
+// thanks to the cache).
 import { createRequire } from 'node:module';
 import { loadNative } from '../native/binding.ts';
 

@@ -1,11 +1,10 @@
 // How a process that forks loads TypeScript. tsx's ESM loader (`--import tsx`, the `tsx` CLI)
 // runs its hooks on a thread of their own: a second V8 isolate, which does work (compiling,
 // garbage collection) whenever it likes. A fork() taken while it holds one of V8's process-wide
-// locks leaves that lock held for good in the child: measured here, 5 forked children out of a
-// few hundred hung in a futex while the hooks thread was busy (docs/DECISIONS.md, "TypeScript
-// under fork"). So a process that forks compiles TypeScript in its main thread instead: tsx's
-// CommonJS hook plus multiproc's in-thread preload (src/loading/in-thread-ts.ts), as `multiproc run`
-// and the fork server do.
+// locks leaves that lock held for good in the child, which then hangs in a futex
+// (docs/DECISIONS.md, "TypeScript under fork"). So a process that forks compiles TypeScript in
+// its main thread instead: tsx's CommonJS hook plus multiproc's in-thread preload
+// (src/loading/in-thread-ts.ts), as `multiproc run` and the fork server do.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { importUrl } from './dynamic-import.ts';
@@ -95,8 +94,8 @@ export function sharePreloaded(namespaces: ReadonlyMap<string, Record<string, un
 
 /**
  * import() a module by URL; in a fork-server child, a module the server imported is taken from
- * the server's namespaces at once (no trip through the ESM loader: measured ~1.7 ms for a cold
- * child's first import() of a module already loaded).
+ * the server's namespaces at once (no trip through the ESM loader, which is slow in a cold
+ * child even for a module already loaded).
  */
 export async function importLoaded(url: string): Promise<Record<string, unknown>> {
   const preloaded = (globalThis as Record<symbol, ReadonlyMap<string, Record<string, unknown>> | undefined>)[preloadedKey]?.get(url);

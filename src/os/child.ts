@@ -40,7 +40,7 @@ let loopEnd: { close(): void } | undefined;
 /**
  * The end of the child's loop, handled before uv_run() returns: Node would otherwise call
  * NodePlatform::DrainTasks, which can wait forever for V8 worker tasks no thread of the child
- * will run (measured: 8 of 8 natural ends hung after a parent's large allocation). When nothing
+ * will run (docs/DECISIONS.md, "A forked child never lets `uv_run()` return"). When nothing
  * is left but the inherited thread-pool requests that can never complete, 'beforeExit' is
  * emitted as usual and, if its listeners scheduled nothing, the child exits with
  * process.exitCode (0 by default) through the usual 'exit' path.

@@ -1,5 +1,7 @@
-// fork() and its policy: only a process started with `node --single-threaded` may fork
-// (shared/design/fork-in-node.md).
+// fork() and its policy: only a process started with `node --single-threaded` may fork. fork()
+// copies only the calling thread: V8's compiler and GC threads, which a normal Node process
+// runs, would be missing in the child, any lock they held at that moment held for good (see
+// docs/DECISIONS.md, "multiproc/os, `multiproc run` and the forked child").
 import { isMainThread } from 'node:worker_threads';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
