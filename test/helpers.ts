@@ -84,6 +84,12 @@ export function track<T extends Process>(process: T): T {
   return process;
 }
 
+/** Join every child (in whatever order they end); their exit codes, in the order given. */
+export async function joinAll(children: readonly Process[]): Promise<(number | null)[]> {
+  await Promise.all(children.map((child) => child.join()));
+  return children.map((child) => child.exitCode);
+}
+
 export function trackPid(pid: number): void {
   trackedPids.add(pid);
 }

@@ -4,8 +4,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Event, getContext } from '../../src/index.ts';
 import { setEvent, waitEvent } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 describe('Event in one process', () => {
   it('sets, clears and waits (CPython _TestEvent.test_event)', async () => {
@@ -58,13 +57,12 @@ for (const method of testedMethods()) {
       const event = new Event();
       const started = [new Event(), new Event()];
       const paths = [tempPath('a'), tempPath('b')];
-      const gates = exitGates(2);
-      const children = [0, 1].map((i) => track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1, gates[i]] })));
+      const children = [0, 1].map((i) => track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1] })));
       for (const child of children) child.start();
       for (const s of started) assert.equal(await s.wait({ timeoutMs: 20_000 }), true);
       assert.equal(paths.some((p) => existsSync(p)), false);
       event.set();
-      assert.deepEqual(await endInReverse(children, gates), [0, 0]);
+      assert.deepEqual(await joinAll(children), [0, 0]);
       for (const p of paths) assert.deepEqual(readJson(p), { result: true, isSet: true });
     });
 
