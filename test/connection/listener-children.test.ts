@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/listener-targets.ts';
+import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/connection/listener-targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -139,7 +139,7 @@ for (const method of testedMethods()) {
 }
 
 describe('a Listener never closed', { skip }, () => {
-  const leaker = new URL('../fixtures/listener-leaker.ts', import.meta.url).pathname;
+  const leaker = new URL('../fixtures/connection/listener-leaker.ts', import.meta.url).pathname;
 
   it('its socket file and directory are removed when the process exits normally, silently (as Python)', async () => {
     const { code, stdout, stderr } = await runScript(leaker, ['exit']);

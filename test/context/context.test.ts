@@ -46,7 +46,7 @@ describe('contexts', () => {
 });
 
 describe('the fork start method where it cannot work', () => {
-  const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
+  const fixture = fileURLToPath(new URL('../fixtures/os/refusals.ts', import.meta.url));
   const ask = (flags: string[]) => {
     const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);

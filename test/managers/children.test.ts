@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, type ListProxy } from '../../src/index.ts';
-import { bump, holdAndWait, seeAndChange } from '../fixtures/manager-targets.ts';
+import { bump, holdAndWait, seeAndChange } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 for (const method of testedMethods()) {

@@ -7,7 +7,7 @@ import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('waiting semantics, in a process that forks', async () => {
-  const { result } = await runOsFixture<Record<string, unknown>>('os-fork.ts', ['waiting']);
+  const { result } = await runOsFixture<Record<string, unknown>>('os/fork.ts', ['waiting']);
   assert.deepEqual(result, {
     waitNone: 'ECHILD:wait',
     waitSyncNone: 'ECHILD:wait',

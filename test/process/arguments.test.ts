@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeChildren, getContext, SerializationError } from '../../src/index.ts';
 import { hello, writeReport } from '../fixtures/targets.ts';
-import { describeValues } from '../fixtures/values.ts';
+import { describeValues } from '../fixtures/process/values.ts';
 // @ts-expect-error -- a plain .mjs fixture without types
-import { writeEsm } from '../fixtures/targets-esm.mjs';
-import * as cjs from '../fixtures/targets-cjs.cjs';
+import { writeEsm } from '../fixtures/process/targets-esm.mjs';
+import * as cjs from '../fixtures/process/targets-cjs.cjs';
 import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
 
 const { writeCjs } = cjs;
@@ -102,7 +102,7 @@ describe('forkserver children and modules the server never loaded', () => {
   ] as const;
   for (const { what, target, expected } of cases) {
     it(`import() ${what} at run time`, { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
-      const fn = (await import('../fixtures/dynamic-import.ts'))[target];
+      const fn = (await import('../fixtures/process/dynamic-import.ts'))[target];
       const path = tempPath('later');
       const p = track(new (getContext('forkserver').Process)({ target: fn, args: [path] }));
       p.start();

@@ -6,12 +6,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getContext } from '../../src/index.ts';
-import { startNested } from '../fixtures/waiting.ts';
+import { startNested } from '../fixtures/process/waiting.ts';
 import { isRunning, readJson, runScript, tempPath, testedMethods, track, trackPid, waitForExit } from '../helpers.ts';
 
-const parentMain = fileURLToPath(new URL('../fixtures/parent-main.ts', import.meta.url));
-const unguarded = fileURLToPath(new URL('../fixtures/unguarded-main.ts', import.meta.url));
-const failing = fileURLToPath(new URL('../fixtures/failing-main.ts', import.meta.url));
+const parentMain = fileURLToPath(new URL('../fixtures/process/parent-main.ts', import.meta.url));
+const unguarded = fileURLToPath(new URL('../fixtures/process/unguarded-main.ts', import.meta.url));
+const failing = fileURLToPath(new URL('../fixtures/process/failing-main.ts', import.meta.url));
 
 for (const method of testedMethods()) {
   describe(`exit rules (${method})`, () => {

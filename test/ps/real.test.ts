@@ -11,7 +11,7 @@ import { runArguments } from '../../src/cli/run.ts';
 import { formatTrees, listProcesses, type ProcNode, type ProcTree } from '../../src/ps/index.ts';
 import { exists, FIXTURE, HAS_PYTHON, killUnderReaper, startUnderReaper, type Lines } from './live.ts';
 
-const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps-real-main.ts', import.meta.url));
+const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps/real-main.ts', import.meta.url));
 const EPOLL = /^epoll_p?wait$/;
 
 function find(trees: ProcTree[], pid: number): ProcNode {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
-import { bounce, collect, echoUntilClosed, getForever, produceTagged, putHugeThenHang, putNowaitMany, workJoinable } from '../fixtures/sync-queues.ts';
+import { bounce, collect, echoUntilClosed, getForever, produceTagged, putHugeThenHang, putNowaitMany, workJoinable } from '../fixtures/queues/targets.ts';
 import { testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Queue in one process', () => {

@@ -6,11 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { getContext, Pipe, SharedMemory } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { createThen } from '../fixtures/shm-targets.ts';
+import { createThen } from '../fixtures/shared-memory/targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
-const leaker = new URL('../fixtures/shm-leaker.ts', import.meta.url).pathname;
+const leaker = new URL('../fixtures/shared-memory/leaker.ts', import.meta.url).pathname;
 
 /** Resolves once `path` is gone; rejects after `timeoutMs`. */
 async function gone(path: string, timeoutMs = 15_000): Promise<void> {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Barrier, BrokenBarrierError, getContext, SerializationError } from '../../src/index.ts';
-import { barrierAction, barrierActionRuns, barrierParty } from '../fixtures/sync-targets.ts';
+import { barrierAction, barrierActionRuns, barrierParty } from '../fixtures/sync/targets.ts';
 import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 /** Resolves once `condition()` holds, checked after each turn of the event loop (bounded). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Condition, getContext, Lock, NotOwnerError, Semaphore } from '../../src/index.ts';
-import { conditionWaiter, waitForValue } from '../fixtures/sync-targets.ts';
+import { conditionWaiter, waitForValue } from '../fixtures/sync/targets.ts';
 import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 async function acquireN(sem: Semaphore, n: number): Promise<void> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Event, getContext } from '../../src/index.ts';
-import { setEvent, waitEvent } from '../fixtures/sync-targets.ts';
+import { setEvent, waitEvent } from '../fixtures/sync/targets.ts';
 import { readJson, tempPath, testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Event in one process', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Event, getContext, Lock, NotOwnerError, OwnerDiedError, RLock, TimeoutError } from '../../src/index.ts';
-import { holdForever, incrementUnderLock, lockSyncThenReport, lockThenReport, releaseForeign } from '../fixtures/sync-targets.ts';
+import { holdForever, incrementUnderLock, lockSyncThenReport, lockThenReport, releaseForeign } from '../fixtures/sync/targets.ts';
 import { readJson, tempPath, testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Lock in one process', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BoundedSemaphore, getContext, Semaphore, TimeoutError, TooManyReleasesError } from '../../src/index.ts';
-import { acquireSemaphore, releaseForeign, releaseTimes } from '../fixtures/sync-targets.ts';
+import { acquireSemaphore, releaseForeign, releaseTimes } from '../fixtures/sync/targets.ts';
 import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 describe('Semaphore in one process', () => {
