@@ -89,7 +89,7 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       assert.ok(error !== null);
       assert.equal(error.message, 'bad item 13');
       assert.equal((error as { code?: string }).code, 'E_THIRTEEN');
-      assert.match(error.stack ?? '', /failAt13 .*cluster-tasks\.ts/);
+      assert.match(error.stack ?? '', /failAt13 .*cluster\/tasks\.ts/);
       assert.match(error.stack ?? '', /Pool\.map\(\) on worker host [^:]+:\d+/);
       assert.match((error as { host?: string }).host ?? '', /:\d+$/);
       // imap yields every result before the failing position, then throws there.
