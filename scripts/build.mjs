@@ -7,7 +7,7 @@
 //   import of a core module becomes an import of `#child-core` (package.json "imports"), so the
 //   library stays ONE copy in a process: a target that imports `multiproc` gets the same
 //   Process, errors and state the child's bootstrap used.
-// - src/dynamic-import.ts (the library's import() by URL) stays a file of its own
+// - src/loading/dynamic-import.ts (the library's import() by URL) stays a file of its own
 //   (dist/internal/dynamic-import.js, `#dynamic-import`): tsx rewrites every ES module that
 //   contains `import(`, ~30 ms for the core under tsx, a fraction of a ms for that file.
 // - CommonJS (dist/cjs/*.cjs): require() of the ESM build itself (one copy; see
@@ -32,7 +32,7 @@ try {
 const common = { bundle: true, platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning', sourcemap: true };
 const CORE_SPECIFIER = '#child-core';
 const SPAWN_MAIN = 'src/bootstrap/spawn-main.ts';
-const DYNAMIC_IMPORT = 'src/dynamic-import.ts';
+const DYNAMIC_IMPORT = 'src/loading/dynamic-import.ts';
 const DYNAMIC_SPECIFIER = '#dynamic-import';
 
 // The core: what spawn-main imports statically, spawn-main itself excluded (its dynamic imports
@@ -59,7 +59,7 @@ await build({
   plugins: [dynamicImportAsPackageImport()],
 });
 if (lexer.parse(readFileSync('dist/internal/child-core.js', 'utf8'))[0].some((entry) => entry.d > -1)) {
-  throw new Error('multiproc build: the child core contains an import(); call importUrl() of src/dynamic-import.ts instead (see the top of this file).');
+  throw new Error('multiproc build: the child core contains an import(); call importUrl() of src/loading/dynamic-import.ts instead (see the top of this file).');
 }
 
 await build({ ...common, bundle: false, entryPoints: { 'internal/dynamic-import': DYNAMIC_IMPORT }, outdir: 'dist', format: 'esm' });
@@ -72,8 +72,8 @@ await build({
     cluster: 'src/cluster.ts',
     'bootstrap/forkserver-main': 'src/bootstrap/forkserver-main.ts',
     'cli/main': 'src/cli/main.ts',
-    // Preloaded by `multiproc run` with --require (see src/os/in-thread-ts.ts).
-    'os/in-thread-ts': 'src/os/in-thread-ts.ts',
+    // Preloaded by `multiproc run` with --require (see src/loading/in-thread-ts.ts).
+    'loading/in-thread-ts': 'src/loading/in-thread-ts.ts',
     // Imported by spawn-main when a child receives shareable objects.
     'internal/shareables': 'src/shareables.ts',
     // The Pool's worker target (not a public export): its own entry keeps `poolWorker` exported

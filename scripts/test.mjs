@@ -1,7 +1,7 @@
 // The test command: every test/**/*.test.ts under node:test (through tsx), then a check that
 // no child process, zombie or shared-memory segment was left behind. The tests run with
 // --single-threaded so the `fork` start method is covered too, and --expose-internals so forked
-// children of this tsx-loaded process get an in-thread module loader (src/bootstrap/in-thread-loader.ts).
+// children of this tsx-loaded process get an in-thread module loader (src/loading/in-thread-loader.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +44,7 @@ const shmBefore = listShm();
 // TypeScript is compiled in the main thread (tsx's CommonJS hook plus multiproc's in-thread
 // preload, as `multiproc run` does), not by tsx's ESM loader: its hooks thread is a second V8
 // isolate, and a process with one cannot fork safely (docs/DECISIONS.md, "TypeScript under fork").
-const loader = ['--require', 'tsx/cjs', '--require', './dist/os/in-thread-ts.js'];
+const loader = ['--require', 'tsx/cjs', '--require', './dist/loading/in-thread-ts.js'];
 const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', ...loader, '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
   env: { ...process.env, ESBUILD_WORKER_THREADS: '0', ...(portable ? { MULTIPROC_NO_NATIVE: '1' } : {}) },

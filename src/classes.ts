@@ -10,7 +10,7 @@
 // fields and closures are not carried, and the constructor does not run (as in pickle).
 import { SerializationError } from './errors.ts';
 import { normalizeFunction, typeError } from './options.ts';
-import { importExportedFunction, referenceTarget, type TargetRef } from './target.ts';
+import { importExportedFunction, referenceTarget, type TargetRef } from './loading/target.ts';
 
 type AnyClass = abstract new (...args: never[]) => object;
 

@@ -13,9 +13,6 @@ export function entryPath(relative: string): string {
   return join(root, relative + extension);
 }
 
-/** True when running from the TypeScript sources (tests under tsx). */
-export const fromSources = extension === '.ts';
-
 /**
  * The parent's execArgv as a child should inherit it: loaders and V8/Node options stay (so
  * `tsx` works in the child); what would break a child goes (an inspector port already taken,

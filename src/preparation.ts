@@ -1,7 +1,7 @@
 // Building the preparation message for spawn and fork-server children: the target and the
 // subclass by reference, args and the instance's own fields by structured clone + reduction.
-import type { PreparationData } from './bootstrap/prep.ts';
-import { PREP_VERSION } from './bootstrap/prep.ts';
+import type { PreparationData } from './bootstrap/preparation-message.ts';
+import { PREP_VERSION } from './bootstrap/preparation-message.ts';
 import type { ChildOptions } from './process-options.ts';
 import type { ProcessInternals } from './process-internals.ts';
 import { reduceForChild } from './reduction.ts';
@@ -9,7 +9,7 @@ import type { StartMethod } from './start-methods.ts';
 import { globalState } from './state.ts';
 import { inheritedLogLevel } from './log.ts';
 import { kBuiltinClass } from './symbols.ts';
-import { referenceTarget } from './target.ts';
+import { referenceTarget } from './loading/target.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 

@@ -84,6 +84,33 @@ export function track<T extends Process>(process: T): T {
   return process;
 }
 
+/** Join every child (in whatever order they end); their exit codes, in the order given. */
+export async function joinAll(children: readonly Process[]): Promise<(number | null)[]> {
+  await Promise.all(children.map((child) => child.join()));
+  return children.map((child) => child.exitCode);
+}
+
+/**
+ * Whether `promise` is still pending after the event loop ran `turns` ticks of a timer: the
+ * loop kept turning while it waited (a blocked loop never gets there: the test times out).
+ */
+export async function pendingAfterTurns(promise: Promise<unknown>, turns: number): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await new Promise<void>((resolve) => {
+    let ticks = 0;
+    const timer = setInterval(() => {
+      if (++ticks < turns) return;
+      clearInterval(timer);
+      resolve();
+    }, 5);
+  });
+  return !settled;
+}
+
 export function trackPid(pid: number): void {
   trackedPids.add(pid);
 }

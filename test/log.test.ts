@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { text } from 'node:stream/consumers';
 import { after, describe, it } from 'node:test';
 import { getContext, getLogger, LogLevel, logToStderr, type LogRecord } from '../src/index.ts';
-import { reportChild } from './fixtures/child-options-targets.ts';
+import { reportChild } from './fixtures/process/child-options-targets.ts';
 import { tempPath, testedMethods, track } from './helpers.ts';
 
 const logger = getLogger();

@@ -1,6 +1,6 @@
 // Pipe: round trips of a small object, and 1 MiB messages (issue 4).
 // Two groups: pipe-rtt (round trips/s) and pipe-bytes (GB/s). Run each pinned (--pin) and
-// unpinned: round trips are bimodal by CPU placement (shared/design/benchmarking.md).
+// unpinned: round trips are bimodal by CPU placement (two vCPUs: cross-CPU wake-ups; one: none).
 import { execFile, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

@@ -1,4 +1,4 @@
-// multiproc's rows, written against the public API (shared/API.md) of the built package
+// multiproc's rows, written against the public API (README.md) of the built package
 // (dist/index.js). Used in the runner's own process, and as the handlers module of a Node
 // driver (bench/drivers/node-driver.mjs) for rows that need other process flags: every export
 // here that takes one `params` object is a driver command.

@@ -1,11 +1,11 @@
-// Mutated preparation messages (src/bootstrap/prep.ts), decoded the ways a child and the fork
+// Mutated preparation messages (src/bootstrap/preparation-message.ts), decoded the ways a child and the fork
 // server decode them: a spawned child reads the first frame of its channel, decodes it and
 // checks it with isPreparationData; the fork server decodes a request, checks it
 // (expectForkRequest: `start` or `preload`, and their fields), and checks a `start`'s message. A message the checks accept is used as
 // it is (runPrepared reads its fields before anything can catch an error), so whatever they
 // accept must be well formed: every field of the type it claims. Anything else must be refused:
 // a FrameError, or false from the check.
-import { isPreparationData, PREP_VERSION, type PreparationData } from '../../src/bootstrap/prep.ts';
+import { isPreparationData, PREP_VERSION, type PreparationData } from '../../src/bootstrap/preparation-message.ts';
 import { decodeObject, encodeObject, expectForkRequest, FrameDecoder, type ForkRequest, type PreloadRequest } from '../../src/wire/protocol.ts';
 import { feed, random } from '../../test/wire/fuzz-input.ts';
 import { Failures, row, type Row } from './row.ts';
@@ -111,5 +111,5 @@ export function fuzzPrep(count: number, seed = 0x9e9): Row {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'preparation message (prep.ts)', count, failures, `accepted ${outcomes.accepted}, refused ${outcomes.refused}`, startedAt);
+  return row('fuzz', 'preparation message (preparation-message.ts)', count, failures, `accepted ${outcomes.accepted}, refused ${outcomes.refused}`, startedAt);
 }

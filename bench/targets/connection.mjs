@@ -1,4 +1,4 @@
-// multiproc targets for the Pipe rows (written against shared/API.md's Connection).
+// multiproc targets for the Pipe rows (written against the public Connection API, README.md).
 
 /** Sends every received object back until the other end closes. */
 export async function echo(conn) {

@@ -1,4 +1,4 @@
-// multiproc targets for the Queue and Lock/Event rows (written against shared/API.md).
+// multiproc targets for the Queue and Lock/Event rows (written against the public API, README.md).
 
 /** Says it is `ready` (a Semaphore, optional), waits for `go`, then puts `n` numbers on `q`. */
 export async function produce(q, go, n, ready) {

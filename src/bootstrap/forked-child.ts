@@ -3,7 +3,7 @@
 // handles and children dropped, every exit routed to _exit(2); see src/os/child.ts), plus what a
 // Process child needs on top: the parent-death signal, and uncaught errors that are the child's.
 import { loadNative, type NativeBinding } from '../native/binding.ts';
-import { becomeChild } from '../os/child.ts';
+import { runChildAfterFork } from '../os/child.ts';
 import { printUncaught } from '../os/exit.ts';
 
 /** Options of enterForkedChild. */
@@ -28,7 +28,7 @@ export function enterForkedChild(options: ForkedChildOptions = {}): (code: numbe
     native.setPdeathsig(options.parentDeathSignal);
     if (options.expectedParent !== undefined && native.getppid() !== options.expectedParent) native.exit(1);
   }
-  becomeChild(native);
+  runChildAfterFork(native);
   // The parent's handlers are the parent's code: they do not run in the child. 'beforeExit'
   // too: this child's loop ends on its own (a test runner's handler there reports the parent's
   // pending tests as cancelled, on the parent's stdout, and sets exit code 1).

@@ -11,14 +11,14 @@ import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
-import { importModule, sharePreloaded } from '../ts-loading.ts';
+import { importModule, sharePreloaded } from '../loading/typescript.ts';
 import { decodeObject, encodeObject, encodeStartedInto, expectForkRequest, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';
 import { enterForkedChild } from './forked-child.ts';
-import { captureLoader, runTsxHooksInThread, useInThreadLoader } from './in-thread-loader.ts';
-import { isPreparationData, type PreparationData } from './prep.ts';
+import { captureLoader, runTsxHooksInThread, useInThreadLoader } from '../loading/in-thread-loader.ts';
+import { isPreparationData, type PreparationData } from './preparation-message.ts';
 import { runPrepared } from './run-child.ts';
 
 const REQUESTS = 3;
@@ -49,8 +49,8 @@ const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
 // A forked child runs with the server's young generation: emptied once the server has been idle
 // for IDLE_GC_MS, so children seldom start with a scavenge pending (which would copy pages they
 // share with the server). Not after each fork: right after fork() every page the scavenge writes
-// is a copy-on-write fault, and it ran while the new child needed the CPU (measured: a 5.9 ms
-// scavenge per fork; empty start→join medians 37.0-39.7 → 33.7-36.3 ms, three runs of 40 each).
+// is a copy-on-write fault, and it ran while the new child needed the CPU (the figures:
+// docs/DECISIONS.md, "Processes and start methods").
 const collect = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
 const IDLE_GC_MS = 250;
 const YOUNG_LIMIT = 256 * 1024;
@@ -59,7 +59,7 @@ let idleCollect: NodeJS.Timeout | undefined;
 let warmedUp = false;
 
 // The server has been idle for IDLE_GC_MS: the first time, warm multiproc's hot code up for the
-// children to come (src/bootstrap/warm-up.ts: ~40 ms once, not on the first start's path); then
+// children to come (src/bootstrap/warm-up.ts: once, not on the first start's path); then
 // empty the young generation.
 function whenIdle(): void {
   if (!warmedUp) {
@@ -72,16 +72,16 @@ function whenIdle(): void {
   }
   collect?.({ type: 'minor' });
 }
-// Node's ESM loader internals, kept at hand for the children (see in-thread-loader.ts).
+// Node's ESM loader internals, kept at hand for the children (see src/loading/in-thread-loader.ts).
 captureLoader();
-// TypeScript: tsx's ESM hooks run in this thread (src/ts-loading.ts: a loader thread would make
+// TypeScript: tsx's ESM hooks run in this thread (src/loading/typescript.ts: a loader thread would make
 // fork() unsafe); children inherit them with the rest of the heap.
 const typescriptReady = runTsxHooksInThread();
 
 function onReadable(): void {
   for (;;) {
-    // 64 KiB at a time: a larger receive buffer is fresh memory, and on these VMs each page
-    // touched costs tens of microseconds (a 1 MiB buffer cost ~6 ms per request).
+    // 64 KiB at a time: a larger receive buffer is fresh memory, and each page touched costs
+    // a page fault (a 1 MiB buffer made every request markedly slower).
     const got = native.recvFds(REQUESTS, 65_536);
     if (got === null) break;
     if (got.data.length === 0) return shutdown();
@@ -116,8 +116,8 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   if (!isPreparationData(prep)) return refuse('the preparation message is malformed or of another version of multiproc', fds);
   await importAll([prep.cls, prep.target].flatMap((ref) => (ref === null ? [] : [ref.url])));
   // Much in the young generation (a module imported just now, a burst of requests): a child
-  // forked with it would soon run a scavenge over pages it shares with this process (measured:
-  // a Pool's start + map of 100k items, ~145 ms → ~105-120 ms). Empty it first.
+  // forked with it would soon run a scavenge over pages it shares with this process (a Pool's
+  // start + map got markedly faster without: docs/DECISIONS.md). Empty it first.
   if (collect !== undefined && youngBytes() > YOUNG_LIMIT) collect({ type: 'minor' });
   let pid: number;
   try {
@@ -125,7 +125,7 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   } catch (error) {
     return refuse((error as Error).message, fds);
   }
-  if (pid === 0) return becomeChild(prep, fds);
+  if (pid === 0) return runServerChild(prep, fds);
   // From here until the child ends, each page this process writes is copied (copy-on-write):
   // answer first, with a preallocated frame.
   native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
@@ -167,7 +167,7 @@ async function importAll(urls: string[]): Promise<void> {
   }
 }
 
-function becomeChild(prep: PreparationData, fds: number[]): void {
+function runServerChild(prep: PreparationData, fds: number[]): void {
   // The parent's queue is not the child's: stop the drain loop that forked us.
   queue.length = 0;
   busy = true;

@@ -7,10 +7,10 @@ import { Process } from '../process.ts';
 import { adoptCurrent } from '../process-internals.ts';
 import { rebuildInChild, rebuildsSettled, type ReceivedHandle } from '../reduction.ts';
 import { globalState } from '../state.ts';
-import { importTarget } from '../target.ts';
+import { importTarget } from '../loading/target.ts';
 import { becomeChild, printChildError, runChildProcess } from './become-child.ts';
 import { applyEnv } from './child-options.ts';
-import type { PreparationData } from './prep.ts';
+import type { PreparationData } from './preparation-message.ts';
 
 /**
  * Become the prepared Process and run it. A failure (to prepare, or of the target) ends the child

@@ -2,8 +2,8 @@
 // death (end-of-file), then become the Process.
 import { loadNative } from '../native/binding.ts';
 import { decodeObject, FrameDecoder } from '../wire/protocol.ts';
-import { runTsxHooksInThread } from './in-thread-loader.ts';
-import { isPreparationData } from './prep.ts';
+import { runTsxHooksInThread } from '../loading/in-thread-loader.ts';
+import { isPreparationData } from './preparation-message.ts';
 import { runPrepared } from './run-child.ts';
 
 // ps reads the marker from /proc/PID/environ; programs this child starts must not inherit it.
@@ -50,8 +50,8 @@ const orphaned = (): void => {
 
 const native = loadNative();
 if (native !== null) {
-  // With the addon: a poll on the channel and recv(2), without loading node:net (~7 ms of this
-  // child's start measured with --cpu-prof).
+  // With the addon: a poll on the channel and recv(2), without loading node:net (a large share of
+  // this child's start, by --cpu-prof).
   // One recv(2) per wake-up (the poll is level-triggered): the channel may be a blocking socket.
   const watcher = native.watchReadable(CHANNEL, () => {
     let got: { data: Buffer } | null;

@@ -1,7 +1,7 @@
 // Code a fork server runs once so that its children inherit it compiled and optimized: a
 // --single-threaded child otherwise interprets, then compiles on its own main thread, the code it
-// runs most (measured: a fresh producer's first 1,000 Queue.put() took 80-220 ms with six
-// processes on two CPUs). Only what every child shares: the Queue's ring, codec and lock, over a
+// runs most (a fresh producer's first Queue.put() calls were many times slower than a warm one's;
+// docs/DECISIONS.md, "Synchronization and queues"). Only what every child shares: the Queue's ring, codec and lock, over a
 // SharedArrayBuffer private to this process (no shared memory segment, no file descriptor).
 import { HEADER } from '../wire/queue-layout.ts';
 import { Queue } from '../queues/queue.ts';

@@ -1,12 +1,12 @@
 // `multiproc run FILE [args…]`: run a script in a process that may fork, that is one started
-// with `--single-threaded` (shared/design/fork-in-node.md). TypeScript files get tsx's
+// with `--single-threaded` (see src/os/fork.ts). TypeScript files get tsx's
 // CommonJS hook plus multiproc's in-thread preload instead of tsx's ESM loader, whose hooks
 // thread would be missing in a forked child (docs/DECISIONS.md, "TypeScript under fork").
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { inThreadTsOptions, TS_FILE, withoutTsx } from '../ts-loading.ts';
+import { inThreadTsOptions, TS_FILE, withoutTsx } from '../loading/typescript.ts';
 
 const INSPECTOR_FLAG = /^--(inspect|inspect-brk|inspect-wait|inspect-port|inspect-publish-uid|debug-port)(=|$)/;
 const SEPARATE_VALUE = new Set(['--inspect-port', '--debug-port', '--inspect-publish-uid']);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SerializationError } from '../errors.ts';
-import { referenceTarget, type TargetRef } from '../target.ts';
+import { referenceTarget, type TargetRef } from '../loading/target.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
 

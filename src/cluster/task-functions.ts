@@ -2,7 +2,7 @@
 // an error that names the module, the export, the host and what to do when one cannot be.
 import { existsSync } from 'node:fs';
 import { ProcessError } from '../errors.ts';
-import { importExportedFunction } from '../target.ts';
+import { importExportedFunction } from '../loading/target.ts';
 import { localReference, type TaskRoute } from './route.ts';
 
 type AnyFunction = (...args: unknown[]) => unknown;

@@ -58,7 +58,7 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const connection = openConnection(fd, { readable: true, writable: true, native });
   // No spinning receives on a connection by address (reader.ts spins while a reply is due): it
   // has no shared-memory lane, so a spin is a loop of recv(2) calls, and on a loaded machine the
-  // CPU it takes is the peer's: round trips measured 4-10x slower with it (docs/DECISIONS.md).
+  // CPU it takes is the peer's: round trips were several times slower with it (docs/DECISIONS.md).
   connection[kNeverSpin]();
   if (authkey === null) return connection;
   const onAbort = () => connection.close();

@@ -17,7 +17,7 @@ import { jsonText } from './json.ts';
 import type { Lane } from './lane.ts';
 import { FrameReader } from './reader.ts';
 import { forgetConnection, kAfterFork, kShared, trackConnection, type EndLanes } from './registry.ts';
-import type { WaitOptions } from './waiters.ts';
+import type { ReadWaitOptions } from './waiters.ts';
 import { FrameWriter, NOT_A_SOCKET } from './writer.ts';
 
 /** Internal (waitReady): resolves true once there is something to receive; rejects when `signal` aborts. */
@@ -379,7 +379,7 @@ export function openConnection(fd: number, options: ConnectionOptions): Connecti
   }
 }
 
-function waitOptions(options: RecvOptions): WaitOptions {
+function waitOptions(options: RecvOptions): ReadWaitOptions {
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const timeoutMs = normalizeTimeout('timeoutMs', options.timeoutMs);
   const signal = options.signal;

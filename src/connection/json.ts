@@ -1,5 +1,6 @@
-// The JSON fast path of Connection.send(): v8.serialize + v8.deserialize cost about 4.5 µs per
-// small message on the reference machine, JSON.stringify + JSON.parse about 1.1 µs. A value goes
+// The JSON fast path of Connection.send(): JSON.stringify + JSON.parse cost a fraction of
+// v8.serialize + v8.deserialize for a small message (docs/DECISIONS.md, "Pipe, Connection,
+// shared memory"). A value goes
 // as JSON only when JSON gives back exactly what structured clone would: plain objects (prototype
 // Object.prototype or null) and dense plain arrays without extra properties, of strings,
 // booleans, null and finite numbers other than -0, no object reached twice (structured clone

@@ -15,7 +15,7 @@ import { LaneHandOff } from './lane-hand-off.ts';
 import { ReadWatch } from './read-watch.ts';
 import type { SocketFrames } from './socket-frames.ts';
 import { SpinPolicy } from './spin-policy.ts';
-import { WaiterQueue, type Outcome, type WaitOptions } from './waiters.ts';
+import { WaiterQueue, type Outcome, type ReadWaitOptions } from './waiters.ts';
 
 let cpus: number | undefined; // os.availableParallelism() (it follows the affinity), once per process
 
@@ -67,7 +67,7 @@ export class FrameReader {
    * The next frame: as a value, as bytes, or copied into `into` (recvBytesInto; resolves with its
    * length). A payload over `maxLength` fails that read only.
    */
-  read(want: 'object' | 'bytes' | 'into', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  read(want: 'object' | 'bytes' | 'into', maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
     const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
@@ -90,7 +90,7 @@ export class FrameReader {
   }
 
   /** Resolves true when data (or EOF) arrives, false after `timeoutMs` (0: at once). */
-  whenReady(options: WaitOptions): Promise<unknown> {
+  whenReady(options: ReadWaitOptions): Promise<unknown> {
     if (this.readyNow()) return Promise.resolve(true);
     if (options.timeoutMs === 0) return Promise.resolve(false);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
@@ -126,7 +126,7 @@ export class FrameReader {
     }
   }
 
-  #enqueue(want: 'object' | 'bytes' | 'into' | 'poll', maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  #enqueue(want: 'object' | 'bytes' | 'into' | 'poll', maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
     const promise = this.#waiters.add(want, maxLength, options, onTimeout, into);
     this.#watch.waiting(this.#waiters.size === 1);
     return promise;

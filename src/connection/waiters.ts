@@ -9,7 +9,7 @@ export type Want = 'object' | 'bytes' | 'into' | 'poll';
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /** How long one receive or poll waits: `timeoutMs` (then `onTimeout` decides) and `signal`. */
-export interface WaitOptions {
+export interface ReadWaitOptions {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -56,7 +56,7 @@ export class WaiterQueue {
   }
 
   /** Queue a wait; its Promise settles through settle()/cancel. */
-  add(want: Want, maxLength: number | undefined, options: WaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  add(want: Want, maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
     const { timeoutMs, signal } = options;
     let waiter!: Waiter;
     const promise = new Promise<unknown>((resolve, reject) => {

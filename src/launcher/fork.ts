@@ -1,8 +1,9 @@
 // The `fork` start method: the real POSIX fork() of the calling process through the native
 // addon. The child is a copy of everything (closures, module state, open fds), so any function
-// may be a target. Safe only in a process started with --single-threaded
-// (shared/design/fork-in-node.md); elsewhere start() refuses and points to forkserver. What the
-// forked copy does is fork-child.ts; this file is the parent's side.
+// may be a target. Safe only in a process started with --single-threaded (fork() copies only
+// the calling thread; V8's background threads could hold its locks); elsewhere start() refuses
+// and points to forkserver. What the forked copy does is fork-child.ts; this file is the
+// parent's side.
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { loadNative, nativeUnavailableReason, type FdWatcher, type NativeBinding } from '../native/binding.ts';

@@ -1,6 +1,6 @@
 // The `forkserver` start method, client side. A fork server is a quiet Node.js process started
-// on first use with --single-threaded (the one condition under which fork() is safe in Node,
-// see shared/design/fork-in-node.md). It imports each target module once and forks a child per
+// on first use with --single-threaded (the one condition under which fork() is safe in Node:
+// fork() copies only the calling thread, and V8's background threads could hold its locks). It imports each target module once and forks a child per
 // request, so a child starts in about a millisecond with its modules already loaded.
 //
 // Two channels: a request socket used synchronously (start() blocks for the child's pid, as
@@ -8,7 +8,7 @@
 // socket on which the server reports each child's end asynchronously.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
-import type { PreparationData } from '../bootstrap/prep.ts';
+import type { PreparationData } from '../bootstrap/preparation-message.ts';
 import { getExecutable } from '../executable.ts';
 import { inheritedLogLevel, logAt, LogLevel } from '../log.ts';
 import { ProcessError } from '../errors.ts';
@@ -17,7 +17,7 @@ import { entryPath, inheritedExecArgv } from '../paths.ts';
 import { buildPreparation } from '../preparation.ts';
 import { internals } from '../process-internals.ts';
 import { childOptionsForStart } from '../process-options.ts';
-import { forkSafeExecArgv } from '../ts-loading.ts';
+import { forkSafeExecArgv } from '../loading/typescript.ts';
 import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
 import { ForkServerLauncher } from './forkserver-launcher.ts';
 import type { Launcher, StartMethodImpl } from './launcher.ts';
@@ -51,11 +51,11 @@ export const forkserverMethod: StartMethodImpl = {
 /**
  * The server's flags: --single-threaded, and the parent's loaders so .ts targets work, with
  * tsx's ESM loader (a hooks thread, which would make fork() unsafe) replaced by in-thread
- * compilation (src/ts-loading.ts).
+ * compilation (src/loading/typescript.ts).
  */
 export function serverExecArgv(): string[] {
   // --expose-internals lets a forked child drop module hooks that another loader (not tsx) still
-  // runs on a loader thread (see in-thread-loader.ts).
+  // runs on a loader thread (see src/loading/in-thread-loader.ts).
   return ['--single-threaded', '--expose-internals', '--expose-gc', ...forkSafeExecArgv(inheritedExecArgv().filter((arg) => arg !== '--single-threaded'))];
 }
 

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { PreparationData } from '../bootstrap/prep.ts';
+import type { PreparationData } from '../bootstrap/preparation-message.ts';
 import { getExecutable } from '../executable.ts';
 import { ProcessError } from '../errors.ts';
 import { loadNative } from '../native/binding.ts';
@@ -13,8 +13,8 @@ import { entryPath, inheritedExecArgv } from '../paths.ts';
 import { buildPreparation } from '../preparation.ts';
 import { internals } from '../process-internals.ts';
 import { childOptionsForStart, type ChildOptions } from '../process-options.ts';
-import { hasPublicHooks } from '../ts-hooks.ts';
-import { inThreadTsHook } from '../ts-loading.ts';
+import { hasPublicHooks } from '../loading/ts-hooks.ts';
+import { inThreadTsHook } from '../loading/typescript.ts';
 import { encodeObject } from '../wire/protocol.ts';
 import { ExitLatch } from './exit-latch.ts';
 import { exitCodeOf, type Launcher, type StartMethodImpl } from './launcher.ts';
@@ -23,7 +23,7 @@ import { exitCodeOf, type Launcher, type StartMethodImpl } from './launcher.ts';
  * The child's options: the parent's (paths.ts), plus --expose-internals where TypeScript is
  * compiled in-thread (a fork server's descendants, `multiproc run`): the child then runs tsx's
  * ES module hooks in its main thread as its parent does (spawn-main.ts). A Node with the public
- * module.registerHooks needs no internals for that (src/ts-hooks.ts).
+ * module.registerHooks needs no internals for that (src/loading/ts-hooks.ts).
  */
 function childExecArgv(given: string[] | null): string[] {
   const args = given ?? inheritedExecArgv();

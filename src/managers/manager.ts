@@ -4,7 +4,7 @@
 import type { ElementOf, TypeSpec as ElementTypeSpec } from '../shared-memory/types.ts';
 import { typeError } from '../options.ts';
 import type { FnSpec } from '../pool/messages.ts';
-import { referenceTarget } from '../target.ts';
+import { referenceTarget } from '../loading/target.ts';
 import { BaseManager } from './base-manager.ts';
 import { ArrayProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, type DictKey } from './proxies/collections.ts';
 import { JoinableQueueProxy, QueueProxy } from './proxies/queue.ts';

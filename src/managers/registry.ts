@@ -2,7 +2,7 @@
 // its first register()), and how each travels to the manager's process.
 import { typeError } from '../options.ts';
 import { registerFunction } from '../pool/functions.ts';
-import { referenceTarget } from '../target.ts';
+import { referenceTarget } from '../loading/target.ts';
 import { AutoProxy } from './proxies/auto.ts';
 import { setProxyType, type ProxyClass } from './proxy.ts';
 import type { TypeSpec } from './server-main.ts';

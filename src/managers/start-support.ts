@@ -3,7 +3,7 @@ import { currentAuthkey } from '../authkey.ts';
 import { typeError } from '../options.ts';
 import { registerFunction } from '../pool/functions.ts';
 import type { FnSpec } from '../pool/messages.ts';
-import { referenceTarget } from '../target.ts';
+import { referenceTarget } from '../loading/target.ts';
 
 /** This process's authkey (inherited by children), the default key of a manager (as Python's). */
 export function defaultAuthkey(): Uint8Array {

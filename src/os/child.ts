@@ -10,7 +10,6 @@ import { clearInheritedTimers } from './timers.ts';
 import { forgetChildrenAfterFork } from './wait.ts';
 
 const hooks = new Set<() => void>();
-let forkedChild = false;
 
 /** Run `hook` in every child forked from now on, after the inherited state was dropped (like Python's register_after_fork). */
 export function registerAfterFork(hook: () => void): () => void {
@@ -31,11 +30,6 @@ export function runParentAfterFork(): void {
   for (const hook of parentHooks) hook();
 }
 
-/** Whether this process is a child created by multiproc's fork(). */
-export function isForkedChild(): boolean {
-  return forkedChild;
-}
-
 // Requests that use the libuv thread pool: in flight at fork time, they were being worked on by
 // threads the child does not have, so they never complete there. Handle-bound requests
 // (writes, connects, shutdowns) are cancelled when their handles are closed.
@@ -46,7 +40,7 @@ let loopEnd: { close(): void } | undefined;
 /**
  * The end of the child's loop, handled before uv_run() returns: Node would otherwise call
  * NodePlatform::DrainTasks, which can wait forever for V8 worker tasks no thread of the child
- * will run (measured: 8 of 8 natural ends hung after a parent's large allocation). When nothing
+ * will run (docs/DECISIONS.md, "A forked child never lets `uv_run()` return"). When nothing
  * is left but the inherited thread-pool requests that can never complete, 'beforeExit' is
  * emitted as usual and, if its listeners scheduled nothing, the child exits with
  * process.exitCode (0 by default) through the usual 'exit' path.
@@ -71,8 +65,7 @@ function endWithTheLoop(native: NativeBinding): void {
 }
 
 /** The child's side of fork(). */
-export function becomeChild(native: NativeBinding): void {
-  forkedChild = true;
+export function runChildAfterFork(native: NativeBinding): void {
   const pid = native.getpid();
   Object.defineProperty(process, 'pid', { value: pid, writable: false, enumerable: true, configurable: true });
   Object.defineProperty(process, 'ppid', { value: native.getppid(), writable: true, enumerable: true, configurable: true });

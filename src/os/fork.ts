@@ -1,11 +1,12 @@
-// fork() and its policy: only a process started with `node --single-threaded` may fork
-// (shared/design/fork-in-node.md). Also forkChild(), the hook of the `fork` start method.
+// fork() and its policy: only a process started with `node --single-threaded` may fork. fork()
+// copies only the calling thread: V8's compiler and GC threads, which a normal Node process
+// runs, would be missing in the child, any lock they held at that moment held for good (see
+// docs/DECISIONS.md, "multiproc/os, `multiproc run` and the forked child").
 import { isMainThread } from 'node:worker_threads';
 import { StartMethodError } from '../errors.ts';
 import { requireNative } from '../native/binding.ts';
-import { hasLoaderThreadOptions } from '../ts-loading.ts';
-import { becomeChild, runParentAfterFork } from './child.ts';
-import { exitAfterFlush, printUncaught } from './exit.ts';
+import { hasLoaderThreadOptions } from '../loading/typescript.ts';
+import { runChildAfterFork, runParentAfterFork } from './child.ts';
 import { installUnrefTracking } from './handles.ts';
 import { installTimerTracking } from './timers.ts';
 import { trackChild } from './wait.ts';
@@ -59,7 +60,7 @@ function forkRaw(what: string): number {
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
   const pid = native.fork();
-  if (pid === 0) becomeChild(native);
+  if (pid === 0) runChildAfterFork(native);
   else runParentAfterFork();
   return pid;
 }
@@ -71,39 +72,6 @@ function forkRaw(what: string): number {
  */
 export function fork(): number {
   const pid = forkRaw('fork()');
-  if (pid !== 0) trackChild(pid, 'os');
+  if (pid !== 0) trackChild(pid);
   return pid;
-}
-
-/**
- * Internal hook of the `fork` start method: fork, and in the child run `run` and exit with 0
- * when it returns or resolves, 1 (stack printed) when it throws or rejects, N on
- * process.exit(N). Returns the child's pid in the parent. In the child it returns 0 only when
- * `run` is asynchronous (the event loop must turn): the caller must then return without running
- * any more of the parent's logic.
- */
-export function forkChild(run: () => unknown): number {
-  const pid = forkRaw('the fork start method');
-  if (pid !== 0) {
-    trackChild(pid, 'process');
-    return pid;
-  }
-  process.exitCode = undefined;
-  const fail = (error: unknown): undefined => {
-    printUncaught(error);
-    return void exitAfterFlush(1);
-  };
-  let result: unknown;
-  try {
-    result = run();
-  } catch (error) {
-    fail(error);
-    return 0;
-  }
-  if (result !== null && typeof (result as PromiseLike<unknown>)?.then === 'function') {
-    (result as PromiseLike<unknown>).then(() => void exitAfterFlush(0), fail);
-  } else {
-    void exitAfterFlush(0);
-  }
-  return 0;
 }

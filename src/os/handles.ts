@@ -22,16 +22,6 @@ export function preserveHandle<T extends object>(handle: T): T {
   return handle;
 }
 
-/** Undo preserveHandle(): forked children close `handle` again. */
-export function releaseHandle(handle: object): void {
-  registry().preserved.delete(handle);
-}
-
-/** Whether `handle` survives fork (see preserveHandle). */
-export function isPreserved(handle: object): boolean {
-  return registry().preserved.has(handle);
-}
-
 function isDead(handle: object): boolean {
   if (handle instanceof net.Server) return !handle.listening;
   if (handle instanceof net.Socket) return handle.destroyed;

@@ -129,8 +129,3 @@ export function clearInheritedTimers(): number {
   reg.live.clear();
   return cleared;
 }
-
-/** Whether timer tracking is installed in this process. */
-export function timersTracked(): boolean {
-  return registry() !== undefined;
-}

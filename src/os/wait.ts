@@ -20,16 +20,15 @@ interface Pending {
   pidfd: number;
 }
 
-/** 'os': forked by fork(), waited for by wait(); 'process': forked for a Process, waitpid() only. */
-type Kind = 'os' | 'process';
-const children = new Map<number, Kind>();
+/** Children forked through fork(): the ones wait() and waitpid() may reap. */
+const children = new Set<number>();
 const pending = new Map<number, Pending>();
 const anyWaiters: Array<{ resolve: (result: WaitResult) => void; reject: (error: unknown) => void }> = [];
 
-/** Remember a pid this process forked (the parent side of fork()/forkChild()). */
-export function trackChild(pid: number, kind: Kind = 'os'): void {
-  children.set(pid, kind);
-  if (kind === 'os' && anyWaiters.length > 0) void watch(requireNative('multiproc/os wait()'), pid).catch(() => {});
+/** Remember a pid this process forked (the parent side of fork()). */
+export function trackChild(pid: number): void {
+  children.add(pid);
+  if (anyWaiters.length > 0) void watch(requireNative('multiproc/os wait()'), pid).catch(() => {});
 }
 
 /** In a forked child: the parent's children are not ours; drop them and the watches on them. */
@@ -63,8 +62,7 @@ function unknownChild(syscall: string, pid: number): Error {
 
 /** A child was reaped (by any path): settle whoever waits for it. */
 function settle(result: WaitResult): WaitResult {
-  const kind = children.get(result.pid);
-  children.delete(result.pid);
+  const tracked = children.delete(result.pid);
   const entry = pending.get(result.pid);
   if (entry !== undefined) {
     pending.delete(result.pid);
@@ -72,8 +70,8 @@ function settle(result: WaitResult): WaitResult {
     requireNative('multiproc/os wait()').close(entry.pidfd);
     entry.resolve(result);
   }
-  if (kind === 'os') anyWaiters.shift()?.resolve(result);
-  if (anyWaiters.length > 0 && ![...children.values()].includes('os')) {
+  if (tracked) anyWaiters.shift()?.resolve(result);
+  if (anyWaiters.length > 0 && children.size === 0) {
     for (const waiter of anyWaiters.splice(0)) waiter.reject(noChildError('wait', 'no child forked through multiproc/os is left'));
   }
   return result;
@@ -122,7 +120,7 @@ export async function waitpid(pid: number, options?: WaitpidOptions): Promise<Wa
 /** Wait for any child forked through fork() without blocking the event loop (ECHILD if none). */
 export async function wait(): Promise<WaitResult> {
   const native = requireNative('multiproc/os wait()');
-  const pids = [...children].filter(([, kind]) => kind === 'os').map(([pid]) => pid);
+  const pids = [...children];
   if (pids.length === 0) throw noChildError('wait', 'no child forked through multiproc/os is left');
   for (const pid of pids) {
     const done = reap(native, pid, true);
@@ -144,7 +142,7 @@ export function waitpidSync(pid: number, options?: WaitpidOptions): WaitResult |
 /** Like wait(), blocking: poll(2) on the pidfds of every child forked through fork(). */
 export function waitSync(): WaitResult {
   const native = requireNative('multiproc/os waitSync()');
-  const pids = [...children].filter(([, kind]) => kind === 'os').map(([pid]) => pid);
+  const pids = [...children];
   if (pids.length === 0) throw noChildError('wait', 'no child forked through multiproc/os is left');
   for (const pid of pids) {
     const done = reap(native, pid, true);

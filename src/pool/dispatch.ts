@@ -6,7 +6,7 @@
 import { serialize } from 'node:v8';
 import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
-import type { TargetRef } from '../target.ts';
+import type { TargetRef } from '../loading/target.ts';
 import type { Call } from './call.ts';
 import type { FnSpec, FromWorker, ResultsMessage } from './messages.ts';
 import { pack, unpack } from './packing.ts';

@@ -4,7 +4,7 @@
 // sent as its id in that copy, so closures work (see docs/DECISIONS.md, "Pool").
 import { isMain } from '../current.ts';
 import { SerializationError } from '../errors.ts';
-import { importExportedFunction, referenceTarget, type TargetRef } from '../target.ts';
+import { importExportedFunction, referenceTarget, type TargetRef } from '../loading/target.ts';
 import type { FnSpec } from './messages.ts';
 
 type AnyFunction = (...args: never[]) => unknown;

@@ -1,6 +1,6 @@
 // The Pool's messages between the parent and a worker (over one Pipe per worker), and how a
 // task's function is named: by id in a forked worker's copy of the registry, or by reference.
-import type { TargetRef } from '../target.ts';
+import type { TargetRef } from '../loading/target.ts';
 import type { Packed } from './packing.ts';
 
 /** How a worker finds a function: `id` in the fork-time registry, or an exported function's reference. */

@@ -7,7 +7,7 @@ import { holdExit } from '../exit-hold.ts';
 import { portableInstance, portableMode } from '../portable/index.ts';
 import { rangeError, typeError } from '../options.ts';
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
-import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from '../sync/futex.ts';
+import { checkSignal, deadlineOf, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from '../sync/futex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from '../sync/segment.ts';
 import { decodeItem, encodeItem } from './items.ts';
 import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from './errors.ts';
@@ -93,7 +93,7 @@ export class Queue<T = unknown> {
     const slice = wait.owner === 0 ? left : left < 0 ? LIVENESS_MS : Math.min(left, LIVENESS_MS);
     if (wait.counter >= 0) Atomics.add(i32, wait.counter, 1);
     try {
-      await waitAsync(i32, wait.index, wait.value, slice, signal, wait.index === ARRIVALS);
+      await futexWaitAsync(i32, wait.index, wait.value, slice, signal, wait.index === ARRIVALS);
     } finally {
       if (wait.counter >= 0) Atomics.sub(i32, wait.counter, 1);
     }
@@ -104,7 +104,7 @@ export class Queue<T = unknown> {
     const slice = wait.owner === 0 ? left : left < 0 ? LIVENESS_MS : Math.min(left, LIVENESS_MS);
     if (wait.counter >= 0) Atomics.add(i32, wait.counter, 1);
     try {
-      waitSync(i32, wait.index, wait.value, slice);
+      futexWaitSync(i32, wait.index, wait.value, slice);
     } finally {
       if (wait.counter >= 0) Atomics.sub(i32, wait.counter, 1);
     }
@@ -353,7 +353,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
       if (v === 0) return true;
       const left = remaining(deadline);
       if (left === 0) return false;
-      await waitAsync(i32, UNFINISHED, v, left, options?.signal, false);
+      await futexWaitAsync(i32, UNFINISHED, v, left, options?.signal, false);
     }
   }
 
@@ -366,7 +366,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
       if (v === 0) return true;
       const left = remaining(deadline);
       if (left === 0) return false;
-      waitSync(i32, UNFINISHED, v, left);
+      futexWaitSync(i32, UNFINISHED, v, left);
     }
   }
 }

@@ -5,7 +5,7 @@
 // child imports it by reference (an exported function, like a target).
 import { kReduce, rebuildPending, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { normalizeFunction, normalizePositiveInteger, normalizeTimeout } from '../options.ts';
-import { importTarget, referenceTarget, type TargetRef } from '../target.ts';
+import { importTarget, referenceTarget, type TargetRef } from '../loading/target.ts';
 import { Condition } from './condition.ts';
 import { BrokenBarrierError } from './errors.ts';
 import { checkSignal, deadlineOf, remaining, type WaitOptions } from './futex.ts';

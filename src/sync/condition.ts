@@ -9,7 +9,7 @@
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { rangeError, typeError } from '../options.ts';
 import { NotOwnerError } from './errors.ts';
-import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { checkSignal, deadlineOf, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from './futex.ts';
 import { portableCondition, portableMode } from '../portable/index.ts';
 import { hasBrand } from '../symbols.ts';
 import { Lock, RLock } from './lock.ts';
@@ -95,7 +95,7 @@ export class Condition {
       let failure: unknown = null;
       if (left !== 0) {
         try {
-          await waitAsync(this.#i32, SEQ, seq, left, options?.signal, false);
+          await futexWaitAsync(this.#i32, SEQ, seq, left, options?.signal, false);
         } catch (error) {
           failure = error;
         }
@@ -133,7 +133,7 @@ export class Condition {
     const depth = lock.releaseAll();
     for (;;) {
       const left = remaining(deadline);
-      if (left !== 0) waitSync(this.#i32, SEQ, seq, left);
+      if (left !== 0) futexWaitSync(this.#i32, SEQ, seq, left);
       try {
         lock.acquireSync();
       } finally {

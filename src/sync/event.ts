@@ -2,7 +2,7 @@
 //   i32[0] = flag (0/1), i32[1] = sleepers (set() skips the futex wake when nobody waits).
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { portableInstance, portableMode } from '../portable/index.ts';
-import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { checkSignal, deadlineOf, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from './futex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
 const FLAG = 0;
@@ -45,7 +45,7 @@ export class Event {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        await waitAsync(this.#i32, FLAG, 0, left, options?.signal, false);
+        await futexWaitAsync(this.#i32, FLAG, 0, left, options?.signal, false);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }
@@ -61,7 +61,7 @@ export class Event {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        waitSync(this.#i32, FLAG, 0, left);
+        futexWaitSync(this.#i32, FLAG, 0, left);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }

@@ -8,11 +8,11 @@ import { registerAfterFork } from '../os/child.ts';
 import { normalizeTimeout } from '../options.ts';
 
 /** What a wait ended with ('ok' may be spurious: re-check the word). */
-export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 let native: NativeBinding | undefined;
 /** The addon (loaded once). */
-export function sync(): NativeBinding {
+export function futexAddon(): NativeBinding {
   return (native ??= requireNative('multiproc synchronization primitives'));
 }
 
@@ -44,22 +44,22 @@ export function remaining(deadline: number, cap = Infinity): number {
 }
 
 /** Block until the int32 at `index` is no longer `expected`, a wake, or the timeout. */
-export function waitSync(i32: Int32Array, index: number, expected: number, timeoutMs: number): WaitResult {
-  return sync().futexWait(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, expected, timeoutMs);
+export function futexWaitSync(i32: Int32Array, index: number, expected: number, timeoutMs: number): FutexWaitResult {
+  return futexAddon().futexWait(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, expected, timeoutMs);
 }
 
 /** Wake up to `count` waiters of the int32 at `index` (in any process). */
 export function wake(i32: Int32Array, index: number, count = 1): void {
-  sync().futexWake(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, count);
+  futexAddon().futexWake(i32.buffer as SharedArrayBuffer, i32.byteOffset + index * 4, count);
 }
 
 /**
- * waitSync without blocking the loop. If `signal` aborts first, the Promise rejects with its
+ * futexWaitSync without blocking the loop. If `signal` aborts first, the Promise rejects with its
  * reason; a wake-up the helper received after the abort is passed on to another waiter
  * (`forward` true), so an abandoned wait never swallows a release.
  */
-export function waitAsync(i32: Int32Array, index: number, expected: number, timeoutMs: number, signal?: AbortSignal, forward = true): Promise<WaitResult> {
-  const binding = sync();
+export function futexWaitAsync(i32: Int32Array, index: number, expected: number, timeoutMs: number, signal?: AbortSignal, forward = true): Promise<FutexWaitResult> {
+  const binding = futexAddon();
   return new Promise((resolve, reject) => {
     let aborted = false;
     const onAbort = (): void => {

@@ -6,7 +6,7 @@
 // owner is alive: a dead owner's lock is taken over with OwnerDiedError (robust-mutex style).
 import { TimeoutError } from '../errors.ts';
 import { NotOwnerError, OwnerDiedError } from './errors.ts';
-import { checkSignal, deadlineOf, isAlive, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { checkSignal, deadlineOf, isAlive, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from './futex.ts';
 
 export const WAITERS = 1 << 30;
 export const PID_MASK = WAITERS - 1;
@@ -82,7 +82,7 @@ export class MutexCore {
         check = true; // before giving up, make sure the owner is alive
         continue;
       }
-      const result = waitSync(this.i32, WORD, step, left === -1 ? LIVENESS_MS : Math.min(left, LIVENESS_MS));
+      const result = futexWaitSync(this.i32, WORD, step, left === -1 ? LIVENESS_MS : Math.min(left, LIVENESS_MS));
       check = result === 'timed-out';
     }
   }
@@ -99,7 +99,7 @@ export class MutexCore {
         check = true;
         continue;
       }
-      const result = await waitAsync(this.i32, WORD, step, left === -1 ? LIVENESS_MS : Math.min(left, LIVENESS_MS), signal);
+      const result = await futexWaitAsync(this.i32, WORD, step, left === -1 ? LIVENESS_MS : Math.min(left, LIVENESS_MS), signal);
       check = result === 'timed-out';
     }
   }

@@ -6,7 +6,7 @@ import { rangeError, typeError } from '../options.ts';
 import { TimeoutError } from '../errors.ts';
 import { TooManyReleasesError } from './errors.ts';
 import { portableInstance, portableMode } from '../portable/index.ts';
-import { checkSignal, deadlineOf, remaining, wake, waitAsync, waitSync, type WaitOptions } from './futex.ts';
+import { checkSignal, deadlineOf, remaining, wake, futexWaitAsync, futexWaitSync, type WaitOptions } from './futex.ts';
 import type { Held } from './mutex.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
@@ -56,7 +56,7 @@ export class Semaphore {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        await waitAsync(this.#i32, VALUE, 0, left, options?.signal);
+        await futexWaitAsync(this.#i32, VALUE, 0, left, options?.signal);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }
@@ -72,7 +72,7 @@ export class Semaphore {
       if (left === 0) return false;
       Atomics.add(this.#i32, SLEEPERS, 1);
       try {
-        waitSync(this.#i32, VALUE, 0, left);
+        futexWaitSync(this.#i32, VALUE, 0, left);
       } finally {
         Atomics.sub(this.#i32, SLEEPERS, 1);
       }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
-import { loggedGateOrThrow, square } from '../fixtures/cluster-tasks.ts';
+import { loggedGateOrThrow, square } from '../fixtures/cluster/tasks.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';

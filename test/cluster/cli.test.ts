@@ -41,9 +41,9 @@ describe('multiproc worker', () => {
 
   it('multiproc/cluster without BullMQ installed throws an error that says `npm install bullmq`', () => {
     const script = "import('multiproc/cluster').then(() => console.log('loaded'), (error) => { console.log(error.name + ': ' + error.message); });";
-    const result = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/without-bullmq.cjs'), '--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT });
+    const result = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'), '--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT });
     assert.match(result.stdout, /ProcessError: multiproc\/cluster runs on BullMQ over Redis, and BullMQ is not installed: run `npm install bullmq`/);
-    const required = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/without-bullmq.cjs'), '-e', "try { require('multiproc/cluster'); console.log('loaded'); } catch (error) { console.log(error.message); }"], { encoding: 'utf8', cwd: ROOT });
+    const required = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'), '-e', "try { require('multiproc/cluster'); console.log('loaded'); } catch (error) { console.log(error.message); }"], { encoding: 'utf8', cwd: ROOT });
     assert.match(required.stdout, /npm install bullmq/);
     const present = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('multiproc/cluster'); console.log(typeof m.Pool, typeof m.serveWorker);"], { encoding: 'utf8', cwd: ROOT });
     assert.equal(present.stdout.trim(), 'function function');

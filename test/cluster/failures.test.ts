@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
 import { WorkerLostError } from '../../src/errors.ts';
-import { loggedGate, square } from '../fixtures/cluster-tasks.ts';
+import { loggedGate, square } from '../fixtures/cluster/tasks.ts';
 import { tempPath, trackPid } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
-import { square } from '../fixtures/cluster-tasks.ts';
+import { square } from '../fixtures/cluster/tasks.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
 
 const skip = redisMissing();

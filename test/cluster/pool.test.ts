@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Pool, TaskImportError } from '../../src/cluster.ts';
 import { ProcessError, SerializationError, TimeoutError } from '../../src/errors.ts';
-import { add, big, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster-tasks.ts';
+import { add, big, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster/tasks.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
@@ -89,7 +89,7 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       assert.ok(error !== null);
       assert.equal(error.message, 'bad item 13');
       assert.equal((error as { code?: string }).code, 'E_THIRTEEN');
-      assert.match(error.stack ?? '', /failAt13 .*cluster-tasks\.ts/);
+      assert.match(error.stack ?? '', /failAt13 .*cluster\/tasks\.ts/);
       assert.match(error.stack ?? '', /Pool\.map\(\) on worker host [^:]+:\d+/);
       assert.match((error as { host?: string }).host ?? '', /:\d+$/);
       // imap yields every result before the failing position, then throws there.
@@ -204,7 +204,7 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
         const error = await pool.map(square, [1, 2]).then(() => null, (e: unknown) => e as Error);
         assert.ok(error !== null);
         assert.ok(error instanceof TaskImportError);
-        assert.match(error.message, /task function `square` of module test\/fixtures\/cluster-tasks\.ts/);
+        assert.match(error.message, /task function `square` of module test\/fixtures\/cluster\/tasks\.ts/);
         assert.match(error.message, new RegExp(`Worker host [^ ]+:${stranger.pid}`));
         assert.match(error.message, /--root/);
       } finally {

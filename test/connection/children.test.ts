@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionClosedError, getContext, Pipe, type Connection } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll } from '../fixtures/conn-targets.ts';
+import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll } from '../fixtures/connection/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 import { checkTakingTurns } from './take-turns.ts';
 

@@ -14,7 +14,7 @@ import { attachMapping } from '../../src/shared-memory/mappings.ts';
 import { kReduce, rebuildHandle } from '../../src/reduction.ts';
 import { loadNative, type NativeBinding } from '../../src/native/binding.ts';
 import { Tag } from '../../src/wire/protocol.ts';
-import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered } from '../fixtures/conn-targets.ts';
+import { announceAndWait, echo, recvAfterGo, sendAll, sendNumbered } from '../fixtures/connection/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 import { readCorruptLane } from './lane-fuzz.ts';
 import { checkTakingTurns } from './take-turns.ts';

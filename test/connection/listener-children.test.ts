@@ -7,8 +7,9 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/listener-targets.ts';
+import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/connection/listener-targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
+import { Leaker } from '../fixtures/scenarios.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
 
@@ -139,10 +140,10 @@ for (const method of testedMethods()) {
 }
 
 describe('a Listener never closed', { skip }, () => {
-  const leaker = new URL('../fixtures/listener-leaker.ts', import.meta.url).pathname;
+  const leaker = new URL('../fixtures/connection/listener-leaker.ts', import.meta.url).pathname;
 
   it('its socket file and directory are removed when the process exits normally, silently (as Python)', async () => {
-    const { code, stdout, stderr } = await runScript(leaker, ['exit']);
+    const { code, stdout, stderr } = await runScript(leaker, [Leaker.exit]);
     assert.equal(code, 0, stderr);
     const { address } = JSON.parse(stdout.trim().split('\n')[0] as string) as { address: string };
     assert.equal(existsSync(address), false);
@@ -151,7 +152,7 @@ describe('a Listener never closed', { skip }, () => {
   });
 
   it('a Listener collected without close() has its fd closed and its files removed', async () => {
-    const { code, stdout, stderr } = await runScript(leaker, ['gc']);
+    const { code, stdout, stderr } = await runScript(leaker, [Leaker.gc]);
     assert.equal(code, 0, stderr);
     const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { address?: string; stillThere?: boolean });
     assert.equal(lines[1]?.stillThere, false);

@@ -174,7 +174,7 @@ describe('Listener and Client', { skip }, () => {
 
   it('wait() over Listeners, Connections and Processes: [] at the timeout, then each as it becomes ready; waitReady is the same function', async () => {
     const { getContext } = await import('../../src/index.ts');
-    const { clientEcho } = await import('../fixtures/listener-targets.ts');
+    const { clientEcho } = await import('../fixtures/connection/listener-targets.ts');
     assert.equal(waitReady, wait);
     const unix = new Listener();
     const tcp = new Listener({ family: 'AF_INET' });

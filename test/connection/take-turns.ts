@@ -3,7 +3,7 @@
 // Shared by children.test.ts and lane.test.ts.
 import assert from 'node:assert/strict';
 import { Lock, Pipe, type Process } from '../../src/index.ts';
-import { takeTurns } from '../fixtures/conn-targets.ts';
+import { takeTurns } from '../fixtures/connection/targets.ts';
 import { track } from '../helpers.ts';
 
 type ProcessClass = new (options: { target: typeof takeTurns; args: Parameters<typeof takeTurns> }) => Process;

@@ -47,7 +47,7 @@ describe('contexts', () => {
 });
 
 describe('the fork start method where it cannot work', { skip: loadNative() === null ? 'fork needs the native addon: without it, fork is refused for that reason (test/portable)' : false }, () => {
-  const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
+  const fixture = fileURLToPath(new URL('../fixtures/os/refusals.ts', import.meta.url));
   const ask = (flags: string[]) => {
     const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);

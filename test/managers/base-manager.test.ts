@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { BaseManager, getContext, Manager, ManagerClosedError, NotExposedError, ProcessStateError, SharedMemoryManager, type Remote } from '../../src/index.ts';
-import { Counter, makeCounters, makeGreeter } from '../fixtures/manager-targets.ts';
+import { Counter, makeCounters, makeGreeter } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 class CounterManager extends BaseManager {}

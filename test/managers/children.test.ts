@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokenBarrierError, getContext, Manager, OwnerDiedError, Pipe, Queue, type DictProxy, type ListProxy } from '../../src/index.ts';
-import { bump, holdAndWait, proxiesThroughChannels, seeAndChange, setInDict } from '../fixtures/manager-targets.ts';
+import { bump, holdAndWait, proxiesThroughChannels, seeAndChange, setInDict } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 for (const method of testedMethods()) {

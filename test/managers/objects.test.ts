@@ -21,8 +21,8 @@ import {
   TimeoutError,
   TooManyReleasesError,
 } from '../../src/index.ts';
-import { ActionRuns, countAction, failingAction, useRemotePool } from '../fixtures/manager-targets.ts';
-import { add, failOn, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
+import { ActionRuns, countAction, failingAction, useRemotePool } from '../fixtures/managers/targets.ts';
+import { add, failOn, pid, slowSquare, square } from '../fixtures/pool/tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 class ActionManager extends Manager {}

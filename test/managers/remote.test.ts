@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
 import { AuthenticationError, BaseManager, Client, getContext, Manager, ManagerClosedError, Pipe, type Remote } from '../../src/index.ts';
-import { Counter, serveCounters } from '../fixtures/manager-targets.ts';
+import { Counter, serveCounters } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 class RemoteCounters extends BaseManager {}

@@ -88,7 +88,7 @@ test('the loader reports the missing file when the package has no build', async 
 });
 
 test('without the addon, a spawned child still gets its preparation and runs (node:net channel)', { skip: existsSync(path.join(root, 'dist', 'index.js')) ? false : 'dist/ is not built' }, async () => {
-  const result = await runNode([path.join(root, 'test', 'fixtures', 'spawn-no-native.mjs')], { env: { ...process.env, MULTIPROC_NO_NATIVE: '1' } });
+  const result = await runNode([path.join(root, 'test', 'fixtures', 'native', 'spawn-no-native.mjs')], { env: { ...process.env, MULTIPROC_NO_NATIVE: '1' } });
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /^exitCode 7$/m);
 });

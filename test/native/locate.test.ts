@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { loadNative, nativeAddonFile } from '../../src/native/binding.ts';
 import { addonCandidates, detectLibc, explainUnavailable, platformTag, readInstallRecord } from '../../src/native/locate.ts';
 import { root, runNode } from '../fixtures/os-helpers.ts';
-import { realImport } from '../fixtures/real-import.mjs';
+import { realImport } from '../fixtures/native/real-import.mjs';
 
 interface InstallScriptCommon { ABI_VERSION: number; LOCAL_BUILD: string; prebuildFile(): string; platformTag(): string; libc(): string }
 

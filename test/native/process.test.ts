@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { loadNative, type NativeSystemError, type WaitStatus } from '../../src/native/binding.ts';
 import { runForkFixture, runNode, zombiesOf } from '../fixtures/os-helpers.ts';
+import { NativeFork } from '../fixtures/scenarios.ts';
 
 const native = loadNative()!;
 
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('fork + waitpid: exit codes, signals, pid/ppid in the child, and a working loop after fork', async () => {
-  const out = await runForkFixture<{ exit3: WaitStatus & { isChildPid: boolean }; killed: WaitStatus; loop: WaitStatus; zombies: number[] }>('os-native-fork.mjs', ['basics']);
+  const out = await runForkFixture<{ exit3: WaitStatus & { isChildPid: boolean }; killed: WaitStatus; loop: WaitStatus; zombies: number[] }>('native/fork.mjs', [NativeFork.basics]);
   assert.deepEqual({ ...out.exit3, pid: 0 }, { pid: 0, exitCode: 3, signal: null, isChildPid: true });
   assert.equal(out.killed.exitCode, null);
   assert.equal(out.killed.signal, 15);
@@ -19,7 +20,7 @@ test('fork + waitpid: exit codes, signals, pid/ppid in the child, and a working 
 });
 
 test('waitidNoWait learns the end but leaves the zombie for waitpid; noHang gives null while running', async () => {
-  const out = await runForkFixture<Record<string, unknown>>('os-native-fork.mjs', ['nowait']);
+  const out = await runForkFixture<Record<string, unknown>>('native/fork.mjs', [NativeFork.nowait]);
   assert.equal(out['runningWaitpid'], null);
   assert.equal(out['runningWaitid'], null);
   assert.equal((out['released'] as WaitStatus).exitCode, 0);
@@ -32,7 +33,7 @@ test('waitidNoWait learns the end but leaves the zombie for waitpid; noHang give
 });
 
 test('pidfdOpen + watchReadable: called back on the child\'s exit without blocking the loop', async () => {
-  const out = await runForkFixture<{ status: WaitStatus; turns: number; order: string[]; zombies: number[] }>('os-native-fork.mjs', ['pidfd']);
+  const out = await runForkFixture<{ status: WaitStatus; turns: number; order: string[]; zombies: number[] }>('native/fork.mjs', [NativeFork.pidfd]);
   assert.equal(out.status.exitCode, 11);
   assert.equal(out.turns, 20, 'the loop kept turning while the child ran');
   assert.deepEqual(out.order, ['microtask', 'immediate']);
@@ -40,13 +41,13 @@ test('pidfdOpen + watchReadable: called back on the child\'s exit without blocki
 });
 
 test('watchLoopIdle calls back when nothing but itself is left in the loop', async () => {
-  const out = await runForkFixture<{ status: WaitStatus; seen: string[] }>('os-native-fork.mjs', ['idle']);
+  const out = await runForkFixture<{ status: WaitStatus; seen: string[] }>('native/fork.mjs', [NativeFork.idle]);
   assert.equal(out.status.exitCode, 5);
   assert.deepEqual(out.seen, ['timer', 'idle', 'again']);
 });
 
 test('setPdeathsig: a grandchild gets its signal when its parent exits', async () => {
-  const out = await runForkFixture<{ middleStatus: WaitStatus; grandchildEnded: boolean }>('os-native-fork.mjs', ['pdeathsig']);
+  const out = await runForkFixture<{ middleStatus: WaitStatus; grandchildEnded: boolean }>('native/fork.mjs', [NativeFork.pdeathsig]);
   assert.equal(out.middleStatus.exitCode, 0);
   assert.equal(out.grandchildEnded, true);
 });

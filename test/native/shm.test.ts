@@ -56,7 +56,7 @@ test('futexWake in this process wakes futexWait in another one', async () => {
   native.ftruncate(fd, 64);
   const sab = native.mmapShared(fd, 64);
   native.close(fd);
-  const child = spawn(process.execPath, [fixture('os-native-futex.mjs'), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fixture('native/futex.mjs'), name], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     let stdout = '';
     child.stdout.setEncoding('utf8');

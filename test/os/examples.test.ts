@@ -10,7 +10,7 @@ import { loadNative } from '../../src/native/binding.ts';
 import { fixture, root, runNode, zombiesOf } from '../fixtures/os-helpers.ts';
 
 const example = (name: string) => path.join(root, 'examples', name);
-const cli = (args: string[]) => runNode(['--import', 'tsx', fixture('os-run-cli.ts'), ...args], { timeoutMs: 30_000 });
+const cli = (args: string[]) => runNode(['--import', 'tsx', fixture('os/run-cli.ts'), ...args], { timeoutMs: 30_000 });
 
 before(() => {
   assert.ok(existsSync(path.join(root, 'dist/cjs/os.cjs')), 'the examples import multiproc/os from the build: run `npm run build` first');
@@ -52,7 +52,7 @@ test('01-fork-wait: the child prints its pid each second; the parent waits and r
 });
 
 test('01-fork-wait without a count: Ctrl+C (SIGINT to the process group) ends parent and child', async () => {
-  const cmd = spawn(process.execPath, ['--import', 'tsx', fixture('os-run-cli.ts'), example('01-fork-wait.ts')], {
+  const cmd = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), example('01-fork-wait.ts')], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let stdout = '';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { loadNative } from '../../src/native/binding.ts';
 import { runNode } from '../fixtures/os-helpers.ts';
 
-const script = new URL('../fixtures/fork-gc-stress.mjs', import.meta.url).pathname;
+const script = new URL('../fixtures/os/fork-gc-stress.mjs', import.meta.url).pathname;
 const skip = loadNative() === null ? 'the native addon is not built' : existsSync(new URL('../../dist/os.js', import.meta.url)) ? false : 'dist/ is not built';
 
 test('12 forked children, each running six full garbage collections, all end (none hangs in the platform\'s task queue)', { skip }, async () => {

@@ -4,12 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
+import { OsFork } from '../fixtures/scenarios.ts';
 
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('fork() refuses in a process not started with --single-threaded, and says what to do', () => {
   // The suite itself runs with --single-threaded: ask a process started without it.
-  const fixture = fileURLToPath(new URL('../fixtures/refusals.ts', import.meta.url));
+  const fixture = fileURLToPath(new URL('../fixtures/os/refusals.ts', import.meta.url));
   const run = spawnSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const error = (JSON.parse(run.stdout) as Record<string, { name: string; message: string; startMethod: string } | null>)['os.fork'];
@@ -23,14 +24,14 @@ test('fork() refuses in a process not started with --single-threaded, and says w
 });
 
 test('the child gets fresh ids: process.pid/ppid and getpid/getppid', async () => {
-  const { result, child } = await runOsFixture<{ parent: number; pid: number; status: { exitCode: number } }>('os-fork.ts', ['ids']);
+  const { result, child } = await runOsFixture<{ parent: number; pid: number; status: { exitCode: number } }>('os/fork.ts', [OsFork.ids]);
   const seen = JSON.parse(child[0]!) as Record<string, number>;
   assert.deepEqual(seen, { pid: result.pid, getpid: result.pid, ppid: result.parent, getppid: result.parent });
   assert.equal(result.status.exitCode, 0, 'a child whose code finished ends with 0');
 });
 
 test('inherited timers, immediates and promise timers never fire (nor settle) in the child', async () => {
-  const { result, child } = await runOsFixture<{ status: { exitCode: number }; parentFired: string[] }>('os-fork.ts', ['timers']);
+  const { result, child } = await runOsFixture<{ status: { exitCode: number }; parentFired: string[] }>('os/fork.ts', [OsFork.timers]);
   assert.deepEqual(JSON.parse(child[0]!), [], 'nothing inherited fired in the child');
   assert.equal(result.status.exitCode, 0, 'the cleared interval no longer keeps the child alive');
   assert.deepEqual(result.parentFired, [
@@ -39,7 +40,7 @@ test('inherited timers, immediates and promise timers never fire (nor settle) in
 });
 
 test('inherited servers (ref\'d and unref\'d) and sockets are closed in the child only', async () => {
-  const { result, child } = await runOsFixture<Record<string, unknown>>('os-fork.ts', ['server']);
+  const { result, child } = await runOsFixture<Record<string, unknown>>('os/fork.ts', [OsFork.server]);
   assert.deepEqual(JSON.parse(child[0]!), { httpListening: false, unrefdListening: false, clientDestroyed: true });
   assert.deepEqual(result['answers'], [String(result['parent'])], '50 requests, all served by the parent');
   assert.equal(result['unrefdAnswer'], String(result['parent']));
@@ -50,7 +51,7 @@ test('inherited servers (ref\'d and unref\'d) and sockets are closed in the chil
 });
 
 test('how a child ends: exit codes, signals, uncaught errors, exit listeners, flushed output', async () => {
-  const { result, child, run } = await runOsFixture<Record<string, { exitCode: number | null; signal: string | null }>>('os-fork.ts', ['exits']);
+  const { result, child, run } = await runOsFixture<Record<string, { exitCode: number | null; signal: string | null }>>('os/fork.ts', [OsFork.exits]);
   const codes = Object.fromEntries(Object.entries(result).map(([name, s]) => [name, s.signal ?? s.exitCode]));
   assert.deepEqual(codes, {
     exit7: 7, exitCode3: 3, throws: 1, rejects: 1, signal: 'SIGTERM', exitHandler: 0,
@@ -65,18 +66,18 @@ test('how a child ends: exit codes, signals, uncaught errors, exit listeners, fl
 });
 
 test('children whose code simply finishes end with 0, even right after a big allocation (no DrainTasks hang)', async () => {
-  const { result } = await runOsFixture<{ statuses: number[] }>('os-fork.ts', ['drain'], { timeoutMs: 20_000 });
+  const { result } = await runOsFixture<{ statuses: number[] }>('os/fork.ts', [OsFork.drain], { timeoutMs: 20_000 });
   assert.deepEqual(result.statuses, [0, 0, 0, 0, 0]);
 });
 
 test('a child holding thread-pool requests inherited in flight still ends when its own work is done', async () => {
-  const { result, child } = await runOsFixture<{ status: { exitCode: number } }>('os-fork.ts', ['stuck'], { timeoutMs: 20_000 });
+  const { result, child } = await runOsFixture<{ status: { exitCode: number } }>('os/fork.ts', [OsFork.stuck], { timeoutMs: 20_000 });
   assert.deepEqual(child, ['inherited 2 fs requests', 'own timer done']);
   assert.equal(result.status.exitCode, 0);
 });
 
-test('forkChild (the fork start method\'s hook): 0, 1 with the stack, N for exit(N), output flushed', async () => {
-  const { result, child, run } = await runOsFixture<Record<string, unknown>>('os-fork.ts', ['forkChild']);
+test('a forked child running a target: 0, 1 with the stack, N for exit(N), output flushed; wait() leaves Process children alone', async () => {
+  const { result, child, run } = await runOsFixture<Record<string, unknown>>('os/fork.ts', [OsFork.forkChild]);
   const code = (name: string) => (result[name] as { exitCode: number }).exitCode;
   assert.deepEqual(['sync', 'async', 'throws', 'rejects', 'exit4', 'bigOutput', 'last'].map(code), [0, 0, 1, 1, 4, 0, 0]);
   assert.ok(child.includes('sync target ran'));

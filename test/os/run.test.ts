@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { forwardedExecArgv } from '../../src/cli/run.ts';
-import { hasPublicHooks } from '../../src/ts-hooks.ts';
+import { hasPublicHooks } from '../../src/loading/ts-hooks.ts';
 import { fixture, root, runNode, zombiesOf } from '../fixtures/os-helpers.ts';
 
-const cli = (args: string[]) => runNode(['--import', 'tsx', fixture('os-run-cli.ts'), ...args], { timeoutMs: 30_000 });
+const cli = (args: string[]) => runNode(['--import', 'tsx', fixture('os/run-cli.ts'), ...args], { timeoutMs: 30_000 });
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'multiproc-run-'));
 after(() => {
   rmSync(tmp, { recursive: true, force: true });
@@ -26,7 +26,7 @@ function uniqueModule(): string {
 
 test('a .ts script forks after importing TypeScript, and the child import()s more TypeScript', async () => {
   const unique = uniqueModule();
-  const run = await cli([fixture('os-run-main.ts'), unique, uniqueModule()]);
+  const run = await cli([fixture('os/run-main.ts'), unique, uniqueModule()]);
   assert.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trim().split('\n');
   const child = JSON.parse(lines.find((l) => l.startsWith('child:'))!.slice(6)) as Record<string, unknown>;
@@ -37,7 +37,7 @@ test('a .ts script forks after importing TypeScript, and the child import()s mor
 
 test('under tsx\'s ESM loader (--import tsx), fork() refuses, --expose-internals or not (its hooks thread makes fork() unsafe)', async () => {
   for (const flags of [['--single-threaded', '--import', 'tsx'], ['--single-threaded', '--expose-internals', '--import', 'tsx']]) {
-    const refused = await runNode([...flags, fixture('os-run-main.ts'), uniqueModule()], { timeoutMs: 30_000 });
+    const refused = await runNode([...flags, fixture('os/run-main.ts'), uniqueModule()], { timeoutMs: 30_000 });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /StartMethodError: fork\(\) cannot be used here: this process loads modules through hooks on a loader thread/);
     assert.match(refused.stderr, /npx multiproc run FILE/);
@@ -46,18 +46,18 @@ test('under tsx\'s ESM loader (--import tsx), fork() refuses, --expose-internals
 });
 
 test('runs .mjs under --single-threaded with the arguments, top-level await included; forwards the exit code', async () => {
-  const run = await cli([fixture('os-run-exit.mjs'), '5', 'two words']);
+  const run = await cli([fixture('os/run-exit.mjs'), '5', 'two words']);
   assert.equal(run.code, 5);
   assert.deepEqual(JSON.parse(run.stdout), { singleThreaded: true, args: ['5', 'two words'] });
 });
 
 test('a script killed by a signal kills `multiproc run` with the same signal', async () => {
-  const run = await cli([fixture('os-run-exit.mjs'), 'SIGTERM']);
+  const run = await cli([fixture('os/run-exit.mjs'), 'SIGTERM']);
   assert.equal(run.signal, 'SIGTERM');
 });
 
 test('a signal sent to `multiproc run` alone reaches the script', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('os-run-cli.ts'), fixture('os-run-main.ts'), uniqueModule()], {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), fixture('os/run-main.ts'), uniqueModule()], {
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const result = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {

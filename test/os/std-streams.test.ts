@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { getAllStartMethods } from '../../src/context.ts';
 import { tempPath, trackPid } from '../helpers.ts';
 
-const fixture = fileURLToPath(new URL('../fixtures/node-test-forks.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../fixtures/os/node-test-forks.ts', import.meta.url));
 const COUNT = 8;
 // How this suite runs TypeScript (scripts/test.mjs), without its --test flags.
 const nodeArgs = process.execArgv.filter((arg) => !arg.startsWith('--test'));

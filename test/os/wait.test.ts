@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { getpid, getppid, kill, wait, waitpid, waitpidSync, waitSync } from '../../src/os.ts';
 import { runOsFixture, zombiesOf } from '../fixtures/os-helpers.ts';
+import { OsFork } from '../fixtures/scenarios.ts';
 
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('waiting semantics, in a process that forks', async () => {
-  const { result } = await runOsFixture<Record<string, unknown>>('os-fork.ts', ['waiting']);
+  const { result } = await runOsFixture<Record<string, unknown>>('os/fork.ts', [OsFork.waiting]);
   assert.deepEqual(result, {
     waitNone: 'ECHILD:wait',
     waitSyncNone: 'ECHILD:wait',

@@ -1,7 +1,7 @@
 // The package as its users load it, after `npm run build`: a CommonJS `.cjs` program, a
 // TypeScript program in a CommonJS project (package.json "type": "commonjs", what `npm init -y`
 // writes) run by tsx, and `multiproc run`; each exercises every public class across a child
-// and a Pool under each start method (test/fixtures/consumers/all.*), and the examples run there
+// and a Pool under each start method (test/fixtures/package/consumers/all.*), and the examples run there
 // too. One copy of the library whatever the entry: a child's objects are instances of the
 // classes its module required (`instanceof`), waitReady accepts them, Pool workers run.
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ const methods = getAllStartMethods();
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const tsxLoader = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
-const preload = fixture('consumers/start-method.cjs');
+const preload = fixture('package/consumers/start-method.cjs');
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_TEST')));
 
 /** A CommonJS project as `npm init -y` makes it, with this package installed (a link) and the TypeScript consumer and examples copied in. */
@@ -26,7 +26,7 @@ function commonJsProject(): string {
   mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', main: 'index.js', type: 'commonjs' }));
   symlinkSync(root, path.join(dir, 'node_modules', 'multiproc'));
-  copyFileSync(fixture('consumers/all.ts'), path.join(dir, 'all.ts'));
+  copyFileSync(fixture('package/consumers/all.ts'), path.join(dir, 'all.ts'));
   for (const file of examples) copyFileSync(path.join(root, 'examples', file), path.join(dir, file));
   return dir;
 }
@@ -71,7 +71,7 @@ describe('a CommonJS program (.cjs, require)', () => {
   for (const method of methods) {
     it(`uses every public class and a Pool (${method})`, async () => {
       const flags = method === 'fork' ? ['--single-threaded'] : [];
-      assertReport(await run([...flags, fixture('consumers/all.cjs'), method]), method);
+      assertReport(await run([...flags, fixture('package/consumers/all.cjs'), method]), method);
     });
   }
 });
@@ -106,7 +106,7 @@ describe('multiproc run (TypeScript compiled to CommonJS)', () => {
       assertReport(await run([cli, 'run', 'all.ts', method], project), method);
     });
     it(`uses every public class and a Pool, from a .cjs program (${method})`, async () => {
-      assertReport(await run([cli, 'run', fixture('consumers/all.cjs'), method]), method);
+      assertReport(await run([cli, 'run', fixture('package/consumers/all.cjs'), method]), method);
     });
     it(`runs every example of the repository (${method})`, async () => {
       for (const file of examples) {

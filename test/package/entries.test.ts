@@ -9,8 +9,8 @@ import { runNode } from '../fixtures/os-helpers.ts';
 import { readJson, runScript, tempPath, testedMethods } from '../helpers.ts';
 
 const requireHere = createRequire(import.meta.url);
-const cjsUser = fileURLToPath(new URL('../fixtures/cjs-user.cjs', import.meta.url));
-const esmUser = fileURLToPath(new URL('../fixtures/esm-user.mjs', import.meta.url));
+const cjsUser = fileURLToPath(new URL('../fixtures/package/cjs-user.cjs', import.meta.url));
+const esmUser = fileURLToPath(new URL('../fixtures/package/esm-user.mjs', import.meta.url));
 
 describe('package entry points', () => {
   it('exports the same API from ESM and CommonJS', async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as api from '../../src/index.ts';
 import { getContext, Pipe } from '../../src/index.ts';
-import { square } from '../fixtures/pool-tasks.ts';
+import { square } from '../fixtures/pool/tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 describe('internals are not public', () => {

@@ -53,7 +53,7 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
     npm(['init', '-y'], project);
     tarballs = readdirSync(packs).map((file) => path.join(packs, file));
     installOutput = npm(['install', '--offline', '--foreground-scripts', ...tarballs], project);
-    for (const file of consumers) copyFileSync(fixture(`consumers/${file}`), path.join(project, file));
+    for (const file of consumers) copyFileSync(fixture(`package/consumers/${file}`), path.join(project, file));
   });
 
   it('ships what a user needs and nothing of the sources', () => {
@@ -101,7 +101,7 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
   it('has the README lesson for a CommonJS project as the file it runs', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
     const block = /## In your project[^]*?```ts\n([^]*?)```/.exec(readme)?.[1];
-    const lesson = readFileSync(fixture('consumers/lesson.ts'), 'utf8').replace(/^\/\/.*\n/gm, '');
+    const lesson = readFileSync(fixture('package/consumers/lesson.ts'), 'utf8').replace(/^\/\/.*\n/gm, '');
     assert.equal(block, lesson);
   });
 
@@ -143,7 +143,7 @@ describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_0
     mkdirSync(bare);
     npm(['init', '-y'], bare);
     npm(['install', '--offline', '--ignore-scripts', ...tarballs], bare);
-    for (const file of ['native-error.cjs', 'basic.mjs']) copyFileSync(fixture(`consumers/${file}`), path.join(bare, file));
+    for (const file of ['native-error.cjs', 'basic.mjs']) copyFileSync(fixture(`package/consumers/${file}`), path.join(bare, file));
   });
 
   it('gets the addon from the prebuild: Pipe, Queue and a Pool work', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Pool, SerializationError } from '../../src/index.ts';
-import { add, failOn, identity, initRemember, pid, raiseTyped, remembered, returnFunction, slowFirstFailThird, slowSquare, square } from '../fixtures/pool-tasks.ts';
+import { add, failOn, identity, initRemember, pid, raiseTyped, remembered, returnFunction, slowFirstFailThird, slowSquare, square } from '../fixtures/pool/tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {

@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isRunning, runScript, tempPath, testedMethods, trackPid, waitForExit, waitForFile } from '../helpers.ts';
 
-const forgotten = fileURLToPath(new URL('../fixtures/pool-forgotten-close.ts', import.meta.url));
-const sigintMain = fileURLToPath(new URL('../fixtures/pool-sigint-main.ts', import.meta.url));
+const forgotten = fileURLToPath(new URL('../fixtures/pool/forgotten-close.ts', import.meta.url));
+const sigintMain = fileURLToPath(new URL('../fixtures/pool/sigint-main.ts', import.meta.url));
 
 for (const method of testedMethods()) {
   describe(`Pool and the parent's end (${method})`, () => {

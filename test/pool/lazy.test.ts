@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Pool } from '../../src/index.ts';
-import { square } from '../fixtures/pool-tasks.ts';
+import { square } from '../fixtures/pool/tasks.ts';
 
 describe('Pool input read lazily (imap, imapUnordered)', () => {
   for (const what of ['imap', 'imapUnordered'] as const) {

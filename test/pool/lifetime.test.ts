@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, ProcessError, WorkerLostError } from '../../src/index.ts';
-import { announceAndHang, exitSelf, initFail, killSelf, pid, slowSquare, square } from '../fixtures/pool-tasks.ts';
+import { announceAndHang, exitSelf, initFail, killSelf, pid, slowSquare, square } from '../fixtures/pool/tasks.ts';
 import { isRunning, tempPath, testedMethods, waitForFile } from '../helpers.ts';
 
 for (const method of testedMethods()) {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { runNode } from '../fixtures/os-helpers.ts';
 import { testedMethods } from '../helpers.ts';
 
-const main = new URL('../fixtures/pool-main-tla.mjs', import.meta.url).pathname;
+const main = new URL('../fixtures/pool/main-tla.mjs', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/index.js', import.meta.url));
 
 describe('Pool with a function of the main module, from its top level', { skip: built ? false : 'dist/ is not built' }, () => {

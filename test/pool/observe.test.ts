@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { getContext, Pool, type PoolWorkerExit, type PoolWorkerInfo } from '../../src/index.ts';
-import { announceAndHang, square } from '../fixtures/pool-tasks.ts';
+import { announceAndHang, square } from '../fixtures/pool/tasks.ts';
 import { isRunning, tempPath, testedMethods, waitForFile } from '../helpers.ts';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {

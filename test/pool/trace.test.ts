@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Pool, ProcessStateError, type TraceDocument, type TraceEvent } from '../../src/index.ts';
-import { initRemember, killSelf, square } from '../fixtures/pool-tasks.ts';
+import { initRemember, killSelf, square } from '../fixtures/pool/tasks.ts';
 import { readJson, tempPath, testedMethods } from '../helpers.ts';
 
 function range(n: number): number[] {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Pool } from '../../src/index.ts';
-import { add, square } from '../fixtures/pool-tasks.ts';
+import { add, square } from '../fixtures/pool/tasks.ts';
 
 async function typed(pool: Pool): Promise<void> {
   const five: number = await pool.apply(add, [2, 3]);

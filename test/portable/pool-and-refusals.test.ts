@@ -5,7 +5,7 @@ import './env.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Barrier, getAllStartMethods, NativeUnavailableError, Pool, RawArray, SharedMemory, Value } from '../../src/index.ts';
-import { failOn, square } from '../fixtures/pool-tasks.ts';
+import { failOn, square } from '../fixtures/pool/tasks.ts';
 
 describe('Pool without the addon', () => {
   it('map, apply and a task error, over spawn workers', async () => {

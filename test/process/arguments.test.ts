@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeChildren, getContext, SerializationError } from '../../src/index.ts';
 import { hello, writeReport } from '../fixtures/targets.ts';
-import { describeValues } from '../fixtures/values.ts';
+import { describeValues } from '../fixtures/process/values.ts';
 // @ts-expect-error -- a plain .mjs fixture without types
-import { writeEsm } from '../fixtures/targets-esm.mjs';
-import * as cjs from '../fixtures/targets-cjs.cjs';
+import { writeEsm } from '../fixtures/process/targets-esm.mjs';
+import * as cjs from '../fixtures/process/targets-cjs.cjs';
 import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
 
 const { writeCjs } = cjs;
@@ -95,14 +95,14 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
 
 describe('forkserver children and modules the server never loaded', () => {
   // The fork server compiles TypeScript with tsx's ES module hooks in its main thread, and its
-  // children compile what they import first synchronously (src/bootstrap/in-thread-loader.ts).
+  // children compile what they import first synchronously (src/loading/in-thread-loader.ts).
   const cases = [
     { what: 'a TypeScript module', target: 'importLater', expected: 'loaded later' },
     { what: 'a TypeScript module with top-level await', target: 'importLaterTla', expected: 'loaded later, after a top-level await' },
   ] as const;
   for (const { what, target, expected } of cases) {
     it(`import() ${what} at run time`, { skip: !testedMethods().includes('forkserver') && 'forkserver unavailable' }, async () => {
-      const fn = (await import('../fixtures/dynamic-import.ts'))[target];
+      const fn = (await import('../fixtures/process/dynamic-import.ts'))[target];
       const path = tempPath('later');
       const p = track(new (getContext('forkserver').Process)({ target: fn, args: [path] }));
       p.start();

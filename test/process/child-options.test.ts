@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { activeChildren, getContext, Process, setExecutable, StartMethodError } from '../../src/index.ts';
 import { inheritedExecArgv } from '../../src/paths.ts';
-import { printBoth, reportChild } from '../fixtures/child-options-targets.ts';
+import { printBoth, reportChild } from '../fixtures/process/child-options-targets.ts';
 import { readJson, runScript, tempPath, testedMethods, track } from '../helpers.ts';
 
 describe('child options are checked in the house format', () => {
@@ -153,7 +153,7 @@ describe('setExecutable', () => {
 describe("a daemon's piped output", () => {
   for (const method of testedMethods()) {
     it(`does not keep the parent alive (${method})`, async () => {
-      const script = fileURLToPath(new URL('../fixtures/daemon-pipe-main.ts', import.meta.url));
+      const script = fileURLToPath(new URL('../fixtures/process/daemon-pipe-main.ts', import.meta.url));
       const { code, stdout } = await runScript(script, [method]);
       assert.equal(code, 0);
       assert.equal(stdout, 'parent got: hello from the daemon\n');

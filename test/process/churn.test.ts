@@ -8,9 +8,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import { getContext, Pipe, SharedMemory, type Connection, type StartMethod } from '../../src/index.ts';
-import { sayPid, useEverything } from '../fixtures/churn-targets.ts';
-import { echoBytes } from '../fixtures/conn-targets.ts';
-import { collect, produceTagged } from '../fixtures/sync-queues.ts';
+import { sayPid, useEverything } from '../fixtures/process/churn-targets.ts';
+import { echoBytes } from '../fixtures/connection/targets.ts';
+import { collect, produceTagged } from '../fixtures/queues/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 // A full collection, and a turn of the loop for the FinalizationRegistry callbacks it queued.

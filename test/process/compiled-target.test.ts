@@ -11,7 +11,7 @@ import { runNode } from '../fixtures/os-helpers.ts';
 import { tempPath, testedMethods } from '../helpers.ts';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const main = fileURLToPath(new URL('../fixtures/compiled-target-main.ts', import.meta.url));
+const main = fileURLToPath(new URL('../fixtures/process/compiled-target-main.ts', import.meta.url));
 
 for (const method of testedMethods().filter((m) => m !== 'fork')) {
   describe(`a target from a module loaded compiled (${method})`, () => {

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { getContext, ProcessStateError } from '../../src/index.ts';
 import { writeReport } from '../fixtures/targets.ts';
-import { waitForever } from '../fixtures/waiting.ts';
+import { waitForever } from '../fixtures/process/waiting.ts';
 import { isZombie, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 for (const method of testedMethods()) {

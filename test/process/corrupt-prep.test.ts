@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { PREP_VERSION } from '../../src/bootstrap/prep.ts';
+import { PREP_VERSION } from '../../src/bootstrap/preparation-message.ts';
 import { entryPath } from '../../src/paths.ts';
 import { encodeObject, HEADER_SIZE, Tag } from '../../src/wire/protocol.ts';
 

@@ -6,18 +6,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getContext } from '../../src/index.ts';
-import { startNested } from '../fixtures/waiting.ts';
+import { startNested } from '../fixtures/process/waiting.ts';
 import { isRunning, readJson, runScript, tempPath, testedMethods, track, trackPid, waitForExit } from '../helpers.ts';
+import { ParentMode } from '../fixtures/scenarios.ts';
 
-const parentMain = fileURLToPath(new URL('../fixtures/parent-main.ts', import.meta.url));
-const unguarded = fileURLToPath(new URL('../fixtures/unguarded-main.ts', import.meta.url));
-const failing = fileURLToPath(new URL('../fixtures/failing-main.ts', import.meta.url));
+const parentMain = fileURLToPath(new URL('../fixtures/process/parent-main.ts', import.meta.url));
+const unguarded = fileURLToPath(new URL('../fixtures/process/unguarded-main.ts', import.meta.url));
+const failing = fileURLToPath(new URL('../fixtures/process/failing-main.ts', import.meta.url));
 
 for (const method of testedMethods()) {
   describe(`exit rules (${method})`, () => {
     it('ends the children of a parent killed by SIGKILL', async () => {
       const ready = tempPath('ready');
-      const result = await runScript(parentMain, [method, 'orphan', ready, tempPath(), tempPath()], {
+      const result = await runScript(parentMain, [method, ParentMode.orphan, ready, tempPath(), tempPath()], {
         onLine: (line, scriptPid) => {
           if (line.startsWith('ready ') && scriptPid > 0) process.kill(scriptPid, 'SIGKILL');
         },
@@ -31,7 +32,7 @@ for (const method of testedMethods()) {
 
     it('terminates daemon children when the parent exits', async () => {
       const ready = tempPath('ready');
-      const result = await runScript(parentMain, [method, 'daemon', ready, tempPath(), tempPath()]);
+      const result = await runScript(parentMain, [method, ParentMode.daemon, ready, tempPath(), tempPath()]);
       assert.equal(result.code, 0, result.stderr);
       const childPid = Number(result.stdout.trim().split(' ')[1]);
       trackPid(childPid);
@@ -42,7 +43,7 @@ for (const method of testedMethods()) {
       const ready = tempPath('ready');
       const gate = tempPath('gate');
       const done = tempPath('done');
-      const run = runScript(parentMain, [method, 'nonDaemon', ready, gate, done], {
+      const run = runScript(parentMain, [method, ParentMode.nonDaemon, ready, gate, done], {
         onLine: (line) => {
           if (line.startsWith('ready ')) writeFileSync(gate, 'open');
         },

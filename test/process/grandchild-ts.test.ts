@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import { loadNative } from '../../src/native/binding.ts';
 import { runScript } from '../helpers.ts';
 
-const main = new URL('../fixtures/grandchild-main.ts', import.meta.url).pathname;
+const main = new URL('../fixtures/process/grandchild-main.ts', import.meta.url).pathname;
 
 it('a fork-server child starts a spawned grandchild with a TypeScript target', { skip: loadNative() === null ? 'the native addon is not built' : false }, async () => {
   const { code, stdout, stderr } = await runScript(main, [], { asUser: true });

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { runNode } from '../fixtures/os-helpers.ts';
 import { testedMethods } from '../helpers.ts';
 
-const main = new URL('../fixtures/late-import-main.mjs', import.meta.url).pathname;
+const main = new URL('../fixtures/process/late-import-main.mjs', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/index.js', import.meta.url));
 
 describe('a child importing a module late, in plain Node', { skip: built ? false : 'dist/ is not built' }, () => {

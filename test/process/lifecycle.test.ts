@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { activeChildren, currentProcess, getContext, getStartMethod, parentProcess, ProcessStateError, setStartMethod } from '../../src/index.ts';
 import { exitWith, fail, failAsync, PrintProcess, writeReport } from '../fixtures/targets.ts';
-import { startNested, waitForever, waitForGate } from '../fixtures/waiting.ts';
+import { startNested, waitForever, waitForGate } from '../fixtures/process/waiting.ts';
 import { isZombie, readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 describe('the main process', () => {

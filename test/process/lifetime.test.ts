@@ -7,10 +7,10 @@ import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getContext, Pipe } from '../../src/index.ts';
-import { serveOnce, setExitCode, timerAfterReturn, unrefdHandles } from '../fixtures/lifetime-targets.ts';
+import { serveOnce, setExitCode, timerAfterReturn, unrefdHandles } from '../fixtures/process/lifetime-targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
 
-const lateError = fileURLToPath(new URL('../fixtures/late-error-main.ts', import.meta.url));
+const lateError = fileURLToPath(new URL('../fixtures/process/late-error-main.ts', import.meta.url));
 // Only a guard against a hang: the child ends by itself well before.
 const HANG_MS = 60_000;
 

@@ -5,8 +5,8 @@ import { cpus, availableParallelism as osParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { availableParallelism, canFork, cpuCount, getContext, registerAfterFork, SharedArray, Value } from '../../src/index.ts';
 import { normalizePoolOptions } from '../../src/pool/options.ts';
-import { registerExtraHook, reportHooks } from '../fixtures/after-fork-targets.ts';
-import { waitForInterrupt } from '../fixtures/interrupt-targets.ts';
+import { registerExtraHook, reportHooks } from '../fixtures/process/after-fork-targets.ts';
+import { waitForInterrupt } from '../fixtures/process/interrupt-targets.ts';
 import { readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 describe('cpuCount and availableParallelism', () => {

@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const FIXTURE = fileURLToPath(new URL('../fixtures/ps-tree.mjs', import.meta.url));
+export const FIXTURE = fileURLToPath(new URL('../fixtures/ps/tree.mjs', import.meta.url));
 export const PAD = 'x'.repeat(64);
 
 /** Lines a child prints on stdout, as an async queue. */

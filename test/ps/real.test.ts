@@ -11,7 +11,7 @@ import { runArguments } from '../../src/cli/run.ts';
 import { formatTrees, listProcesses, type ProcNode, type ProcTree } from '../../src/ps/index.ts';
 import { exists, FIXTURE, HAS_PYTHON, killUnderReaper, startUnderReaper, type Lines } from './live.ts';
 
-const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps-real-main.ts', import.meta.url));
+const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps/real-main.ts', import.meta.url));
 const EPOLL = /^epoll_p?wait$/;
 
 function find(trees: ProcTree[], pid: number): ProcNode {
@@ -57,7 +57,7 @@ describe('ps: the contract imitated by a fixture tree', { skip: HAS_PYTHON ? fal
     const main = trees[0]!;
     assert.equal(main.pid, pids.main);
     assert.equal(main.role, 'main');
-    assert.match(main.name, /ps-tree\.mjs main --orphan$/);
+    assert.match(main.name, /ps\/tree\.mjs main --orphan$/);
     const shape = (n: ProcNode): unknown => [n.name, n.children.map(shape)];
     assert.deepEqual(main.children.map(shape), [
       ['Process-1', [['Proc…', []], ['Process-1:1', []], ['Process-1:2', []], ['Process-1:3', []]]],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Lock, Pipe, RawArray, SharedArray, SharedMemory, Value } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { addOne, atomicIncrement, describeViews, lockedIncrement, lockedIncrementAsync, readByName, tryLocks, writeText } from '../fixtures/shm-targets.ts';
+import { addOne, atomicIncrement, describeViews, lockedIncrement, lockedIncrementAsync, readByName, tryLocks, writeText } from '../fixtures/shared-memory/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { getContext, Pipe, ShareableList } from '../../src/index.ts';
-import { changeList } from '../fixtures/manager-targets.ts';
+import { changeList } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
 const python = spawnSync('python3', ['-c', 'from multiprocessing import shared_memory'], { encoding: 'utf8' }).status === 0;

@@ -6,11 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { getContext, Pipe, SharedMemory } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { createThen } from '../fixtures/shm-targets.ts';
+import { createThen } from '../fixtures/shared-memory/targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
+import { Leaker } from '../fixtures/scenarios.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
-const leaker = new URL('../fixtures/shm-leaker.ts', import.meta.url).pathname;
+const leaker = new URL('../fixtures/shared-memory/leaker.ts', import.meta.url).pathname;
 
 /** Resolves once `path` is gone; rejects after `timeoutMs`. */
 async function gone(path: string, timeoutMs = 15_000): Promise<void> {
@@ -72,7 +73,7 @@ for (const method of testedMethods()) {
 
 describe('resource tracker (a script)', { skip }, () => {
   it('runs as a small sh process in its own session, and cleans up when the script exits', async () => {
-    const { code, stdout, stderr } = await runScript(leaker, ['exit']);
+    const { code, stdout, stderr } = await runScript(leaker, [Leaker.exit]);
     assert.equal(code, 0, stderr);
     const { name, tracker } = JSON.parse(stdout) as { name: string; tracker: number };
     assert.equal(typeof tracker, 'number');
@@ -82,7 +83,7 @@ describe('resource tracker (a script)', { skip }, () => {
 
   it('cleans up after a script killed by SIGKILL; its tracker ignores SIGTERM and SIGINT', async () => {
     let info: { name: string; tracker: number } | undefined;
-    const run = runScript(leaker, ['wait'], {
+    const run = runScript(leaker, [Leaker.wait], {
       onLine: (line, pid) => {
         info = JSON.parse(line) as { name: string; tracker: number };
         const stat = readFileSync(`/proc/${info.tracker}/stat`, 'utf8');
@@ -104,7 +105,7 @@ describe('resource tracker (a script)', { skip }, () => {
   });
 
   it('leaves an untracked segment', async () => {
-    const { code, stdout } = await runScript(leaker, ['exit', 'untracked']);
+    const { code, stdout } = await runScript(leaker, [Leaker.exit, Leaker.untracked]);
     assert.equal(code, 0);
     const { name, tracker } = JSON.parse(stdout) as { name: string; tracker: number | null };
     assert.equal(tracker, null, 'no tracker was started for it');

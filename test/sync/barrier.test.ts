@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Barrier, BrokenBarrierError, getContext, SerializationError } from '../../src/index.ts';
-import { barrierAction, barrierActionRuns, barrierParty } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { barrierAction, barrierActionRuns, barrierParty } from '../fixtures/sync/targets.ts';
+import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 /** Resolves once `condition()` holds, checked after each turn of the event loop (bounded). */
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -129,11 +128,10 @@ for (const method of testedMethods()) {
       barrierActionRuns.count = 0;
       const barrier = new Barrier(4, { action: barrierAction, timeoutMs: 30_000 });
       const paths = [tempPath('a'), tempPath('b'), tempPath('c')];
-      const gates = exitGates(3);
-      const children = paths.map((path, i) => track(new Process({ target: barrierParty, args: [barrier, path, i === 1, gates[i]] })));
+      const children = paths.map((path, i) => track(new Process({ target: barrierParty, args: [barrier, path, i === 1] })));
       for (const child of children) child.start();
       const index = await barrier.wait();
-      assert.deepEqual(await endInReverse(children, gates), [0, 0, 0]);
+      assert.deepEqual(await joinAll(children), [0, 0, 0]);
       const reports = paths.map((p) => readJson<{ index: number; actionRuns: number }>(p));
       assert.deepEqual([index, ...reports.map((r) => r.index)].sort(), [0, 1, 2, 3]);
       assert.equal(barrierActionRuns.count + reports.reduce((sum, r) => sum + r.actionRuns, 0), 1);

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Condition, getContext, Lock, NotOwnerError, Semaphore } from '../../src/index.ts';
-import { conditionWaiter, waitForValue } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { conditionWaiter, waitForValue } from '../fixtures/sync/targets.ts';
+import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 async function acquireN(sem: Semaphore, n: number): Promise<void> {
   for (let i = 0; i < n; i++) assert.equal(await sem.acquire({ timeoutMs: 20_000 }), true);
@@ -102,8 +101,7 @@ for (const method of testedMethods()) {
       const cond = new Condition();
       const sleeping = new Semaphore(0);
       const woken = new Semaphore(0);
-      const gates = exitGates(4);
-      const children = [false, true, false, true].map((sync, i) => track(new Process({ target: conditionWaiter, args: [cond, sleeping, woken, sync, gates[i]] })));
+      const children = [false, true, false, true].map((sync) => track(new Process({ target: conditionWaiter, args: [cond, sleeping, woken, sync] })));
       for (const child of children) child.start();
       await acquireN(sleeping, 4);
       await cond.acquire();
@@ -120,7 +118,7 @@ for (const method of testedMethods()) {
       cond.notifyAll();
       cond.release();
       await acquireN(woken, 1);
-      assert.deepEqual(await endInReverse(children, gates), [0, 0, 0, 0]);
+      assert.deepEqual(await joinAll(children), [0, 0, 0, 0]);
     });
 
     it('waitFor in a child sees the parent change state (CPython test_waitfor)', async () => {

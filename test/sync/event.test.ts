@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Event, getContext } from '../../src/index.ts';
-import { setEvent, waitEvent } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { setEvent, waitEvent } from '../fixtures/sync/targets.ts';
+import { readJson, tempPath, testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Event in one process', () => {
   it('sets, clears and waits (CPython _TestEvent.test_event)', async () => {
@@ -31,14 +30,10 @@ describe('Event in one process', () => {
 
   it('wakes every async waiter at once, and keeps the loop running meanwhile', async () => {
     const event = new Event();
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
     const waiters = Array.from({ length: 5 }, () => event.wait());
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.ok(ticks >= 3, `the timer ticked ${ticks} times while wait() waited`);
+    assert.ok(await pendingAfterTurns(Promise.race(waiters), 3), 'a wait() settled before the Event was set');
     event.set();
     assert.deepEqual(await Promise.all(waiters), [true, true, true, true, true]);
-    clearInterval(timer);
   });
 
   it('a wait aborted by its signal rejects', async () => {
@@ -58,13 +53,12 @@ for (const method of testedMethods()) {
       const event = new Event();
       const started = [new Event(), new Event()];
       const paths = [tempPath('a'), tempPath('b')];
-      const gates = exitGates(2);
-      const children = [0, 1].map((i) => track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1, gates[i]] })));
+      const children = [0, 1].map((i) => track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1] })));
       for (const child of children) child.start();
       for (const s of started) assert.equal(await s.wait({ timeoutMs: 20_000 }), true);
       assert.equal(paths.some((p) => existsSync(p)), false);
       event.set();
-      assert.deepEqual(await endInReverse(children, gates), [0, 0]);
+      assert.deepEqual(await joinAll(children), [0, 0]);
       for (const p of paths) assert.deepEqual(readJson(p), { result: true, isSet: true });
     });
 

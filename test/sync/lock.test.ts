@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Event, getContext, Lock, NotOwnerError, OwnerDiedError, RLock, TimeoutError } from '../../src/index.ts';
-import { holdForever, incrementUnderLock, lockSyncThenReport, lockThenReport, releaseForeign } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { holdForever, incrementUnderLock, lockSyncThenReport, lockThenReport, releaseForeign } from '../fixtures/sync/targets.ts';
+import { readJson, tempPath, testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Lock in one process', () => {
   it('acquires, refuses a second acquire, releases (CPython _TestLock.test_lock)', async () => {
@@ -37,14 +36,10 @@ describe('Lock in one process', () => {
   it('keeps the event loop running while an async acquire waits, and wakes it on release', async () => {
     const lock = new Lock();
     lock.acquireSync();
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
     const waiting = lock.acquire();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.ok(ticks >= 5, `the timer ticked ${ticks} times while acquire() waited`);
+    assert.ok(await pendingAfterTurns(waiting, 5), 'acquire() settled while the lock was held');
     lock.release();
     assert.equal(await waiting, true);
-    clearInterval(timer);
     lock.release();
   });
 
@@ -152,16 +147,15 @@ for (const method of testedMethods()) {
         const startedB = new Event();
         const a = tempPath('a');
         const b = tempPath('b');
-        const gates = exitGates(2);
-        const pa = track(new Process({ target: lockThenReport, args: [lock, startedA, a, gates[0]] }));
-        const pb = track(new Process({ target: lockSyncThenReport, args: [lock, startedB, b, gates[1]] }));
+        const pa = track(new Process({ target: lockThenReport, args: [lock, startedA, a] }));
+        const pb = track(new Process({ target: lockSyncThenReport, args: [lock, startedB, b] }));
         pa.start();
         pb.start();
         assert.equal(await startedA.wait({ timeoutMs: 20_000 }), true);
         assert.equal(await startedB.wait({ timeoutMs: 20_000 }), true);
         assert.equal(existsSync(a) || existsSync(b), false, 'no child may get the lock while the parent holds it');
         lock.release();
-        assert.deepEqual(await endInReverse([pa, pb], gates), [0, 0]);
+        assert.deepEqual(await joinAll([pa, pb]), [0, 0]);
         assert.equal(readJson(a).ok, true);
         assert.equal(readJson(b).ok, true);
         assert.equal(lock.isLocked(), false);
@@ -172,11 +166,10 @@ for (const method of testedMethods()) {
       const lock = new Lock();
       const file = tempPath('counter');
       writeFileSync(file, '0');
-      const gates = exitGates(2);
-      const children = [0, 1].map((i) => track(new Process({ target: incrementUnderLock, args: [lock, file, 150, gates[i]] })));
+      const children = [0, 1].map(() => track(new Process({ target: incrementUnderLock, args: [lock, file, 150] })));
       for (const child of children) child.start();
       await incrementUnderLock(lock, file, 150);
-      assert.deepEqual(await endInReverse(children, gates), [0, 0]);
+      assert.deepEqual(await joinAll(children), [0, 0]);
       assert.equal(Number(readFileSync(file, 'utf8')), 450);
     });
 
@@ -187,12 +180,11 @@ for (const method of testedMethods()) {
       rlock.acquireSync();
       const a = tempPath('a');
       const b = tempPath('b');
-      const gates = exitGates(2);
-      const pa = track(new Process({ target: releaseForeign, args: [lock, a, gates[0]] }));
-      const pb = track(new Process({ target: releaseForeign, args: [rlock, b, gates[1]] }));
+      const pa = track(new Process({ target: releaseForeign, args: [lock, a] }));
+      const pb = track(new Process({ target: releaseForeign, args: [rlock, b] }));
       pa.start();
       pb.start();
-      assert.deepEqual(await endInReverse([pa, pb], gates), [0, 0]);
+      assert.deepEqual(await joinAll([pa, pb]), [0, 0]);
       assert.deepEqual(readJson(a), { error: 'NotOwnerError' });
       assert.deepEqual(readJson(b), { error: 'NotOwnerError' });
       assert.equal(lock.isOwned(), true);

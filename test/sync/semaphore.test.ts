@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BoundedSemaphore, getContext, Semaphore, TimeoutError, TooManyReleasesError } from '../../src/index.ts';
-import { acquireSemaphore, releaseForeign, releaseTimes } from '../fixtures/sync-targets.ts';
-import { readJson, tempPath, testedMethods, track } from '../helpers.ts';
-import { endInReverse, exitGates } from './exit-order.ts';
+import { acquireSemaphore, releaseForeign, releaseTimes } from '../fixtures/sync/targets.ts';
+import { readJson, tempPath, testedMethods, track, joinAll } from '../helpers.ts';
 
 describe('Semaphore in one process', () => {
   it('counts down and up (CPython _TestSemaphore.test_semaphore)', async () => {
@@ -93,13 +92,12 @@ for (const method of testedMethods()) {
       const bounded = new BoundedSemaphore(1);
       const got = tempPath('got');
       const extra = tempPath('extra');
-      const gates = exitGates(2);
-      const a = track(new Process({ target: acquireSemaphore, args: [sem, got, 20_000, gates[0]] }));
-      const b = track(new Process({ target: releaseForeign, args: [bounded, extra, gates[1]] }));
+      const a = track(new Process({ target: acquireSemaphore, args: [sem, got, 20_000] }));
+      const b = track(new Process({ target: releaseForeign, args: [bounded, extra] }));
       a.start();
       b.start();
       sem.release();
-      assert.deepEqual(await endInReverse([a, b], gates), [0, 0]);
+      assert.deepEqual(await joinAll([a, b]), [0, 0]);
       assert.deepEqual(readJson(got), { ok: true });
       assert.deepEqual(readJson(extra), { error: 'TooManyReleasesError' });
       assert.equal(bounded.getValue(), 1);

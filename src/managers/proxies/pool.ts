@@ -4,7 +4,7 @@
 import { checkAbortSignal } from '../../abortable.ts';
 import { typeError } from '../../options.ts';
 import type { FnSpec } from '../../pool/messages.ts';
-import { referenceTarget } from '../../target.ts';
+import { referenceTarget } from '../../loading/target.ts';
 import { BaseProxy, setProxyType } from '../proxy.ts';
 
 type AnyFunction = (...args: any[]) => unknown;
