@@ -7,6 +7,7 @@ import { hasLoaderThreadOptions } from '../ts-loading.ts';
 import { becomeChild, runParentAfterFork } from './child.ts';
 import { exitAfterFlush, printUncaught } from './exit.ts';
 import { installUnrefTracking } from './handles.ts';
+import { installStdinTracking } from './std-input.ts';
 import { installTimerTracking } from './timers.ts';
 import { trackChild } from './wait.ts';
 
@@ -15,10 +16,11 @@ export function canFork(): boolean {
   return process.platform === 'linux' && isMainThread && process.execArgv.includes('--single-threaded');
 }
 
-// Track timers and unref'd handles from the moment this module loads, in processes that may fork.
+// Track timers, unref'd handles and the stdin stream from the moment this module loads, in processes that may fork.
 if (canFork()) {
   installTimerTracking();
   installUnrefTracking();
+  installStdinTracking();
 }
 
 /**
@@ -58,6 +60,7 @@ function forkRaw(what: string): number {
   const native = requireNative(what);
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
+  installStdinTracking();
   const pid = native.fork();
   if (pid === 0) becomeChild(native);
   else runParentAfterFork();
