@@ -18,7 +18,7 @@ export interface ChildOptionsInput {
   cwd?: string | URL;
   /** Node.js options of a spawned child; replaces the inherited ones (default: the parent's execArgv). spawn only. */
   execArgv?: string[];
-  /** Where the child's stdout and stderr go (stdin is always /dev/null or inherited as today). Default 'inherit'. */
+  /** Where the child's stdout and stderr go (stdin is always /dev/null). Default 'inherit'. */
   stdio?: StdioOption;
 }
 

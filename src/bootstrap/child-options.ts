@@ -1,8 +1,9 @@
-// The child side of the child_process-like options: the environment replaced, stdout/stderr
-// moved onto the pipes (or /dev/null) the parent prepared. Used by the fork and fork-server
-// children; a spawned child gets its stdio from child_process, and its environment from both.
+// The child side of the child_process-like options: the environment replaced, stdin on
+// /dev/null, stdout/stderr moved onto the pipes (or /dev/null) the parent prepared. Used by the
+// fork and fork-server children; a spawned child gets its stdio from child_process, and its environment from both.
 import { openSync } from 'node:fs';
 import type { NativeBinding } from '../native/types.ts';
+import { stdinFromDevNull } from '../os/std-input.ts';
 import type { StdioOption } from '../process-options.ts';
 
 /** Make process.env exactly `env` (also the C environment, which programs this child starts inherit). */
@@ -15,11 +16,13 @@ export function applyEnv(env: Record<string, string> | null): void {
 }
 
 /**
- * Point fd 1 and 2 where `stdio` says: for 'pipe', onto `pipeFds` (the write ends of the parent's
- * pipes, closed here once moved); for 'ignore', onto /dev/null. Node's stdout/stderr objects write
- * to fd 1 and 2 by number, so they follow.
+ * Reopen fd 0 on /dev/null (process.stdin a fresh stream over it), as Python's multiprocessing
+ * and a spawned child do (src/os/std-input.ts); point fd 1 and 2 where `stdio` says: for 'pipe',
+ * onto `pipeFds` (the write ends of the parent's pipes, closed here once moved); for 'ignore',
+ * onto /dev/null. Node's stdout/stderr objects write to fd 1 and 2 by number, so they follow.
  */
 export function applyStdio(native: NativeBinding, stdio: StdioOption, pipeFds: readonly number[]): void {
+  stdinFromDevNull(native);
   if (stdio === 'inherit') return;
   const sources = stdio === 'pipe' ? pipeFds : [openSync('/dev/null', 'w')];
   native.dup2(sources[0] as number, 1);

@@ -1,10 +1,11 @@
 // What a forked child does before fork() returns 0 in it: fresh ids, the parent's children,
-// timers, handles and queued output let go, every exit routed to _exit(2), after-fork hooks run.
+// timers, handles, stdin and queued output let go, every exit routed to _exit(2), after-fork hooks run.
 import { runUserAfterForkHooks } from '../after-fork.ts';
 import type { NativeBinding } from '../native/types.ts';
 import { globalState } from '../state.ts';
 import { routeChildExit } from './exit.ts';
 import { closeInheritedHandles } from './handles.ts';
+import { dropInheritedInput } from './std-input.ts';
 import { dropInheritedOutput } from './std-streams.ts';
 import { clearInheritedTimers } from './timers.ts';
 import { forgetChildrenAfterFork } from './wait.ts';
@@ -73,6 +74,7 @@ export function runChildAfterFork(native: NativeBinding): void {
   // The parent's Process children are not this process's (its exit hook would wait for them).
   globalState().children = new Map();
   clearInheritedTimers();
+  dropInheritedInput(); // before the other handles: it looks for stdin among them
   closeInheritedHandles();
   dropInheritedOutput();
   routeChildExit(native);

@@ -8,6 +8,7 @@ import { requireNative } from '../native/binding.ts';
 import { hasLoaderThreadOptions } from '../loading/typescript.ts';
 import { runChildAfterFork, runParentAfterFork } from './child.ts';
 import { installUnrefTracking } from './handles.ts';
+import { installStdinTracking } from './std-input.ts';
 import { installTimerTracking } from './timers.ts';
 import { trackChild } from './wait.ts';
 
@@ -16,10 +17,11 @@ export function canFork(): boolean {
   return process.platform === 'linux' && isMainThread && process.execArgv.includes('--single-threaded');
 }
 
-// Track timers and unref'd handles from the moment this module loads, in processes that may fork.
+// Track timers, unref'd handles and the stdin stream from the moment this module loads, in processes that may fork.
 if (canFork()) {
   installTimerTracking();
   installUnrefTracking();
+  installStdinTracking();
 }
 
 /**
@@ -59,6 +61,7 @@ function forkRaw(what: string): number {
   const native = requireNative(what);
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
+  installStdinTracking();
   const pid = native.fork();
   if (pid === 0) runChildAfterFork(native);
   else runParentAfterFork();

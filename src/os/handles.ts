@@ -48,7 +48,7 @@ export function installUnrefTracking(): void {
   }
 }
 
-/** Whether a handle is one of stdin/stdout/stderr (kept by a forked child). */
+/** Whether a handle is one of stdin/stdout/stderr (not closed here: std-streams.ts and std-input.ts see to them). */
 export function isStdio(handle: Handle): boolean {
   const fd = (handle['_handle'] as { fd?: unknown } | null | undefined)?.fd;
   return handle['_isStdio'] === true || fd === 0 || fd === 1 || fd === 2;
@@ -88,11 +88,16 @@ function drop(handle: object): void {
   }
 }
 
+/** The handles this process holds: the ref'd ones (process._getActiveHandles()) and the unref'd ones recorded. */
+export function knownHandles(): Set<object> {
+  const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
+  return new Set<object>([...handles, ...registry().unrefd]);
+}
+
 /** In a forked child: close the handles inherited from the parent (except stdio and preserved ones). */
 export function closeInheritedHandles(): number {
   const reg = registry();
-  const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles();
-  const candidates = new Set<object>([...handles, ...reg.unrefd]);
+  const candidates = knownHandles();
   reg.unrefd.clear();
   let dropped = 0;
   for (const handle of candidates) {
