@@ -29,6 +29,11 @@ function isDead(handle: object): boolean {
   return false;
 }
 
+/** Whether `handle` was marked with preserveHandle() (src/os/std-input.ts leaves such a stdin alone). */
+export function isPreserved(handle: object): boolean {
+  return registry().preserved.has(handle);
+}
+
 /**
  * process._getActiveHandles() lists only ref'd handles; remember the ones that get unref'd
  * (net sockets and servers, dgram sockets, child processes), so a child can close them too.
