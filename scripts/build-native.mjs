@@ -13,8 +13,8 @@ function warn(what, output = '') {
   const tail = output.trim().split('\n').slice(-25).join('\n');
   process.stderr.write(
     `multiproc: warning: ${what}\n` +
-      `multiproc: the 'spawn' start method still works; 'fork', 'forkserver', Pipe, Queue, locks, ` +
-      `shared memory, Pool and multiproc/os will throw NativeUnavailableError saying why.\n` +
+      `multiproc: spawn Processes, Pipe, Queue, the locks and Pool still work (the slower portable path); ` +
+      `'fork', 'forkserver', shared memory, Barrier, Listener/Client, Managers and multiproc/os will throw NativeUnavailableError saying why.\n` +
       (tail ? `multiproc: last lines of the build output:\n${tail}\n` : ''),
   );
 }
