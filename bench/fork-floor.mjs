@@ -16,4 +16,6 @@ for (let i = 0; i < count; i++) {
 }
 times.sort((a, b) => a - b);
 const rss = Math.round(process.memoryUsage().rss / 1e6);
-console.log(`fork()+_exit+waitpid of a bare node (RSS ${rss} MB), ${count} times: median ${times[count >> 1].toFixed(2)} ms, min ${times[0].toFixed(2)} ms, max ${times[count - 1].toFixed(2)} ms`);
+console.log(
+  `fork()+_exit+waitpid of a bare node (RSS ${rss} MB), ${count} times: median ${times[count >> 1].toFixed(2)} ms, min ${times[0].toFixed(2)} ms, max ${times[count - 1].toFixed(2)} ms`,
+);

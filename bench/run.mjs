@@ -35,7 +35,12 @@ const { values: opts } = parseArgs({
 });
 
 if (opts.help) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 6).join('\n'));
+  console.log(
+    readFileSync(fileURLToPath(import.meta.url), 'utf8')
+      .split('\n')
+      .slice(1, 6)
+      .join('\n'),
+  );
   process.exit(0);
 }
 
@@ -68,7 +73,9 @@ if (opts.rounds !== undefined) {
 async function loadGroups() {
   const dir = join(BENCH, 'groups');
   const out = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.mjs'))
+    .sort()) {
     const mod = await import(pathToFileURL(join(dir, file)).href);
     const list = mod.groups ?? [mod.default ?? mod];
     for (const g of list) out.push({ ...g, file: basename(file, '.mjs') });
@@ -82,9 +89,7 @@ if (opts.list) {
   process.exit(0);
 }
 const wanted = (opts.only ?? []).flatMap((s) => s.split(',')).filter(Boolean);
-const selected = wanted.length
-  ? allGroups.filter((g) => wanted.includes(g.name) || wanted.includes(g.file))
-  : allGroups;
+const selected = wanted.length ? allGroups.filter((g) => wanted.includes(g.name) || wanted.includes(g.file)) : allGroups;
 const unknown = wanted.filter((w) => !allGroups.some((g) => g.name === w || g.file === w));
 if (unknown.length) {
   console.error(`Unknown group ${unknown.join(', ')}; groups: ${allGroups.map((g) => g.name).join(', ')}`);
@@ -123,7 +128,7 @@ function withTimeout(promise, ms, what) {
 // ---- one group ----------------------------------------------------------------------------
 
 async function runGroup(group) {
-  const n = rounds ?? (opts.quick ? group.quickRounds ?? 3 : group.rounds ?? 10);
+  const n = rounds ?? (opts.quick ? (group.quickRounds ?? 3) : (group.rounds ?? 10));
   const warmup = group.warmup ?? 1;
   const timeoutMs = group.timeoutMs ?? 120_000;
   const ctx = { quick: opts.quick, pinned: process.env[PIN_ENV] === '1' };

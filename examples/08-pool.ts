@@ -15,7 +15,12 @@ export function checked(x: number): number {
 
 async function main(): Promise<void> {
   await using pool = new Pool({ processes: 2 });
-  console.log(await pool.map(square, Array.from({ length: 10 }, (_, i) => i)));
+  console.log(
+    await pool.map(
+      square,
+      Array.from({ length: 10 }, (_, i) => i),
+    ),
+  );
   console.log(await pool.apply(square, [12]));
   for await (const value of pool.imapUnordered(square, [1, 2, 3])) console.log('as it comes:', value);
   try {

@@ -45,14 +45,18 @@ async function main(): Promise<void> {
   else {
     dir = mkdtempSync(join(tmpdir(), 'multiproc-example-'));
     const socket = join(dir, 'redis.sock');
-    children.push(spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }));
+    children.push(
+      spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
+    );
     while (!existsSync(socket)) await new Promise((resolve) => setTimeout(resolve, 10));
     redis = { path: socket };
   }
   try {
     // Two hosts, as two machines would run them.
     for (let i = 0; i < 2; i++) {
-      const child = spawn(process.execPath, [...process.execArgv, here, 'host', JSON.stringify(redis)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [...process.execArgv, here, 'host', JSON.stringify(redis)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       children.push(child);
       await new Promise<void>((resolve) =>
         child.stdout?.on('data', (chunk: Buffer) => {
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
       );
     }
     await using pool = new Pool({ redis, queue: QUEUE });
+    // prettier-ignore
     const squares = await pool.map(square, Array.from({ length: 10_000 }, (_, i) => i), { chunksize: 1000 });
     console.log(`map: ${squares.length} squares, the last ${squares.at(-1)}`);
     console.log('apply:', await pool.apply(square, [12]));

@@ -55,7 +55,10 @@ if (isMain(import.meta)) {
   else {
     const listener = new Listener({ address: ['127.0.0.1', 0], authkey });
     const script = fileURLToPath(import.meta.url);
-    const other = spawn(process.execPath, [...process.execArgv, script, 'client', String((listener.address as [string, number])[1])], { stdio: 'inherit', env: { ...process.env, MULTIPROC_KEY: authkey } });
+    const other = spawn(process.execPath, [...process.execArgv, script, 'client', String((listener.address as [string, number])[1])], {
+      stdio: 'inherit',
+      env: { ...process.env, MULTIPROC_KEY: authkey },
+    });
     await serve(listener);
     await new Promise((resolve) => other.once('exit', resolve));
   }

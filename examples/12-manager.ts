@@ -5,7 +5,12 @@
 import { isMain, Manager, Process, type DictProxy, type ListProxy, type LockProxy } from 'multiproc';
 
 /** A worker: counts its words into the shared dict (under a shared lock) and reports in the list. */
-export async function countWords(words: string[], counts: DictProxy<string, number>, done: ListProxy<string>, lock: LockProxy): Promise<void> {
+export async function countWords(
+  words: string[],
+  counts: DictProxy<string, number>,
+  done: ListProxy<string>,
+  lock: LockProxy,
+): Promise<void> {
   for (const word of words) {
     await using _held = await lock.hold(); // read-modify-write of one key: one process at a time
     await counts.set(word, ((await counts.get(word)) ?? 0) + 1);

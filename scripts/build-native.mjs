@@ -54,7 +54,9 @@ function main() {
     warn(`building the native addon failed: ${build.reason} (${prebuildProblem}).`, build.output);
     return;
   }
-  const problem = existsSync(path.join(root, LOCAL_BUILD)) ? probe(path.join(root, LOCAL_BUILD)) : `node-gyp reported success but ${LOCAL_BUILD} is missing`;
+  const problem = existsSync(path.join(root, LOCAL_BUILD))
+    ? probe(path.join(root, LOCAL_BUILD))
+    : `node-gyp reported success but ${LOCAL_BUILD} is missing`;
   if (problem !== null) {
     const reason = `the freshly built ${LOCAL_BUILD} does not load: ${problem}`;
     writeRecord({ outcome: 'failed', reason, prebuild: prebuildProblem, output: build.output.trim().split('\n').slice(-60) });

@@ -1,15 +1,15 @@
 // Builds dist/ from src/: type declarations with tsc, JavaScript with esbuild.
 // - The child core (dist/internal/child-core.js): every module a spawned child needs before its
-//   target runs (the static imports of src/bootstrap/spawn-main.ts), as ONE file. Node's ES
-//   module loader costs ~1.5 ms per file in a fresh process: the spawned child loads 2 files
-//   (spawn-main + core) instead of 7, ~10 ms less per spawn start.
+//   target runs (the static imports of src/bootstrap/spawn-main.ts), as ONE file: Node's ES
+//   module loader pays per file in a fresh process, so the spawned child loads 2 files
+//   (spawn-main + core) instead of 7 (figures: docs/DECISIONS.md, "A spawned child loads two library files").
 // - ESM (dist/*.js): the public entries and the fork server, bundled with code splitting; every
 //   import of a core module becomes an import of `#child-core` (package.json "imports"), so the
 //   library stays ONE copy in a process: a target that imports `multiproc` gets the same
 //   Process, errors and state the child's bootstrap used.
 // - src/loading/dynamic-import.ts (the library's import() by URL) stays a file of its own
 //   (dist/internal/dynamic-import.js, `#dynamic-import`): tsx rewrites every ES module that
-//   contains `import(`, ~30 ms for the core under tsx, a fraction of a ms for that file.
+//   contains `import(`, which costs tens of ms for the core under tsx and little for that file.
 // - CommonJS (dist/cjs/*.cjs): require() of the ESM build itself (one copy; see
 //   writeCommonJsEntries), with declarations of their own (dist/cjs/**/*.d.cts).
 import { execFileSync } from 'node:child_process';
@@ -22,10 +22,15 @@ import * as lexer from 'es-module-lexer';
 const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
 try {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], { stdio: 'pipe' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--emitDeclarationOnly'], {
+    stdio: 'pipe',
+  });
 } catch (error) {
   // Declarations are still written; `npm run typecheck` (part of `npm test`) reports the errors.
-  const output = String(error.stdout ?? '').split('\n').slice(0, 5).join('\n');
+  const output = String(error.stdout ?? '')
+    .split('\n')
+    .slice(0, 5)
+    .join('\n');
   console.warn(`multiproc build: tsc reported type errors (declarations written anyway; see \`npm run typecheck\`):\n${output}`);
 }
 
@@ -53,13 +58,20 @@ await checkUniqueExports(core);
 
 await build({
   ...common,
-  stdin: { contents: core.map((file) => `export * from './${file}';`).join('\n'), resolveDir: process.cwd(), sourcefile: 'child-core.ts', loader: 'ts' },
+  stdin: {
+    contents: core.map((file) => `export * from './${file}';`).join('\n'),
+    resolveDir: process.cwd(),
+    sourcefile: 'child-core.ts',
+    loader: 'ts',
+  },
   outfile: 'dist/internal/child-core.js',
   format: 'esm',
   plugins: [dynamicImportAsPackageImport()],
 });
 if (lexer.parse(readFileSync('dist/internal/child-core.js', 'utf8'))[0].some((entry) => entry.d > -1)) {
-  throw new Error('multiproc build: the child core contains an import(); call importUrl() of src/loading/dynamic-import.ts instead (see the top of this file).');
+  throw new Error(
+    'multiproc build: the child core contains an import(); call importUrl() of src/loading/dynamic-import.ts instead (see the top of this file).',
+  );
 }
 
 await build({ ...common, bundle: false, entryPoints: { 'internal/dynamic-import': DYNAMIC_IMPORT }, outdir: 'dist', format: 'esm' });
@@ -117,7 +129,9 @@ function asPackageImport(files, specifier) {
   return {
     name: specifier,
     setup(b) {
-      b.onResolve({ filter: /^\.\.?\// }, (args) => (files.has(path.resolve(args.resolveDir, args.path)) ? { path: specifier, external: true } : undefined));
+      b.onResolve({ filter: /^\.\.?\// }, (args) =>
+        files.has(path.resolve(args.resolveDir, args.path)) ? { path: specifier, external: true } : undefined,
+      );
     },
   };
 }
@@ -138,7 +152,8 @@ async function checkUniqueExports(files) {
   for (const file of files) {
     const { code } = await transform(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm' });
     for (const { n } of lexer.parse(code)[1]) {
-      if (owner.has(n)) throw new Error(`multiproc build: ${file} and ${owner.get(n)} both export \`${n}\`; the child core (one file) needs unique names.`);
+      if (owner.has(n))
+        throw new Error(`multiproc build: ${file} and ${owner.get(n)} both export \`${n}\`; the child core (one file) needs unique names.`);
       owner.set(n, file);
     }
   }
@@ -160,7 +175,10 @@ checkRequire('./dist/cjs/index.cjs');
 async function writeCommonJsEntries(names) {
   mkdirSync('dist/cjs', { recursive: true });
   for (const name of names) {
-    writeFileSync(`dist/cjs/${name}-esm`, `// The ES module build of multiproc's \`${name}\` entry, for require() (see ${name}.cjs).\nexport * from '../${name}.js';\n`);
+    writeFileSync(
+      `dist/cjs/${name}-esm`,
+      `// The ES module build of multiproc's \`${name}\` entry, for require() (see ${name}.cjs).\nexport * from '../${name}.js';\n`,
+    );
     const specifier = name === 'index' ? 'multiproc' : `multiproc/${name}`;
     writeFileSync(
       `dist/cjs/${name}.cjs`,

@@ -11,7 +11,12 @@ const bin = (name) => path.join('node_modules', '.bin', name);
 const dir = mkdtempSync(path.join(tmpdir(), 'multiproc-pack-'));
 let status = 0;
 try {
-  const [{ filename }] = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const [{ filename }] = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   const tarball = path.join(dir, filename);
   const tools = [
     [bin('attw'), tarball, '--format', 'ascii'],

@@ -18,11 +18,25 @@ const outFile = fileURLToPath(new URL('../src/ps/syscall-tables.ts', import.meta
 
 // Added after Linux 6.1 (the oldest headers this is expected to run on), same number everywhere.
 const NEWER = [
-  [451, 'cachestat'], [452, 'fchmodat2'], [453, 'map_shadow_stack'], [454, 'futex_wake'],
-  [455, 'futex_wait'], [456, 'futex_requeue'], [457, 'statmount'], [458, 'listmount'],
-  [459, 'lsm_get_self_attr'], [460, 'lsm_set_self_attr'], [461, 'lsm_list_modules'],
-  [462, 'mseal'], [463, 'setxattrat'], [464, 'getxattrat'], [465, 'listxattrat'],
-  [466, 'removexattrat'], [467, 'open_tree_attr'], [468, 'file_getattr'], [469, 'file_setattr'],
+  [451, 'cachestat'],
+  [452, 'fchmodat2'],
+  [453, 'map_shadow_stack'],
+  [454, 'futex_wake'],
+  [455, 'futex_wait'],
+  [456, 'futex_requeue'],
+  [457, 'statmount'],
+  [458, 'listmount'],
+  [459, 'lsm_get_self_attr'],
+  [460, 'lsm_set_self_attr'],
+  [461, 'lsm_list_modules'],
+  [462, 'mseal'],
+  [463, 'setxattrat'],
+  [464, 'getxattrat'],
+  [465, 'listxattrat'],
+  [466, 'removexattrat'],
+  [467, 'open_tree_attr'],
+  [468, 'file_getattr'],
+  [469, 'file_setattr'],
   [470, 'listns'],
 ];
 
@@ -65,8 +79,14 @@ function parseGeneric(text) {
       stack.push(ARM64_CONDITIONS.get(cond));
       continue;
     }
-    if (line.startsWith('#else')) { stack.push(!stack.pop()); continue; }
-    if (line.startsWith('#endif')) { stack.pop(); continue; }
+    if (line.startsWith('#else')) {
+      stack.push(!stack.pop());
+      continue;
+    }
+    if (line.startsWith('#endif')) {
+      stack.pop();
+      continue;
+    }
     if (!stack.every(Boolean)) continue;
     if ((m = /^#define (__NR(?:3264)?_\w+)\s+(\d+)$/.exec(line))) numbers.set(m[1], Number(m[2]));
     else if ((m = /^#define __NR_(\w+)\s+(__NR3264_\w+)$/.exec(line))) aliases.push([m[1], m[2]]);

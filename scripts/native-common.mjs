@@ -119,5 +119,8 @@ export function probe(file, node = process.execPath) {
 export function writeRecord(record) {
   const file = path.join(root, INSTALL_RECORD);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ ...record, node: process.version, nodeAbi: Number(process.versions.modules), platform: platformTag() }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...record, node: process.version, nodeAbi: Number(process.versions.modules), platform: platformTag() }, null, 2)}\n`,
+  );
 }

@@ -14,7 +14,10 @@ const CACHE = path.join(root, 'node_modules', '.cache', 'multiproc-node');
 
 function npm(args, cwd) {
   const result = spawnSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
-  if (result.status !== 0) throw new Error(`npm ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim().split('\n').slice(-5).join('\n')}`);
+  if (result.status !== 0)
+    throw new Error(
+      `npm ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim().split('\n').slice(-5).join('\n')}`,
+    );
   return result.stdout.trim();
 }
 

@@ -32,7 +32,13 @@ function files() {
     const full = path.join(root, entry);
     if (!existsSync(full)) continue;
     if (entry.endsWith('.ts')) out.push(entry);
-    else out.push(...readdirSync(full).filter((name) => name.endsWith('.test.ts')).sort().map((name) => path.join(entry, name)));
+    else
+      out.push(
+        ...readdirSync(full)
+          .filter((name) => name.endsWith('.test.ts'))
+          .sort()
+          .map((name) => path.join(entry, name)),
+      );
   }
   return out;
 }
@@ -50,7 +56,9 @@ for (const major of majors) {
   const build = prebuildFor(node);
   process.stdout.write(`\n# Node ${build.version} (ABI ${build.abi}, ${node}): addon ${build.file}\n`);
   if (!build.ok) {
-    process.stderr.write(`test-other-nodes: the addon did not build for Node ${build.version}:\n${build.output.split('\n').slice(-25).join('\n')}\n`);
+    process.stderr.write(
+      `test-other-nodes: the addon did not build for Node ${build.version}:\n${build.output.split('\n').slice(-25).join('\n')}\n`,
+    );
     failed++;
     continue;
   }

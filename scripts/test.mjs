@@ -45,10 +45,14 @@ const shmBefore = listShm();
 // preload, as `multiproc run` does), not by tsx's ESM loader: its hooks thread is a second V8
 // isolate, and a process with one cannot fork safely (docs/DECISIONS.md, "TypeScript under fork").
 const loader = ['--require', 'tsx/cjs', '--require', './dist/loading/in-thread-ts.js'];
-const result = spawnSync(process.execPath, ['--single-threaded', '--expose-internals', ...loader, '--test', '--test-reporter=spec', '--test-timeout=300000', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, ESBUILD_WORKER_THREADS: '0', ...(portable ? { MULTIPROC_NO_NATIVE: '1' } : {}) },
-});
+const result = spawnSync(
+  process.execPath,
+  ['--single-threaded', '--expose-internals', ...loader, '--test', '--test-reporter=spec', '--test-timeout=300000', ...files],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, ESBUILD_WORKER_THREADS: '0', ...(portable ? { MULTIPROC_NO_NATIVE: '1' } : {}) },
+  },
+);
 let status = result.status ?? 1;
 
 // Anything of ours still alive or unreaped is a leak.
@@ -58,7 +62,8 @@ for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (Number(fields[1]) === process.pid || (cmdline.startsWith('multiproc:') && Number(fields[1]) === 1)) leaks.push(`${pid} ${fields[0]} ${cmdline.replaceAll('\0', ' ')}`);
+    if (Number(fields[1]) === process.pid || (cmdline.startsWith('multiproc:') && Number(fields[1]) === 1))
+      leaks.push(`${pid} ${fields[0]} ${cmdline.replaceAll('\0', ' ')}`);
   } catch {
     // gone while reading
   }

@@ -34,7 +34,11 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
 const JOIN_SLICE_MS = 1000;
 
 /** The child's exit code once it ended; null when `timeoutMs` passed first; rejects when `signal` aborts. */
-export async function joinLauncher(launcher: Launcher, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<number | null> {
+export async function joinLauncher(
+  launcher: Launcher,
+  timeoutMs: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number | null> {
   if (signal === undefined) return launcher.wait(timeoutMs);
   signal.throwIfAborted();
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;

@@ -22,7 +22,9 @@ export function runUserAfterForkHooks(): void {
       hook();
     } catch (error) {
       // As Python's _run_after_forkers: one failing hook does not stop the child or the others.
-      process.stderr.write(`multiproc: an after-fork hook (${hook.name || 'anonymous'}) failed: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.stderr.write(
+        `multiproc: an after-fork hook (${hook.name || 'anonymous'}) failed: ${(error as Error)?.stack ?? String(error)}\n`,
+      );
     }
   }
 }

@@ -33,5 +33,5 @@ function onExit(): void {
   const entries = [...globalState().children.values()].filter((entry) => entry.launcher.poll() === null);
   for (const entry of entries) if (entry.daemon) entry.launcher.terminate();
   // Blocking here is what Python does at exit: non-daemon children finish their work.
-  for (const entry of entries) entry.launcher.waitSync();
+  for (const entry of entries) entry.launcher.awaitExitSync();
 }

@@ -68,14 +68,23 @@ export function reduceInstance(value: object, path: string, sentTo: string): { t
   const label = typeof cls === 'function' && cls.name !== '' ? `an instance of class \`${cls.name}\`` : 'an object with a custom prototype';
   const advice = `export its class from its module, or call registerClass(${typeof cls === 'function' && cls.name !== '' ? cls.name : 'TheClass'}) in a module both processes load; or send a plain object.`;
   if (typeof cls !== 'function' || Object.getPrototypeOf(value) !== cls.prototype) {
-    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo} (it has no class a receiver could find). To send it, ${advice}`);
+    throw new SerializationError(
+      path,
+      `${path}: ${label} cannot be sent to ${sentTo} (it has no class a receiver could find). To send it, ${advice}`,
+    );
   }
   let ref: TargetRef;
   try {
     ref = referenceTarget(cls as (...args: never[]) => unknown, path, sentTo);
   } catch (error) {
-    const why = /not exported/.test((error as Error).message) ? 'its class is not exported from its module' : 'its class is not defined in a module file';
-    throw new SerializationError(path, `${path}: ${label} cannot be sent to ${sentTo}: ${why}, so it could not be rebuilt there. To send it, ${advice}`, { cause: error });
+    const why = /not exported/.test((error as Error).message)
+      ? 'its class is not exported from its module'
+      : 'its class is not defined in a module file';
+    throw new SerializationError(
+      path,
+      `${path}: ${label} cannot be sent to ${sentTo}: ${why}, so it could not be rebuilt there. To send it, ${advice}`,
+      { cause: error },
+    );
   }
   byRef.set(`${ref.url}#${ref.exportName}`, cls as AnyClass);
   return { tag: { ref }, state: { ...value } };
@@ -89,7 +98,9 @@ export function rebuildInstance(tag: ClassTag, state: unknown): { value: object;
   if ('name' in tag) {
     const entry = byName.get(tag.name);
     if (entry === undefined) {
-      throw new TypeError(`An instance of the class registered as \`${tag.name}\` arrived, but no class is registered under that name in this process: call registerClass() in a module this process loads too.`);
+      throw new TypeError(
+        `An instance of the class registered as \`${tag.name}\` arrived, but no class is registered under that name in this process: call registerClass() in a module this process loads too.`,
+      );
     }
     if (entry.rebuild !== undefined) return { value: entry.rebuild(state as never), later: null };
     return { value: Object.assign(Object.create(entry.cls.prototype as object) as object, state), later: null };

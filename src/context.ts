@@ -28,7 +28,10 @@ export class Context {
 
   /** Internal: use getContext(method), which checks that the method can work here. */
   constructor(method: StartMethod | null, key?: symbol) {
-    if (key !== kMakeContext) throw new TypeError('Contexts come from getContext(method), which checks that the start method can work here; do not construct Context directly.');
+    if (key !== kMakeContext)
+      throw new TypeError(
+        'Contexts come from getContext(method), which checks that the start method can work here; do not construct Context directly.',
+      );
     this.#method = method;
     this.Process = method === null ? BaseProcess : processClassFor(method);
   }

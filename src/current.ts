@@ -26,7 +26,8 @@ export class ParentProcess {
 
   /** Internal: use parentProcess(). */
   constructor(pid: number, name: string, key?: symbol) {
-    if (key !== kMakeParent) throw new TypeError('A ParentProcess comes from parentProcess() (null in the main process); do not construct it.');
+    if (key !== kMakeParent)
+      throw new TypeError('A ParentProcess comes from parentProcess() (null in the main process); do not construct it.');
     this.pid = pid;
     this.name = name;
   }

@@ -24,7 +24,8 @@ export class ProcessError extends Error {
   constructor(message: string, options: ProcessErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     for (const key of ['pid', 'exitCode', 'signal', 'startMethod'] as const) {
-      if (options[key] !== undefined) Object.defineProperty(this, key, { value: options[key], enumerable: true, writable: true, configurable: true });
+      if (options[key] !== undefined)
+        Object.defineProperty(this, key, { value: options[key], enumerable: true, writable: true, configurable: true });
     }
   }
 }

@@ -39,8 +39,33 @@ export {
   type Family,
 } from './connection/index.ts';
 export { FrameError } from './wire/protocol.ts';
-export { Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier, type BarrierOptions, NotOwnerError, TooManyReleasesError, OwnerDiedError, BrokenBarrierError, type Held, type WaitOptions } from './sync/index.ts';
-export { Pool, type PoolOptions, type CallOptions, type TraceDocument, type TraceEvent, type PoolEvents, type PoolWorkerInfo, type PoolWorkerExit, type PoolWorkerExitReason } from './pool/index.ts';
+export {
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Event,
+  Condition,
+  Barrier,
+  type BarrierOptions,
+  NotOwnerError,
+  TooManyReleasesError,
+  OwnerDiedError,
+  BrokenBarrierError,
+  type Held,
+  type WaitOptions,
+} from './sync/index.ts';
+export {
+  Pool,
+  type PoolOptions,
+  type CallOptions,
+  type TraceDocument,
+  type TraceEvent,
+  type PoolEvents,
+  type PoolWorkerInfo,
+  type PoolWorkerExit,
+  type PoolWorkerExitReason,
+} from './pool/index.ts';
 export type { PoolState } from './pool/worker-layer.ts';
 export type { SendOptions } from './connection/connection.ts';
 export {
@@ -62,7 +87,17 @@ export {
   type LengthOrValues,
 } from './shared-memory/index.ts';
 export { registerClass, type ClassOptions } from './classes.ts';
-export { Queue, SimpleQueue, JoinableQueue, QueueEmptyError, QueueFullError, QueueClosedError, QueueItemTooLargeError, TaskDoneError, type QueueOptions } from './queues/index.ts';
+export {
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
+  QueueEmptyError,
+  QueueFullError,
+  QueueClosedError,
+  QueueItemTooLargeError,
+  TaskDoneError,
+  type QueueOptions,
+} from './queues/index.ts';
 export {
   BaseManager,
   Manager,

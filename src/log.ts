@@ -61,7 +61,14 @@ function levelName(level: number): string {
 
 function emit(level: number, message: string, args: unknown[]): void {
   const state = (globalThis as unknown as Record<symbol, { name?: string } | undefined>)[Symbol.for('multiproc.state.v1')];
-  const record: LogRecord = { level, levelName: levelName(level), message: args.length === 0 ? message : format(message, ...args), processName: state?.name ?? 'MainProcess', pid: process.pid, time: Date.now() };
+  const record: LogRecord = {
+    level,
+    levelName: levelName(level),
+    message: args.length === 0 ? message : format(message, ...args),
+    processName: state?.name ?? 'MainProcess',
+    pid: process.pid,
+    time: Date.now(),
+  };
   for (const handler of shared.handlers) handler(record);
 }
 
@@ -120,6 +127,8 @@ if (fromEnv !== undefined && fromEnv !== '' && fromEnv !== '0' && shared.stderr 
   try {
     logToStderr(fromEnv === '1' ? 'debug' : /^\d+$/.test(fromEnv) ? Number(fromEnv) : (fromEnv as LogLevelLike));
   } catch {
-    process.stderr.write(`multiproc: MULTIPROC_DEBUG=${fromEnv} is not a level (1, debug, info, warning, error or a number); the trace stays off.\n`);
+    process.stderr.write(
+      `multiproc: MULTIPROC_DEBUG=${fromEnv} is not a level (1, debug, info, warning, error or a number); the trace stays off.\n`,
+    );
   }
 }

@@ -28,10 +28,23 @@ export function inheritedExecArgv(execArgv: readonly string[] = process.execArgv
     }
     if (/^--(eval|print)=/.test(arg)) continue;
     if (/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(arg) || /^--test($|-)/.test(arg) || /^--watch($|-)/.test(arg)) {
-      if (/^--(inspect-port|debug-port|test-reporter|test-reporter-destination|test-name-pattern|test-skip-pattern|test-concurrency|test-timeout|watch-path)$/.test(arg)) i++;
+      if (
+        /^--(inspect-port|debug-port|test-reporter|test-reporter-destination|test-name-pattern|test-skip-pattern|test-concurrency|test-timeout|watch-path)$/.test(
+          arg,
+        )
+      )
+        i++;
       continue;
     }
-    if (arg === '-i' || arg === '--interactive' || arg === '-c' || arg === '--check' || arg === '--expose-internals' || arg === '--expose-gc') continue;
+    if (
+      arg === '-i' ||
+      arg === '--interactive' ||
+      arg === '-c' ||
+      arg === '--check' ||
+      arg === '--expose-internals' ||
+      arg === '--expose-gc'
+    )
+      continue;
     out.push(arg);
   }
   return out;

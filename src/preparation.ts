@@ -14,7 +14,13 @@ import { referenceTarget } from './loading/target.ts';
 type AnyFunction = (...args: never[]) => unknown;
 
 /** The message that lets a fresh process become `process`. Throws SerializationError naming the culprit. */
-export function buildPreparation(process: object, self: ProcessInternals, method: StartMethod, sentTo: string, options: ChildOptions): PreparationData {
+export function buildPreparation(
+  process: object,
+  self: ProcessInternals,
+  method: StartMethod,
+  sentTo: string,
+  options: ChildOptions,
+): PreparationData {
   const ctor = process.constructor as AnyFunction;
   const cls = Object.hasOwn(ctor, kBuiltinClass) ? null : referenceTarget(ctor, `class ${ctor.name || '(anonymous)'}`, sentTo);
   const target = self.target === undefined ? null : referenceTarget(self.target, 'target', sentTo);

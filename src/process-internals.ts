@@ -43,7 +43,10 @@ export function recordProcess(process: object, record: ProcessInternals): void {
 }
 
 /** Make `instance` the object that describes the calling process (a child's Process, or MainProcess). */
-export function adoptCurrent(instance: object, init: { name: string; identity: number[]; daemon: boolean; target?: AnyFunction | undefined; args?: unknown[] }): void {
+export function adoptCurrent(
+  instance: object,
+  init: { name: string; identity: number[]; daemon: boolean; target?: AnyFunction | undefined; args?: unknown[] },
+): void {
   const state = globalState();
   recordProcess(instance, {
     name: init.name,

@@ -42,7 +42,8 @@ export function normalizeChildOptions(options: ChildOptionsInput): ChildOptions 
     for (const [key, value] of Object.entries(env)) {
       if (value === undefined) continue;
       if (typeof value !== 'string') typeError(`env.${key}`, 'a string (or undefined to leave it out)', value);
-      if (key.includes('=') || key.includes('\0') || key === '') rangeError('env', 'an object whose keys are variable names (no `=` or NUL)', key);
+      if (key.includes('=') || key.includes('\0') || key === '')
+        rangeError('env', 'an object whose keys are variable names (no `=` or NUL)', key);
       envCopy[key] = value;
     }
   }

@@ -28,7 +28,8 @@ export type ProcessOptions<A extends unknown[] = unknown[]> = {
   name?: string;
   /** Ended when the parent exits; may not start children of its own. */
   daemon?: boolean;
-} & ChildOptionsInput & ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
+} & ChildOptionsInput &
+  ([] extends A ? { args?: NoInfer<A> } : { args: NoInfer<A> });
 
 /**
  * Throw what start() throws when this process may not start children now: a child importing
@@ -87,9 +88,9 @@ export class Process<A extends unknown[] = any[]> {
     const identity = [...state.identity, state.counter];
     const className = new.target.name !== '' && !Object.hasOwn(new.target, kBuiltinClass) ? new.target.name : 'Process';
     recordProcess(this, {
-      name: (opts.name) ?? `${className}-${identity.join(':')}`,
+      name: opts.name ?? `${className}-${identity.join(':')}`,
       identity,
-      daemon: (opts.daemon) ?? state.daemon,
+      daemon: opts.daemon ?? state.daemon,
       target: opts.target as AnyFunction | undefined,
       args: [...((opts.args as unknown[] | undefined) ?? [])],
       launcher: null,
@@ -173,7 +174,8 @@ export class Process<A extends unknown[] = any[]> {
     checkNotClosed(self);
     if (self.isCurrent) return true;
     if (self.launcher === null) return false;
-    if (self.parentPid !== process.pid) throw new ProcessStateError(`can only test a child process: ${self.name} was started by pid ${self.parentPid}.`);
+    if (self.parentPid !== process.pid)
+      throw new ProcessStateError(`can only test a child process: ${self.name} was started by pid ${self.parentPid}.`);
     return self.launcher.poll() === null;
   }
 
@@ -288,7 +290,13 @@ export class Process<A extends unknown[] = any[]> {
 
   toString(): string {
     const self = internals(this);
-    const status = self.isCurrent ? 'current' : self.launcher === null ? 'initial' : self.launcher.poll() === null ? 'started' : `stopped exitCode=${self.launcher.poll()}`;
+    const status = self.isCurrent
+      ? 'current'
+      : self.launcher === null
+        ? 'initial'
+        : self.launcher.poll() === null
+          ? 'started'
+          : `stopped exitCode=${self.launcher.poll()}`;
     return `<${this.constructor.name} name='${this.name}' ${status}${this.pid === undefined ? '' : ` pid=${this.pid}`}${self.daemon ? ' daemon' : ''}>`;
   }
 }
@@ -300,7 +308,9 @@ function childLauncherOf(process: Process<never[]>, operation: string): Launcher
   const self = internals(process);
   checkNotClosed(self);
   if (self.isCurrent || self.launcher === null) {
-    throw new ProcessStateError(`Cannot ${operation} ${self.name}: it was not started${self.isCurrent ? ' (it is the calling process)' : ''}; call start() first.`);
+    throw new ProcessStateError(
+      `Cannot ${operation} ${self.name}: it was not started${self.isCurrent ? ' (it is the calling process)' : ''}; call start() first.`,
+    );
   }
   if (self.parentPid !== globalThis.process.pid) {
     throw new ProcessStateError(`Cannot ${operation} ${self.name}: only the process that started it (pid ${self.parentPid}) can.`);

@@ -183,7 +183,11 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string, ch
   try {
     payload = serialize(tree);
   } catch (error) {
-    throw new SerializationError(Object.keys(root).join(', '), `${Object.keys(root).join(', ')}: a value cannot be sent to ${sentTo}: ${(error as Error).message}`, { cause: error });
+    throw new SerializationError(
+      Object.keys(root).join(', '),
+      `${Object.keys(root).join(', ')}: a value cannot be sent to ${sentTo}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return { payload, handles };
 }
@@ -191,7 +195,8 @@ export function reduceForChild(root: Record<string, unknown>, sentTo: string, ch
 /** In the child: the object one handle describes (also for a handle nested in another's data). */
 export function rebuildHandle(handle: ReceivedHandle): unknown {
   const rebuild = rebuilders.get(handle.kind);
-  if (rebuild === undefined) throw new TypeError(`No way to rebuild a shared \`${handle.kind}\` in this process: is multiproc's version the same as the parent's?`);
+  if (rebuild === undefined)
+    throw new TypeError(`No way to rebuild a shared \`${handle.kind}\` in this process: is multiproc's version the same as the parent's?`);
   return rebuild(handle);
 }
 
@@ -203,7 +208,10 @@ export function rebuildInChild(payload: Uint8Array, handles: ReceivedHandle[]): 
 }
 
 /** Rebuild the handles and the values that referred to them; `ready` settles once every class instance has its prototype (null: at once). */
-export function rebuildValues(payload: Uint8Array, handles: ReceivedHandle[]): { tree: Record<string, unknown>; ready: Promise<void> | null } {
+export function rebuildValues(
+  payload: Uint8Array,
+  handles: ReceivedHandle[],
+): { tree: Record<string, unknown>; ready: Promise<void> | null } {
   const objects: unknown[] = [];
   try {
     for (const handle of handles) objects.push(handle.kind === FILL ? null : rebuildHandle(handle));
@@ -218,7 +226,8 @@ export function rebuildValues(payload: Uint8Array, handles: ReceivedHandle[]): {
   const seen = new Set<object>();
   const fill = (value: unknown): unknown => {
     if (value === null || typeof value !== 'object') return value;
-    if (Object.prototype.hasOwnProperty.call(value, placeholderKey)) return objects[(value as Record<string, number>)[placeholderKey] ?? -1];
+    if (Object.prototype.hasOwnProperty.call(value, placeholderKey))
+      return objects[(value as Record<string, number>)[placeholderKey] ?? -1];
     if (Object.prototype.hasOwnProperty.call(value, classKey)) {
       if (rebuilt.has(value)) return rebuilt.get(value);
       const instance = rebuildInstance((value as Record<string, ClassTag>)[classKey] as ClassTag, fill((value as { s: unknown }).s));
@@ -263,7 +272,8 @@ export function closeUnused(handles: ReceivedHandle[]): void {
 function withoutFds(value: object, handle: HandleDescriptor, path: string, sentTo: string, channel: Channel): HandleDescriptor {
   if (handle.kind === 'shared-memory') return { kind: handle.kind, data: handle.data, fds: [] }; // attached by name
   const what = handle.kind === 'shared-view' ? 'a typed array over multiproc shared memory' : `a ${value.constructor.name}`;
-  const instead = channel.instead ?? 'pass it to a Process as an argument, or send it over a Connection (its file descriptor travels there)';
+  const instead =
+    channel.instead ?? 'pass it to a Process as an argument, or send it over a Connection (its file descriptor travels there)';
   throw new SerializationError(path, `${path}: ${what} cannot be sent to ${sentTo}, which carries no file descriptors: ${instead}.`);
 }
 
@@ -296,7 +306,8 @@ function refuse(value: object): string | null {
   if (value instanceof WeakMap) return 'a WeakMap';
   if (value instanceof WeakSet) return 'a WeakSet';
   if (value instanceof WeakRef) return 'a WeakRef';
-  if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer) return 'a SharedArrayBuffer that is not multiproc shared memory (use RawArray or SharedMemory)';
+  if (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)
+    return 'a SharedArrayBuffer that is not multiproc shared memory (use RawArray or SharedMemory)';
   return null;
 }
 
@@ -305,5 +316,7 @@ function propertyPath(key: string): string {
 }
 
 function forkHint(sentTo: string): string {
-  return sentTo.includes('fork server') || sentTo.includes('spawned') ? " (export it and pass its name, or use the 'fork' start method, which copies closures)" : '';
+  return sentTo.includes('fork server') || sentTo.includes('spawned')
+    ? " (export it and pass its name, or use the 'fork' start method, which copies closures)"
+    : '';
 }

@@ -13,7 +13,7 @@ export interface ParentInfo {
 /** A started child as the exit hook sees it. */
 export interface ChildEntry {
   daemon: boolean;
-  launcher: { poll(): number | null; terminate(): void; waitSync(): void };
+  launcher: { poll(): number | null; terminate(): void; awaitExitSync(): void };
 }
 
 /** The process-global state. */

@@ -19,7 +19,12 @@ it('inspects without undefined fields, keeping the known ones and null', () => {
   assert.equal(lost instanceof ProcessError, true);
 });
 
-it("names the class of an object that is not plain data in a type error (JSON shows it as `{}`)", async () => {
-  await assert.rejects(waitReady([new Map()] as never, 0), { name: 'TypeError', message: 'Expected `objects[…]` to be a Connection, a Listener or a Process, got `{}` (a Map).' });
-  await assert.rejects(waitReady([{}] as never, 0), { message: 'Expected `objects[…]` to be a Connection, a Listener or a Process, got `{}` (object).' });
+it('names the class of an object that is not plain data in a type error (JSON shows it as `{}`)', async () => {
+  await assert.rejects(waitReady([new Map()] as never, 0), {
+    name: 'TypeError',
+    message: 'Expected `objects[…]` to be a Connection, a Listener or a Process, got `{}` (a Map).',
+  });
+  await assert.rejects(waitReady([{}] as never, 0), {
+    message: 'Expected `objects[…]` to be a Connection, a Listener or a Process, got `{}` (object).',
+  });
 });

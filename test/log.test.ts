@@ -49,7 +49,10 @@ describe('getLogger', () => {
     logger.setLevel(Infinity);
     remove();
     assert.equal(formatted, 1);
-    assert.deepEqual(records.map((r) => [r.levelName, r.message, r.processName, r.pid]), [['INFO', 'kept 1', 'MainProcess', process.pid]]);
+    assert.deepEqual(
+      records.map((r) => [r.levelName, r.message, r.processName, r.pid]),
+      [['INFO', 'kept 1', 'MainProcess', process.pid]],
+    );
   });
 });
 
@@ -90,10 +93,14 @@ for (const method of testedMethods()) {
 describe('MULTIPROC_DEBUG', () => {
   const index = fileURLToPath(new URL('../dist/index.js', import.meta.url));
   const levelWith = (value: string): { level: string; stderr: string } => {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(index)}); console.log(m.getLogger().level);`], {
-      env: { ...process.env, MULTIPROC_DEBUG: value },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(index)}); console.log(m.getLogger().level);`],
+      {
+        env: { ...process.env, MULTIPROC_DEBUG: value },
+        encoding: 'utf8',
+      },
+    );
     return { level: result.stdout.trim(), stderr: result.stderr };
   };
 

@@ -33,9 +33,18 @@ describe('module format', () => {
 
   it('gives the guard and the export in the file’s own syntax', () => {
     const cjs = packageDir('commonjs');
-    assert.deepEqual(mainGuardAdvice(path.join(cjs, 'a.js')), { guard: 'if (isMain(module)) { … }', importLine: "const { isMain } = require('multiproc')" });
-    assert.deepEqual(mainGuardAdvice(path.join(cjs, 'a.ts')), { guard: 'if (isMain(module)) { … }', importLine: "import { isMain } from 'multiproc'" });
-    assert.deepEqual(mainGuardAdvice(path.join(root, 'a.mjs')), { guard: 'if (isMain(import.meta)) { … }', importLine: "import { isMain } from 'multiproc'" });
+    assert.deepEqual(mainGuardAdvice(path.join(cjs, 'a.js')), {
+      guard: 'if (isMain(module)) { … }',
+      importLine: "const { isMain } = require('multiproc')",
+    });
+    assert.deepEqual(mainGuardAdvice(path.join(cjs, 'a.ts')), {
+      guard: 'if (isMain(module)) { … }',
+      importLine: "import { isMain } from 'multiproc'",
+    });
+    assert.deepEqual(mainGuardAdvice(path.join(root, 'a.mjs')), {
+      guard: 'if (isMain(import.meta)) { … }',
+      importLine: "import { isMain } from 'multiproc'",
+    });
     assert.equal(exportAdvice(path.join(cjs, 'a.cjs'), 'f'), 'exports.f = f');
     assert.equal(exportAdvice(path.join(cjs, 'a.ts'), 'f'), 'export function f');
     assert.equal(exportAdvice(path.join(root, 'a.mjs'), 'f'), 'export function f');
@@ -56,6 +65,9 @@ describe('errors for a CommonJS program', () => {
   it('teaches exports.f = f for a target that is not exported', async () => {
     const result = await runNode([fixture('unexported-target.cjs'), 'spawn']);
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /SerializationError: target: `local` \(file:.*unexported-target\.cjs:\d+:\d+\) is not exported from its module[^]*Export it \(`exports\.local = local`\)/);
+    assert.match(
+      result.stdout,
+      /SerializationError: target: `local` \(file:.*unexported-target\.cjs:\d+:\d+\) is not exported from its module[^]*Export it \(`exports\.local = local`\)/,
+    );
   });
 });

@@ -23,7 +23,12 @@ async function cpForkPss(script, execArgv) {
   const path = scratchPath('ready');
   const { child, exited } = forkScript(script, { args: [path], execArgv });
   try {
-    await Promise.race([waitForFile(path), exited.then(() => { throw new Error(`${script} ended early`); })]);
+    await Promise.race([
+      waitForFile(path),
+      exited.then(() => {
+        throw new Error(`${script} ended early`);
+      }),
+    ]);
     await sleep(SETTLE_MS);
     return readPssMB(child.pid);
   } finally {

@@ -53,7 +53,9 @@ function startReady(args) {
 async function startRedis() {
   if (socket) return;
   socket = scratchPath('redis.sock');
-  keep(spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', BENCH], { stdio: 'ignore' }));
+  keep(
+    spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', BENCH], { stdio: 'ignore' }),
+  );
   await waitForFile(socket);
 }
 
@@ -69,7 +71,8 @@ async function stopAll() {
   socket = undefined;
 }
 
-const host = (queue, processes, extra = []) => startReady([CLI, 'worker', '--socket', socket, '--queue', queue, '--processes', String(processes), '--root', BENCH, ...extra]);
+const host = (queue, processes, extra = []) =>
+  startReady([CLI, 'worker', '--socket', socket, '--queue', queue, '--processes', String(processes), '--root', BENCH, ...extra]);
 const clusterPool = async (queue) => new (await import(pathToFileURL(CLUSTER).href)).Pool({ redis: { path: socket }, queue });
 
 /** A row timing `work(pool)` over a pool kept open between samples. */
@@ -119,7 +122,9 @@ function echoRow(concurrency) {
         };
         events.on('completed', onDone);
       });
-      await queue.addBulk(Array.from({ length: RATE_N }, (_, x) => ({ name: 'echo', data: { x }, opts: { removeOnComplete: true, removeOnFail: true } })));
+      await queue.addBulk(
+        Array.from({ length: RATE_N }, (_, x) => ({ name: 'echo', data: { x }, opts: { removeOnComplete: true, removeOnFail: true } })),
+      );
       await all;
       return RATE_N / ((performance.now() - t0) / 1000);
     },

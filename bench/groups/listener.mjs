@@ -113,7 +113,12 @@ function rttGroup(kind) {
     rounds: 10,
     quickRounds: 3,
     rows: [
-      pythonRow({ id: `py-${kind}`, label: `Python multiprocessing.connection Listener/Client (${FAMILIES[kind]})`, cmd: 'listener_rtt', params: (ctx) => ({ family: FAMILIES[kind], n: rttCount(ctx) }) }),
+      pythonRow({
+        id: `py-${kind}`,
+        label: `Python multiprocessing.connection Listener/Client (${FAMILIES[kind]})`,
+        cmd: 'listener_rtt',
+        params: (ctx) => ({ family: FAMILIES[kind], n: rttCount(ctx) }),
+      }),
       mpRttRow(kind),
     ],
     notes: `
@@ -134,8 +139,18 @@ const connect = {
   rounds: 8,
   quickRounds: 3,
   rows: [
-    pythonRow({ id: 'py-unix', label: 'Python unix socket', cmd: 'listener_connect', params: (ctx) => ({ family: 'AF_UNIX', n: connectCount(ctx) }) }),
-    pythonRow({ id: 'py-tcp', label: 'Python TCP + authkey', cmd: 'listener_connect', params: (ctx) => ({ family: 'AF_INET', n: connectCount(ctx) }) }),
+    pythonRow({
+      id: 'py-unix',
+      label: 'Python unix socket',
+      cmd: 'listener_connect',
+      params: (ctx) => ({ family: 'AF_UNIX', n: connectCount(ctx) }),
+    }),
+    pythonRow({
+      id: 'py-tcp',
+      label: 'Python TCP + authkey',
+      cmd: 'listener_connect',
+      params: (ctx) => ({ family: 'AF_INET', n: connectCount(ctx) }),
+    }),
     mpConnectRow('unix'),
     mpConnectRow('tcp'),
   ],

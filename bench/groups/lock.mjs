@@ -41,7 +41,12 @@ const rate = {
   rounds: 10,
   quickRounds: 3,
   rows: [
-    pythonRow({ id: 'py-lock', label: 'Python multiprocessing.Lock acquire/release', cmd: 'lock_rate', params: (ctx) => ({ n: ops(ctx) }) }),
+    pythonRow({
+      id: 'py-lock',
+      label: 'Python multiprocessing.Lock acquire/release',
+      cmd: 'lock_rate',
+      params: (ctx) => ({ n: ops(ctx) }),
+    }),
     lockRow('mp-lock-async', 'multiproc Lock: await acquire(), release()', false),
     lockRow('mp-lock-sync', 'multiproc Lock: acquireSync(), release()', true),
   ],
@@ -97,8 +102,18 @@ const wakeup = {
   rounds: 10,
   quickRounds: 3,
   rows: [
-    pythonRow({ id: 'py-event-median', label: 'Python multiprocessing.Event, median', cmd: 'event_wakeup', params: (ctx) => ({ n: wakeups(ctx), stat: 'median' }) }),
-    pythonRow({ id: 'py-event-p99', label: 'Python multiprocessing.Event, p99', cmd: 'event_wakeup', params: (ctx) => ({ n: wakeups(ctx), stat: 'p99' }) }),
+    pythonRow({
+      id: 'py-event-median',
+      label: 'Python multiprocessing.Event, median',
+      cmd: 'event_wakeup',
+      params: (ctx) => ({ n: wakeups(ctx), stat: 'median' }),
+    }),
+    pythonRow({
+      id: 'py-event-p99',
+      label: 'Python multiprocessing.Event, p99',
+      cmd: 'event_wakeup',
+      params: (ctx) => ({ n: wakeups(ctx), stat: 'p99' }),
+    }),
     wakeRow('median'),
     wakeRow('p99'),
   ],

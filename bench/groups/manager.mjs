@@ -55,7 +55,12 @@ export default {
   rounds: 8,
   quickRounds: 3,
   rows: [
-    pythonRow({ id: 'py-manager-dict', label: "Python Manager().dict(): d['k'] = i; d['k']", cmd: 'manager_dict', params: (ctx) => ({ n: ops(ctx) / 2 }) }),
+    pythonRow({
+      id: 'py-manager-dict',
+      label: "Python Manager().dict(): d['k'] = i; d['k']",
+      cmd: 'manager_dict',
+      params: (ctx) => ({ n: ops(ctx) / 2 }),
+    }),
     row('mp-manager-dict', 'multiproc Manager dict from the process that started it (its Pipe)', 'pipeDict'),
     row('mp-manager-dict-socket', 'multiproc Manager dict over a connection by address (unix socket, as a child)', 'socketDict'),
   ],

@@ -36,7 +36,14 @@ function nodeIpc(script, serialization) {
     await gone;
   };
   const next = () => new Promise((resolve) => child.once('message', resolve));
-  return { start, stop, get child() { return child; }, next };
+  return {
+    start,
+    stop,
+    get child() {
+      return child;
+    },
+    next,
+  };
 }
 
 function nodeRttRow(id, label, serialization) {

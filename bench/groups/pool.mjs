@@ -12,7 +12,11 @@ const PEERS = join(BENCH, 'targets', 'peers');
 const ranges = new Map();
 /** [0, 1, …, n-1], built once per n (first in the discarded warm-up round), reused read-only. */
 const range = (n) => {
-  if (!ranges.has(n)) ranges.set(n, Array.from({ length: n }, (_, i) => i));
+  if (!ranges.has(n))
+    ranges.set(
+      n,
+      Array.from({ length: n }, (_, i) => i),
+    );
   return ranges.get(n);
 };
 const check = (out, n) => {
@@ -190,7 +194,12 @@ const imap = {
   rounds: 5,
   quickRounds: 2,
   rows: [
-    pythonRow({ id: 'py-imap', label: 'Python Pool(2).imap(chunksize=1), warm pool', cmd: 'pool_imap', params: { n: IMAP_N, processes: WORKERS, chunksize: 1 } }),
+    pythonRow({
+      id: 'py-imap',
+      label: 'Python Pool(2).imap(chunksize=1), warm pool',
+      cmd: 'pool_imap',
+      params: { n: IMAP_N, processes: WORKERS, chunksize: 1 },
+    }),
     warmRow({
       id: 'mp-imap',
       label: 'multiproc Pool(2).imap({ chunksize: 1 }), warm pool',
@@ -233,8 +242,19 @@ const cpu = {
     spin = Math.round((2e7 * TASK_MS) / best);
   },
   rows: [
-    pythonRow({ id: 'py-serial', label: 'Python, serial in one process', cmd: 'cpu_tasks', params: { tasks: TASKS, ms: TASK_MS, processes: 0 } }),
-    pythonRow({ id: 'py-pool', label: 'Python Pool(2).map', cmd: 'cpu_tasks', params: { tasks: TASKS, ms: TASK_MS, processes: WORKERS }, baseline: 'py-serial' }),
+    pythonRow({
+      id: 'py-serial',
+      label: 'Python, serial in one process',
+      cmd: 'cpu_tasks',
+      params: { tasks: TASKS, ms: TASK_MS, processes: 0 },
+    }),
+    pythonRow({
+      id: 'py-pool',
+      label: 'Python Pool(2).map',
+      cmd: 'cpu_tasks',
+      params: { tasks: TASKS, ms: TASK_MS, processes: WORKERS },
+      baseline: 'py-serial',
+    }),
     {
       id: 'node-serial',
       label: 'Node, serial in one process',

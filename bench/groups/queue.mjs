@@ -58,13 +58,33 @@ const mpRow = (id, label, producers, consumers, baselineRow, count = items) => (
 });
 
 export const rows = [
-  pythonRow({ id: 'py-1p1c', label: 'Python multiprocessing.Queue, 1 producer → 1 consumer', cmd: 'queue_rate', params: (ctx) => ({ n: items(ctx), producers: 1, consumers: 1 }) }),
-  pythonRow({ id: 'py-4p2c', label: 'Python multiprocessing.Queue, 4 producers → 2 consumers', cmd: 'queue_rate', params: (ctx) => ({ n: items(ctx), producers: 4, consumers: 2 }) }),
+  pythonRow({
+    id: 'py-1p1c',
+    label: 'Python multiprocessing.Queue, 1 producer → 1 consumer',
+    cmd: 'queue_rate',
+    params: (ctx) => ({ n: items(ctx), producers: 1, consumers: 1 }),
+  }),
+  pythonRow({
+    id: 'py-4p2c',
+    label: 'Python multiprocessing.Queue, 4 producers → 2 consumers',
+    cmd: 'queue_rate',
+    params: (ctx) => ({ n: items(ctx), producers: 4, consumers: 2 }),
+  }),
   mpRow('mp-1p1c', 'multiproc Queue, 1 producer → 1 consumer', 1, 1, undefined),
   mpRow('mp-4p2c', 'multiproc Queue, 4 producers → 2 consumers', 4, 2, 'py-4p2c'),
-  pythonRow({ id: 'py-1p1c-many', label: 'Python multiprocessing.Queue, 1 → 1, 10× the items', cmd: 'queue_rate', params: (ctx) => ({ n: manyItems(ctx), producers: 1, consumers: 1 }) }),
+  pythonRow({
+    id: 'py-1p1c-many',
+    label: 'Python multiprocessing.Queue, 1 → 1, 10× the items',
+    cmd: 'queue_rate',
+    params: (ctx) => ({ n: manyItems(ctx), producers: 1, consumers: 1 }),
+  }),
   mpRow('mp-1p1c-many', 'multiproc Queue, 1 → 1, 10× the items', 1, 1, 'py-1p1c-many', manyItems),
-  pythonRow({ id: 'py-4p2c-many', label: 'Python multiprocessing.Queue, 4 → 2, 10× the items', cmd: 'queue_rate', params: (ctx) => ({ n: manyItems(ctx), producers: 4, consumers: 2 }) }),
+  pythonRow({
+    id: 'py-4p2c-many',
+    label: 'Python multiprocessing.Queue, 4 → 2, 10× the items',
+    cmd: 'queue_rate',
+    params: (ctx) => ({ n: manyItems(ctx), producers: 4, consumers: 2 }),
+  }),
   mpRow('mp-4p2c-many', 'multiproc Queue, 4 → 2, 10× the items', 4, 2, 'py-4p2c-many', manyItems),
 ];
 

@@ -31,9 +31,7 @@ export class Driver {
       env: { ...process.env, ...env },
     });
     this.#child.on('error', (err) => this.#fail(`${name}: ${err.message}`));
-    this.#child.on('exit', (code, signal) =>
-      this.#fail(`${name} exited (${signal ?? `code ${code}`})`),
-    );
+    this.#child.on('exit', (code, signal) => this.#fail(`${name} exited (${signal ?? `code ${code}`})`));
     this.#child.stdin.on('error', () => {}); // EPIPE after the helper died: reported by 'exit'
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       if (!line.startsWith(MARK)) {
@@ -98,18 +96,14 @@ export async function closeAllDrivers() {
 }
 
 /** The Python 3 helper (bench/python/driver.py). */
-export const pythonDriver = () =>
-  getDriver('python', () => new Driver('python', 'python3', ['-u', 'bench/python/driver.py']));
+export const pythonDriver = () => getDriver('python', () => new Driver('python', 'python3', ['-u', 'bench/python/driver.py']));
 
 /**
  * A Node helper (bench/drivers/node-driver.mjs) started with `flags`, serving the commands
  * exported by `handlers` (a path relative to the repository root).
  */
 export const nodeDriver = (flags, handlers) =>
-  getDriver(`node ${flags.join(' ')} ${handlers}`, () =>
-    new Driver(`node ${flags.join(' ')}`.trim(), process.execPath, [
-      ...flags,
-      'bench/drivers/node-driver.mjs',
-      handlers,
-    ]),
+  getDriver(
+    `node ${flags.join(' ')} ${handlers}`,
+    () => new Driver(`node ${flags.join(' ')}`.trim(), process.execPath, [...flags, 'bench/drivers/node-driver.mjs', handlers]),
   );

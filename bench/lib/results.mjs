@@ -77,4 +77,3 @@ export function writeResults(sections) {
   }
   writeFileSync(RESULTS, doc);
 }
-

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { pythonDriver, nodeDriver } from './driver.mjs';
 import { BENCH, ROOT, tsxReason } from './common.mjs';
 
-const resolveParams = (params, ctx) => (typeof params === 'function' ? params(ctx) : params ?? {});
+const resolveParams = (params, ctx) => (typeof params === 'function' ? params(ctx) : (params ?? {}));
 
 /** A row measured by the Python helper: `cmd` of bench/python/driver.py returns the sample. */
 export function pythonRow({ id, label, cmd, params, probe, baseline }) {

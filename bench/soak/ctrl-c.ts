@@ -36,7 +36,12 @@ export async function ctrlC(method: StartMethod, count: number): Promise<Row> {
       }
       goneMs.push(performance.now() - pressedAt);
       if (survivors.length > 0 || inGroup.length > 0) {
-        failures.add(`round ${round}: left after Ctrl+C: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join('; ').slice(0, 300)} (group ${group}: ${inGroup.map((pid) => `${pid} ${readStat(pid)?.state ?? 'gone'}`).join(', ')})`);
+        failures.add(
+          `round ${round}: left after Ctrl+C: ${survivors
+            .map((s) => `${s.pid} ${s.cmdline}`)
+            .join('; ')
+            .slice(0, 300)} (group ${group}: ${inGroup.map((pid) => `${pid} ${readStat(pid)?.state ?? 'gone'}`).join(', ')})`,
+        );
       }
     } finally {
       killAll([...findMarked(program.marker).map((p) => p.pid), ...groupMembers(group)]);

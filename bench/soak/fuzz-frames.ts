@@ -2,7 +2,20 @@
 // frame's payload after it: a Connection's header parser, object and JSON payloads, a fork
 // server's reply and request. Every case ends in frames, values, or a FrameError: never another
 // error, a crash, or a decoder holding more than one frame (fuzz-input.ts's feed checks that).
-import { decodeForkReply, decodeJson, decodeObject, encodeBytes, encodeObject, encodeStartedInto, expectMessage, FrameDecoder, HEADER_SIZE, parseHeader, Tag, type Frame } from '../../src/wire/protocol.ts';
+import {
+  decodeForkReply,
+  decodeJson,
+  decodeObject,
+  encodeBytes,
+  encodeObject,
+  encodeStartedInto,
+  expectMessage,
+  FrameDecoder,
+  HEADER_SIZE,
+  parseHeader,
+  Tag,
+  type Frame,
+} from '../../src/wire/protocol.ts';
 import { feed, random, randomBytes } from '../../test/wire/fuzz-input.ts';
 import { Failures, row, type Row } from './row.ts';
 import { mutate, unexpected } from './mutate.ts';
@@ -63,5 +76,12 @@ export function fuzzFrames(count: number, seed = 0xf4a3e): Row {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'frames (protocol.ts)', count, failures, `${frames} frames decoded, ${refused} streams refused (FrameError)`, startedAt);
+  return row(
+    'fuzz',
+    'frames (protocol.ts)',
+    count,
+    failures,
+    `${frames} frames decoded, ${refused} streams refused (FrameError)`,
+    startedAt,
+  );
 }

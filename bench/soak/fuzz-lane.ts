@@ -18,7 +18,10 @@ function validLane(memory: SharedArrayBuffer, next: () => number): Lane {
   const lane = new Lane(memory, 0);
   const skip = Math.floor(next() * 40);
   for (let k = 0; k < skip + 6; k++) {
-    const payload = k % 3 === 0 ? encodeObject({ k, text: 'x'.repeat(Math.floor(next() * 600)) }).subarray(HEADER_SIZE) : Buffer.from(JSON.stringify({ k }));
+    const payload =
+      k % 3 === 0
+        ? encodeObject({ k, text: 'x'.repeat(Math.floor(next() * 600)) }).subarray(HEADER_SIZE)
+        : Buffer.from(JSON.stringify({ k }));
     const at = lane.reserve(Math.min(payload.length, LANE_MAX_PAYLOAD));
     if (at < 0) break;
     lane.bytes.set(payload.subarray(0, LANE_MAX_PAYLOAD), at);
@@ -43,7 +46,8 @@ export function fuzzLane(count: number, seed = 0x1a4e): Row {
       validLane(memory, next);
       const how = i % 3;
       if (how === 0) words[Math.floor(next() * CONTROL_WORDS)] = Math.floor(next() * 0x100000000) | 0;
-      else if (how === 1) for (let k = 0; k < 4; k++) bytes[LANE_CONTROL + Math.floor(next() * (LANE_BYTES - LANE_CONTROL))] = Math.floor(next() * 256);
+      else if (how === 1)
+        for (let k = 0; k < 4; k++) bytes[LANE_CONTROL + Math.floor(next() * (LANE_BYTES - LANE_CONTROL))] = Math.floor(next() * 256);
       else for (let k = 0; k < 64; k++) words[Math.floor(next() * words.length)] = Math.floor(next() * 0x100000000) | 0;
       const lane = new Lane(memory, 0);
       endings[readCorruptLane(lane, 64)]++;
@@ -52,7 +56,14 @@ export function fuzzLane(count: number, seed = 0x1a4e): Row {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'Pipe lane (lane.ts)', count, failures, `ended empty ${endings.empty}, FrameError ${endings['frame-error']}, 64 records read ${endings.records}`, startedAt);
+  return row(
+    'fuzz',
+    'Pipe lane (lane.ts)',
+    count,
+    failures,
+    `ended empty ${endings.empty}, FrameError ${endings['frame-error']}, 64 records read ${endings.records}`,
+    startedAt,
+  );
 }
 
 /** Decode each record's payload by its kind as the reader does (FrameError allowed). */

@@ -6,7 +6,14 @@
 // accept must be well formed: every field of the type it claims. Anything else must be refused:
 // a FrameError, or false from the check.
 import { isPreparationData, PREP_VERSION, type PreparationData } from '../../src/bootstrap/preparation-message.ts';
-import { decodeObject, encodeObject, expectForkRequest, FrameDecoder, type ForkRequest, type PreloadRequest } from '../../src/wire/protocol.ts';
+import {
+  decodeObject,
+  encodeObject,
+  expectForkRequest,
+  FrameDecoder,
+  type ForkRequest,
+  type PreloadRequest,
+} from '../../src/wire/protocol.ts';
 import { feed, random } from '../../test/wire/fuzz-input.ts';
 import { Failures, row, type Row } from './row.ts';
 import { mutate, unexpected } from './mutate.ts';
@@ -38,7 +45,11 @@ function validPrep(): PreparationData {
 
 const isString = (v: unknown) => typeof v === 'string';
 const isNumberArray = (v: unknown) => Array.isArray(v) && v.every((n) => Number.isInteger(n));
-const isRef = (v: unknown) => v === null || (typeof v === 'object' && ['url', 'exportName', 'display'].every((k) => isString((v as Record<string, unknown>)[k])) && ['line', 'column'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number'));
+const isRef = (v: unknown) =>
+  v === null ||
+  (typeof v === 'object' &&
+    ['url', 'exportName', 'display'].every((k) => isString((v as Record<string, unknown>)[k])) &&
+    ['line', 'column'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number'));
 
 /** The first field of `prep` that is not what PreparationData says, or null. */
 export function malformedField(prep: Record<string, unknown>): string | null {
@@ -52,7 +63,15 @@ export function malformedField(prep: Record<string, unknown>): string | null {
     cls: isRef,
     target: isRef,
     payload: (v) => v instanceof Uint8Array,
-    handles: (v) => Array.isArray(v) && v.every((h) => typeof h === 'object' && h !== null && isString((h as Record<string, unknown>)['kind']) && isNumberArray((h as Record<string, unknown>)['fds'])),
+    handles: (v) =>
+      Array.isArray(v) &&
+      v.every(
+        (h) =>
+          typeof h === 'object' &&
+          h !== null &&
+          isString((h as Record<string, unknown>)['kind']) &&
+          isNumberArray((h as Record<string, unknown>)['fds']),
+      ),
     argv: (v) => Array.isArray(v) && v.every(isString),
     cwd: isString,
     authkey: (v) => v instanceof Uint8Array,
@@ -88,11 +107,13 @@ export function fuzzPrep(count: number, seed = 0x9e9): Row {
         if (asServer) {
           const request = expectForkRequest(message);
           if (request.type === 'preload') {
-            if (!Array.isArray(request.urls) || !request.urls.every((url) => typeof url === 'string')) throw new Error(`the fork server accepts a preload request whose urls are ${JSON.stringify(request.urls)}`);
+            if (!Array.isArray(request.urls) || !request.urls.every((url) => typeof url === 'string'))
+              throw new Error(`the fork server accepts a preload request whose urls are ${JSON.stringify(request.urls)}`);
             outcomes.accepted++;
             continue;
           }
-          if (!Number.isInteger(request.fdCount)) throw new Error(`the fork server accepts a start request whose fdCount is ${String(request.fdCount)}`);
+          if (!Number.isInteger(request.fdCount))
+            throw new Error(`the fork server accepts a start request whose fdCount is ${String(request.fdCount)}`);
           message = request.prep;
         }
       } catch (error) {
@@ -105,11 +126,21 @@ export function fuzzPrep(count: number, seed = 0x9e9): Row {
         continue;
       }
       const bad = malformedField(message as unknown as Record<string, unknown>);
-      if (bad !== null) throw new Error(`isPreparationData accepts a message whose \`${bad}\` is ${JSON.stringify((message as unknown as Record<string, unknown>)[bad])?.slice(0, 60)}`);
+      if (bad !== null)
+        throw new Error(
+          `isPreparationData accepts a message whose \`${bad}\` is ${JSON.stringify((message as unknown as Record<string, unknown>)[bad])?.slice(0, 60)}`,
+        );
       outcomes.accepted++;
     } catch (error) {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'preparation message (preparation-message.ts)', count, failures, `accepted ${outcomes.accepted}, refused ${outcomes.refused}`, startedAt);
+  return row(
+    'fuzz',
+    'preparation message (preparation-message.ts)',
+    count,
+    failures,
+    `accepted ${outcomes.accepted}, refused ${outcomes.refused}`,
+    startedAt,
+  );
 }

@@ -17,7 +17,16 @@ const CAPACITY = 1024;
 /** A pid above any pid_max: a lock word owned by it belongs to a dead holder. */
 const DEAD_PID = 0x3fff_fff0;
 
-const items = (next: () => number): unknown[] => [Math.floor(next() * 1e6), next(), 'text'.repeat(Math.floor(next() * 30)), null, true, { a: [1, 2], b: 'x' }, undefined, 2n ** 70n];
+const items = (next: () => number): unknown[] => [
+  Math.floor(next() * 1e6),
+  next(),
+  'text'.repeat(Math.floor(next() * 30)),
+  null,
+  true,
+  { a: [1, 2], b: 'x' },
+  undefined,
+  2n ** 70n,
+];
 
 /** A ring with some items, its head somewhere in the buffer. */
 function validRing(next: () => number): Ring {
@@ -88,7 +97,10 @@ export function fuzzQueue(count: number, seed = 0x0e0e): Row {
             if (!(error instanceof Error && error.name === 'FrameError')) throw error;
             outcomes.refused++;
           }
-          if (data !== null && !allowed) throw new Error(`shift() returned ${data.length} bytes from an impossible ring (head ${ring.i32[HEAD]}, used ${ring.i32[USED]}, count ${ring.i32[COUNT]})`);
+          if (data !== null && !allowed)
+            throw new Error(
+              `shift() returned ${data.length} bytes from an impossible ring (head ${ring.i32[HEAD]}, used ${ring.i32[USED]}, count ${ring.i32[COUNT]})`,
+            );
         }
       } finally {
         ring.unlock();
@@ -102,7 +114,8 @@ export function fuzzQueue(count: number, seed = 0x0e0e): Row {
       try {
         decode(data);
         const fixed = fixedLength(data[0] as number);
-        if (fixed !== undefined && fixed !== 0 && data.length !== fixed) throw new Error(`decode() gave a value for ${data.length} bytes of tag ${data[0]} (its encoding has ${fixed})`);
+        if (fixed !== undefined && fixed !== 0 && data.length !== fixed)
+          throw new Error(`decode() gave a value for ${data.length} bytes of tag ${data[0]} (its encoding has ${fixed})`);
         outcomes.items++;
       } catch (error) {
         if (!(error instanceof Error && error.name === 'FrameError')) throw error;
@@ -112,5 +125,12 @@ export function fuzzQueue(count: number, seed = 0x0e0e): Row {
       failures.add(unexpected(i, seed, error));
     }
   }
-  return row('fuzz', 'Queue ring (ring.ts, queue-items.ts)', count, failures, `items ${outcomes.items}, empty ${outcomes.empty}, FrameError ${outcomes.refused}`, startedAt);
+  return row(
+    'fuzz',
+    'Queue ring (ring.ts, queue-items.ts)',
+    count,
+    failures,
+    `items ${outcomes.items}, empty ${outcomes.empty}, FrameError ${outcomes.refused}`,
+    startedAt,
+  );
 }

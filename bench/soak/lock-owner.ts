@@ -37,7 +37,8 @@ export async function lockOwnerDeaths(method: StartMethod, count: number): Promi
         theirs.close();
         waiters.push({ process: waiter, end });
       }
-      for (const { end } of waiters) if ((await within(end.recv(), ROUND_DEADLINE_MS)) !== 'waiting') throw new Error('a waiter did not start waiting');
+      for (const { end } of waiters)
+        if ((await within(end.recv(), ROUND_DEADLINE_MS)) !== 'waiting') throw new Error('a waiter did not start waiting');
       const mine = acquireOutcome(lock);
       const killedAt = Date.now();
       holder.kill();
@@ -45,12 +46,14 @@ export async function lockOwnerDeaths(method: StartMethod, count: number): Promi
       if (outcomes === HUNG) throw new Error(`the waiters did not all get the lock within ${ROUND_DEADLINE_MS} ms`);
       const died = outcomes.filter((o) => o.outcome === 'OwnerDiedError');
       const other = outcomes.filter((o) => o.outcome !== 'OwnerDiedError' && o.outcome !== 'acquired');
-      if (died.length !== 1 || other.length > 0) failures.add(`round ${round}: outcomes ${JSON.stringify(outcomes)} (expected one OwnerDiedError, the rest acquired)`);
+      if (died.length !== 1 || other.length > 0)
+        failures.add(`round ${round}: outcomes ${JSON.stringify(outcomes)} (expected one OwnerDiedError, the rest acquired)`);
       for (const o of died) {
         const latency = o.at - killedAt;
         detections.push(latency);
         if (o.pid !== holder.pid) failures.add(`round ${round}: OwnerDiedError names pid ${o.pid}, the holder was ${holder.pid}`);
-        if (latency > FUTEX_TIMEOUT_MS + SLACK_MS) failures.add(`round ${round}: OwnerDiedError ${latency} ms after the kill (bound ${FUTEX_TIMEOUT_MS + SLACK_MS} ms)`);
+        if (latency > FUTEX_TIMEOUT_MS + SLACK_MS)
+          failures.add(`round ${round}: OwnerDiedError ${latency} ms after the kill (bound ${FUTEX_TIMEOUT_MS + SLACK_MS} ms)`);
       }
       for (const { process } of waiters) {
         await process.join();

@@ -24,18 +24,27 @@ export async function parentKills(methods: StartMethod[], count: number): Promis
     const program = startProgram('tree-main.ts', [methods.join(',')]);
     try {
       const pids = await announced(program.dir, expected, UP_DEADLINE_MS);
-      if (pids.length < expected) failures.add(`round ${round}: ${pids.length} of ${expected} processes came up within ${UP_DEADLINE_MS} ms; stderr: ${(await endedSoon(program.ended)).slice(0, 300)}`);
+      if (pids.length < expected)
+        failures.add(
+          `round ${round}: ${pids.length} of ${expected} processes came up within ${UP_DEADLINE_MS} ms; stderr: ${(await endedSoon(program.ended)).slice(0, 300)}`,
+        );
       const marked = new Set(findMarked(program.marker).map((p) => p.pid));
       found += marked.size;
       const unmarked = pids.filter((pid) => !marked.has(pid));
-      if (unmarked.length > 0) failures.add(`round ${round}: ${unmarked.length} announced processes do not carry the marker (${unmarked.join(', ')})`);
+      if (unmarked.length > 0)
+        failures.add(`round ${round}: ${unmarked.length} announced processes do not carry the marker (${unmarked.join(', ')})`);
       const killedAt = performance.now();
       program.child.kill('SIGKILL');
       await program.ended;
       const survivors = await waitForNoneMarked(program.marker, GONE_DEADLINE_MS);
       goneMs.push(performance.now() - killedAt);
       if (survivors.length > 0) {
-        failures.add(`round ${round}: ${survivors.length} survivors ${GONE_DEADLINE_MS} ms after the parent's SIGKILL: ${survivors.map((s) => `${s.pid} ${s.state} ${s.cmdline}`).join('; ').slice(0, 400)}`);
+        failures.add(
+          `round ${round}: ${survivors.length} survivors ${GONE_DEADLINE_MS} ms after the parent's SIGKILL: ${survivors
+            .map((s) => `${s.pid} ${s.state} ${s.cmdline}`)
+            .join('; ')
+            .slice(0, 400)}`,
+        );
         killAll(survivors.map((s) => s.pid));
       }
     } finally {

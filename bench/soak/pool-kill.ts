@@ -41,7 +41,8 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   // src/shared-memory/arena.ts).
   const first = new (getContext(method).Process)({ target: nothing });
   first.start();
-  if ((await within(first.join(), CALL_DEADLINE_MS)) === HUNG) failures.add(`a first child (pid ${first.pid}) did not end within ${CALL_DEADLINE_MS} ms`);
+  if ((await within(first.join(), CALL_DEADLINE_MS)) === HUNG)
+    failures.add(`a first child (pid ${first.pid}) did not end within ${CALL_DEADLINE_MS} ms`);
   makePipes();
   const before = await measure();
   const fdsBefore = describeFds();
@@ -49,7 +50,8 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const durations: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
-    if ((await within(pool.map(sleepSquare, ITEMS, { chunksize: 1 }), CALL_DEADLINE_MS)) === HUNG) failures.add(`calibration map ${i} (no kill) did not settle within ${CALL_DEADLINE_MS} ms`);
+    if ((await within(pool.map(sleepSquare, ITEMS, { chunksize: 1 }), CALL_DEADLINE_MS)) === HUNG)
+      failures.add(`calibration map ${i} (no kill) did not settle within ${CALL_DEADLINE_MS} ms`);
     durations.push(performance.now() - t0);
   }
   const mapMs = Math.min(durations.sort((a, b) => a - b)[1] as number, 1000);
@@ -76,7 +78,10 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
       CALL_DEADLINE_MS,
     );
     clearTimeout(timer);
-    if (outcome === HUNG) failures.add(`map ${i}: not settled after ${CALL_DEADLINE_MS} ms (worker ${victim} killed after ${delay.toFixed(0)} ms; now ${describeProcess(victim)}; workers ${pool.pids.map((pid) => `${pid} ${describeProcess(pid)}`).join(', ')})`);
+    if (outcome === HUNG)
+      failures.add(
+        `map ${i}: not settled after ${CALL_DEADLINE_MS} ms (worker ${victim} killed after ${delay.toFixed(0)} ms; now ${describeProcess(victim)}; workers ${pool.pids.map((pid) => `${pid} ${describeProcess(pid)}`).join(', ')})`,
+      );
     else if (outcome.error !== null) {
       if (outcome.error.name === 'WorkerLostError') lost++;
       else failures.add(`map ${i}: rejected with ${outcome.error.name}: ${outcome.error.message}`);
@@ -87,12 +92,19 @@ export async function poolKills(method: StartMethod, count: number, seed = 0x900
   const joined = await within(pool.join(), CALL_DEADLINE_MS);
   if (joined === HUNG) {
     failures.add(`join() did not end within ${CALL_DEADLINE_MS} ms`);
-    if ((await within(pool.terminate(), CALL_DEADLINE_MS)) === HUNG) failures.add(`terminate() did not end within ${CALL_DEADLINE_MS} ms either (workers ${pool.pids.join(', ')})`);
+    if ((await within(pool.terminate(), CALL_DEADLINE_MS)) === HUNG)
+      failures.add(`terminate() did not end within ${CALL_DEADLINE_MS} ms either (workers ${pool.pids.join(', ')})`);
   }
   const after = await measure();
   if (after.zombies > before.zombies) failures.add(`${after.zombies - before.zombies} zombies after join()`);
-  if (after.children > before.children) failures.add(`${after.children - before.children} more children after join(): ${JSON.stringify(childrenOf())}`);
-  if (after.fds > before.fds) failures.add(`fds grew: ${before.fds} → ${after.fds} (new: ${describeFds().filter((fd) => !fdsBefore.includes(fd)).join(', ')})`);
+  if (after.children > before.children)
+    failures.add(`${after.children - before.children} more children after join(): ${JSON.stringify(childrenOf())}`);
+  if (after.fds > before.fds)
+    failures.add(
+      `fds grew: ${before.fds} → ${after.fds} (new: ${describeFds()
+        .filter((fd) => !fdsBefore.includes(fd))
+        .join(', ')})`,
+    );
   if (completed + lost + failures.count < count) failures.add(`only ${completed + lost} of ${count} maps accounted for`);
   const figures = `completed ${completed}, WorkerLostError ${lost}, map ${mapMs.toFixed(0)} ms, kill after ${spread(killDelays)}, fds ${before.fds}→${after.fds}, zombies ${after.zombies}`;
   return row('Pool map, worker SIGKILLed', method, count, failures, figures, startedAt);

@@ -34,7 +34,15 @@ export class Failures {
 
 /** Builds a Row from the scenario's failures and figures. */
 export function row(scenario: string, subject: string, cases: number, failures: Failures, figures: string, startedAt: number): Row {
-  return { scenario, subject, cases, failures: failures.list, failureCount: failures.count, figures, ms: Math.round(performance.now() - startedAt) };
+  return {
+    scenario,
+    subject,
+    cases,
+    failures: failures.list,
+    failureCount: failures.count,
+    figures,
+    ms: Math.round(performance.now() - startedAt),
+  };
 }
 
 /** `base` scaled (at least 1). */

@@ -48,7 +48,9 @@ const scenarios: Record<string, Scenario> = {
 };
 
 function options(): { scale: number; only: string[]; methods: StartMethod[] } {
-  const { values } = parseArgs({ options: { scale: { type: 'string' }, only: { type: 'string' }, methods: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { scale: { type: 'string' }, only: { type: 'string' }, methods: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help === true) {
     console.log(`Usage: npm run soak -- [--scale N] [--only ${Object.keys(scenarios).join(',')}] [--methods spawn,forkserver,fork]
   --scale N    multiply every scenario's count (default 1, or SOAK_SCALE); 0.01 for a quick look
@@ -58,22 +60,36 @@ Prints one table; exits 1 on any failure. Figures and commands: bench/SOAK.md.`)
     process.exit(0);
   }
   const scale = Number(values.scale ?? process.env['SOAK_SCALE'] ?? 1);
-  if (!(scale > 0)) throw new RangeError(`Expected \`--scale\` to be a positive number, got \`${values.scale ?? process.env['SOAK_SCALE']}\`.`);
+  if (!(scale > 0))
+    throw new RangeError(`Expected \`--scale\` to be a positive number, got \`${values.scale ?? process.env['SOAK_SCALE']}\`.`);
   const only = values.only?.split(',') ?? Object.keys(scenarios);
-  for (const name of only) if (!(name in scenarios)) throw new RangeError(`Expected \`--only\` to name scenarios of ${Object.keys(scenarios).join(', ')}, got \`${name}\`.`);
+  for (const name of only)
+    if (!(name in scenarios))
+      throw new RangeError(`Expected \`--only\` to name scenarios of ${Object.keys(scenarios).join(', ')}, got \`${name}\`.`);
   const available = getAllStartMethods().filter((m) => m !== 'fork' || process.execArgv.includes('--single-threaded'));
   const methods = (values.methods?.split(',') ?? available) as StartMethod[];
-  for (const method of methods) if (!available.includes(method)) throw new RangeError(`Expected \`--methods\` to name start methods of ${available.join(', ')}, got \`${method}\`.`);
+  for (const method of methods)
+    if (!available.includes(method))
+      throw new RangeError(`Expected \`--methods\` to name start methods of ${available.join(', ')}, got \`${method}\`.`);
   return { scale, only, methods };
 }
 
 function print(rows: Row[]): void {
-  const cells = rows.map((r) => [r.scenario, r.subject, String(r.cases), String(r.failureCount), `${(r.ms / 1000).toFixed(1)} s`, r.figures]);
+  const cells = rows.map((r) => [
+    r.scenario,
+    r.subject,
+    String(r.cases),
+    String(r.failureCount),
+    `${(r.ms / 1000).toFixed(1)} s`,
+    r.figures,
+  ]);
   const header = ['scenario', 'subject', 'cases', 'failures', 'time', 'figures'];
   console.log(`\n| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
   for (const line of cells) console.log(`| ${line.join(' | ')} |`);
   for (const r of rows.filter((r) => r.failureCount > 0)) {
-    console.log(`\n${r.scenario} (${r.subject}): ${r.failureCount} failures${r.failureCount > r.failures.length ? `, the first ${r.failures.length}` : ''}`);
+    console.log(
+      `\n${r.scenario} (${r.subject}): ${r.failureCount} failures${r.failureCount > r.failures.length ? `, the first ${r.failures.length}` : ''}`,
+    );
     for (const failure of r.failures) console.log(`  - ${failure}`);
   }
 }
@@ -81,8 +97,13 @@ function print(rows: Row[]): void {
 async function main(): Promise<void> {
   const { scale, only, methods } = options();
   const startedAt = performance.now();
-  const load = () => loadavg().map((n) => n.toFixed(2)).join(' ');
-  console.log(`soak: scale ${scale}, scenarios ${only.join(', ')}, methods ${methods.join(', ')}; node ${process.version}, ${cpus().length} CPUs, load average ${load()}`);
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+  console.log(
+    `soak: scale ${scale}, scenarios ${only.join(', ')}, methods ${methods.join(', ')}; node ${process.version}, ${cpus().length} CPUs, load average ${load()}`,
+  );
   const rows: Row[] = [];
   for (const name of only) {
     const begun = performance.now();
@@ -99,7 +120,9 @@ async function main(): Promise<void> {
   }
   print(rows);
   const failed = rows.reduce((sum, r) => sum + r.failureCount, 0);
-  console.log(`\nsoak: ${failed === 0 ? 'no failures' : `${failed} failures`} in ${((performance.now() - startedAt) / 60000).toFixed(1)} min; load average ${load()}`);
+  console.log(
+    `\nsoak: ${failed === 0 ? 'no failures' : `${failed} failures`} in ${((performance.now() - startedAt) / 60000).toFixed(1)} min; load average ${load()}`,
+  );
   process.exitCode = failed === 0 ? 0 : 1;
 }
 

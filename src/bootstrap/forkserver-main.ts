@@ -12,7 +12,16 @@ import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
 import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../loading/typescript.ts';
-import { decodeObject, encodeObject, encodeStartedInto, expectForkRequest, FrameDecoder, HEADER_SIZE, type ForkRequest, type PreloadRequest } from '../wire/protocol.ts';
+import {
+  decodeObject,
+  encodeObject,
+  encodeStartedInto,
+  expectForkRequest,
+  FrameDecoder,
+  HEADER_SIZE,
+  type ForkRequest,
+  type PreloadRequest,
+} from '../wire/protocol.ts';
 import { setTitle } from './become-child.ts';
 import { applyStdio } from './child-options.ts';
 import { warmUp } from './warm-up.ts';

@@ -58,7 +58,10 @@ export function isPreparationData(value: unknown): value is PreparationData {
     isTargetRef(m['target']) &&
     m['payload'] instanceof Uint8Array &&
     Array.isArray(m['handles']) &&
-    m['handles'].every((h: unknown) => typeof h === 'object' && h !== null && typeof (h as HandleDescriptor).kind === 'string' && isIntegers((h as HandleDescriptor).fds)) &&
+    m['handles'].every(
+      (h: unknown) =>
+        typeof h === 'object' && h !== null && typeof (h as HandleDescriptor).kind === 'string' && isIntegers((h as HandleDescriptor).fds),
+    ) &&
     Array.isArray(m['argv']) &&
     m['argv'].every((arg: unknown) => typeof arg === 'string') &&
     typeof m['cwd'] === 'string' &&
@@ -81,5 +84,11 @@ function isTargetRef(value: unknown): value is TargetRef | null {
   if (value === null) return true;
   if (typeof value !== 'object') return false;
   const ref = value as Record<string, unknown>;
-  return typeof ref['url'] === 'string' && typeof ref['exportName'] === 'string' && typeof ref['display'] === 'string' && typeof ref['line'] === 'number' && typeof ref['column'] === 'number';
+  return (
+    typeof ref['url'] === 'string' &&
+    typeof ref['exportName'] === 'string' &&
+    typeof ref['display'] === 'string' &&
+    typeof ref['line'] === 'number' &&
+    typeof ref['column'] === 'number'
+  );
 }

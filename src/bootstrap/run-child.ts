@@ -18,11 +18,7 @@ import type { PreparationData } from './preparation-message.ts';
  * that rebuild shareable objects (src/shareables.ts) must be loaded already: the fork server
  * imports them at start; a spawned child imports them first when it received some.
  */
-export async function runPrepared(
-  prep: PreparationData,
-  handles: ReceivedHandle[],
-  exit: (code: number) => never,
-): Promise<void> {
+export async function runPrepared(prep: PreparationData, handles: ReceivedHandle[], exit: (code: number) => never): Promise<void> {
   becomeChild({
     name: prep.name,
     identity: prep.identity,
@@ -41,7 +37,13 @@ export async function runPrepared(
     instance = await prepareInstance(prep, handles);
     runAfterForkHooksInSpawnedChild();
   } catch (error) {
-    printChildError(prep.name, new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, { cause: error, startMethod: prep.startMethod }));
+    printChildError(
+      prep.name,
+      new BootstrapError(`${prep.name} could not prepare itself: ${(error as Error).message ?? String(error)}`, {
+        cause: error,
+        startMethod: prep.startMethod,
+      }),
+    );
     return exit(1);
   }
   const failed = await runChildProcess(prep.name, () => instance.run());

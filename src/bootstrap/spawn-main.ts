@@ -34,7 +34,9 @@ function onData(chunk: Buffer): void {
   }
   prepared = true;
   if (!isPreparationData(prep)) {
-    process.stderr.write('multiproc: the preparation message is malformed or of another version; parent and child must use the same multiproc.\n');
+    process.stderr.write(
+      'multiproc: the preparation message is malformed or of another version; parent and child must use the same multiproc.\n',
+    );
     process.exit(1);
   }
   // The modules that rebuild shareable objects, only when some were sent: a child without them

@@ -82,10 +82,23 @@ function parseArgs(argv: readonly string[]): PsArgs {
       if (inline !== undefined) throw new UsageError(`option '${flag}' takes no value`);
     };
     switch (flag) {
-      case '--json': noValue(); args.json = true; break;
-      case '--watch': noValue(); args.watch = true; break;
-      case '--all-users': noValue(); args.allUsers = true; break;
-      case '-h': case '--help': noValue(); args.help = true; break;
+      case '--json':
+        noValue();
+        args.json = true;
+        break;
+      case '--watch':
+        noValue();
+        args.watch = true;
+        break;
+      case '--all-users':
+        noValue();
+        args.allUsers = true;
+        break;
+      case '-h':
+      case '--help':
+        noValue();
+        args.help = true;
+        break;
       case '--pid': {
         const v = value();
         if (!/^\d+$/.test(v) || Number(v) <= 0) throw new UsageError(`option '--pid' expects a positive integer, got '${v}'`);
@@ -95,7 +108,8 @@ function parseArgs(argv: readonly string[]): PsArgs {
       case '--interval': {
         const v = value();
         const ms = Number(v);
-        if (!/^\d+(\.\d+)?$/.test(v) || !(ms > 0)) throw new UsageError(`option '--interval' expects a positive number of milliseconds, got '${v}'`);
+        if (!/^\d+(\.\d+)?$/.test(v) || !(ms > 0))
+          throw new UsageError(`option '--interval' expects a positive number of milliseconds, got '${v}'`);
         args.intervalMs = ms;
         break;
       }
@@ -131,8 +145,7 @@ async function watch(args: PsArgs, io: PsIo, options: Parameters<typeof watchPro
         io.stdout.write(`${render(trees, args, true)}\n`);
         continue;
       }
-      const header = `multiproc ps — every ${args.intervalMs}ms — ${new Date().toLocaleTimeString()}` +
-        (tty ? ' — Ctrl+C to quit' : '');
+      const header = `multiproc ps — every ${args.intervalMs}ms — ${new Date().toLocaleTimeString()}` + (tty ? ' — Ctrl+C to quit' : '');
       // Clear and home on a terminal; successive snapshots separated by a blank line otherwise.
       io.stdout.write(tty ? `\x1b[H\x1b[2J${header}\n${render(trees, args, false)}\n` : `${header}\n${render(trees, args, false)}\n\n`);
     }
@@ -175,8 +188,9 @@ export async function psCommand(argv: string[], io: PsIo = { stdout: process.std
     return args.pid !== undefined && trees.length === 0 ? 1 : 0;
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    io.stderr.write(`multiproc ps: cannot read processes: ${err.message}\n` +
-      (process.platform === 'linux' ? '' : 'multiproc ps needs Linux /proc.\n'));
+    io.stderr.write(
+      `multiproc ps: cannot read processes: ${err.message}\n` + (process.platform === 'linux' ? '' : 'multiproc ps needs Linux /proc.\n'),
+    );
     return 1;
   }
 }

@@ -41,7 +41,8 @@ export function runArguments(script: string, args: readonly string[], execArgv: 
   const node = ['--single-threaded', ...forwardedExecArgv(execArgv)];
   if (TS_FILE.test(script)) {
     const inThread = inThreadTsOptions(script);
-    if (inThread === null) throw new Error(`multiproc run: '${script}' is TypeScript, which needs tsx: install it with 'npm install --save-dev tsx'.`);
+    if (inThread === null)
+      throw new Error(`multiproc run: '${script}' is TypeScript, which needs tsx: install it with 'npm install --save-dev tsx'.`);
     node.push(...inThread);
   }
   return [...node, script, ...args];
@@ -63,7 +64,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.error(`multiproc run: file '${file}' does not exist.\n${seeHelp}`);
     return 2;
   }
-  if (process.platform !== 'linux') console.error(`multiproc run: warning: fork() is available on Linux only (this is ${process.platform}).`);
+  if (process.platform !== 'linux')
+    console.error(`multiproc run: warning: fork() is available on Linux only (this is ${process.platform}).`);
   let nodeArgs: string[];
   try {
     nodeArgs = runArguments(script, args);

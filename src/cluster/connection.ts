@@ -27,7 +27,8 @@ export function openRedis(redis: unknown, connection: unknown): RedisLink {
   }
   // BullMQ needs commands to wait through reconnections (maxRetriesPerRequest: null).
   if (typeof redis === 'string') {
-    if (!/^rediss?:\/\//.test(redis)) throw new TypeError(expectedMessage('redis', 'a redis:// or rediss:// URL, { path } or ioredis options', redis));
+    if (!/^rediss?:\/\//.test(redis))
+      throw new TypeError(expectedMessage('redis', 'a redis:// or rediss:// URL, { path } or ioredis options', redis));
     const client = new Redis(redis, { maxRetriesPerRequest: null, lazyConnect: false });
     return { client, where: redis.replace(/\/\/[^@/]*@/, '//'), borrowed: false };
   }

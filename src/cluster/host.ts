@@ -182,11 +182,20 @@ async function outcome(job: Job<JobData>, pool: LocalPool, functions: TaskFuncti
   } catch (error) {
     return fail(error);
   }
-  if (task.v !== WIRE_VERSION) return fail(new Error(`Task ${job.id ?? '?'} was sent by a multiproc speaking version ${task.v} of the cluster protocol; this host (${name}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`));
+  if (task.v !== WIRE_VERSION)
+    return fail(
+      new Error(
+        `Task ${job.id ?? '?'} was sent by a multiproc speaking version ${task.v} of the cluster protocol; this host (${name}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
+      ),
+    );
   // attemptsStarted counts this start: the starts before it were on hosts lost while running it.
   if (job.attemptsStarted > task.maxAttempts) {
     const lost = job.attemptsStarted - 1;
-    return fail(new WorkerLostError(`Task ${job.id ?? '?'} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`));
+    return fail(
+      new WorkerLostError(
+        `Task ${job.id ?? '?'} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
+      ),
+    );
   }
   let fn: AnyFunction;
   try {
@@ -196,7 +205,9 @@ async function outcome(job: Job<JobData>, pool: LocalPool, functions: TaskFuncti
   }
   try {
     const items = Array.isArray(task.items) ? task.items : unpack(task.items);
-    const values = task.star ? await pool.starmap(fn, items as unknown[][], { chunksize: items.length }) : await pool.map(fn, items, { chunksize: Math.max(1, items.length) });
+    const values = task.star
+      ? await pool.starmap(fn, items as unknown[][], { chunksize: items.length })
+      : await pool.map(fn, items, { chunksize: Math.max(1, items.length) });
     return { v: WIRE_VERSION, host: name, ok: true, values: pack(values) };
   } catch (error) {
     return fail(error);

@@ -104,7 +104,7 @@ export function normalizeHostOptions(options: unknown): NormalizedHostOptions {
     connection: o.connection,
     queue: normalizeQueue(o.queue),
     processes: o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes),
-    root: resolve((o.root) ?? process.cwd()),
+    root: resolve(o.root ?? process.cwd()),
     prefetch: o.prefetch === undefined ? 4 : normalizePositiveInteger('prefetch', o.prefetch),
     lockDurationMs: o.lockDurationMs === undefined ? 30_000 : normalizePositiveInteger('lockDurationMs', o.lockDurationMs),
     stalledIntervalMs: o.stalledIntervalMs === undefined ? 30_000 : normalizePositiveInteger('stalledIntervalMs', o.stalledIntervalMs),
@@ -120,9 +120,11 @@ export function callTimeout(options: unknown): number | undefined {
 }
 
 function common(options: unknown): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null) typeError('options', 'an object with `queue` and `redis` (or `connection`)', options);
+  if (typeof options !== 'object' || options === null)
+    typeError('options', 'an object with `queue` and `redis` (or `connection`)', options);
   const o = options as Record<string, unknown>;
-  if (o.redis === undefined && o.connection === undefined) typeError('redis', 'a redis:// URL, { path } or ioredis options (or pass `connection`)', o.redis);
+  if (o.redis === undefined && o.connection === undefined)
+    typeError('redis', 'a redis:// URL, { path } or ioredis options (or pass `connection`)', o.redis);
   return o;
 }
 

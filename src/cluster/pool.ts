@@ -40,22 +40,38 @@ export class Pool extends CallPool<TaskRoute> {
   }
 
   /** `fn(...args)` for every argument list, in input order. */
-  override starmap<A extends unknown[], R>(fn: (...args: A) => R, items: Iterable<A> | AsyncIterable<A>, options?: ClusterCallOptions): Promise<Awaited<R>[]> {
+  override starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    items: Iterable<A> | AsyncIterable<A>,
+    options?: ClusterCallOptions,
+  ): Promise<Awaited<R>[]> {
     return super.starmap(fn, items, options);
   }
 
   /** `fn(item)` for every item, yielded in input order as they complete (chunksize default 1). */
-  override imap<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: ClusterCallOptions): AsyncIterableIterator<Awaited<R>> {
+  override imap<T, R>(
+    fn: (item: T) => R,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: ClusterCallOptions,
+  ): AsyncIterableIterator<Awaited<R>> {
     return super.imap(fn, items, options);
   }
 
   /** `fn(item)` for every item, yielded as they complete, in any order (chunksize default 1). */
-  override imapUnordered<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: ClusterCallOptions): AsyncIterableIterator<Awaited<R>> {
+  override imapUnordered<T, R>(
+    fn: (item: T) => R,
+    items: Iterable<T> | AsyncIterable<T>,
+    options?: ClusterCallOptions,
+  ): AsyncIterableIterator<Awaited<R>> {
     return super.imapUnordered(fn, items, options);
   }
 
   /** Call `fn(...args)` on a worker host; the result. */
-  override apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<ClusterCallOptions, 'signal' | 'timeoutMs'>): Promise<Awaited<R>> {
+  override apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args?: A,
+    options?: Pick<ClusterCallOptions, 'signal' | 'timeoutMs'>,
+  ): Promise<Awaited<R>> {
     return super.apply(fn, args, options);
   }
 

@@ -86,9 +86,16 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
 
   callStarted(call: Call, options: unknown): void {
     const timeoutMs = callTimeout(options) ?? this.#options.timeoutMs;
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-      call.fail(new TimeoutError(`Pool.${call.what} did not finish within ${timeoutMs} ms (\`timeoutMs\`); its tasks not started yet were removed from queue '${this.#options.queue}'.`));
-    }, timeoutMs);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            call.fail(
+              new TimeoutError(
+                `Pool.${call.what} did not finish within ${timeoutMs} ms (\`timeoutMs\`); its tasks not started yet were removed from queue '${this.#options.queue}'.`,
+              ),
+            );
+          }, timeoutMs);
     this.#byCall.set(call, { jobs: new Set(), timer });
   }
 
@@ -112,14 +119,27 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   enqueue(call: Call, route: TaskRoute, index: number, start: number, items: unknown[]): void {
     let text: string;
     try {
-      const payload = { v: WIRE_VERSION, fn: route, star: call.star, items: call.star ? items : pack(items), maxAttempts: this.#options.maxAttempts, submitter: this.#submitter };
+      const payload = {
+        v: WIRE_VERSION,
+        fn: route,
+        star: call.star,
+        items: call.star ? items : pack(items),
+        maxAttempts: this.#options.maxAttempts,
+        submitter: this.#submitter,
+      };
       text = encode(payload, this.#options.maxPayloadBytes, `The task of items ${start}..${start + items.length - 1} of Pool.${call.what}`);
     } catch (error) {
       call.fail(error, index);
       return;
     }
     const jobId = `${this.#id}.${call.id}.${index}`;
-    const task: Outstanding = { call, index, start, count: items.length, job: { name: route.exportName, data: { p: text }, opts: { jobId, removeOnComplete: true, removeOnFail: true } } };
+    const task: Outstanding = {
+      call,
+      index,
+      start,
+      count: items.length,
+      job: { name: route.exportName, data: { p: text }, opts: { jobId, removeOnComplete: true, removeOnFail: true } },
+    };
     this.#outstanding.set(jobId, task);
     this.#byCall.get(call)?.jobs.add(jobId);
     this.#unsent.push(task);
@@ -145,7 +165,14 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     try {
       await this.#queue.addBulk(tasks.map((task) => task.job));
     } catch (error) {
-      for (const task of tasks) task.call.fail(new ProcessError(`Could not add the tasks of Pool.${task.call.what} to queue '${this.#options.queue}' at ${this.#link.where}: ${(error as Error).message}`, { cause: error }), task.index);
+      for (const task of tasks)
+        task.call.fail(
+          new ProcessError(
+            `Could not add the tasks of Pool.${task.call.what} to queue '${this.#options.queue}' at ${this.#link.where}: ${(error as Error).message}`,
+            { cause: error },
+          ),
+          task.index,
+        );
     }
   }
 
@@ -173,7 +200,10 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     try {
       result = decode<ResultPayload>(returnvalue);
     } catch (error) {
-      call.fail(new ProcessError(`The result of task ${jobId} could not be read: ${(error as Error).message}`, { cause: error }), task.index);
+      call.fail(
+        new ProcessError(`The result of task ${jobId} could not be read: ${(error as Error).message}`, { cause: error }),
+        task.index,
+      );
       return;
     }
     if (result.ok) call.deliver(task.index, unpack(result.values));
@@ -211,7 +241,14 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     this.#lostTimer = setTimeout(() => {
       this.#lostTimer = undefined;
       if (this.#link.client.status === 'ready') return;
-      this.#failOutstanding(unreachable(this.#link, `finish the calls on queue '${this.#options.queue}'`, this.#lastError, `lost for ${this.#options.connectTimeoutMs} ms`));
+      this.#failOutstanding(
+        unreachable(
+          this.#link,
+          `finish the calls on queue '${this.#options.queue}'`,
+          this.#lastError,
+          `lost for ${this.#options.connectTimeoutMs} ms`,
+        ),
+      );
     }, this.#options.connectTimeoutMs);
   };
 

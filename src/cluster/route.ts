@@ -22,7 +22,11 @@ const roots = new Map<string, string>();
 /** The route of `fn`; throws a SerializationError (a closure, a non-exported function) saying what to do. */
 export function routeOf(fn: AnyFunction): TaskRoute {
   const ref = referenceTarget(fn, 'fn', 'a worker host');
-  if (!ref.url.startsWith('file:')) throw new SerializationError('fn', `fn: ${ref.display} is not in a module file, so a worker host cannot import it; define and export it in a module of your project.`);
+  if (!ref.url.startsWith('file:'))
+    throw new SerializationError(
+      'fn',
+      `fn: ${ref.display} is not in a module file, so a worker host cannot import it; define and export it in a module of your project.`,
+    );
   const file = fileURLToPath(ref.url);
   const root = projectRoot(dirname(file));
   const path = relative(root, file).split(sep).join('/');

@@ -45,7 +45,9 @@ export class TaskFunctions {
     try {
       return (await importExportedFunction(ref, 'task function', `worker host ${this.#host}`)) as AnyFunction;
     } catch (error) {
-      throw new TaskImportError(`Worker host ${this.#host} cannot import ${what} (${ref.file}): ${(error as Error).message} ${fix}`, { cause: error });
+      throw new TaskImportError(`Worker host ${this.#host} cannot import ${what} (${ref.file}): ${(error as Error).message} ${fix}`, {
+        cause: error,
+      });
     }
   }
 }

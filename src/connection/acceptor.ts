@@ -140,7 +140,11 @@ export class Acceptor {
     this.#handshaking.add(connection);
     const deadline = deadlineIn(
       this.#handshakeTimeoutMs,
-      (what, cause) => new AuthenticationError(`A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`, { cause }),
+      (what, cause) =>
+        new AuthenticationError(
+          `A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`,
+          { cause },
+        ),
     );
     void deliverChallenge(connection, authkey, deadline)
       .then(() => answerChallenge(connection, authkey, deadline))
@@ -148,7 +152,13 @@ export class Acceptor {
         () => ({ ok: true, connection, peer }) as const,
         (error: unknown) => {
           connection.close();
-          return { ok: false, error: error instanceof AuthenticationError ? error : new AuthenticationError(`The authentication handshake failed: ${(error as Error).message}`, { cause: error }) } as const;
+          return {
+            ok: false,
+            error:
+              error instanceof AuthenticationError
+                ? error
+                : new AuthenticationError(`The authentication handshake failed: ${(error as Error).message}`, { cause: error }),
+          } as const;
         },
       )
       .then((accepted) => {

@@ -41,15 +41,18 @@ export function checkFamily(family: unknown): Family | undefined {
 export function checkAddress(address: unknown, family: Family | undefined, name = 'address'): ResolvedAddress {
   const expectation = 'a unix socket path or a [host, port] pair';
   if (typeof address === 'string') {
-    if (address.length === 0 || address.includes('\0', 1)) rangeError(name, 'a non-empty unix socket path without NUL bytes (a leading NUL: the abstract namespace)', address);
-    if (Buffer.byteLength(address) > MAX_UNIX_PATH) rangeError(name, `a unix socket path of at most ${MAX_UNIX_PATH} bytes (Linux's limit; use a shorter directory)`, address);
+    if (address.length === 0 || address.includes('\0', 1))
+      rangeError(name, 'a non-empty unix socket path without NUL bytes (a leading NUL: the abstract namespace)', address);
+    if (Buffer.byteLength(address) > MAX_UNIX_PATH)
+      rangeError(name, `a unix socket path of at most ${MAX_UNIX_PATH} bytes (Linux's limit; use a shorter directory)`, address);
     if (family !== undefined && family !== 'AF_UNIX') rangeError(name, `a [host, port] pair for family '${family}'`, address);
     return { family: 'AF_UNIX', path: address };
   }
   if (!Array.isArray(address) || address.length !== 2) typeError(name, expectation, address);
   const [host, port] = address as unknown[];
   if (typeof host !== 'string') typeError(`${name}[0]`, 'a host name or IP address (a string)', host);
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) rangeError(`${name}[1]`, 'a port number from 0 to 65535', port);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    rangeError(`${name}[1]`, 'a port number from 0 to 65535', port);
   if (family === 'AF_UNIX') rangeError(name, "a unix socket path for family 'AF_UNIX'", address);
   const version = isIP(host);
   const resolvedFamily = family ?? (version === 6 ? 'AF_INET6' : 'AF_INET');

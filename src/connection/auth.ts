@@ -53,7 +53,9 @@ export async function deliverChallenge(connection: Connection, authkey: Buffer, 
   const expected = Buffer.concat([DIGEST_PREFIX, hmac(authkey, message)]);
   if (response.length !== expected.length || !timingSafeEqual(response, expected)) {
     await connection.sendBytes(FAILURE).catch(() => undefined);
-    throw new AuthenticationError('The peer answered the authentication challenge wrongly (digest received was wrong): its authkey differs from this one, or it is not a multiproc Client/Listener.');
+    throw new AuthenticationError(
+      'The peer answered the authentication challenge wrongly (digest received was wrong): its authkey differs from this one, or it is not a multiproc Client/Listener.',
+    );
   }
   await connection.sendBytes(WELCOME);
 }
@@ -68,12 +70,16 @@ export async function answerChallenge(connection: Connection, authkey: Buffer, d
   }
   const message = challenge.subarray(CHALLENGE.length);
   if (!startsWith(message, DIGEST_PREFIX) || message.length < DIGEST_PREFIX.length + 20) {
-    throw new AuthenticationError('The peer sent an authentication challenge of an unsupported form (only {sha256} challenges of at least 20 bytes are answered).');
+    throw new AuthenticationError(
+      'The peer sent an authentication challenge of an unsupported form (only {sha256} challenges of at least 20 bytes are answered).',
+    );
   }
   await connection.sendBytes(Buffer.concat([DIGEST_PREFIX, hmac(authkey, message)]));
   const verdict = await receive(connection, deadline, 'its verdict on our answer');
   if (!verdict.equals(WELCOME)) {
-    throw new AuthenticationError('The peer rejected our answer to its authentication challenge (digest sent was rejected): the authkeys of the two sides differ.');
+    throw new AuthenticationError(
+      'The peer rejected our answer to its authentication challenge (digest sent was rejected): the authkeys of the two sides differ.',
+    );
   }
 }
 
@@ -93,6 +99,8 @@ async function receive(connection: Connection, deadline: Deadline, what: string)
     return await connection.recvBytes(MAX_MESSAGE, left === undefined ? {} : { timeoutMs: left });
   } catch (error) {
     if (error instanceof TimeoutError) throw deadline.expired(what, error);
-    throw new AuthenticationError(`The authentication handshake failed while waiting for ${what}: ${(error as Error).message}`, { cause: error });
+    throw new AuthenticationError(`The authentication handshake failed while waiting for ${what}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -52,7 +52,11 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   const native = requireNative('Client');
   const deadline = deadlineIn(
     timeoutMs,
-    (what, cause) => new TimeoutError(`Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`, { cause }),
+    (what, cause) =>
+      new TimeoutError(
+        `Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`,
+        { cause },
+      ),
   );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
   const connection = openConnection(fd, { readable: true, writable: true, native });
@@ -76,7 +80,12 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   }
 }
 
-async function connectWithRetry(address: ResolvedAddress, native: NativeBinding, deadline: Deadline, signal: AbortSignal | undefined): Promise<number> {
+async function connectWithRetry(
+  address: ResolvedAddress,
+  native: NativeBinding,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   let pause = RETRY_FIRST_MS;
   for (;;) {
     try {
@@ -96,7 +105,12 @@ async function connectWithRetry(address: ResolvedAddress, native: NativeBinding,
 // One non-blocking connect; resolves with the connected socket's fd. A unix socket connects at
 // once (or fails: ENOENT, ECONNREFUSED, EAGAIN when its backlog is full); TCP waits until the
 // socket is writable, then reads the outcome. A host name is looked up first.
-async function connectOnce(address: ResolvedAddress, native: NativeBinding, deadline: Deadline, signal: AbortSignal | undefined): Promise<number> {
+async function connectOnce(
+  address: ResolvedAddress,
+  native: NativeBinding,
+  deadline: Deadline,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   let family: SocketFamily = 'unix';
   let host = '';
   let port = 0;
@@ -108,7 +122,8 @@ async function connectOnce(address: ResolvedAddress, native: NativeBinding, dead
   let fd: number;
   let connected: boolean;
   try {
-    if (address.family === 'AF_UNIX' && address.path.startsWith('\0')) [fd, connected] = native.connectSocket('unix-abstract', address.path.slice(1), 0);
+    if (address.family === 'AF_UNIX' && address.path.startsWith('\0'))
+      [fd, connected] = native.connectSocket('unix-abstract', address.path.slice(1), 0);
     else [fd, connected] = native.connectSocket(family, address.family === 'AF_UNIX' ? address.path : host, port);
   } catch (error) {
     throw withAddress(error, address);

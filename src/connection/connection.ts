@@ -82,7 +82,8 @@ export class Connection implements AsyncIterable<unknown> {
 
   /** Internal: Connections come from Pipe(), Client(), Listener.accept() (openConnection() here). */
   constructor(fd: number, options: ConnectionOptions) {
-    if (!opening) throw new TypeError('Connections come from Pipe(), Client(address) or Listener.accept(); do not construct Connection directly.');
+    if (!opening)
+      throw new TypeError('Connections come from Pipe(), Client(address) or Listener.accept(); do not construct Connection directly.');
     const maxFrame = options.maxFrame ?? DEFAULT_MAX_FRAME;
     this.#fd = fd;
     this.#maxFrame = maxFrame;
@@ -93,7 +94,9 @@ export class Connection implements AsyncIterable<unknown> {
     // O_NONBLOCK belongs to the open file, shared with the processes this end is passed to.
     options.native.setNonBlocking(fd, true);
     this.#lanes = options.lanes ?? null;
-    this.#reader = options.readable ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound ?? null) : null;
+    this.#reader = options.readable
+      ? new FrameReader(this, fd, options.native, maxFrame, options.shared !== true, this.#lanes?.inbound ?? null)
+      : null;
     this.#writer = options.writable ? new FrameWriter(fd, options.native, maxFrame, this.#lanes?.outbound ?? null) : null;
     trackConnection(this, fd, this.#countOnLanes(1), { reader: this.#reader, writer: this.#writer });
   }
@@ -177,7 +180,8 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   #checkSize(length: number): void {
-    if (length > this.#maxFrame) throw new FrameError(`A message of ${length} bytes is over the frame limit of ${this.#maxFrame} bytes; send it in parts.`);
+    if (length > this.#maxFrame)
+      throw new FrameError(`A message of ${length} bytes is over the frame limit of ${this.#maxFrame} bytes; send it in parts.`);
   }
 
   // Whether this end is a socket (a one-way Pipe is an OS pipe, which cannot carry fds); asked once.
@@ -235,7 +239,8 @@ export class Connection implements AsyncIterable<unknown> {
    */
   poll(timeoutOrOptions: number | null | RecvOptions = 0): Promise<boolean> {
     try {
-      const options: AbortableOptions = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions ?? undefined };
+      const options: AbortableOptions =
+        typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions ?? undefined };
       const timeout = normalizeTimeout('timeoutMs', options.timeoutMs);
       const signal = checkAbortSignal(options.signal);
       const reader = this.#readerFor('poll');
@@ -399,15 +404,18 @@ function timedOut(): { ok: false; error: unknown } {
 // Bytes of `buffer` from `offset`, `size` of them (default: to the end), as a view (no copy).
 function sliceOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: number | undefined): Uint8Array {
   let bytes: Uint8Array;
-  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) bytes = new Uint8Array(buffer);
+  if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
+    bytes = new Uint8Array(buffer);
   else if (ArrayBuffer.isView(buffer)) bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   else typeError('buffer', 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
   if (typeof offset !== 'number') typeError('offset', 'a non-negative integer', offset);
-  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length)
+    rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
   const end = size === undefined ? bytes.length : offset + size;
   if (size !== undefined) {
     if (typeof size !== 'number') typeError('size', 'a non-negative integer', size);
-    if (!Number.isInteger(size) || size < 0 || end > bytes.length) rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
+    if (!Number.isInteger(size) || size < 0 || end > bytes.length)
+      rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
   }
   return offset === 0 && end === bytes.length ? bytes : bytes.subarray(offset, end);
 }

@@ -12,7 +12,8 @@ import type { Outcome, Waiter } from './waiters.ts';
  */
 export function outcomeFor(waiter: Waiter, payload: Buffer, owned: boolean, tag: Tag, takeFds: () => number[] | null): Outcome {
   try {
-    if (tag === Tag.handles && waiter.want === 'object') return { ok: true, value: decodeHandles(owned ? payload : Buffer.from(payload), takeFds) };
+    if (tag === Tag.handles && waiter.want === 'object')
+      return { ok: true, value: decodeHandles(owned ? payload : Buffer.from(payload), takeFds) };
     if (tag === Tag.handles && waiter.want === 'bytes') {
       dropHandles(payload, takeFds); // as bytes, its shareables are not rebuilt: their fds are closed
       return { ok: true, value: owned ? payload : Buffer.from(payload) };

@@ -31,7 +31,15 @@ export class FrameSource implements FrameSink {
   readonly #waiters: WaiterQueue;
   readonly #host: SourceHost;
 
-  constructor(fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean, lane: LaneHandOff | null, waiters: WaiterQueue, host: SourceHost) {
+  constructor(
+    fd: number,
+    native: NativeBinding,
+    maxFrame: number,
+    exclusive: boolean,
+    lane: LaneHandOff | null,
+    waiters: WaiterQueue,
+    host: SourceHost,
+  ) {
     this.frames = this.#frames = new SocketFrames(fd, native, maxFrame, exclusive, this);
     this.#fd = fd;
     this.#native = native;

@@ -1,8 +1,8 @@
 // The fast lane of a Pipe: for each direction, a ring of records in shared memory beside the
 // socket. A small message is written into the ring and read out of it with no system call; the
-// socket carries large messages, and wakes a receiver that sleeps on it. On these VMs a system
-// call costs microseconds (write ~2 µs, read ~2 µs, a wake-up of the event loop tens), so a
-// round trip without any is several times faster when both sides are running.
+// socket carries large messages, and wakes a receiver that sleeps on it. A system call costs
+// microseconds and a wake-up of the event loop tens of them, so a round trip without any is
+// several times faster when both sides are running (docs/DECISIONS.md, Pipe and Connection).
 //
 // One stream, two carriers. Messages keep one order: each direction's producer is on the lane or
 // on the socket, and the switch is itself a message on the carrier it leaves:
@@ -263,4 +263,3 @@ export class Lane {
     Atomics.store(this.#control, WAKE_SENT, 0);
   }
 }
-

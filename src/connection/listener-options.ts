@@ -47,7 +47,10 @@ export function normalizeListenerOptions(options: ListenerOptions): ListenerSett
   }
   const backlog = options.backlog ?? DEFAULT_BACKLOG;
   if (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0) rangeError('backlog', 'a non-negative integer', backlog);
-  const handshakeTimeoutMs = options.handshakeTimeoutMs === undefined ? DEFAULT_HANDSHAKE_TIMEOUT_MS : normalizeTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs);
+  const handshakeTimeoutMs =
+    options.handshakeTimeoutMs === undefined
+      ? DEFAULT_HANDSHAKE_TIMEOUT_MS
+      : normalizeTimeout('handshakeTimeoutMs', options.handshakeTimeoutMs);
   return { address, family: family ?? 'AF_UNIX', backlog, authkey: normalizeAuthkey(options.authkey), handshakeTimeoutMs };
 }
 

@@ -60,7 +60,12 @@ export class Listener implements AsyncIterable<Connection> {
         if (!abstract) this.#files.ownPath(address);
       } else {
         const family = opts.family === 'AF_INET6' ? 'inet6' : 'inet';
-        this.#fd = this.#native.listenSocket(family, numericHost(address[0], opts.family as 'AF_INET' | 'AF_INET6'), address[1], opts.backlog);
+        this.#fd = this.#native.listenSocket(
+          family,
+          numericHost(address[0], opts.family as 'AF_INET' | 'AF_INET6'),
+          address[1],
+          opts.backlog,
+        );
         const bound = this.#native.socketAddress(this.#fd, false) as [string, number];
         this.#address = [bound[0], bound[1]];
       }
@@ -68,7 +73,12 @@ export class Listener implements AsyncIterable<Connection> {
       this.#files.remove();
       throw error;
     }
-    this.#acceptor = new Acceptor(this.#fd, this.#native, opts.authkey === undefined ? (typeof address === 'string' ? null : currentAuthkey()) : opts.authkey, opts.handshakeTimeoutMs);
+    this.#acceptor = new Acceptor(
+      this.#fd,
+      this.#native,
+      opts.authkey === undefined ? (typeof address === 'string' ? null : currentAuthkey()) : opts.authkey,
+      opts.handshakeTimeoutMs,
+    );
     live.add(this.#ref);
     listenerFinalizer.register(this, { fd: this.#fd, files: this.#files }, this);
   }
@@ -187,7 +197,11 @@ export class Listener implements AsyncIterable<Connection> {
         cleanup();
         resolve(accepted);
       };
-      if (timeoutMs !== undefined) timer = setTimeout(() => giveUp(new TimeoutError(`No connection was accepted within ${timeoutMs} ms; the Listener is still listening.`)), timeoutMs);
+      if (timeoutMs !== undefined)
+        timer = setTimeout(
+          () => giveUp(new TimeoutError(`No connection was accepted within ${timeoutMs} ms; the Listener is still listening.`)),
+          timeoutMs,
+        );
       signal?.addEventListener('abort', onAbort, { once: true });
       const withdraw = this.#acceptor.take(settle);
     });

@@ -16,12 +16,14 @@ function fdOf(value: Server | Socket): number | undefined {
 registerReducer((value): HandleDescriptor | undefined => {
   if (value instanceof Server) {
     const fd = fdOf(value);
-    if (fd === undefined) throw new TypeError('A net.Server can be sent once it listens (its socket exists): await its "listening" event first.');
+    if (fd === undefined)
+      throw new TypeError('A net.Server can be sent once it listens (its socket exists): await its "listening" event first.');
     return { kind: 'net.Server', data: null, fds: [fd] };
   }
   if (value instanceof Socket) {
     const fd = fdOf(value);
-    if (fd === undefined) throw new TypeError('A net.Socket can be sent while it is connected (it has a file descriptor): this one is not, or is destroyed.');
+    if (fd === undefined)
+      throw new TypeError('A net.Socket can be sent while it is connected (it has a file descriptor): this one is not, or is destroyed.');
     return { kind: 'net.Socket', data: null, fds: [fd] };
   }
   return undefined;

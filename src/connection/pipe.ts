@@ -35,10 +35,16 @@ export function pipeOver(native: NativeBinding, duplex: boolean): [Connection, C
   const lanes = (inbound: number, outbound: number) => (memory === null ? null : lanesAt(memory.buffer, at(inbound), at(outbound)));
   if (duplex) {
     const [a, b] = native.socketpair();
-    return [openConnection(a, { readable: true, writable: true, native, lanes: lanes(1, 0) }), openConnection(b, { readable: true, writable: true, native, lanes: lanes(0, 1) })];
+    return [
+      openConnection(a, { readable: true, writable: true, native, lanes: lanes(1, 0) }),
+      openConnection(b, { readable: true, writable: true, native, lanes: lanes(0, 1) }),
+    ];
   }
   const [readEnd, writeEnd] = native.pipe();
-  return [openConnection(readEnd, { readable: true, writable: false, native, lanes: lanes(0, -1) }), openConnection(writeEnd, { readable: false, writable: true, native, lanes: lanes(-1, 0) })];
+  return [
+    openConnection(readEnd, { readable: true, writable: false, native, lanes: lanes(0, -1) }),
+    openConnection(writeEnd, { readable: false, writable: true, native, lanes: lanes(-1, 0) }),
+  ];
 }
 
 // Shared memory for `count` lanes; null where none can be had (the Pipe then uses its socket alone).

@@ -67,11 +67,18 @@ export class FrameReader {
    * The next frame: as a value, as bytes, or copied into `into` (recvBytesInto; resolves with its
    * length). A payload over `maxLength` fails that read only.
    */
-  read(want: 'object' | 'bytes' | 'into', maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  read(
+    want: 'object' | 'bytes' | 'into',
+    maxLength: number | undefined,
+    options: ReadWaitOptions,
+    onTimeout: () => Outcome,
+    into: Buffer | null = null,
+  ): Promise<unknown> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason as Error);
     const promise = this.#enqueue(want, maxLength, options, onTimeout, into);
-    if (this.#source.frameReady()) this.#pump(false); // no need to wait for the OS
+    if (this.#source.frameReady())
+      this.#pump(false); // no need to wait for the OS
     else if (this.#waiters.size === 1) this.#spinOrSleep();
     this.#settle();
     return promise;
@@ -122,11 +129,19 @@ export class FrameReader {
     this.#lane?.forgetAfterFork();
     this.#spin.forgetAfterFork();
     if (this.#frames.forgetAfterFork()) {
-      this.#failure ??= new ProcessStateError('This connection was in the middle of a message in the parent when this process was forked from it: it cannot be read here.');
+      this.#failure ??= new ProcessStateError(
+        'This connection was in the middle of a message in the parent when this process was forked from it: it cannot be read here.',
+      );
     }
   }
 
-  #enqueue(want: 'object' | 'bytes' | 'into' | 'poll', maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  #enqueue(
+    want: 'object' | 'bytes' | 'into' | 'poll',
+    maxLength: number | undefined,
+    options: ReadWaitOptions,
+    onTimeout: () => Outcome,
+    into: Buffer | null = null,
+  ): Promise<unknown> {
     const promise = this.#waiters.add(want, maxLength, options, onTimeout, into);
     this.#watch.waiting(this.#waiters.size === 1);
     return promise;

@@ -34,19 +34,21 @@ export interface EndParts {
 
 const live = new Set<WeakRef<Tracked>>();
 const refs = new WeakMap<Tracked, WeakRef<Tracked>>();
-const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes; parts: EndParts }>(({ fd, ref, lanes, parts }) => {
-  live.delete(ref);
-  lanes.receiving?.countReceiver(-1);
-  lanes.sending?.countProducer(-1);
-  parts.reader?.release();
-  const writer = parts.writer;
-  writer?.afterDrain(() => writer.close());
-  try {
-    loadNative()?.close(fd);
-  } catch {
-    // already closed
-  }
-});
+const finalizer = new FinalizationRegistry<{ fd: number; ref: WeakRef<Tracked>; lanes: EndLanes; parts: EndParts }>(
+  ({ fd, ref, lanes, parts }) => {
+    live.delete(ref);
+    lanes.receiving?.countReceiver(-1);
+    lanes.sending?.countProducer(-1);
+    parts.reader?.release();
+    const writer = parts.writer;
+    writer?.afterDrain(() => writer.close());
+    try {
+      loadNative()?.close(fd);
+    } catch {
+      // already closed
+    }
+  },
+);
 
 /** The lanes an end receives from and sends into (a receiver and a producer less there when it is collected). */
 export interface EndLanes {

@@ -23,7 +23,8 @@ const JOIN_SLICE_MS = 1000;
  */
 export async function wait<T extends Waitable>(objects: Iterable<T>, timeoutOrOptions?: number | AbortableOptions): Promise<T[]> {
   const list = [...checkObjects(objects)];
-  const options: AbortableOptions = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions };
+  const options: AbortableOptions =
+    typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions };
   const timeout = normalizeTimeout('timeoutMs', options.timeoutMs);
   const signal = checkAbortSignal(options.signal);
   signal?.throwIfAborted();
@@ -56,8 +57,10 @@ function checkObjects<T>(objects: Iterable<T>): Iterable<T> {
     typeError('objects', 'an iterable of Connections, Listeners and Processes', objects);
   }
   for (const object of objects) {
-    if (!isConnection(object) && !hasBrand(object, 'Process') && !isListener(object)) typeError('objects[…]', 'a Connection, a Listener or a Process', object);
-    if (hasBrand(object, 'Process') && (object as Process).pid === undefined) throw new ProcessStateError(`wait() was given ${(object as Process).name}, which was not started.`);
+    if (!isConnection(object) && !hasBrand(object, 'Process') && !isListener(object))
+      typeError('objects[…]', 'a Connection, a Listener or a Process', object);
+    if (hasBrand(object, 'Process') && (object as Process).pid === undefined)
+      throw new ProcessStateError(`wait() was given ${(object as Process).name}, which was not started.`);
   }
   return objects;
 }

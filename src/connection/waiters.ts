@@ -56,7 +56,13 @@ export class WaiterQueue {
   }
 
   /** Queue a wait; its Promise settles through settle()/cancel. */
-  add(want: Want, maxLength: number | undefined, options: ReadWaitOptions, onTimeout: () => Outcome, into: Buffer | null = null): Promise<unknown> {
+  add(
+    want: Want,
+    maxLength: number | undefined,
+    options: ReadWaitOptions,
+    onTimeout: () => Outcome,
+    into: Buffer | null = null,
+  ): Promise<unknown> {
     const { timeoutMs, signal } = options;
     let waiter!: Waiter;
     const promise = new Promise<unknown>((resolve, reject) => {

@@ -24,7 +24,15 @@ export function forkedRun(process: ProcessToStart, self: ProcessInternals): Fork
   return () => {
     // The parent's exit code (set by a failure it had, say) is not the child's.
     globalThis.process.exitCode = undefined;
-    becomeChild({ name: self.name, identity: self.identity, daemon: self.daemon, parentPid, parentName, startMethod: 'fork', authkey: self.authkey });
+    becomeChild({
+      name: self.name,
+      identity: self.identity,
+      daemon: self.daemon,
+      parentPid,
+      parentName,
+      startMethod: 'fork',
+      authkey: self.authkey,
+    });
     self.isCurrent = true;
     self.launcher = null;
     self.parentPid = parentPid;

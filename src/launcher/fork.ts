@@ -68,7 +68,13 @@ class ForkLauncher implements Launcher {
     }
     if (pid === 0) {
       for (const [readEnd] of pipes) native.close(readEnd);
-      enterForkedProcess(native, parent, options, pipes.map(([, writeEnd]) => writeEnd), run); // never returns
+      enterForkedProcess(
+        native,
+        parent,
+        options,
+        pipes.map(([, writeEnd]) => writeEnd),
+        run,
+      ); // never returns
     }
     runParentAfterFork();
     this.pid = pid;
@@ -127,7 +133,7 @@ class ForkLauncher implements Launcher {
     return this.#latch.wait(timeoutMs);
   }
 
-  waitSync(): void {
+  awaitExitSync(): void {
     if (this.#latch.code === null) this.#native.waitidNoWait(this.pid, false);
   }
 

@@ -1,5 +1,5 @@
 // A child of the fork server, from the parent's side (forkserver.ts starts it). The server
-// reaps it and reports its end on the event socket; a pidfd lets waitSync() block at exit.
+// reaps it and reports its end on the event socket; a pidfd lets awaitExitSync() block at exit.
 import type { Readable } from 'node:stream';
 import type { NativeBinding } from '../native/binding.ts';
 import { ExitLatch, type LoopHold } from './exit-latch.ts';
@@ -21,7 +21,7 @@ export class ForkServerLauncher implements Launcher {
     this.#native = native;
     this.#latch = new ExitLatch(pid, hold);
     try {
-      // For waitSync() at exit: a pidfd is readable once the child has ended.
+      // For awaitExitSync() at exit: a pidfd is readable once the child has ended.
       this.#pidfd = native.pidfdOpen(pid);
     } catch {
       this.#pidfd = null; // already ended and reaped; the server's notice is on its way
@@ -43,7 +43,7 @@ export class ForkServerLauncher implements Launcher {
     return this.#latch.wait(timeoutMs);
   }
 
-  waitSync(): void {
+  awaitExitSync(): void {
     if (this.#latch.code === null && this.#pidfd !== null) this.#native.pollReadable([this.#pidfd], -1);
   }
 

@@ -18,7 +18,15 @@ import { buildPreparation } from '../preparation.ts';
 import { internals } from '../process-internals.ts';
 import { childOptionsForStart } from '../process-options.ts';
 import { forkSafeExecArgv } from '../loading/typescript.ts';
-import { decodeForkReply, decodeObject, encodeObject, expectMessage, FrameDecoder, type ForkExitNotice, type ForkReply } from '../wire/protocol.ts';
+import {
+  decodeForkReply,
+  decodeObject,
+  encodeObject,
+  expectMessage,
+  FrameDecoder,
+  type ForkExitNotice,
+  type ForkReply,
+} from '../wire/protocol.ts';
 import { ForkServerLauncher } from './forkserver-launcher.ts';
 import type { Launcher, StartMethodImpl } from './launcher.ts';
 
@@ -28,7 +36,8 @@ export const forkserverMethod: StartMethodImpl = {
   copiesMemory: false,
   unavailableReason: () => {
     if (process.platform !== 'linux') return `The 'forkserver' start method needs Linux (this is ${process.platform}); use 'spawn'.`;
-    if (loadNative() === null) return `The 'forkserver' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
+    if (loadNative() === null)
+      return `The 'forkserver' start method needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason()}. Use 'spawn'.`;
     return null;
   },
   launch: (process) => {
@@ -56,7 +65,12 @@ export const forkserverMethod: StartMethodImpl = {
 export function serverExecArgv(): string[] {
   // --expose-internals lets a forked child drop module hooks that another loader (not tsx) still
   // runs on a loader thread (see src/loading/in-thread-loader.ts).
-  return ['--single-threaded', '--expose-internals', '--expose-gc', ...forkSafeExecArgv(inheritedExecArgv().filter((arg) => arg !== '--single-threaded'))];
+  return [
+    '--single-threaded',
+    '--expose-internals',
+    '--expose-gc',
+    ...forkSafeExecArgv(inheritedExecArgv().filter((arg) => arg !== '--single-threaded')),
+  ];
 }
 
 class ForkServer {
@@ -86,7 +100,12 @@ class ForkServer {
     this.#process = spawn(getExecutable(), [...serverExecArgv(), entryPath('bootstrap/forkserver-main')], {
       stdio: ['ignore', 'inherit', 'inherit', theirs, 'pipe'],
       // esbuild (tsx's compiler) must not keep a worker thread in a process that forks.
-      env: { ...process.env, MULTIPROC_FORKSERVER_PARENT: String(process.pid), ESBUILD_WORKER_THREADS: '0', ...(inheritedLogLevel() === null ? {} : { MULTIPROC_DEBUG: String(inheritedLogLevel()) }) },
+      env: {
+        ...process.env,
+        MULTIPROC_FORKSERVER_PARENT: String(process.pid),
+        ESBUILD_WORKER_THREADS: '0',
+        ...(inheritedLogLevel() === null ? {} : { MULTIPROC_DEBUG: String(inheritedLogLevel()) }),
+      },
     });
     this.#native.close(theirs);
     this.#requestFd = mine;
@@ -158,7 +177,10 @@ class ForkServer {
       }
     } catch (error) {
       this.#lost();
-      throw new ProcessError(`The fork server is not reachable (${(error as Error).message}); start() again to start a new one.`, { cause: error, startMethod: 'forkserver' });
+      throw new ProcessError(`The fork server is not reachable (${(error as Error).message}); start() again to start a new one.`, {
+        cause: error,
+        startMethod: 'forkserver',
+      });
     }
   }
 
@@ -168,7 +190,9 @@ class ForkServer {
       if (got === null) continue; // cannot happen on this blocking socket; be safe
       if (got.data.length === 0) {
         this.#lost();
-        throw new ProcessError('The fork server ended unexpectedly (see its output above); start() again to start a new one.', { startMethod: 'forkserver' });
+        throw new ProcessError('The fork server ended unexpectedly (see its output above); start() again to start a new one.', {
+          startMethod: 'forkserver',
+        });
       }
       for (const fd of got.fds) this.#native.close(fd);
       const [frame] = this.#replies.push(got.data);

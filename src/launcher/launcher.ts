@@ -21,7 +21,7 @@ export interface Launcher {
   /** Resolves with the exit code when the child ends, or null when `timeoutMs` passes first. */
   wait(timeoutMs?: number): Promise<number | null>;
   /** Blocks until the child ended (used at exit, for non-daemon children). */
-  waitSync(): void;
+  awaitExitSync(): void;
   terminate(): void;
   /** Send SIGINT (Process.interrupt()). */
   interrupt(): void;

@@ -116,7 +116,7 @@ class SpawnLauncher implements Launcher {
     return this.#latch.wait(timeoutMs);
   }
 
-  waitSync(): void {
+  awaitExitSync(): void {
     // Learn of the end without reaping: libuv's SIGCHLD handler owns this child's status.
     if (this.#latch.code === null) loadNative()?.waitidNoWait(this.pid, false);
   }

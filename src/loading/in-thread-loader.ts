@@ -31,7 +31,9 @@ export function captureLoader(): EsmInternals | null {
   if (internals !== undefined) return internals;
   if (!process.execArgv.includes('--expose-internals')) return (internals = null);
   const internal = createRequire(import.meta.url);
-  const { getOrInitializeCascadedLoader } = internal('internal/modules/esm/loader') as { getOrInitializeCascadedLoader(this: void): Loader };
+  const { getOrInitializeCascadedLoader } = internal('internal/modules/esm/loader') as {
+    getOrInitializeCascadedLoader(this: void): Loader;
+  };
   const { defaultLoad } = internal('internal/modules/esm/load') as Pick<EsmInternals, 'defaultLoad'>;
   const { initializeImportMeta } = internal('internal/modules/esm/initialize_import_meta') as Pick<EsmInternals, 'initializeImportMeta'>;
   return (internals = { loader: getOrInitializeCascadedLoader(), defaultLoad, initializeImportMeta });
@@ -46,10 +48,14 @@ export function useInThreadLoader(): void {
   if (esm === null || esm === undefined || !hasLoaderThreadOptions()) return;
   esm.loader.setCustomizations({
     allowImportMetaResolve: true,
-    resolve: (specifier: string, parentURL: string | undefined, attributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, attributes),
-    resolveSync: (specifier: string, parentURL: string | undefined, attributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, attributes),
+    resolve: (specifier: string, parentURL: string | undefined, attributes: unknown) =>
+      esm.loader.defaultResolve(specifier, parentURL, attributes),
+    resolveSync: (specifier: string, parentURL: string | undefined, attributes: unknown) =>
+      esm.loader.defaultResolve(specifier, parentURL, attributes),
     load: (url: string, context: Record<string, unknown>) =>
-      TS_FILE.test(new URL(url).pathname) ? { format: 'commonjs', source: null, responseURL: url, shortCircuit: true } : esm.defaultLoad(url, context),
+      TS_FILE.test(new URL(url).pathname)
+        ? { format: 'commonjs', source: null, responseURL: url, shortCircuit: true }
+        : esm.defaultLoad(url, context),
     importMetaInitialize: (meta: object, context: unknown, loader: unknown) => esm.initializeImportMeta(meta, context, loader),
     forceLoadHooks: () => undefined,
   });
@@ -58,8 +64,16 @@ export function useInThreadLoader(): void {
 type Hook = (...args: never[]) => unknown;
 interface TsxHooks {
   initialize?: (data: unknown) => unknown;
-  resolve: (specifier: string, context: Record<string, unknown>, next: (specifier: string, context?: Record<string, unknown>) => unknown) => Promise<unknown>;
-  load: (url: string, context: Record<string, unknown>, next: (url: string, context?: Record<string, unknown>) => unknown) => Promise<{ source?: unknown; responseURL?: string }>;
+  resolve: (
+    specifier: string,
+    context: Record<string, unknown>,
+    next: (specifier: string, context?: Record<string, unknown>) => unknown,
+  ) => Promise<unknown>;
+  load: (
+    url: string,
+    context: Record<string, unknown>,
+    next: (url: string, context?: Record<string, unknown>) => unknown,
+  ) => Promise<{ source?: unknown; responseURL?: string }>;
 }
 
 /**
@@ -90,13 +104,15 @@ export async function runTsxHooksInThread(): Promise<boolean> {
     return false;
   }
   let esbuild: EsbuildSync | undefined;
-  const nextResolve = (specifier: string, context: Record<string, unknown> = {}): unknown => esm.loader.defaultResolve(specifier, context['parentURL'] as string | undefined, context['importAttributes']);
+  const nextResolve = (specifier: string, context: Record<string, unknown> = {}): unknown =>
+    esm.loader.defaultResolve(specifier, context['parentURL'] as string | undefined, context['importAttributes']);
   const nextLoad = (url: string, context: Record<string, unknown> = {}): unknown => esm.defaultLoad(url, context);
   esm.loader.setCustomizations({
     allowImportMetaResolve: true,
     resolve: (specifier: string, parentURL: string | undefined, importAttributes: unknown) =>
       hooks.resolve(specifier, { parentURL, importAttributes, conditions: ['node', 'import', 'node-addons'] }, nextResolve),
-    resolveSync: (specifier: string, parentURL: string | undefined, importAttributes: unknown) => esm.loader.defaultResolve(specifier, parentURL, importAttributes),
+    resolveSync: (specifier: string, parentURL: string | undefined, importAttributes: unknown) =>
+      esm.loader.defaultResolve(specifier, parentURL, importAttributes),
     load: async (url: string, context: Record<string, unknown>) => {
       // In a forked child, tsx's asynchronous compile would talk to the esbuild service process
       // of the process it was forked from, through pipes the child has let go of: compile here,
@@ -107,7 +123,10 @@ export async function runTsxHooksInThread(): Promise<boolean> {
       }
       const result = await hooks.load(url, context, nextLoad);
       // The internal interface wants what Node's hook chain would have filled in.
-      const source = result.source === undefined || result.source === null || typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString();
+      const source =
+        result.source === undefined || result.source === null || typeof result.source === 'string'
+          ? result.source
+          : Buffer.from(result.source as Uint8Array).toString();
       return { ...result, responseURL: result.responseURL ?? url, source };
     },
     importMetaInitialize: (meta: object, context: unknown, loader: unknown) => esm.initializeImportMeta(meta, context, loader),

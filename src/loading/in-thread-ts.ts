@@ -62,7 +62,9 @@ if ((globalThis as Record<symbol, unknown>)[marker] === undefined) {
   if (process.env['ESBUILD_WORKER_THREADS'] !== '0') {
     // Too late for an esbuild already loaded (it reads this once), in time for later children.
     process.env['ESBUILD_WORKER_THREADS'] = '0';
-    process.emitWarning('multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: esbuild\'s worker thread would be missing in a forked child, which would then hang compiling TypeScript.');
+    process.emitWarning(
+      "multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: esbuild's worker thread would be missing in a forked child, which would then hang compiling TypeScript.",
+    );
   }
   if (registerTypeScriptHooks(process.argv[1])) usePublicHooks();
   else patchCommonJs();

@@ -35,11 +35,17 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
   if (cached !== undefined) return cached;
   const label = fn.name === '' ? 'an anonymous function' : `\`${fn.name}\``;
   if (fn.name.startsWith('bound ')) {
-    throw new SerializationError(path, `${path}: bound functions cannot be sent to ${sentTo}; export the function and pass its arguments in \`args\`.`);
+    throw new SerializationError(
+      path,
+      `${path}: bound functions cannot be sent to ${sentTo}; export the function and pass its arguments in \`args\`.`,
+    );
   }
   const location = locateFunction(fn);
   if (location === null || location.url.startsWith('node:')) {
-    throw new SerializationError(path, `${path}: ${label} is not defined in a module file (a built-in, or code from eval or the REPL), so ${sentTo} cannot import it; define and export it in a module.`);
+    throw new SerializationError(
+      path,
+      `${path}: ${label} is not defined in a module file (a built-in, or code from eval or the REPL), so ${sentTo} cannot import it; define and export it in a module.`,
+    );
   }
   const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;
   const where = `${url}:${location.line}:${location.column}`;
@@ -55,7 +61,13 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
   // hook: `multiproc run`, the tests) has V8 positions of the compiled code, which the child,
   // importing the file itself, will not see: its definition site cannot be compared.
   const compiled = isCompiledModule(location.url);
-  const ref: TargetRef = { url, exportName, line: compiled ? 0 : location.line, column: compiled ? 0 : location.column, display: `${fn.name || exportName} (${where})` };
+  const ref: TargetRef = {
+    url,
+    exportName,
+    line: compiled ? 0 : location.line,
+    column: compiled ? 0 : location.column,
+    display: `${fn.name || exportName} (${where})`,
+  };
   refs.set(fn, ref);
   return ref;
 }
@@ -131,7 +143,9 @@ export async function importExportedFunction(ref: TargetRef, what: string, where
     value = (ns.default as Record<string, unknown>)[ref.exportName];
   }
   if (typeof value !== 'function') {
-    throw new TypeError(`The ${what} ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the ${where} (got ${typeof value}).`);
+    throw new TypeError(
+      `The ${what} ${ref.display} is not exported as \`${ref.exportName}\` by ${ref.url} in the ${where} (got ${typeof value}).`,
+    );
   }
   return value as AnyFunction;
 }

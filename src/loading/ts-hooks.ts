@@ -60,7 +60,9 @@ export function registerTypeScriptHooks(from?: string | null): boolean {
 
 /** tsx's own esbuild, found from `from`, the working directory, then multiproc's dependencies. */
 function findEsbuild(from?: string | null): Esbuild | null {
-  const bases = [from, join(process.cwd(), 'index.js'), import.meta.url].filter((base): base is string => typeof base === 'string' && base !== '');
+  const bases = [from, join(process.cwd(), 'index.js'), import.meta.url].filter(
+    (base): base is string => typeof base === 'string' && base !== '',
+  );
   for (const base of bases) {
     try {
       const tsx = createRequire(isAbsolute(base) || base.startsWith('file:') ? base : join(process.cwd(), 'index.js')).resolve('tsx/esm');

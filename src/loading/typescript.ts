@@ -19,7 +19,12 @@ const TSX_VALUE = /(^|[/\\])tsx([/\\@]|$)|in-thread-ts\.[jt]s$/;
 
 /** Options that may register module hooks on a loader thread (Node 20 has no in-thread hooks). */
 export function hasLoaderThreadOptions(execArgv: readonly string[] = process.execArgv): boolean {
-  return execArgv.some((arg, i) => /^--(experimental-)?loader(=|$)/.test(arg) || (arg === '--import' && /tsx|loader|hook|register/i.test(execArgv[i + 1] ?? '')) || /^--import=.*(tsx|loader|hook|register)/i.test(arg));
+  return execArgv.some(
+    (arg, i) =>
+      /^--(experimental-)?loader(=|$)/.test(arg) ||
+      (arg === '--import' && /tsx|loader|hook|register/i.test(execArgv[i + 1] ?? '')) ||
+      /^--import=.*(tsx|loader|hook|register)/i.test(arg),
+  );
 }
 
 /** Whether these options load TypeScript through tsx (its ESM loader or its CommonJS hook). */
@@ -135,6 +140,7 @@ export async function importModule(url: string): Promise<Record<string, unknown>
 }
 
 function namespaceOf(exports: unknown): Record<string, unknown> {
-  if (exports !== null && typeof exports === 'object' && (exports as { __esModule?: unknown }).__esModule === true) return exports as Record<string, unknown>;
+  if (exports !== null && typeof exports === 'object' && (exports as { __esModule?: unknown }).__esModule === true)
+    return exports as Record<string, unknown>;
   return Object.assign(Object.create(null) as Record<string, unknown>, exports, { default: exports });
 }

@@ -39,7 +39,11 @@ export class BaseManager {
   }
 
   /** Record `typeid` on this manager class: `m.create(typeid, …args)` (and `m[typeid](…)`) makes one in the manager. */
-  static register(typeid: string, callable?: ((...args: any[]) => unknown) | (new (...args: any[]) => unknown) | null, options?: RegisterOptions): void {
+  static register(
+    typeid: string,
+    callable?: ((...args: any[]) => unknown) | (new (...args: any[]) => unknown) | null,
+    options?: RegisterOptions,
+  ): void {
     const registration = registerType(this, typeid, callable, options);
     if (options?.createMethod !== false && !Object.hasOwn(this.prototype, typeid)) {
       Object.defineProperty(this.prototype, typeid, {
@@ -53,7 +57,10 @@ export class BaseManager {
   }
 
   /** Create and start a manager in one step: `await using m = await Manager.start()`. */
-  static async start<M extends BaseManager>(this: new (options?: ManagerOptions) => M, options?: ManagerOptions & StartOptions): Promise<M> {
+  static async start<M extends BaseManager>(
+    this: new (options?: ManagerOptions) => M,
+    options?: ManagerOptions & StartOptions,
+  ): Promise<M> {
     const manager = new this(options);
     await manager.start(options);
     return manager;
@@ -71,7 +78,10 @@ export class BaseManager {
 
   /** Start the manager's process and connect to it (Python's start(initializer, initargs)). */
   async start(options: StartOptions = {}): Promise<void> {
-    if (this.#state !== 'initial') throw new ProcessStateError(`This manager was already ${this.#state === 'shutdown' ? 'shut down' : this.#state}; create a new one to start.`);
+    if (this.#state !== 'initial')
+      throw new ProcessStateError(
+        `This manager was already ${this.#state === 'shutdown' ? 'shut down' : this.#state}; create a new one to start.`,
+      );
     const { context } = this.#options;
     const fork = startMethodImpl(context.getStartMethod()).copiesMemory;
     const [parentEnd, childEnd] = Pipe();
@@ -106,7 +116,8 @@ export class BaseManager {
   /** Connect to a manager already running at `address` (Python's connect()). */
   async connect(): Promise<void> {
     if (this.#state !== 'initial') throw new ProcessStateError(`This manager was already ${this.#state}; create a new one to connect.`);
-    if (this.#options.address === undefined) throw new TypeError('connect() needs the manager\'s `address` (new BaseManager({ address, authkey })).');
+    if (this.#options.address === undefined)
+      throw new TypeError("connect() needs the manager's `address` (new BaseManager({ address, authkey })).");
     this.#client = await openClient({ address: this.#options.address, authkey: this.#options.authkey ?? defaultAuthkey() });
     adoptClient(this.#client);
     this.#state = 'connected';
@@ -122,7 +133,10 @@ export class BaseManager {
   async create<P extends BaseProxy = BaseProxy>(typeid: string, ...args: unknown[]): Promise<P> {
     const client = this.#connected('create');
     const registration = registryOf(this.constructor).get(typeid);
-    if (registration === undefined) throw new TypeError(`\`${typeid}\` is not registered on ${this.constructor.name}: call ${this.constructor.name}.register('${typeid}', callable) first.`);
+    if (registration === undefined)
+      throw new TypeError(
+        `\`${typeid}\` is not registered on ${this.constructor.name}: call ${this.constructor.name}.register('${typeid}', callable) first.`,
+      );
     const [id, exposed] = (await client.call('', 'create', [typeid, ...encodeArgs(args, client.where)])) as [string, string[]];
     return makeProxy(registration.proxyType, typeid, id, exposed, client) as P;
   }
@@ -176,12 +190,18 @@ export class BaseManager {
       const child = this.#process as Process;
       await child.join(1000);
       this.#state = 'shutdown';
-      throw new ManagerClosedError(`The manager's process ended before it was ready (exit code ${child.exitCode}).`, { cause: error, ...(child.pid === undefined ? {} : { pid: child.pid }), exitCode: child.exitCode });
+      throw new ManagerClosedError(`The manager's process ended before it was ready (exit code ${child.exitCode}).`, {
+        cause: error,
+        ...(child.pid === undefined ? {} : { pid: child.pid }),
+        exitCode: child.exitCode,
+      });
     }
     const [word, detail] = message as [string, unknown];
     if (word === 'ready') return detail as string | [string, number] | null;
     this.#state = 'shutdown';
     const error = detail as { name: string; message: string; stack?: string };
-    throw new ManagerClosedError(`The manager's process could not start: ${error.name}: ${error.message}`, { cause: Object.assign(new Error(error.message), error) });
+    throw new ManagerClosedError(`The manager's process could not start: ${error.name}: ${error.message}`, {
+      cause: Object.assign(new Error(error.message), error),
+    });
   }
 }

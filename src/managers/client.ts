@@ -93,7 +93,8 @@ export class ManagerClient {
   }
 
   #remoteError(wire: WireError, signal: AbortSignal | undefined): Error {
-    if (wire.name === 'AbortError' && signal?.aborted === true) return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+    if (wire.name === 'AbortError' && signal?.aborted === true)
+      return signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
     return rebuildRemoteError(wire);
   }
 
@@ -104,8 +105,13 @@ export class ManagerClient {
         error instanceof ManagerClosedError
           ? error
           : error instanceof ConnectionClosedError || error instanceof ManagerProtocolError
-            ? new ManagerClosedError(`The manager (at ${shown}) is gone: it was shut down, or its process ended. Start it again.`, { cause: error, address: String(this.where.address) })
-            : new ManagerClosedError(`The connection to the manager (at ${shown}) failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+            ? new ManagerClosedError(`The manager (at ${shown}) is gone: it was shut down, or its process ended. Start it again.`, {
+                cause: error,
+                address: String(this.where.address),
+              })
+            : new ManagerClosedError(`The connection to the manager (at ${shown}) failed: ${(error as Error)?.message ?? String(error)}`, {
+                cause: error,
+              });
       this.#dead = why;
       this.#conn.close();
     }

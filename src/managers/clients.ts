@@ -27,7 +27,10 @@ export async function openClient(where: ManagerAddress): Promise<ManagerClient> 
     conn = await Client(where.address, { authkey: where.authkey ?? null });
   } catch (error) {
     if (error instanceof Error && error.name === 'AuthenticationError') throw error;
-    throw new ManagerClosedError(`Cannot reach the manager at ${JSON.stringify(where.address)}: ${(error as Error).message}. Is it running?`, { cause: error, address: addressKey(where.address) });
+    throw new ManagerClosedError(
+      `Cannot reach the manager at ${JSON.stringify(where.address)}: ${(error as Error).message}. Is it running?`,
+      { cause: error, address: addressKey(where.address) },
+    );
   }
   const client = new ManagerClient(conn, where);
   await client.call('', 'hello', [process.pid]);

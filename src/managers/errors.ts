@@ -41,7 +41,9 @@ export class NotExposedError extends ManagerError {
   /** The method that was called. */
   readonly method: string;
   constructor(method: string, typeid: string, exposed: readonly string[]) {
-    super(`\`${method}\` is not a method exposed by the shared ${typeid} (exposed: ${exposed.join(', ') || 'none'}). Pass \`exposed\` to register() to expose it.`);
+    super(
+      `\`${method}\` is not a method exposed by the shared ${typeid} (exposed: ${exposed.join(', ') || 'none'}). Pass \`exposed\` to register() to expose it.`,
+    );
     this.method = method;
   }
 }

@@ -8,7 +8,16 @@ export { AutoProxy, type Remote } from './proxies/auto.ts';
 export { DictProxy, ListProxy, NamespaceProxy, ValueProxy, ArrayProxy, type DictKey } from './proxies/collections.ts';
 export { QueueProxy, JoinableQueueProxy } from './proxies/queue.ts';
 export { PoolProxy, type RemoteCallOptions } from './proxies/pool.ts';
-export { LockProxy, SemaphoreProxy, EventProxy, ConditionProxy, BarrierProxy, type AcquireOptions, type ProxyWaitOptions, type HeldProxy } from './proxies/sync.ts';
+export {
+  LockProxy,
+  SemaphoreProxy,
+  EventProxy,
+  ConditionProxy,
+  BarrierProxy,
+  type AcquireOptions,
+  type ProxyWaitOptions,
+  type HeldProxy,
+} from './proxies/sync.ts';
 export { ManagerError, ManagerClosedError, SharedObjectGoneError, NotExposedError, ManagerProtocolError } from './errors.ts';
 export type { ManagerOptions } from './options.ts';
 export type { RegisterOptions } from './registry.ts';

@@ -92,11 +92,14 @@ export class Manager extends BaseManager {
    * proxy (Python's SyncManager.Pool). `initializer` and the functions it runs travel by
    * reference: export them. Terminated when no proxy holds it any more, or at shutdown.
    */
-  Pool(options: { processes?: number; initializer?: (...args: any[]) => unknown; initargs?: unknown[]; maxTasksPerChild?: number } = {}): Promise<PoolProxy> {
+  Pool(
+    options: { processes?: number; initializer?: (...args: any[]) => unknown; initargs?: unknown[]; maxTasksPerChild?: number } = {},
+  ): Promise<PoolProxy> {
     if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
     const { initializer, ...rest } = options;
     if (initializer !== undefined && typeof initializer !== 'function') typeError('initializer', 'a function', initializer);
-    const spec: FnSpec | null = initializer === undefined ? null : { kind: 'ref', ref: referenceTarget(initializer, 'initializer', "a manager's Pool") };
+    const spec: FnSpec | null =
+      initializer === undefined ? null : { kind: 'ref', ref: referenceTarget(initializer, 'initializer', "a manager's Pool") };
     return this.create('Pool', { ...rest, initializer: spec });
   }
 }

@@ -31,7 +31,14 @@ export function normalizeManagerOptions(options: unknown): NormalizedManagerOpti
   let address: string | [string, number] | undefined;
   if (o.address === undefined || o.address === null) address = undefined;
   else if (typeof o.address === 'string' && o.address !== '') address = o.address;
-  else if (Array.isArray(o.address) && o.address.length === 2 && typeof o.address[0] === 'string' && Number.isInteger(o.address[1]) && (o.address[1] as number) >= 0 && (o.address[1] as number) < 65536) {
+  else if (
+    Array.isArray(o.address) &&
+    o.address.length === 2 &&
+    typeof o.address[0] === 'string' &&
+    Number.isInteger(o.address[1]) &&
+    (o.address[1] as number) >= 0 &&
+    (o.address[1] as number) < 65536
+  ) {
     address = [o.address[0], o.address[1] as number];
   } else typeError('address', 'a unix socket path or [host, port]', o.address);
   let authkey: Uint8Array | undefined;

@@ -28,22 +28,31 @@ export function marker(typeid: string, objectId: string): Marker {
 export function readMarker(value: object): [string, string] | null {
   if (!Object.prototype.hasOwnProperty.call(value, MARKER_KEY)) return null;
   const body = (value as Record<string, unknown>)[MARKER_KEY];
-  if (!Array.isArray(body) || typeof body[0] !== 'string' || typeof body[1] !== 'string') throw new ManagerProtocolError('A malformed proxy marker arrived.');
+  if (!Array.isArray(body) || typeof body[0] !== 'string' || typeof body[1] !== 'string')
+    throw new ManagerProtocolError('A malformed proxy marker arrived.');
   return [body[0], body[1]];
 }
 
 /** Check that a received message is a request; throws ManagerProtocolError naming what is wrong. */
 export function checkRequest(message: unknown): Request {
-  if (!Array.isArray(message) || message.length !== 4) throw new ManagerProtocolError(`Expected a request [id, object, method, args], got ${describe(message)}.`);
+  if (!Array.isArray(message) || message.length !== 4)
+    throw new ManagerProtocolError(`Expected a request [id, object, method, args], got ${describe(message)}.`);
   const [id, object, method, args] = message as unknown[];
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new ManagerProtocolError(`Expected a request id (a non-negative integer), got ${describe(id)}.`);
-  if (typeof object !== 'string' || typeof method !== 'string' || !Array.isArray(args)) throw new ManagerProtocolError(`Request ${id}: expected [id, object (string), method (string), args (array)].`);
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0)
+    throw new ManagerProtocolError(`Expected a request id (a non-negative integer), got ${describe(id)}.`);
+  if (typeof object !== 'string' || typeof method !== 'string' || !Array.isArray(args))
+    throw new ManagerProtocolError(`Request ${id}: expected [id, object (string), method (string), args (array)].`);
   return message as Request;
 }
 
 /** Check that a received message is a reply. */
 export function checkReply(message: unknown): Reply {
-  if (!Array.isArray(message) || (message.length !== 3 && !(message.length === 2 && message[1] === 0)) || typeof message[0] !== 'number' || (message[1] !== 0 && message[1] !== 1)) {
+  if (
+    !Array.isArray(message) ||
+    (message.length !== 3 && !(message.length === 2 && message[1] === 0)) ||
+    typeof message[0] !== 'number' ||
+    (message[1] !== 0 && message[1] !== 1)
+  ) {
     throw new ManagerProtocolError(`The manager sent something that is not a reply: ${describe(message)}.`);
   }
   return message as Reply;

@@ -36,7 +36,11 @@ function giveBack(ref: Reference): void {
 }
 
 /** Constructs a proxy class's instance for a token (every proxy class has this constructor). */
-export type ProxyClass<P extends BaseProxy = BaseProxy> = new (token: Token, client: ManagerClient | null, exposed: readonly string[] | null) => P;
+export type ProxyClass<P extends BaseProxy = BaseProxy> = new (
+  token: Token,
+  client: ManagerClient | null,
+  exposed: readonly string[] | null,
+) => P;
 
 const proxyTypes = new Map<string, ProxyClass>();
 let fallbackType: ProxyClass | null = null;
@@ -78,11 +82,15 @@ export class BaseProxy {
 
   /** Call `method` on the shared object in the manager's process (Python's _callmethod). */
   callMethod(method: string, args: unknown[] = [], signal?: AbortSignal): Promise<any> {
-    if (this.#ref.released) return Promise.reject(new ProcessStateError(`This proxy of a shared ${this.#ref.token.typeid} was disposed; use another proxy of it.`));
+    if (this.#ref.released)
+      return Promise.reject(
+        new ProcessStateError(`This proxy of a shared ${this.#ref.token.typeid} was disposed; use another proxy of it.`),
+      );
     const encoded = encodeArgs(args, this.#ref.token.where);
     const client = this.#ref.client;
     // This process's connection, even a dead one: its references died with it (ManagerClosedError).
-    if (client !== null && this.#ref.pid === process.pid) return client.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, client));
+    if (client !== null && this.#ref.pid === process.pid)
+      return client.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, client));
     return this.#own().then((c) => c.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, c)));
   }
 
@@ -100,8 +108,20 @@ export class BaseProxy {
   /** Internal: reduce to what a child needs to reach the object (the manager's address and key). */
   [kReduce](): HandleDescriptor {
     const { token } = this.#ref;
-    if (token.where.address === null) throw new TypeError(`This proxy of a shared ${token.typeid} cannot be sent to another process: its manager has no address.`);
-    return { kind: 'multiproc.managerProxy', data: { typeid: token.typeid, id: token.id, address: token.where.address, authkey: token.where.authkey, exposed: this.#exposed, cls: this.constructor.name }, fds: [] };
+    if (token.where.address === null)
+      throw new TypeError(`This proxy of a shared ${token.typeid} cannot be sent to another process: its manager has no address.`);
+    return {
+      kind: 'multiproc.managerProxy',
+      data: {
+        typeid: token.typeid,
+        id: token.id,
+        address: token.where.address,
+        authkey: token.where.authkey,
+        exposed: this.#exposed,
+        cls: this.constructor.name,
+      },
+      fds: [],
+    };
   }
 
   /** Internal: take this process's own reference (a proxy rebuilt in a child, or copied by fork). */
@@ -144,7 +164,9 @@ export function encodeArgs(args: unknown[], where: ManagerAddress): unknown[] {
 function proxyMarker(proxy: BaseProxy, where: ManagerAddress): object {
   const { token } = proxy;
   if (token.where !== where && JSON.stringify(token.where.address) !== JSON.stringify(where.address)) {
-    throw new TypeError(`A proxy of another manager (a shared ${token.typeid}) cannot be stored in this one; store plain values, or objects of this manager.`);
+    throw new TypeError(
+      `A proxy of another manager (a shared ${token.typeid}) cannot be stored in this one; store plain values, or objects of this manager.`,
+    );
   }
   return marker(token.typeid, token.id);
 }
@@ -161,7 +183,13 @@ export function decodeValue(value: unknown, client: ManagerClient): unknown {
 }
 
 /** Make the proxy of a newly created object (this process holds its first reference). */
-export function makeProxy<P extends BaseProxy>(Type: ProxyClass<P>, typeid: string, id: string, exposed: readonly string[], client: ManagerClient): P {
+export function makeProxy<P extends BaseProxy>(
+  Type: ProxyClass<P>,
+  typeid: string,
+  id: string,
+  exposed: readonly string[],
+  client: ManagerClient,
+): P {
   return new Type({ typeid, id, where: client.where }, client, exposed);
 }
 

@@ -47,14 +47,24 @@ export function registryOf(cls: object, forWriting = false): Map<string, Registr
 }
 
 /** Check register()'s arguments and record the typeid on `cls`. */
-export function registerType(cls: object, typeid: unknown, callable: unknown, options: RegisterOptions | undefined, builtin = false): Registration {
+export function registerType(
+  cls: object,
+  typeid: unknown,
+  callable: unknown,
+  options: RegisterOptions | undefined,
+  builtin = false,
+): Registration {
   if (typeof typeid !== 'string' || typeid === '') typeError('typeid', 'a non-empty string', typeid);
-  if (callable !== undefined && callable !== null && typeof callable !== 'function') typeError('callable', 'a function, a class, or null', callable);
+  if (callable !== undefined && callable !== null && typeof callable !== 'function')
+    typeError('callable', 'a function, a class, or null', callable);
   const o = options ?? {};
   if (typeof o !== 'object') typeError('options', 'an object', o);
-  if (o.exposed !== undefined && (!Array.isArray(o.exposed) || o.exposed.some((m) => typeof m !== 'string'))) typeError('exposed', 'an array of method names', o.exposed);
-  if (o.methodToTypeid !== undefined && (typeof o.methodToTypeid !== 'object' || o.methodToTypeid === null)) typeError('methodToTypeid', 'an object of method name -> typeid', o.methodToTypeid);
-  if (o.proxyType !== undefined && typeof o.proxyType !== 'function') typeError('proxyType', 'a proxy class (extending BaseProxy)', o.proxyType);
+  if (o.exposed !== undefined && (!Array.isArray(o.exposed) || o.exposed.some((m) => typeof m !== 'string')))
+    typeError('exposed', 'an array of method names', o.exposed);
+  if (o.methodToTypeid !== undefined && (typeof o.methodToTypeid !== 'object' || o.methodToTypeid === null))
+    typeError('methodToTypeid', 'an object of method name -> typeid', o.methodToTypeid);
+  if (o.proxyType !== undefined && typeof o.proxyType !== 'function')
+    typeError('proxyType', 'a proxy class (extending BaseProxy)', o.proxyType);
   const registration: Registration = {
     typeid,
     callable: builtin ? 'builtin' : ((callable as Factory | undefined) ?? null),

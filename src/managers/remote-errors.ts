@@ -35,7 +35,13 @@ export function rebuildRemoteError(wire: WireError): Error {
     Object.defineProperty(error, 'message', { value: wire.message, writable: true, configurable: true, enumerable: false });
     Object.defineProperty(error, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
     for (const [key, value] of Object.entries(wire.props)) (error as unknown as Record<string, unknown>)[key] = value;
-    if (wire.cause !== undefined) Object.defineProperty(error, 'cause', { value: rebuildRemoteError(wire.cause), writable: true, configurable: true, enumerable: false });
+    if (wire.cause !== undefined)
+      Object.defineProperty(error, 'cause', {
+        value: rebuildRemoteError(wire.cause),
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
   }
   const here = new Error().stack?.split('\n').slice(1).join('\n') ?? '';
   error.stack = `${wire.stack ?? `${wire.name}: ${wire.message}`}\n    --- raised in the manager's process; called from ---\n${here}`;

@@ -60,7 +60,9 @@ export async function managerServer(conn: Connection, start: ServerStart): Promi
     listening = await listenFor(server, start.address, start.authkey);
     await conn.send(['ready', listening.address]);
   } catch (error) {
-    await conn.send(['failed', error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error)]).catch(() => undefined);
+    await conn
+      .send(['failed', error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error)])
+      .catch(() => undefined);
     conn.close();
     return;
   }

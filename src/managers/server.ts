@@ -79,7 +79,8 @@ export class Server {
     try {
       const [id, objectId, method, args] = checkRequest(message);
       requestId = id;
-      const result = objectId === '' ? await this.#serverMethod(session, id, method, args) : await this.#call(session, id, objectId, method, args);
+      const result =
+        objectId === '' ? await this.#serverMethod(session, id, method, args) : await this.#call(session, id, objectId, method, args);
       reply = [id, 0, this.#encode(session, result)];
     } catch (error) {
       if (error instanceof ManagerProtocolError && requestId === 0 && !Array.isArray(message)) {
@@ -107,7 +108,8 @@ export class Server {
     const fn = object[method];
     if (typeof fn !== 'function') throw new NotExposedError(method, entry.typeid, [...entry.exposed]);
     const decoded = this.#decode(args) as unknown[];
-    const withCaller = (object.constructor as Partial<Record<typeof kWithCaller, ReadonlySet<string>>> | undefined)?.[kWithCaller]?.has(method) === true;
+    const withCaller =
+      (object.constructor as Partial<Record<typeof kWithCaller, ReadonlySet<string>>> | undefined)?.[kWithCaller]?.has(method) === true;
     let result: unknown = withCaller ? fn.call(object, session.callerFor(requestId, object), ...decoded) : fn.apply(object, decoded);
     if (result instanceof Promise) result = await result;
     const typeid = entry.methodToTypeid?.[method];
@@ -170,7 +172,10 @@ export class Server {
 
   #type(typeid: string): ServerType {
     const type = this.#types.get(typeid);
-    if (type === undefined) throw new TypeError(`The manager has no type \`${typeid}\`: register it on the manager's class (register('${typeid}', callable)) before start().`);
+    if (type === undefined)
+      throw new TypeError(
+        `The manager has no type \`${typeid}\`: register it on the manager's class (register('${typeid}', callable)) before start().`,
+      );
     return type;
   }
 

@@ -37,7 +37,8 @@ export class Session {
 
   /** This client's identity for a call that may wait: cancellable by `cancel(requestId)`. */
   callerFor(requestId: number, object: unknown): Caller {
-    if (typeof (object as Partial<Record<typeof kCallerGone, unknown>>)[kCallerGone] === 'function') this.#touched.add(object as { [kCallerGone](caller: Caller): void });
+    if (typeof (object as Partial<Record<typeof kCallerGone, unknown>>)[kCallerGone] === 'function')
+      this.#touched.add(object as { [kCallerGone](caller: Caller): void });
     if (requestId === 0) return this.#caller;
     const controller = new AbortController();
     this.#calls.set(requestId, controller);

@@ -15,5 +15,7 @@ export function functionSpec(fn: unknown, fork: boolean): FnSpec | null {
   if (fn === undefined || fn === null) return null;
   if (typeof fn !== 'function') typeError('initializer', 'a function', fn);
   const f = fn as (...args: never[]) => unknown;
-  return fork ? { kind: 'id', id: registerFunction(f) } : { kind: 'ref', ref: referenceTarget(f, 'initializer', "a manager's process (spawn/forkserver)") };
+  return fork
+    ? { kind: 'id', id: registerFunction(f) }
+    : { kind: 'ref', ref: referenceTarget(f, 'initializer', "a manager's process (spawn/forkserver)") };
 }

@@ -37,7 +37,10 @@ export const BUILTIN_TYPES: Readonly<Record<string, ServerType>> = {
   Event: builtin(() => new EventReferent()),
   Condition: builtin((lock?: unknown) => new ConditionReferent(lock)),
   Pool: builtin((options?: unknown) => PoolReferent.create(options)),
-  Barrier: builtin(async (parties: unknown, timeoutMs?: unknown, action?: FnSpec | null) => new BarrierReferent(parties, timeoutMs, action === undefined || action === null ? null : await resolveFunction(action))),
+  Barrier: builtin(
+    async (parties: unknown, timeoutMs?: unknown, action?: FnSpec | null) =>
+      new BarrierReferent(parties, timeoutMs, action === undefined || action === null ? null : await resolveFunction(action)),
+  ),
 };
 
 function builtin(create: Factory): ServerType {

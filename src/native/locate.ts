@@ -18,7 +18,8 @@ export interface InstallRecord {
   node?: string;
 }
 
-const PREREQUISITES = 'python3, make and a C++ compiler (Debian/Ubuntu: `apt-get install python3 make g++`; Alpine: `apk add python3 make g++`)';
+const PREREQUISITES =
+  'python3, make and a C++ compiler (Debian/Ubuntu: `apt-get install python3 make g++`; Alpine: `apk add python3 make g++`)';
 
 /**
  * 'glibc' or 'musl' on Linux, '' elsewhere. /usr/bin/ldd says it in a few microseconds (a glibc

@@ -5,13 +5,25 @@
 // Bad argument types throw TypeError, bad values RangeError.
 
 /** How a child ended: `exitCode` set when it exited, `signal` (a number) when it was killed. */
-export interface WaitStatus { pid: number; exitCode: number | null; signal: number | null }
+export interface WaitStatus {
+  pid: number;
+  exitCode: number | null;
+  signal: number | null;
+}
 
 /** A uv_poll on Node's loop (level-triggered: it calls back until the fd is drained or closed). */
-export interface FdWatcher { close(): void; ref(): void; unref(): void }
+export interface FdWatcher {
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
 
 /** The error shape the addon throws for a failed syscall. */
-export interface NativeSystemError extends Error { code: string; errno: number; syscall: string }
+export interface NativeSystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
 
 /** Socket families of listenSocket/connectSocket: 'unix' (a path), 'unix-abstract' (a name in Linux's abstract namespace, without its leading NUL), 'inet'/'inet6' (a numeric address). */
 export type SocketFamily = 'unix' | 'unix-abstract' | 'inet' | 'inet6';
@@ -95,9 +107,20 @@ export interface NativeBinding {
   /** FUTEX_WAKE; how many waiters were woken. */
   futexWake(sab: SharedArrayBuffer, byteOffset: number, count: number): number;
   /** Terminate the current JavaScript execution (uncatchable; no catch/finally runs), then call `fn` from a fresh turn of the event loop. For a child forked inside start(): it must never return into the parent's code. */
-  unwindThenCall(fn: () => void, asyncHookFields: Uint32Array, asyncIdFields: Float64Array, indices: [kStackLength: number, kExecutionAsyncId: number, kTriggerAsyncId: number]): void;
+  unwindThenCall(
+    fn: () => void,
+    asyncHookFields: Uint32Array,
+    asyncIdFields: Float64Array,
+    indices: [kStackLength: number, kExecutionAsyncId: number, kTriggerAsyncId: number],
+  ): void;
   /** futex_waitv(2) on the process-shared int32 at byteOffset (and a private cancellation word) on a reusable helper thread; `callback(result)` runs on the loop. Returns an id for futexWaitCancel. -1 = forever. The loop is kept alive while a wait is pending. */
-  futexWaitAsync(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number, callback: (result: 'ok' | 'not-equal' | 'timed-out' | 'cancelled' | 'error') => void): number;
+  futexWaitAsync(
+    sab: SharedArrayBuffer,
+    byteOffset: number,
+    expected: number,
+    timeoutMs: number,
+    callback: (result: 'ok' | 'not-equal' | 'timed-out' | 'cancelled' | 'error') => void,
+  ): number;
   /** End a pending futexWaitAsync: its callback gets 'cancelled' (or the result that came first). */
   futexWaitCancel(id: number): void;
   /** In a forked child: forget the helper threads (and their pending waits) the child does not have. */

@@ -77,7 +77,7 @@ function unflushed(): NodeJS.WriteStream[] {
 export function exitAfterFlush(code: number): undefined | Promise<never> {
   const pending = unflushed();
   if (pending.length === 0) process.exit(code);
-  return Promise.all(pending.map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve())))).then(
-    () => process.exit(code),
+  return Promise.all(pending.map((stream) => new Promise<void>((resolve) => stream.write('', () => resolve())))).then(() =>
+    process.exit(code),
   );
 }

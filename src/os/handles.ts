@@ -6,7 +6,10 @@ import { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 
-interface Registry { preserved: WeakSet<object>; unrefd: Set<object> }
+interface Registry {
+  preserved: WeakSet<object>;
+  unrefd: Set<object>;
+}
 type Handle = Record<string | symbol, any>;
 
 const KEY = Symbol.for('multiproc.os.handles');

@@ -18,7 +18,11 @@ export function toWaitResult(status: WaitStatus): WaitResult {
 }
 
 /** A system error like Node's own (`code`, `errno` negative, `syscall`), for ECHILD and friends. */
-export interface OsError extends Error { code: string; errno: number; syscall: string }
+export interface OsError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+}
 
 /** The error of wait()/waitpid() when there is no such child to wait for (ECHILD). */
 export function noChildError(syscall: string, detail: string): OsError {

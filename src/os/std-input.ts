@@ -15,7 +15,10 @@ import type { NativeBinding } from '../native/types.ts';
 import { isPreserved, knownHandles } from './handles.ts';
 
 type Input = NodeJS.ReadStream & { fd?: number; _handle?: { fd?: number; readStop?(): void; reading?: boolean } | null };
-interface Registry { installed: boolean; stream: Input | undefined }
+interface Registry {
+  installed: boolean;
+  stream: Input | undefined;
+}
 
 const KEY = Symbol.for('multiproc.os.stdin');
 
@@ -94,12 +97,14 @@ function openStdin(): Input {
     handle.readStop();
   }
   // Stop reading once paused, so a paused stdin does not hold the loop (as Node's does).
-  stream.on('pause', () => process.nextTick(() => {
-    if (stream._handle?.reading === true && stream.readableFlowing !== true) {
-      stream._handle.reading = false;
-      stream._handle.readStop?.();
-    }
-  }));
+  stream.on('pause', () =>
+    process.nextTick(() => {
+      if (stream._handle?.reading === true && stream.readableFlowing !== true) {
+        stream._handle.reading = false;
+        stream._handle.readStop?.();
+      }
+    }),
+  );
   return stream;
 }
 

@@ -55,7 +55,8 @@ function replaceStream(name: StdName, old: StdStream): void {
   const fresh = openStream(fd, old instanceof WriteStream);
   Object.assign(fresh, { fd, _isStdio: true, _type: old instanceof WriteStream ? 'tty' : 'pipe' });
   // As Node's own stdio streams: destroy() does not close fd 1 or 2.
-  (fresh as unknown as { _destroy(error: Error | null, done: (error: Error | null) => void): void })._destroy = (error, done) => done(error);
+  (fresh as unknown as { _destroy(error: Error | null, done: (error: Error | null) => void): void })._destroy = (error, done) =>
+    done(error);
   Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => fresh });
   old.write = ((...args: Parameters<StdStream['write']>) => fresh.write(...args)) as StdStream['write'];
 }
@@ -78,7 +79,7 @@ function openStream(fd: number, tty: boolean): StdStream {
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function writeAll(fd: number, bytes: Buffer): void {
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     try {
       offset += writeSync(fd, bytes, offset);
     } catch (error) {

@@ -8,7 +8,10 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { promisify } from 'node:util';
 
 type AnyFn = (...args: any[]) => any;
-interface TimerLike { _destroyed?: boolean; unref?: () => unknown }
+interface TimerLike {
+  _destroyed?: boolean;
+  unref?: () => unknown;
+}
 interface Registry {
   live: Set<TimerLike>;
   sweepAt: number;
@@ -45,10 +48,14 @@ export function installTimerTracking(): void {
   const timers = require('node:timers') as typeof import('node:timers') & Record<string, AnyFn>;
   const promises = require('node:timers/promises') as typeof import('node:timers/promises') & Record<string, unknown>;
   const original = {
-    setTimeout: timers.setTimeout as AnyFn, setInterval: timers.setInterval as AnyFn,
-    setImmediate: timers.setImmediate as AnyFn, clearTimeout: timers.clearTimeout as AnyFn,
-    clearInterval: timers.clearInterval as AnyFn, clearImmediate: timers.clearImmediate as AnyFn,
-    promiseTimeout: promises.setTimeout as AnyFn, promiseImmediate: promises.setImmediate as AnyFn,
+    setTimeout: timers.setTimeout as AnyFn,
+    setInterval: timers.setInterval as AnyFn,
+    setImmediate: timers.setImmediate as AnyFn,
+    clearTimeout: timers.clearTimeout as AnyFn,
+    clearInterval: timers.clearInterval as AnyFn,
+    clearImmediate: timers.clearImmediate as AnyFn,
+    promiseTimeout: promises.setTimeout as AnyFn,
+    promiseImmediate: promises.setImmediate as AnyFn,
   };
   const reg: Registry = { live: new Set(), sweepAt: 1024, clearTimeout: original.clearTimeout, clearImmediate: original.clearImmediate };
   (globalThis as Record<symbol, Registry>)[KEY] = reg;
@@ -71,10 +78,17 @@ export function installTimerTracking(): void {
   type Options = { signal?: AbortSignal; ref?: boolean } | undefined;
   const valid = (options: unknown): options is Options =>
     options === undefined ||
-    (typeof options === 'object' && options !== null &&
+    (typeof options === 'object' &&
+      options !== null &&
       ((options as Options)!.signal === undefined || (options as Options)!.signal instanceof AbortSignal) &&
       ((options as Options)!.ref === undefined || typeof (options as Options)!.ref === 'boolean'));
-  const promiseTimer = (start: (done: () => void) => TimerLike, clear: AnyFn, fallback: () => Promise<unknown>, value: unknown, options: Options) =>
+  const promiseTimer = (
+    start: (done: () => void) => TimerLike,
+    clear: AnyFn,
+    fallback: () => Promise<unknown>,
+    value: unknown,
+    options: Options,
+  ) =>
     new Promise((resolve, reject) => {
       const signal = options?.signal;
       const onAbort = () => {
@@ -90,13 +104,23 @@ export function installTimerTracking(): void {
     });
   const promiseTimeout = named('setTimeout', 0, (delay?: number, value?: unknown, options?: Options): Promise<unknown> => {
     if (!valid(options) || options?.signal?.aborted) return original.promiseTimeout(delay, value, options) as Promise<unknown>;
-    return promiseTimer((done) => wrapped['setTimeout']!(done, delay) as TimerLike, wrapped['clearTimeout']!,
-      () => original.promiseTimeout(delay, value, options) as Promise<unknown>, value, options);
+    return promiseTimer(
+      (done) => wrapped['setTimeout']!(done, delay) as TimerLike,
+      wrapped['clearTimeout']!,
+      () => original.promiseTimeout(delay, value, options) as Promise<unknown>,
+      value,
+      options,
+    );
   });
   const promiseImmediate = named('setImmediate', 0, (value?: unknown, options?: Options): Promise<unknown> => {
     if (!valid(options) || options?.signal?.aborted) return original.promiseImmediate(value, options) as Promise<unknown>;
-    return promiseTimer((done) => wrapped['setImmediate']!(done) as TimerLike, wrapped['clearImmediate']!,
-      () => original.promiseImmediate(value, options) as Promise<unknown>, value, options);
+    return promiseTimer(
+      (done) => wrapped['setImmediate']!(done) as TimerLike,
+      wrapped['clearImmediate']!,
+      () => original.promiseImmediate(value, options) as Promise<unknown>,
+      value,
+      options,
+    );
   });
   Object.defineProperty(wrapped['setTimeout'], promisify.custom, { value: promiseTimeout, configurable: true });
   Object.defineProperty(wrapped['setImmediate'], promisify.custom, { value: promiseImmediate, configurable: true });

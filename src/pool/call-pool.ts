@@ -79,7 +79,11 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
   }
 
   /** Call `fn(...args)` in a worker; the result. */
-  apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options?: Pick<CallOptions, 'signal' | 'cancelRunning'>): Promise<Awaited<R>> {
+  apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args?: A,
+    options?: Pick<CallOptions, 'signal' | 'cancelRunning'>,
+  ): Promise<Awaited<R>> {
     const request = { options: { ...options, chunksize: 1 }, star: true, ordered: true, what: 'apply()' };
     return this.#run(fn as AnyFunction, [args ?? []], request).then((values) => values[0] as Awaited<R>);
   }
@@ -90,18 +94,36 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
   }
 
   /** `fn(...args)` for every argument list, in input order. */
-  starmap<A extends unknown[], R>(fn: (...args: A) => R, items: Iterable<A> | AsyncIterable<A>, options?: CallOptions): Promise<Awaited<R>[]> {
+  starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    items: Iterable<A> | AsyncIterable<A>,
+    options?: CallOptions,
+  ): Promise<Awaited<R>[]> {
     return this.#run(fn, items, { options, star: true, ordered: true, what: 'starmap()' }) as Promise<Awaited<R>[]>;
   }
 
   /** `fn(item)` for every item, yielded in input order as they complete (chunksize default 1). */
   imap<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: CallOptions): AsyncIterableIterator<Awaited<R>> {
-    return this.#iterate(fn, items, { options, star: false, ordered: true, what: 'imap()', defaultChunk: 1, streaming: true }) as AsyncIterableIterator<Awaited<R>>;
+    return this.#iterate(fn, items, {
+      options,
+      star: false,
+      ordered: true,
+      what: 'imap()',
+      defaultChunk: 1,
+      streaming: true,
+    }) as AsyncIterableIterator<Awaited<R>>;
   }
 
   /** `fn(item)` for every item, yielded as they complete, in any order (chunksize default 1). */
   imapUnordered<T, R>(fn: (item: T) => R, items: Iterable<T> | AsyncIterable<T>, options?: CallOptions): AsyncIterableIterator<Awaited<R>> {
-    return this.#iterate(fn, items, { options, star: false, ordered: false, what: 'imapUnordered()', defaultChunk: 1, streaming: true }) as AsyncIterableIterator<Awaited<R>>;
+    return this.#iterate(fn, items, {
+      options,
+      star: false,
+      ordered: false,
+      what: 'imapUnordered()',
+      defaultChunk: 1,
+      streaming: true,
+    }) as AsyncIterableIterator<Awaited<R>>;
   }
 
   /** No new tasks; the queued ones still run. Then join() waits for the workers to end. */
@@ -119,7 +141,8 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
   }
 
   async #join(): Promise<void> {
-    if (this.#state === 'running') throw new ProcessStateError('Pool.join() needs close() or terminate() first (the pool is still running).');
+    if (this.#state === 'running')
+      throw new ProcessStateError('Pool.join() needs close() or terminate() first (the pool is still running).');
     if (this.#state === 'closed') {
       await new Promise<void>((resolve) => {
         this.#idleWaiters.push(resolve);
@@ -173,19 +196,34 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
 
   #startCall(fn: AnyFunction, items: Input, request: CallRequest): Call {
     const { what, star } = request;
-    if (this.#state !== 'running') throw new ProcessStateError(`Cannot ${what}: the pool is ${this.#state === 'closed' ? 'closed' : 'terminated'}.`);
+    if (this.#state !== 'running')
+      throw new ProcessStateError(`Cannot ${what}: the pool is ${this.#state === 'closed' ? 'closed' : 'terminated'}.`);
     if (typeof fn !== 'function') throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}.`);
     const { chunksize, signal, buffersize, cancelRunning, onProgress } = normalizeCallOptions(request.options);
-    if (buffersize !== undefined && request.streaming !== true) typeError('buffersize', `undefined for ${what} (it collects its input; imap() and imapUnordered() take a buffersize)`, buffersize);
+    if (buffersize !== undefined && request.streaming !== true)
+      typeError('buffersize', `undefined for ${what} (it collects its input; imap() and imapUnordered() take a buffersize)`, buffersize);
     const workers = this.#workers;
-    if (cancelRunning && workers.cancelRunning === undefined) typeError('cancelRunning', 'false or undefined for this pool (a task running on a worker host cannot be stopped from here; its result is ignored)', cancelRunning);
+    if (cancelRunning && workers.cancelRunning === undefined)
+      typeError(
+        'cancelRunning',
+        'false or undefined for this pool (a task running on a worker host cannot be stopped from here; its result is ignored)',
+        cancelRunning,
+      );
     if (workers.broken !== null) throw workers.broken;
     const progress = new Progress(onProgress, (error) => call.fail(error));
     const onDeliver = (items: number) => {
       this.#completed += items;
       progress.delivered(items);
     };
-    const call: Call = new Call(fn, { id: ++this.#callIds, star, ordered: request.ordered, deferErrors: request.streaming === true, what, onFail: (c) => this.#callFailed(c), onDeliver });
+    const call: Call = new Call(fn, {
+      id: ++this.#callIds,
+      star,
+      ordered: request.ordered,
+      deferErrors: request.streaming === true,
+      what,
+      onFail: (c) => this.#callFailed(c),
+      onDeliver,
+    });
     const route = workers.route(fn);
     workers.begin(route);
     if (signal?.aborted) throw signal.reason;
@@ -206,7 +244,9 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
       processes: workers.processes,
       star,
       isFailed: () => call.stopped,
-      ...(request.streaming === true ? { room: (made: number) => call.room(made, buffersize ?? BUFFER_PER_WORKER * workers.processes) } : {}),
+      ...(request.streaming === true
+        ? { room: (made: number) => call.room(made, buffersize ?? BUFFER_PER_WORKER * workers.processes) }
+        : {}),
       onChunk: (index, start, chunk) => {
         progress.fed(chunk.length);
         if (!call.skips(index) && this.#state !== 'terminated') workers.enqueue(call, route, index, start, chunk);

@@ -37,7 +37,18 @@ export class Call {
   /** Set by the pool: run once the call settled (removes its abort listener). */
   collectDone: (() => void) | undefined = undefined;
 
-  constructor(fn: AnyFunction, options: { id: number; star: boolean; ordered: boolean; deferErrors?: boolean; what: string; onFail: (call: Call) => void; onDeliver?: (items: number) => void }) {
+  constructor(
+    fn: AnyFunction,
+    options: {
+      id: number;
+      star: boolean;
+      ordered: boolean;
+      deferErrors?: boolean;
+      what: string;
+      onFail: (call: Call) => void;
+      onDeliver?: (items: number) => void;
+    },
+  ) {
     this.id = options.id;
     this.fn = fn;
     this.star = options.star;
@@ -95,7 +106,8 @@ export class Call {
     // Chunks before `at` that arrived: those already yielded (below #next) and those held.
     let arrived = Math.min(this.#next, at);
     for (const index of this.#ready.keys()) {
-      if (index >= at) this.#ready.delete(index); // not needed any more
+      if (index >= at)
+        this.#ready.delete(index); // not needed any more
       else if (index >= this.#next) arrived++;
     }
     this.#arrivedBefore = arrived;

@@ -48,7 +48,11 @@ export class Dispatcher {
   readonly #hooks: DispatchHooks;
   #runTime = 0;
 
-  constructor(workers: WorkerSet, options: { processes: number; maxTasksPerChild: number | undefined; trace: PoolTrace | null }, hooks: DispatchHooks) {
+  constructor(
+    workers: WorkerSet,
+    options: { processes: number; maxTasksPerChild: number | undefined; trace: PoolTrace | null },
+    hooks: DispatchHooks,
+  ) {
     this.#workers = workers;
     this.#processes = options.processes;
     this.#maxTasksPerChild = options.maxTasksPerChild;
@@ -73,7 +77,10 @@ export class Dispatcher {
   cancelRunning(call: Call): void {
     for (const worker of [...this.#workers.list]) {
       if (worker.batches[0]?.tasks[0].call !== call) continue;
-      const unstarted = worker.batches.slice(1).flatMap((batch) => batch.tasks).filter((task) => task.call !== call);
+      const unstarted = worker.batches
+        .slice(1)
+        .flatMap((batch) => batch.tasks)
+        .filter((task) => task.call !== call);
       try {
         if (worker.process.exitCode === null) worker.process.terminate();
       } catch {
@@ -142,7 +149,12 @@ export class Dispatcher {
         continue;
       }
       const load = worker.batches.length;
-      if (chosen === null || load < chosen.worker.batches.length || (load === chosen.worker.batches.length && worker.inflight.size < chosen.worker.inflight.size)) chosen = { worker, fn };
+      if (
+        chosen === null ||
+        load < chosen.worker.batches.length ||
+        (load === chosen.worker.batches.length && worker.inflight.size < chosen.worker.inflight.size)
+      )
+        chosen = { worker, fn };
     }
     if (chosen !== null) return chosen;
     // A fork worker forked before this function existed cannot run it: replace an idle one.
@@ -172,7 +184,13 @@ export class Dispatcher {
     worker.dispatched += tasks.length;
     const batch: Batch = { tasks, sentAt: this.#trace === null ? 0 : monotonicMicros(), queuedAt: performance.now() };
     worker.batches.push(batch);
-    const messages = tasks.map((task) => ({ t: 'task' as const, id: task.id, fn, star: task.call.star, items: task.call.star ? task.items : pack(task.items) }));
+    const messages = tasks.map((task) => ({
+      t: 'task' as const,
+      id: task.id,
+      fn,
+      star: task.call.star,
+      items: task.call.star ? task.items : pack(task.items),
+    }));
     // send() throws a task that cannot be cloned at the call (sending nothing): handled as a rejection.
     new Promise<void>((resolve) => resolve(worker.conn.send({ t: 'batch', tasks: messages }))).catch((error: unknown) => {
       if (!(error instanceof SerializationError)) return; // a dead worker: the reader reports it
@@ -213,10 +231,13 @@ export class Dispatcher {
   #handle(worker: WorkerHandle, message: FromWorker): void {
     if (message.t === 'init-failed') {
       const cause = fromWireError(message.error);
-      this.broken = new ProcessError(`The pool's initializer failed in ${worker.describe()}: ${cause.message}. No task can run; fix the initializer and create a new Pool.`, {
-        cause,
-        ...(worker.process.pid === undefined ? {} : { pid: worker.process.pid }),
-      });
+      this.broken = new ProcessError(
+        `The pool's initializer failed in ${worker.describe()}: ${cause.message}. No task can run; fix the initializer and create a new Pool.`,
+        {
+          cause,
+          ...(worker.process.pid === undefined ? {} : { pid: worker.process.pid }),
+        },
+      );
       this.#trace?.poolEvent('initializer failed', { worker: worker.seq, pid: worker.process.pid ?? 0, error: cause.message });
       const held = [...worker.inflight.values()];
       worker.inflight.clear();
@@ -253,7 +274,15 @@ export class Dispatcher {
       const task = worker.inflight.get(result.id);
       if (task === undefined || result.at === undefined) continue;
       const { call } = task;
-      const args: Record<string, unknown> = { call: call.id, method: call.what, task: task.id, chunk: task.index, first: task.start, count: task.items.length, pid };
+      const args: Record<string, unknown> = {
+        call: call.id,
+        method: call.what,
+        task: task.id,
+        chunk: task.index,
+        first: task.start,
+        count: task.items.length,
+        pid,
+      };
       if (!result.ok) args.error = `${result.error.name}: ${result.error.message}`;
       trace.task(worker.seq, { name: call.fn.name || 'anonymous', start: result.at[0], end: result.at[1], args });
       worker.busyUntil = result.at[1];
@@ -319,5 +348,7 @@ function argumentError(task: Task, error: SerializationError): SerializationErro
   }
   const position = task.start + Math.min(at, task.items.length - 1);
   const cause = (error.cause as Error | undefined)?.message ?? error.message;
-  return new SerializationError(`items[${position}]`, `${task.call.what}: item ${position} cannot be sent to a pool worker: ${cause}`, { cause: error });
+  return new SerializationError(`items[${position}]`, `${task.call.what}: item ${position} cannot be sent to a pool worker: ${cause}`, {
+    cause: error,
+  });
 }

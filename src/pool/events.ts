@@ -11,7 +11,8 @@ export interface PoolWorkerInfo {
 }
 
 /** Why a worker left: asked to (`stopped` at close, `recycled` by maxTasksPerChild, `cancelled` by cancelRunning, `terminated`), or not (`died`, `died idle`), or `stale`/`initializer failed`. */
-export type PoolWorkerExitReason = 'died' | 'died idle' | 'stopped' | 'recycled' | 'stale' | 'terminated' | 'initializer failed' | 'cancelled';
+export type PoolWorkerExitReason =
+  'died' | 'died idle' | 'stopped' | 'recycled' | 'stale' | 'terminated' | 'initializer failed' | 'cancelled';
 
 /** A pool worker that ended: how and why. */
 export interface PoolWorkerExit extends PoolWorkerInfo {

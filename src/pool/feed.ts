@@ -25,11 +25,13 @@ export interface FeedSink {
 
 /** Feed `items` to `sink`; synchronous for arrays and sized collections. */
 export function feedInput(items: Input, sink: FeedSink): void {
-  if (items === null || (typeof items !== 'object' && typeof items !== 'string')) typeError('items', 'an iterable or async iterable', items);
+  if (items === null || (typeof items !== 'object' && typeof items !== 'string'))
+    typeError('items', 'an iterable or async iterable', items);
   if (Array.isArray(items)) return feedArray(items, sink);
   if (items instanceof Set || items instanceof Map) return feedArray([...(items as Iterable<unknown>)], sink);
   const isAsync = typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
-  if (!isAsync && typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function') typeError('items', 'an iterable or async iterable', items);
+  if (!isAsync && typeof (items as Iterable<unknown>)[Symbol.iterator] !== 'function')
+    typeError('items', 'an iterable or async iterable', items);
   void feedStream(items, isAsync, sink);
 }
 
@@ -112,6 +114,7 @@ const TURN_MS = 10;
 
 function argList(item: unknown, position: number): unknown[] {
   if (Array.isArray(item)) return item;
-  if (item !== null && typeof item === 'object' && typeof (item as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(item as Iterable<unknown>)];
+  if (item !== null && typeof item === 'object' && typeof (item as Iterable<unknown>)[Symbol.iterator] === 'function')
+    return [...(item as Iterable<unknown>)];
   return typeError(`items[${position}]`, 'an array of arguments (starmap)', item);
 }

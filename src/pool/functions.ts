@@ -63,7 +63,8 @@ const imported = new Map<string, Promise<AnyFunction>>();
 export function resolveFunction(spec: FnSpec): AnyFunction | Promise<AnyFunction> {
   if (spec.kind === 'id') {
     const fn = byId.get(spec.id);
-    if (fn === undefined) throw new Error(`Pool function #${spec.id} is unknown in this worker (it was registered after the worker was forked).`);
+    if (fn === undefined)
+      throw new Error(`Pool function #${spec.id} is unknown in this worker (it was registered after the worker was forked).`);
     return fn;
   }
   const key = `${spec.ref.url}#${spec.ref.exportName}`;
@@ -78,4 +79,3 @@ export function resolveFunction(spec: FnSpec): AnyFunction | Promise<AnyFunction
   }
   return found;
 }
-

@@ -36,7 +36,9 @@ export interface WireError {
 }
 
 /** Worker → parent: a task's results (one per item), or its error; `at` (tracing only): its start and end, µs on CLOCK_MONOTONIC. */
-export type ResultMessage = ({ t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError }) & { at?: [number, number] };
+export type ResultMessage = (
+  { t: 'result'; id: number; ok: true; values: Packed } | { t: 'result'; id: number; ok: false; error: WireError }
+) & { at?: [number, number] };
 
 /** Worker → parent: the results of one batch, in its order. */
 export interface ResultsMessage {

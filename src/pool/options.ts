@@ -75,7 +75,10 @@ export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
   const processes = o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes);
   const initializer = normalizeFunction<AnyFunction>('initializer', o.initializer);
   if (o.initargs !== undefined && !Array.isArray(o.initargs)) typeError('initargs', 'an array', o.initargs);
-  const maxTasksPerChild = o.maxTasksPerChild === undefined || o.maxTasksPerChild === null ? undefined : normalizePositiveInteger('maxTasksPerChild', o.maxTasksPerChild);
+  const maxTasksPerChild =
+    o.maxTasksPerChild === undefined || o.maxTasksPerChild === null
+      ? undefined
+      : normalizePositiveInteger('maxTasksPerChild', o.maxTasksPerChild);
   let context: ProcessSource;
   if (o.context === undefined || o.context === null) context = processSourceFor();
   else if (typeof o.context === 'string') {
@@ -97,7 +100,8 @@ function normalizeTrace(value: unknown): string | true | undefined {
 
 /** Check the options of one call. */
 export function normalizeCallOptions(options: unknown): NormalizedCallOptions {
-  if (options === undefined) return { chunksize: undefined, signal: undefined, buffersize: undefined, cancelRunning: false, onProgress: undefined };
+  if (options === undefined)
+    return { chunksize: undefined, signal: undefined, buffersize: undefined, cancelRunning: false, onProgress: undefined };
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
   const o = options as Record<string, unknown>;
   const chunksize = o.chunksize === undefined ? undefined : normalizePositiveInteger('chunksize', o.chunksize);

@@ -1,6 +1,6 @@
 // Chunks of plain numbers travel as one Float64Array: v8's structured clone copies it as bytes,
-// where an array of numbers costs an allocation per element on the receiving side (measured:
-// 1,000,000 squares deserialized in ~370 ms as an array, a few ms as a Float64Array). Lossless:
+// where an array of numbers costs an allocation per element on the receiving side (figures in
+// docs/DECISIONS.md, "Figures behind the Pool's packing"). Lossless:
 // every JS number is a float64 (NaN, -0 and Infinity included).
 
 /** A chunk as sent: the array itself, or its numbers packed. */

@@ -40,7 +40,8 @@ export class Pool extends CallPool<CallSpec> {
 
   constructor(options: PoolOptions = {}) {
     const own = (options as { context?: unknown } | undefined)?.context;
-    const withContext = own === undefined && new.target[kPoolContext] !== undefined ? { ...options, context: new.target[kPoolContext] } : options;
+    const withContext =
+      own === undefined && new.target[kPoolContext] !== undefined ? { ...options, context: new.target[kPoolContext] } : options;
     const normalized = normalizePoolOptions(withContext);
     const trace = normalized.trace === undefined ? null : new PoolTrace(normalized.context.getStartMethod(), normalized.processes);
     let local: LocalWorkers | undefined;
@@ -102,7 +103,9 @@ export class Pool extends CallPool<CallSpec> {
 
   #tracing(what: string): PoolTrace {
     if (this.#trace === null) {
-      throw new ProcessStateError(`Pool.${what} needs a pool that records its run: create it with \`new Pool({ trace: true })\` (kept in memory) or \`new Pool({ trace: 'run.json' })\` (also written there when the pool ends).`);
+      throw new ProcessStateError(
+        `Pool.${what} needs a pool that records its run: create it with \`new Pool({ trace: true })\` (kept in memory) or \`new Pool({ trace: 'run.json' })\` (also written there when the pool ends).`,
+      );
     }
     return this.#trace;
   }
@@ -112,9 +115,11 @@ export class Pool extends CallPool<CallSpec> {
     const path = this.#options.trace;
     if (this.#trace === null || typeof path !== 'string') return Promise.resolve();
     const trace = this.#trace;
-    this.#written = this.#written.catch(() => undefined).then(() => {
-      trace.write(path);
-    });
+    this.#written = this.#written
+      .catch(() => undefined)
+      .then(() => {
+        trace.write(path);
+      });
     return this.#written;
   }
 }

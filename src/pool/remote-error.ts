@@ -17,7 +17,13 @@ const BUILTINS: Record<string, new (message?: string) => Error> = {
 /** In the worker: an error (or any thrown value) as plain data. */
 export function toWireError(error: unknown, depth = 0): WireError {
   if (!(error instanceof Error)) {
-    return { name: 'Error', message: `A non-Error value was thrown: ${describeThrown(error)}`, stack: undefined, props: { value: cloneable(error) ? error : String(error) }, cause: undefined };
+    return {
+      name: 'Error',
+      message: `A non-Error value was thrown: ${describeThrown(error)}`,
+      stack: undefined,
+      props: { value: cloneable(error) ? error : String(error) },
+      cause: undefined,
+    };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
@@ -34,7 +40,8 @@ export function fromWireError(wire: WireError, where?: string): Error {
   const Builtin = BUILTINS[wire.name];
   let error: Error;
   if (Builtin !== undefined) error = new Builtin(wire.message);
-  else if (wire.name === 'SerializationError') error = new SerializationError(typeof wire.props.path === 'string' ? wire.props.path : 'value', wire.message);
+  else if (wire.name === 'SerializationError')
+    error = new SerializationError(typeof wire.props.path === 'string' ? wire.props.path : 'value', wire.message);
   else if (wire.name === 'TimeoutError') error = new TimeoutError(wire.message);
   else if (wire.name === 'WorkerLostError') error = new WorkerLostError(wire.message);
   else if (wire.name === 'ProcessError') error = new ProcessError(wire.message);
@@ -50,7 +57,8 @@ export function fromWireError(wire: WireError, where?: string): Error {
       // a read-only field of the rebuilt class (e.g. SerializationError.path): already set
     }
   }
-  if (wire.cause !== undefined) Object.defineProperty(error, 'cause', { value: fromWireError(wire.cause), writable: true, configurable: true, enumerable: false });
+  if (wire.cause !== undefined)
+    Object.defineProperty(error, 'cause', { value: fromWireError(wire.cause), writable: true, configurable: true, enumerable: false });
   const childStack = wire.stack ?? `${wire.name}: ${wire.message}`;
   error.stack = where === undefined ? childStack : `${childStack}\n    --- in a pool worker; raised to the parent by ${where} ---`;
   return error;

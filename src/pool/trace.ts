@@ -62,7 +62,14 @@ export class PoolTrace {
 
   constructor(startMethod: string, processes: number) {
     this.#otherData = { startMethod, processes };
-    this.#push({ name: 'process_name', ph: 'M', ts: 0, pid: this.#pid, tid: 0, args: { name: `multiproc Pool (pid ${this.#pid}, ${startMethod})` } });
+    this.#push({
+      name: 'process_name',
+      ph: 'M',
+      ts: 0,
+      pid: this.#pid,
+      tid: 0,
+      args: { name: `multiproc Pool (pid ${this.#pid}, ${startMethod})` },
+    });
     this.#push({ name: 'thread_name', ph: 'M', ts: 0, pid: this.#pid, tid: 0, args: { name: 'pool' } });
     this.#push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.#pid, tid: 0, args: { sort_index: 0 } });
   }
@@ -72,7 +79,8 @@ export class PoolTrace {
     const tid = n;
     this.#push({ name: 'thread_name', ph: 'M', ts: 0, pid: this.#pid, tid, args: { name: `worker ${n} (pid ${pid})` } });
     this.#push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.#pid, tid, args: { sort_index: n } });
-    if (replaces !== undefined) this.#instant('replacement', 'worker', at, tid, { pid, replaces: replaces.worker, reason: replaces.reason });
+    if (replaces !== undefined)
+      this.#instant('replacement', 'worker', at, tid, { pid, replaces: replaces.worker, reason: replaces.reason });
   }
 
   /** Worker `n` reported its start-up: `entry` when its code began, `ready` after the initializer. */

@@ -13,7 +13,13 @@ import { monotonicMicros } from './trace.ts';
 type AnyFunction = (...args: unknown[]) => unknown;
 
 /** Entry of every pool worker process; `maxTasks` 0 means no limit; `trace`: report times. */
-export async function poolWorker(conn: Connection, initializer: FnSpec | null, initargs: unknown[], maxTasks: number, trace = false): Promise<void> {
+export async function poolWorker(
+  conn: Connection,
+  initializer: FnSpec | null,
+  initargs: unknown[],
+  maxTasks: number,
+  trace = false,
+): Promise<void> {
   const entry = trace ? monotonicMicros() : 0;
   conn[kNeverSpin]();
   if (initializer !== null) {
@@ -23,7 +29,9 @@ export async function poolWorker(conn: Connection, initializer: FnSpec | null, i
     } catch (error) {
       const message: InitFailedMessage = { t: 'init-failed', error: toWireError(error) };
       // send() throws what cannot be cloned at the call: as a rejection here, to try the plain form.
-      await new Promise<void>((resolve) => resolve(conn.send(message))).catch(() => conn.send({ ...message, error: { ...message.error, props: {}, cause: undefined } })).catch(() => undefined);
+      await new Promise<void>((resolve) => resolve(conn.send(message)))
+        .catch(() => conn.send({ ...message, error: { ...message.error, props: {}, cause: undefined } }))
+        .catch(() => undefined);
       conn.close();
       return;
     }
@@ -75,8 +83,9 @@ async function runTask(task: TaskMessage): Promise<ResultMessage> {
  * `fn` over each item of a chunk (`star`: each item is an argument list), in order, a returned
  * thenable awaited before the next item. One pass: while every result is a number they are
  * written straight into the Float64Array that is sent (see packing.ts); the first other result
- * moves the rest to an array. (Measured: unpack, call loop, number check and Float64Array.from
- * as four passes cost ~11 ms for a cold worker's first 12,500 items, one pass ~6.5 ms.)
+ * moves the rest to an array: four separate passes (unpack, call loop, number check,
+ * Float64Array.from) cost a cold worker nearly twice as much (docs/DECISIONS.md, "Figures
+ * behind the Pool's packing").
  */
 export function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean): Packed | Promise<Packed> {
   const n = items.length;
@@ -93,10 +102,18 @@ export function runChunk(fn: AnyFunction, items: ArrayLike<unknown>, star: boole
 const NONE = Symbol('none');
 
 // The general case: `values` holds the results before `from`; `first` is item `from`'s result, if computed.
-async function runGeneric(fn: AnyFunction, items: ArrayLike<unknown>, star: boolean, values: unknown[], from: number, first: unknown): Promise<Packed> {
+async function runGeneric(
+  fn: AnyFunction,
+  items: ArrayLike<unknown>,
+  star: boolean,
+  values: unknown[],
+  from: number,
+  first: unknown,
+): Promise<Packed> {
   for (let i = from; i < items.length; i++) {
     let value = i === from && first !== NONE ? first : star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-    if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function') value = await Promise.resolve(value);
+    if (value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function')
+      value = await Promise.resolve(value);
     values.push(value);
   }
   return pack(values);
@@ -121,7 +138,16 @@ function sendable(result: ResultMessage): ResultMessage {
     return result;
   } catch (error) {
     if (!result.ok) {
-      return { ...result, error: { name: 'Error', message: `The worker's error could not be sent back: ${(error as Error).message}`, stack: result.error.stack, props: {}, cause: undefined } };
+      return {
+        ...result,
+        error: {
+          name: 'Error',
+          message: `The worker's error could not be sent back: ${(error as Error).message}`,
+          stack: result.error.stack,
+          props: {},
+          cause: undefined,
+        },
+      };
     }
     const values = unpack(result.values);
     let index = 0;

@@ -132,14 +132,31 @@ export class WorkerSet {
     const first = held[0];
     if (first !== undefined) {
       const start = Math.max(worker.startedAt, worker.busyUntil, oldest?.sentAt ?? 0);
-      const tasks = held.map((task) => ({ task: task.id, call: task.call.id, method: task.call.what, first: task.start, count: task.items.length }));
-      trace.lostTask(worker.seq, { name: first.call.fn.name || 'anonymous', start, end: now, args: { pid, tasks, note: 'start estimated: the worker died before reporting it' } });
+      const tasks = held.map((task) => ({
+        task: task.id,
+        call: task.call.id,
+        method: task.call.what,
+        first: task.start,
+        count: task.items.length,
+      }));
+      trace.lostTask(worker.seq, {
+        name: first.call.fn.name || 'anonymous',
+        start,
+        end: now,
+        args: { pid, tasks, note: 'start estimated: the worker died before reporting it' },
+      });
     } else if (worker.busyUntil > 0) trace.idle(worker.seq, worker.busyUntil, now);
     const died = reason === 'died' || reason === 'died idle';
     if (reason !== 'stopped' && reason !== 'terminated') this.#vacated.push({ worker: worker.seq, reason });
     return ({ exitCode, signal }) => {
       const lost = held.map((task) => task.id);
-      trace.workerEnded(worker.seq, died ? now : monotonicMicros(), died, { pid, reason, exitCode, signal, ...(died ? { lostTasks: lost } : {}) });
+      trace.workerEnded(worker.seq, died ? now : monotonicMicros(), died, {
+        pid,
+        reason,
+        exitCode,
+        signal,
+        ...(died ? { lostTasks: lost } : {}),
+      });
     };
   }
 }

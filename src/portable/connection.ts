@@ -113,7 +113,12 @@ export class PortableConnection implements PairEnd {
   recvBytesInto(buffer: ArrayBufferView | ArrayBuffer, offset = 0, options: RecvOptions = {}): Promise<number> {
     try {
       const target = bytesOf(buffer, offset, undefined);
-      return this.#read('into', target.length, options, Buffer.from(target.buffer, target.byteOffset, target.byteLength)) as Promise<number>;
+      return this.#read(
+        'into',
+        target.length,
+        options,
+        Buffer.from(target.buffer, target.byteOffset, target.byteLength),
+      ) as Promise<number>;
     } catch (error) {
       return Promise.reject(asError(error));
     }
@@ -133,7 +138,8 @@ export class PortableConnection implements PairEnd {
 
   poll(timeoutOrOptions: number | null | RecvOptions = 0): Promise<boolean> {
     try {
-      const options: AbortableOptions = typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions ?? undefined };
+      const options: AbortableOptions =
+        typeof timeoutOrOptions === 'object' && timeoutOrOptions !== null ? timeoutOrOptions : { timeoutMs: timeoutOrOptions ?? undefined };
       const timeoutMs = normalizeTimeout('timeoutMs', options.timeoutMs);
       const signal = checkAbortSignal(options.signal);
       this.#use('poll', 'receive');
@@ -181,7 +187,10 @@ export class PortableConnection implements PairEnd {
   /** The handle a spawned child rebuilds this end from: its socket's fd, or a ticket for the spawn's pair. */
   [kReduce](): HandleDescriptor {
     this.#use('send a connection to a child');
-    if (fdsRefused()) throw new TypeError('a Connection cannot travel inside a message without the native addon (its socket would have to be passed as a file descriptor): pass it to the Process as an argument instead');
+    if (fdsRefused())
+      throw new TypeError(
+        'a Connection cannot travel inside a message without the native addon (its socket would have to be passed as a file descriptor): pass it to the Process as an argument instead',
+      );
     const data = { readable: this.#readable, writable: this.#writable };
     if (this.#socket === null && this.#pair !== null && this.#pair.unmade) {
       this.#away = true;
@@ -206,9 +215,13 @@ export class PortableConnection implements PairEnd {
 
   #use(what: string, direction?: 'send' | 'receive'): void {
     if (this.#closed) throw closedHere(what);
-    if (this.#away) throw new ProcessStateError(`Cannot ${what}: this end of a portable Pipe was given to a child process before the Pipe was used, so it lives there only (without the native addon a process keeps no copy). Use the other end here.`);
+    if (this.#away)
+      throw new ProcessStateError(
+        `Cannot ${what}: this end of a portable Pipe was given to a child process before the Pipe was used, so it lives there only (without the native addon a process keeps no copy). Use the other end here.`,
+      );
     if (direction === 'send' && !this.#writable) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is read-only.`);
-    if (direction === 'receive' && !this.#readable) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is write-only.`);
+    if (direction === 'receive' && !this.#readable)
+      throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is write-only.`);
     if (this.#socket === null) this.#pair?.wanted();
   }
 }

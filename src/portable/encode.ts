@@ -57,11 +57,13 @@ export function bytesOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, s
   else if (ArrayBuffer.isView(buffer)) bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   else typeError('buffer', 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
   if (typeof offset !== 'number') typeError('offset', 'a non-negative integer', offset);
-  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length) rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
+  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length)
+    rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
   const end = size === undefined ? bytes.length : offset + size;
   if (size !== undefined) {
     if (typeof size !== 'number') typeError('size', 'a non-negative integer', size);
-    if (!Number.isInteger(size) || size < 0 || end > bytes.length) rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
+    if (!Number.isInteger(size) || size < 0 || end > bytes.length)
+      rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
   }
   return bytes.subarray(offset, end);
 }

@@ -34,7 +34,8 @@ export class FrameCutter {
       const header = this.#take(HEADER_SIZE, false);
       const length = header.readUInt32BE(0);
       const tag = header.readUInt8(4);
-      if (!KNOWN.has(tag)) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+      if (!KNOWN.has(tag))
+        throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
       if (length > this.#maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${this.#maxFrame}.`);
       if (this.#buffered < HEADER_SIZE + length) break;
       this.#take(HEADER_SIZE, true);

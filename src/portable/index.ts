@@ -46,7 +46,9 @@ export function portableInstance<T extends object>(target: Class, params: unknow
 export function portableCondition<T extends object>(target: Class, lock: object | undefined): T {
   const handle = ((lock ?? new RLock()) as { [kHandle]?: ObjectHandle })[kHandle];
   if (handle === undefined || handle.pid !== process.pid) {
-    throw new TypeError('Without the native addon a Condition must be made in the process that made its lock (both are served from there).');
+    throw new TypeError(
+      'Without the native addon a Condition must be made in the process that made its lock (both are served from there).',
+    );
   }
   return portableInstance(target, [handle.spec, handle]);
 }

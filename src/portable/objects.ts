@@ -32,7 +32,12 @@ class Waits<T> {
   readonly list: Waiter<T>[] = [];
 
   /** Wait until granted; after `timeoutMs`, `timedOut` ends the wait (its resolve, its reject). */
-  add(session: Session, timeoutMs: unknown, onCancel: OnCancel, timedOut: (resolve: (v: T) => void, reject: (e: Error) => void) => void): Promise<T> {
+  add(
+    session: Session,
+    timeoutMs: unknown,
+    onCancel: OnCancel,
+    timedOut: (resolve: (v: T) => void, reject: (e: Error) => void) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const leave = () => {
@@ -87,11 +92,17 @@ class LockState implements Served {
         if (this.#owner === null) return this.#take(session, this.#died);
         if (this.#recursive && this.#owner === session) return ++this.#depth > 0;
         if (args[0] === 0) return false;
-        return this.#waits.add(session, args[0], onCancel, (resolve) => resolve(-1)).then((died) => (died === -1 ? false : this.#take(session, died)));
+        return this.#waits
+          .add(session, args[0], onCancel, (resolve) => resolve(-1))
+          .then((died) => (died === -1 ? false : this.#take(session, died)));
       case 'release': {
         const kind = this.#recursive ? 'RLock' : 'Lock';
         if (this.#owner === null) throw new NotOwnerError(`Cannot release this ${kind}: it is not locked.`, null);
-        if (this.#owner !== session) throw new NotOwnerError(`Cannot release this ${kind}: it is held by process ${this.#owner.pid}, not by process ${session.pid}.`, this.#owner.pid);
+        if (this.#owner !== session)
+          throw new NotOwnerError(
+            `Cannot release this ${kind}: it is held by process ${this.#owner.pid}, not by process ${session.pid}.`,
+            this.#owner.pid,
+          );
         if (--this.#depth === 0) this.#handOff(null);
         return undefined;
       }
@@ -108,7 +119,8 @@ class LockState implements Served {
 
   /** Condition.wait: `session` must hold the lock; release it completely, returning its depth. */
   releaseAll(session: Session, what: string): number {
-    if (this.#owner !== session) throw new NotOwnerError(`Cannot ${what}: the Condition's lock is not held by process ${session.pid}.`, this.#owner?.pid ?? null);
+    if (this.#owner !== session)
+      throw new NotOwnerError(`Cannot ${what}: the Condition's lock is not held by process ${session.pid}.`, this.#owner?.pid ?? null);
     const depth = this.#depth;
     this.#handOff(null);
     return depth;
@@ -166,7 +178,10 @@ class SemaphoreState implements Served {
         return this.#waits.add(session, args[0], onCancel, (resolve) => resolve(false));
       case 'release': {
         const n = args[0] as number;
-        if (this.#bound !== null && this.#value + n > this.#bound) throw new TooManyReleasesError(`Cannot release this BoundedSemaphore ${n} time(s): its value would go over ${this.#bound}, its initial value.`);
+        if (this.#bound !== null && this.#value + n > this.#bound)
+          throw new TooManyReleasesError(
+            `Cannot release this BoundedSemaphore ${n} time(s): its value would go over ${this.#bound}, its initial value.`,
+          );
         this.#value += n;
         while (this.#value > 0 && this.#waits.grantFirst(true)) this.#value--;
         return undefined;
@@ -303,7 +318,8 @@ class ConditionState implements Served {
       case 'wait':
         return this.#wait(session, args[0], onCancel);
       case 'notify': {
-        if (!this.#lock.ownedBy(session)) throw new NotOwnerError(`Cannot notify: the Condition's lock is not held by process ${session.pid}.`, null);
+        if (!this.#lock.ownedBy(session))
+          throw new NotOwnerError(`Cannot notify: the Condition's lock is not held by process ${session.pid}.`, null);
         let n = args[0] as number;
         while (n-- > 0 && this.#waits.grantFirst(true));
         return undefined;

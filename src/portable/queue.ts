@@ -50,7 +50,12 @@ export class PortableQueue<T = unknown> {
       callLocalSync(this.#handle, 'put', [item, 0]);
       return;
     }
-    if (this.#maxsize > 0) throw remoteQueryRefused(`putNowait() on a bounded ${this.#handle.what}`, this.#handle, 'Use await queue.put(item, { timeoutMs: 0 })');
+    if (this.#maxsize > 0)
+      throw remoteQueryRefused(
+        `putNowait() on a bounded ${this.#handle.what}`,
+        this.#handle,
+        'Use await queue.put(item, { timeoutMs: 0 })',
+      );
     this.#lastPut = callObject(this.#handle, 'put', [item, undefined]).catch(() => undefined);
   }
 
@@ -70,12 +75,14 @@ export class PortableQueue<T = unknown> {
   }
 
   getNowait(): T {
-    if (this.#handle.pid !== process.pid) throw remoteQueryRefused(`${this.#handle.what}.getNowait()`, this.#handle, 'Use await queue.get({ timeoutMs: 0 })');
+    if (this.#handle.pid !== process.pid)
+      throw remoteQueryRefused(`${this.#handle.what}.getNowait()`, this.#handle, 'Use await queue.get({ timeoutMs: 0 })');
     return decodeItem(callLocalSync(this.#handle, 'get', [0]) as Uint8Array, false) as T;
   }
 
   qsize(): number {
-    if (this.#handle.pid !== process.pid) throw remoteQueryRefused(`${this.#handle.what}.qsize()`, this.#handle, 'Ask the creating process, or use get({ timeoutMs: 0 })');
+    if (this.#handle.pid !== process.pid)
+      throw remoteQueryRefused(`${this.#handle.what}.qsize()`, this.#handle, 'Ask the creating process, or use get({ timeoutMs: 0 })');
     return callLocalSync(this.#handle, 'qsize', []) as number;
   }
 
@@ -96,7 +103,9 @@ export class PortableQueue<T = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     const handle = this.#handle;
-    void this.#lastPut.then(() => (handle.pid === process.pid ? callLocalSync(handle, 'close', []) : callObject(handle, 'close', []))).catch(() => undefined);
+    void this.#lastPut
+      .then(() => (handle.pid === process.pid ? callLocalSync(handle, 'close', []) : callObject(handle, 'close', [])))
+      .catch(() => undefined);
   }
 
   /** Whether close() was called here (or, in the creating process, anywhere). */

@@ -88,7 +88,8 @@ export class PortableLock {
 
   isLocked(): boolean {
     if (this.isOwned()) return true;
-    if (this.#handle.pid !== process.pid) throw remoteQueryRefused(`${this.kind}.isLocked()`, this.#handle, 'Use acquire({ timeoutMs: 0 }) to try it');
+    if (this.#handle.pid !== process.pid)
+      throw remoteQueryRefused(`${this.kind}.isLocked()`, this.#handle, 'Use acquire({ timeoutMs: 0 }) to try it');
     return (callLocalSync(this.#handle, 'state', []) as { owner: number | null }).owner !== null;
   }
 
@@ -103,7 +104,8 @@ export class PortableLock {
   }
 
   async hold(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`Could not acquire the ${this.kind} within ${String(options?.timeoutMs)} ms.`);
+    if (!(await this.acquire(options)))
+      throw new TimeoutError(`Could not acquire the ${this.kind} within ${String(options?.timeoutMs)} ms.`);
     return heldBy(() => this.release());
   }
 
@@ -148,12 +150,14 @@ export class PortableSemaphore {
   }
 
   getValue(): number {
-    if (this.#handle.pid !== process.pid) throw remoteQueryRefused(`${this.#handle.what}.getValue()`, this.#handle, 'Use acquire({ timeoutMs: 0 }) to try it');
+    if (this.#handle.pid !== process.pid)
+      throw remoteQueryRefused(`${this.#handle.what}.getValue()`, this.#handle, 'Use acquire({ timeoutMs: 0 }) to try it');
     return callLocalSync(this.#handle, 'getValue', []) as number;
   }
 
   async hold(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`Could not acquire the ${this.#handle.what} within ${String(options?.timeoutMs)} ms.`);
+    if (!(await this.acquire(options)))
+      throw new TimeoutError(`Could not acquire the ${this.#handle.what} within ${String(options?.timeoutMs)} ms.`);
     return heldBy(() => this.release());
   }
 
@@ -252,7 +256,7 @@ export class PortableCondition {
     const { timeoutMs, signal } = waitArgs(options);
     const key = keyOf(this.#lock[kHandle]);
     const depth = owned.get(key) ?? 0;
-    if (depth === 0) throw new NotOwnerError('Cannot wait: the Condition\'s lock is not held by this process.', null);
+    if (depth === 0) throw new NotOwnerError("Cannot wait: the Condition's lock is not held by this process.", null);
     owned.delete(key);
     try {
       return (await callObject(this.#handle, 'wait', [timeoutMs], signal)) as boolean;
@@ -285,7 +289,7 @@ export class PortableCondition {
 
   notify(n = 1): void {
     if (typeof n !== 'number' || !(n >= 0)) typeError('n', 'a non-negative number', n);
-    if (!this.#lock.isOwned()) throw new NotOwnerError('Cannot notify: the Condition\'s lock is not held by this process.', null);
+    if (!this.#lock.isOwned()) throw new NotOwnerError("Cannot notify: the Condition's lock is not held by this process.", null);
     fireAndForget(this.#handle, 'notify', [n]);
   }
 

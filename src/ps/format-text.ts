@@ -78,10 +78,14 @@ export function formatTrees(trees: readonly ProcTree[]): string {
   for (const tree of trees) addRows(rows, tree, '', '');
   const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows
-    .map((r) => r.map((cell, c) => {
-      if (c === COLUMNS.length - 1) return cell;
-      const width = widths[c] ?? 0;
-      return RIGHT.has(COLUMNS[c] ?? '') ? cell.padStart(width) : cell.padEnd(width);
-    }).join('  '))
+    .map((r) =>
+      r
+        .map((cell, c) => {
+          if (c === COLUMNS.length - 1) return cell;
+          const width = widths[c] ?? 0;
+          return RIGHT.has(COLUMNS[c] ?? '') ? cell.padStart(width) : cell.padEnd(width);
+        })
+        .join('  '),
+    )
     .join('\n');
 }

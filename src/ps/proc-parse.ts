@@ -21,7 +21,10 @@ export function parseStat(text: string): StatFields | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const num = (i: number): number => Number(rest[i]);
   const fields: StatFields = {
     pid: Number(text.slice(0, open)),
@@ -56,7 +59,11 @@ export function parseStatus(text: string): StatusFields {
 
 /** /proc/PID/cmdline as one string: NUL-separated arguments joined by spaces, padding dropped. */
 export function parseCmdline(text: string): string {
-  return text.split('\0').filter((part) => part !== '').join(' ').trim();
+  return text
+    .split('\0')
+    .filter((part) => part !== '')
+    .join(' ')
+    .trim();
 }
 
 /** The value of `name` in /proc/PID/environ (NUL-separated NAME=value), or undefined. */

@@ -3,8 +3,15 @@
 // it is being read (ENOENT/ESRCH) is dropped, never an error.
 import { isDeniedError, isGoneError, type ProcSource } from './proc-source.ts';
 import {
-  multiprocName, parseCmdline, parseStat, parseStatus, parseSyscall, parseWchan, readEnvVar,
-  type StatFields, type SyscallState,
+  multiprocName,
+  parseCmdline,
+  parseStat,
+  parseStatus,
+  parseSyscall,
+  parseWchan,
+  readEnvVar,
+  type StatFields,
+  type SyscallState,
 } from './proc-parse.ts';
 
 /** The environment variable a `spawn`-started child carries: the pid that spawned it. */
@@ -115,12 +122,14 @@ export async function takeSnapshot(source: ProcSource): Promise<Snapshot> {
     }
     if (parent !== undefined) wanted.add(parent.stat.pid);
   }
-  await Promise.all([...wanted].map(async (pid) => {
-    const record = procs.get(pid);
-    if (record === undefined) return;
-    const detail = await readDetail(source, pid, record.name !== null);
-    if (detail === null) procs.delete(pid);
-    else record.detail = detail;
-  }));
+  await Promise.all(
+    [...wanted].map(async (pid) => {
+      const record = procs.get(pid);
+      if (record === undefined) return;
+      const detail = await readDetail(source, pid, record.name !== null);
+      if (detail === null) procs.delete(pid);
+      else record.detail = detail;
+    }),
+  );
   return { uptimeSeconds, clockTicks: source.clockTicks, arch: source.arch, procs };
 }

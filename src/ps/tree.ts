@@ -55,17 +55,18 @@ export function buildTrees(snap: Snapshot, options: BuildOptions): { trees: Proc
     children.sort(byStart);
     const record = snap.procs.get(rootPid);
     const adopted = rootPid === 1 || children.every((child) => child.orphan);
-    const root: ProcTree = record === undefined
-      ? exitedRoot(rootPid, children)
-      : {
-          ...describeProcess(record, snap, options.previous, {
-            name: rootName(record),
-            role: adopted ? 'reaper' : 'main',
-            startMethod: null,
-            orphan: false,
-          }),
-          children,
-        };
+    const root: ProcTree =
+      record === undefined
+        ? exitedRoot(rootPid, children)
+        : {
+            ...describeProcess(record, snap, options.previous, {
+              name: rootName(record),
+              role: adopted ? 'reaper' : 'main',
+              startMethod: null,
+              orphan: false,
+            }),
+            children,
+          };
     if (record !== undefined) sample.ticks.set(sampleKey(rootPid, record.stat.startTicks), record.stat.cpuTicks);
     trees.push(root);
   }
@@ -81,9 +82,25 @@ function rootName(record: ProcRecord): string {
 // The main exited between reading its children and reading it: show the children under it.
 function exitedRoot(pid: number, children: ProcNode[]): ProcTree {
   return {
-    pid, ppid: 0, name: '(exited)', role: 'main', startMethod: null, state: 'X', cpuPercent: 0,
-    rssBytes: 0, ageMs: 0, startTicks: 0, threads: 0, syscall: null, syscallNr: null, wchan: null,
-    waitingIn: null, waitingGuessed: false, zombie: false, orphan: false, children,
+    pid,
+    ppid: 0,
+    name: '(exited)',
+    role: 'main',
+    startMethod: null,
+    state: 'X',
+    cpuPercent: 0,
+    rssBytes: 0,
+    ageMs: 0,
+    startTicks: 0,
+    threads: 0,
+    syscall: null,
+    syscallNr: null,
+    wchan: null,
+    waitingIn: null,
+    waitingGuessed: false,
+    zombie: false,
+    orphan: false,
+    children,
   };
 }
 

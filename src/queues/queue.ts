@@ -49,7 +49,8 @@ export class Queue<T = unknown> {
       if (typeof maxsize !== 'number') typeError('maxsize', 'a non-negative integer', maxsize);
       if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) rangeError('maxsize', 'a non-negative integer', maxsize);
       const capacity = options.capacityBytes ?? DEFAULT_CAPACITY;
-      if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 64 || capacity > 0x7fffffff) rangeError('capacityBytes', 'an integer number of bytes between 64 and 2^31 - 1', capacity);
+      if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 64 || capacity > 0x7fffffff)
+        rangeError('capacityBytes', 'an integer number of bytes between 64 and 2^31 - 1', capacity);
       if (portableMode()) return portableInstance(new.target, [maxsize]); // without the addon: src/portable/
       segment = createSegment(HEADER + capacity, new.target.name);
       Atomics.store(segment.i32, MAXSIZE, maxsize);
@@ -59,7 +60,8 @@ export class Queue<T = unknown> {
   }
 
   #checkPut(): void {
-    if (this.#closed || isClosed(this.#ring)) throw new QueueClosedError(`This ${this.constructor.name} was closed: no more items can be put on it.`);
+    if (this.#closed || isClosed(this.#ring))
+      throw new QueueClosedError(`This ${this.constructor.name} was closed: no more items can be put on it.`);
   }
 
   #item(obj: T): Outgoing {
@@ -250,7 +252,8 @@ export class Queue<T = unknown> {
       const got = getStep(this.#ring, incoming);
       if (got instanceof Uint8Array) return decodeItem(got, false) as T;
       if (!incoming.collecting && got.owner === 0) throw new QueueEmptyError('The queue is empty.');
-      if (!incoming.collecting) throw new QueueEmptyError('The queue has no item ready: another process is taking one that comes in pieces.');
+      if (!incoming.collecting)
+        throw new QueueEmptyError('The queue has no item ready: another process is taking one that comes in pieces.');
       this.#waitSync(got, -1);
     }
   }
@@ -289,7 +292,11 @@ export class Queue<T = unknown> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#backlog.length === 0) closeRing(this.#ring);
-    else void this.#flushing().then(() => closeRing(this.#ring), () => closeRing(this.#ring));
+    else
+      void this.#flushing().then(
+        () => closeRing(this.#ring),
+        () => closeRing(this.#ring),
+      );
   }
 
   /** Whether close() was called (in this or another process). */

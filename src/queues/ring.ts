@@ -9,7 +9,24 @@ import { OwnerDiedError } from '../sync/errors.ts';
 import { MutexCore } from '../sync/mutex.ts';
 import type { Segment } from '../sync/segment.ts';
 import { FrameError } from '../wire/protocol.ts';
-import { afterLengthWord, COUNT, HEAD, HEADER, J_COUNT, J_HEAD, J_TAIL, J_USED, JOURNAL, LENGTH_BYTES, MAX_FRAME, MAXSIZE, readLengthWord, TAIL, USED, writeLengthWord } from '../wire/queue-layout.ts';
+import {
+  afterLengthWord,
+  COUNT,
+  HEAD,
+  HEADER,
+  J_COUNT,
+  J_HEAD,
+  J_TAIL,
+  J_USED,
+  JOURNAL,
+  LENGTH_BYTES,
+  MAX_FRAME,
+  MAXSIZE,
+  readLengthWord,
+  TAIL,
+  USED,
+  writeLengthWord,
+} from '../wire/queue-layout.ts';
 
 /** The ring buffer over a segment. */
 export class Ring {
@@ -96,7 +113,8 @@ export class Ring {
     const length = data.length;
     const tail = Atomics.load(this.i32, TAIL);
     const used = Atomics.load(this.i32, USED);
-    if (tail < 0 || tail >= this.capacity || used < 0 || used + LENGTH_BYTES + length > this.capacity) throw corrupt(`tail ${tail}, ${used} bytes used`);
+    if (tail < 0 || tail >= this.capacity || used < 0 || used + LENGTH_BYTES + length > this.capacity)
+      throw corrupt(`tail ${tail}, ${used} bytes used`);
     let at = writeLengthWord(this.bytes, this.capacity, tail, (length | flags) >>> 0);
     const first = this.capacity - at;
     if (length <= first) {
@@ -146,5 +164,7 @@ export class Ring {
 }
 
 function corrupt(detail: string): FrameError {
-  return new FrameError(`A Queue's shared memory is corrupt (${detail}): something other than the queue wrote to it. The queue cannot be used; create a new one.`);
+  return new FrameError(
+    `A Queue's shared memory is corrupt (${detail}): something other than the queue wrote to it. The queue cannot be used; create a new one.`,
+  );
 }

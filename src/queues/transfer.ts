@@ -124,7 +124,8 @@ function getStepLocked(ring: Ring, incoming: Incoming): Uint8Array | Wait {
   const i32 = ring.i32;
   for (;;) {
     const arrivals = Atomics.load(i32, ARRIVALS); // read first: what comes after it wakes the wait below
-    if (!incoming.collecting && ring.count() === 0 && Atomics.load(i32, CLOSED) === 0) return { index: ARRIVALS, value: arrivals, owner: 0, counter: GETTERS };
+    if (!incoming.collecting && ring.count() === 0 && Atomics.load(i32, CLOSED) === 0)
+      return { index: ARRIVALS, value: arrivals, owner: 0, counter: GETTERS };
     ring.lock();
     const collector = Atomics.load(i32, STREAM_GET);
     if (!incoming.collecting && collector !== 0) {

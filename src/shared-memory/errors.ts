@@ -8,7 +8,10 @@ export class SharedMemoryExistsError extends ProcessError {
   /** The segment's name. */
   readonly segment: string;
   constructor(segment: string, options: ProcessErrorOptions = {}) {
-    super(`A shared memory segment named \`${segment}\` already exists: open it with \`create: false\`, or choose another name (or none, for a generated one).`, options);
+    super(
+      `A shared memory segment named \`${segment}\` already exists: open it with \`create: false\`, or choose another name (or none, for a generated one).`,
+      options,
+    );
     this.segment = segment;
   }
 }

@@ -3,7 +3,16 @@
 // array over the same memory (mappings.ts); Atomics work on it across processes.
 import { typeError, rangeError } from '../options.ts';
 import { allocate } from './arena.ts';
-import { constructorOf, elementType, isBigIntType, type ElementOf, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
+import {
+  constructorOf,
+  elementType,
+  isBigIntType,
+  type ElementOf,
+  type ElementType,
+  type SharedTypedArray,
+  type TypedArrayOf,
+  type TypeSpec,
+} from './types.ts';
 
 /** What RawArray and SharedArray take: a length (zero-filled) or the initial values. */
 export type LengthOrValues<T extends TypeSpec> = number | ArrayLike<ElementOf<T>> | Iterable<ElementOf<T>>;
@@ -22,14 +31,20 @@ export function sharedTypedArray(type: ElementType, lengthOrValues: unknown, nam
   let values: unknown[] | null = null;
   let length: number;
   if (typeof lengthOrValues === 'number') {
-    if (!Number.isSafeInteger(lengthOrValues) || lengthOrValues < 0) rangeError(name, 'a non-negative integer (a length) or the values', lengthOrValues);
+    if (!Number.isSafeInteger(lengthOrValues) || lengthOrValues < 0)
+      rangeError(name, 'a non-negative integer (a length) or the values', lengthOrValues);
     length = lengthOrValues;
-  } else if (typeof lengthOrValues === 'object' && lengthOrValues !== null && (Symbol.iterator in lengthOrValues || 'length' in lengthOrValues)) {
+  } else if (
+    typeof lengthOrValues === 'object' &&
+    lengthOrValues !== null &&
+    (Symbol.iterator in lengthOrValues || 'length' in lengthOrValues)
+  ) {
     values = Array.from(lengthOrValues as ArrayLike<unknown>);
     length = values.length;
     const big = isBigIntType(type);
     values.forEach((value, index) => {
-      if (typeof value !== (big ? 'bigint' : 'number')) typeError(`${name}[${index}]`, big ? `a bigint (the type is '${type}')` : `a number (the type is '${type}')`, value);
+      if (typeof value !== (big ? 'bigint' : 'number'))
+        typeError(`${name}[${index}]`, big ? `a bigint (the type is '${type}')` : `a number (the type is '${type}')`, value);
     });
   } else {
     return typeError(name, 'a length or an array (or iterable) of values', lengthOrValues);

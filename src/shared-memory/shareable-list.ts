@@ -53,7 +53,8 @@ export class ShareableList implements Iterable<ShareableItem> {
   constructor(sequence?: Iterable<ShareableItem> | null, options: { name?: string; track?: boolean } = {}) {
     if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
     if (sequence === undefined || sequence === null) {
-      if (options.name === undefined) throw new TypeError('Expected a sequence to create a ShareableList, or `name` to attach to an existing one.');
+      if (options.name === undefined)
+        throw new TypeError('Expected a sequence to create a ShareableList, or `name` to attach to an existing one.');
       this.shm = attached ?? new SharedMemory({ name: options.name });
       attached = null;
     } else {
@@ -63,7 +64,12 @@ export class ShareableList implements Iterable<ShareableItem> {
       for (const f of formats) offsets.push((offsets.at(-1) as number) + slotSize(f.format));
       const n = items.length;
       const size = 8 + 8 * (n + 1) + (offsets.at(-1) as number) + 8 * n + n;
-      this.shm = new SharedMemory({ create: true, size: Math.max(size, 1), ...(options.name === undefined ? {} : { name: options.name }), ...(options.track === undefined ? {} : { track: options.track }) });
+      this.shm = new SharedMemory({
+        create: true,
+        size: Math.max(size, 1),
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.track === undefined ? {} : { track: options.track }),
+      });
       const view = new DataView(this.shm.buf.buffer, this.shm.buf.byteOffset, this.shm.buf.byteLength);
       view.setBigInt64(0, BigInt(n), true);
       offsets.forEach((offset, i) => view.setBigInt64(8 + 8 * i, BigInt(offset), true));
@@ -113,7 +119,10 @@ export class ShareableList implements Iterable<ShareableItem> {
     const room = this.#offset(i + 1) - this.#offset(i);
     const wanted = formatOf(value, 'value');
     if (wanted.bytes !== undefined) {
-      if (wanted.bytes.length > room) throw new RangeError(`The ${wanted.back === Back.text ? 'string' : 'bytes'} (${wanted.bytes.length} bytes) exceeds the ${room} bytes of item ${index}'s slot; a ShareableList's slots keep their size.`);
+      if (wanted.bytes.length > room)
+        throw new RangeError(
+          `The ${wanted.back === Back.text ? 'string' : 'bytes'} (${wanted.bytes.length} bytes) exceeds the ${room} bytes of item ${index}'s slot; a ShareableList's slots keep their size.`,
+        );
       wanted.format = `${room}s`;
     }
     this.#write(i, wanted, value);
@@ -162,7 +171,8 @@ export class ShareableList implements Iterable<ShareableItem> {
   #index(index: number): number {
     if (typeof index !== 'number' || !Number.isInteger(index)) typeError('index', 'an integer', index);
     const i = index < 0 ? index + this.#length : index;
-    if (i < 0 || i >= this.#length) throw new RangeError(`The index ${index} is out of range for a ShareableList of length ${this.#length}.`);
+    if (i < 0 || i >= this.#length)
+      throw new RangeError(`The index ${index} is out of range for a ShareableList of length ${this.#length}.`);
     return i;
   }
   #offset(i: number): number {

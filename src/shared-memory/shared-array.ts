@@ -3,7 +3,16 @@
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { LOCK_BYTES } from './lock.ts';
 import { sharedTypedArray, type LengthOrValues } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SharedLock, type SynchronizedOptions } from './synchronized.ts';
+import {
+  checkLockOption,
+  describeSynchronized,
+  lockOf,
+  registerSynchronized,
+  takeReceived,
+  type LockObject,
+  type SharedLock,
+  type SynchronizedOptions,
+} from './synchronized.ts';
 import { elementType, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
 
 /** A shared typed array with a lock: `new SharedArray('f64', 1000)`, `.array`, `getLock()`. */

@@ -66,7 +66,8 @@ export class SharedMemory {
       if (typeof size !== 'number') typeError('size', 'a positive integer (bytes)', size);
       if (!Number.isInteger(size) || size <= 0) rangeError('size', 'a positive integer (bytes)', size);
     }
-    if (options.name === undefined && !create) throw new TypeError('Expected `name` to open an existing segment (or `create: true` to make a new one).');
+    if (options.name === undefined && !create)
+      throw new TypeError('Expected `name` to open an existing segment (or `create: true` to make a new one).');
     let name = options.name === undefined ? generateName() : checkName(options.name);
     let fd: number;
     if (create) {
@@ -77,7 +78,9 @@ export class SharedMemory {
       const actual = native.fstatSize(fd);
       if (actual === 0) {
         native.close(fd);
-        throw new ProcessError(`The shared memory segment \`${name}\` is empty (size 0): it cannot be mapped; its creator may not have sized it yet.`);
+        throw new ProcessError(
+          `The shared memory segment \`${name}\` is empty (size 0): it cannot be mapped; its creator may not have sized it yet.`,
+        );
       }
       if (size !== undefined && size > actual) {
         native.close(fd);
@@ -93,7 +96,8 @@ export class SharedMemory {
 
   /** The memory, as bytes. Throws after close(). */
   get buf(): Uint8Array<SharedArrayBuffer> {
-    if (this.#buf === null) throw new ProcessStateError(`SharedMemory \`${this.name}\` was closed in this process: its buf is no longer available here.`);
+    if (this.#buf === null)
+      throw new ProcessStateError(`SharedMemory \`${this.name}\` was closed in this process: its buf is no longer available here.`);
     return this.#buf;
   }
 
@@ -134,7 +138,8 @@ export class SharedMemory {
 
   /** The handle a child attaches from (see src/reduction.ts). */
   [kReduce](): HandleDescriptor {
-    if (this.#buf === null) throw new ProcessStateError(`SharedMemory \`${this.name}\` was closed in this process: it cannot be sent to a child.`);
+    if (this.#buf === null)
+      throw new ProcessStateError(`SharedMemory \`${this.name}\` was closed in this process: it cannot be sent to a child.`);
     const data: SharedMemoryHandleData = { name: this.name, size: this.size };
     return { kind: 'shared-memory', data, fds: [this.#fd] };
   }
@@ -149,7 +154,9 @@ export class SharedMemory {
       buffer = this.#native.mmapShared(fd, size);
     } catch (error) {
       this.#native.close(fd);
-      throw new ProcessError(`Could not map the shared memory segment \`${name}\` (${size} bytes): ${(error as Error).message}`, { cause: error });
+      throw new ProcessError(`Could not map the shared memory segment \`${name}\` (${size} bytes): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     // The fd is this object's (closed by close()); the mapping is known so views of it can be shared.
     trackMapping(buffer, { id: `shm:${name}:${fd}:${process.pid}`, fd, size });
@@ -188,7 +195,9 @@ function createSegment(native: NativeBinding, name: string, size: number, genera
     } catch (error) {
       native.close(fd);
       native.shmUnlink(posixName(name));
-      throw new ProcessError(`Could not size the shared memory segment \`${name}\` to ${size} bytes: ${(error as Error).message}`, { cause: error });
+      throw new ProcessError(`Could not size the shared memory segment \`${name}\` to ${size} bytes: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return fd;
   }

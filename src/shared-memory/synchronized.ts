@@ -59,10 +59,23 @@ export function registerSynchronized(cls: string, build: (type: ElementType) => 
 }
 
 /** The handle of a Value or SharedArray over `array`. */
-export function describeSynchronized(cls: string, array: SharedTypedArray, type: ElementType, lock: boolean | LockObject): HandleDescriptor {
+export function describeSynchronized(
+  cls: string,
+  array: SharedTypedArray,
+  type: ElementType,
+  lock: boolean | LockObject,
+): HandleDescriptor {
   const mapping = mappingOf(array.buffer);
   if (mapping === undefined) throw new ProcessStateError(`This ${cls} has lost its shared memory mapping and cannot be sent.`);
-  const data: SynchronizedData = { cls, mapping: mapping.id, size: mapping.size, type, byteOffset: array.byteOffset, length: array.length, lock: true };
+  const data: SynchronizedData = {
+    cls,
+    mapping: mapping.id,
+    size: mapping.size,
+    type,
+    byteOffset: array.byteOffset,
+    length: array.length,
+    lock: true,
+  };
   if (typeof lock === 'boolean') return { kind: 'synchronized', data: { ...data, lock }, fds: [mapping.fd] };
   const own = lock[kReduce]();
   return { kind: 'synchronized', data: { ...data, lock: { kind: own.kind, data: own.data } }, fds: [mapping.fd, ...own.fds] };

@@ -15,7 +15,20 @@ const CONSTRUCTORS = {
   f64: Float64Array,
 } as const;
 
-const PYTHON_CODES = { b: 'i8', B: 'u8', h: 'i16', H: 'u16', i: 'i32', I: 'u32', l: 'i64', L: 'u64', q: 'i64', Q: 'u64', f: 'f32', d: 'f64' } as const;
+const PYTHON_CODES = {
+  b: 'i8',
+  B: 'u8',
+  h: 'i16',
+  H: 'u16',
+  i: 'i32',
+  I: 'u32',
+  l: 'i64',
+  L: 'u64',
+  q: 'i64',
+  Q: 'u64',
+  f: 'f32',
+  d: 'f64',
+} as const;
 
 /** An element type: 'i8' 'u8' 'i16' 'u16' 'i32' 'u32' 'i64' 'u64' 'f32' 'f64'. */
 export type ElementType = keyof typeof CONSTRUCTORS;
@@ -66,7 +79,13 @@ export function elementType(spec: unknown, name = 'type'): ElementType {
     const hint = UNSUPPORTED_CODES[spec];
     if (hint !== undefined) rangeError(name, `a numeric type: Python's '${spec}' is not supported (docs/DECISIONS.md); ${hint}`, spec);
   }
-  return rangeError(name, `one of ${Object.keys(CONSTRUCTORS).map((t) => `'${t}'`).join(' ')} (or a Python typecode such as 'd')`, spec);
+  return rangeError(
+    name,
+    `one of ${Object.keys(CONSTRUCTORS)
+      .map((t) => `'${t}'`)
+      .join(' ')} (or a Python typecode such as 'd')`,
+    spec,
+  );
 }
 
 /** The typed array constructor of an element type. */

@@ -6,8 +6,25 @@ import { typeError } from '../options.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { LOCK_BYTES } from './lock.ts';
 import { sharedTypedArray } from './raw-array.ts';
-import { checkLockOption, describeSynchronized, lockOf, registerSynchronized, takeReceived, type LockObject, type SharedLock, type SynchronizedOptions } from './synchronized.ts';
-import { elementType, isBigIntType, type ElementOf, type ElementType, type SharedTypedArray, type TypedArrayOf, type TypeSpec } from './types.ts';
+import {
+  checkLockOption,
+  describeSynchronized,
+  lockOf,
+  registerSynchronized,
+  takeReceived,
+  type LockObject,
+  type SharedLock,
+  type SynchronizedOptions,
+} from './synchronized.ts';
+import {
+  elementType,
+  isBigIntType,
+  type ElementOf,
+  type ElementType,
+  type SharedTypedArray,
+  type TypedArrayOf,
+  type TypeSpec,
+} from './types.ts';
 
 /** One shared number: `.value`, `getLock()`. `new Value('i32', 0)`; 'i64'/'u64' hold bigints. */
 export class Value<T extends TypeSpec = TypeSpec> {
@@ -27,7 +44,8 @@ export class Value<T extends TypeSpec = TypeSpec> {
     this.#lockOption = checkLockOption(options);
     const big = isBigIntType(this.#type);
     const first: unknown = initial ?? (big ? 0n : 0);
-    if (typeof first !== (big ? 'bigint' : 'number')) typeError('initial', big ? `a bigint (the type is '${this.#type}')` : `a number (the type is '${this.#type}')`, first);
+    if (typeof first !== (big ? 'bigint' : 'number'))
+      typeError('initial', big ? `a bigint (the type is '${this.#type}')` : `a number (the type is '${this.#type}')`, first);
     this.#array = sharedTypedArray(this.#type, [first], 'initial', this.#lockOption === true ? LOCK_BYTES : 0);
   }
 

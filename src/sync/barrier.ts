@@ -180,7 +180,9 @@ export class Barrier {
         if (index + 1 === this.parties) {
           try {
             if (this.#actionRef !== null && this.#action === undefined) {
-              throw new BrokenBarrierError('The Barrier action is still being imported in this process (it arrived by reference); waitSync() cannot wait for that: use wait().');
+              throw new BrokenBarrierError(
+                'The Barrier action is still being imported in this process (it arrived by reference); waitSync() cannot wait for that: use wait().',
+              );
             }
             this.#action?.();
             if (this.#get(STATE) !== FILLING) throw new BrokenBarrierError('The Barrier was broken or reset while its action ran.');
@@ -247,7 +249,8 @@ export class Barrier {
   /** @internal */
   [kReduce](): HandleDescriptor {
     const cond = this.#cond[kReduce]();
-    const action = this.#action === undefined ? null : (this.#actionRef ?? referenceTarget(this.#action, 'Barrier action', 'a child process'));
+    const action =
+      this.#action === undefined ? null : (this.#actionRef ?? referenceTarget(this.#action, 'Barrier action', 'a child process'));
     const data: BarrierData = { timeoutMs: this.#timeoutMs, action };
     return { kind: 'multiproc.Barrier', data, fds: [this.#segment.fd, ...cond.fds] };
   }

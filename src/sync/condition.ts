@@ -65,7 +65,8 @@ export class Condition {
   }
 
   #checkOwned(what: string): void {
-    if (!this.#lock.isOwned()) throw new NotOwnerError(`Cannot ${what} on an un-acquired lock: acquire the Condition first.`, this.#lock.core.owner());
+    if (!this.#lock.isOwned())
+      throw new NotOwnerError(`Cannot ${what} on an un-acquired lock: acquire the Condition first.`, this.#lock.core.owner());
   }
 
   // Under the lock, after waking: take a notification if one is left.
@@ -206,7 +207,10 @@ export class Condition {
 registerRebuilder('multiproc.Condition', (handle: ReceivedHandle) => {
   const data = handle.data as { lock: string; byteOffset: unknown };
   const opened = openSegment(handle.fds[1], 'Condition');
-  const lockSegment = typeof data.byteOffset === 'number' && data.byteOffset > 0 ? { ...opened, i32: new Int32Array(opened.sab, data.byteOffset, 16) } : opened;
+  const lockSegment =
+    typeof data.byteOffset === 'number' && data.byteOffset > 0
+      ? { ...opened, i32: new Int32Array(opened.sab, data.byteOffset, 16) }
+      : opened;
   const lock = data.lock === 'multiproc.RLock' ? new RLock(lockSegment) : new Lock(lockSegment);
   return new Condition(lock, openSegment(handle.fds[0], 'Condition'));
 });

@@ -58,7 +58,14 @@ export function wake(i32: Int32Array, index: number, count = 1): void {
  * reason; a wake-up the helper received after the abort is passed on to another waiter
  * (`forward` true), so an abandoned wait never swallows a release.
  */
-export function futexWaitAsync(i32: Int32Array, index: number, expected: number, timeoutMs: number, signal?: AbortSignal, forward = true): Promise<FutexWaitResult> {
+export function futexWaitAsync(
+  i32: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  forward = true,
+): Promise<FutexWaitResult> {
   const binding = futexAddon();
   return new Promise((resolve, reject) => {
     let aborted = false;

@@ -121,7 +121,12 @@ export class RLock extends LockBase {
   release(): void {
     const owner = this.core.owner();
     if (owner !== process.pid) {
-      throw new NotOwnerError(owner === null ? 'Cannot release an un-acquired RLock.' : `Cannot release this RLock: it is held by process ${owner}, not by this process (${process.pid}).`, owner);
+      throw new NotOwnerError(
+        owner === null
+          ? 'Cannot release an un-acquired RLock.'
+          : `Cannot release this RLock: it is held by process ${owner}, not by this process (${process.pid}).`,
+        owner,
+      );
     }
     if (Atomics.sub(this.core.i32, 1, 1) === 1) this.core.unlock();
   }

@@ -110,7 +110,10 @@ export class MutexCore {
     const owner = v & PID_MASK;
     if (v === 0) throw new NotOwnerError(`Cannot release this ${this.#what}: it is not locked.`, null);
     if (owner !== process.pid) {
-      throw new NotOwnerError(`Cannot release this ${this.#what}: it is held by process ${owner}, not by this process (${process.pid}).`, owner);
+      throw new NotOwnerError(
+        `Cannot release this ${this.#what}: it is held by process ${owner}, not by this process (${process.pid}).`,
+        owner,
+      );
     }
     this.unlock();
   }
@@ -151,7 +154,8 @@ export abstract class LockBase {
 
   /** Acquire (await) and get a handle that releases on disposal: `await using _ = await lock.hold()`. Rejects with TimeoutError if `timeoutMs` passes. */
   async hold(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`Could not acquire the ${this.kind} within ${String(options?.timeoutMs)} ms.`);
+    if (!(await this.acquire(options)))
+      throw new TimeoutError(`Could not acquire the ${this.kind} within ${String(options?.timeoutMs)} ms.`);
     return this.#held();
   }
 

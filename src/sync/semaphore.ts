@@ -86,7 +86,8 @@ export class Semaphore {
     if (bound > 0) {
       for (;;) {
         const v = Atomics.load(this.#i32, VALUE);
-        if (v + n > bound) throw new TooManyReleasesError(`BoundedSemaphore released too many times: its value would exceed its initial value ${bound}.`);
+        if (v + n > bound)
+          throw new TooManyReleasesError(`BoundedSemaphore released too many times: its value would exceed its initial value ${bound}.`);
         if (Atomics.compareExchange(this.#i32, VALUE, v, v + n) === v) break;
       }
     } else {
@@ -102,13 +103,15 @@ export class Semaphore {
 
   /** Acquire (await) and get a handle that releases on disposal: `await using _ = await sem.hold()`. */
   async hold(options?: WaitOptions): Promise<Held> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`Could not acquire the ${this.constructor.name} within ${String(options?.timeoutMs)} ms.`);
+    if (!(await this.acquire(options)))
+      throw new TimeoutError(`Could not acquire the ${this.constructor.name} within ${String(options?.timeoutMs)} ms.`);
     return this.#held();
   }
 
   /** Acquire (blocking) and get a handle that releases on disposal: `using _ = sem.holdSync()`. */
   holdSync(options?: { timeoutMs?: number | undefined }): Held {
-    if (!this.acquireSync(options)) throw new TimeoutError(`Could not acquire the ${this.constructor.name} within ${String(options?.timeoutMs)} ms.`);
+    if (!this.acquireSync(options))
+      throw new TimeoutError(`Could not acquire the ${this.constructor.name} within ${String(options?.timeoutMs)} ms.`);
     return this.#held();
   }
 

@@ -237,7 +237,11 @@ export function headerTag(header: Uint8Array, offset: number): number {
 
 /** The payload length the frame header at `offset` announces (not checked: parseHeader checks). */
 export function announcedLength(header: Uint8Array, offset: number): number {
-  return ((header[offset] as number) * 0x1000000 + (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>> 0;
+  return (
+    ((header[offset] as number) * 0x1000000 +
+      (((header[offset + 1] as number) << 16) | ((header[offset + 2] as number) << 8) | (header[offset + 3] as number))) >>>
+    0
+  );
 }
 
 /**
@@ -245,12 +249,19 @@ export function announcedLength(header: Uint8Array, offset: number): number {
  * Throws FrameError on a tag outside `tags` (a Connection's by default), a length over
  * `maxFrame` or a control frame with a payload, before anything is allocated for the payload.
  */
-export function parseHeader(header: Uint8Array, maxFrame = DEFAULT_MAX_FRAME, offset = 0, tags = CONNECTION_TAGS): { tag: Tag; length: number } {
+export function parseHeader(
+  header: Uint8Array,
+  maxFrame = DEFAULT_MAX_FRAME,
+  offset = 0,
+  tags = CONNECTION_TAGS,
+): { tag: Tag; length: number } {
   const length = announcedLength(header, offset);
   const tag = headerTag(header, offset);
-  if (tag >= 31 || ((tags >>> tag) & 1) === 0) throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
+  if (tag >= 31 || ((tags >>> tag) & 1) === 0)
+    throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
   if (length > maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${maxFrame}.`);
-  if (length !== 0 && isControlTag(tag)) throw new FrameError(`A received control frame (tag ${tag}) carries ${length} bytes; it must carry none.`);
+  if (length !== 0 && isControlTag(tag))
+    throw new FrameError(`A received control frame (tag ${tag}) carries ${length} bytes; it must carry none.`);
   return { tag: tag as Tag, length };
 }
 

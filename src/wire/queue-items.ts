@@ -83,7 +83,8 @@ export function fixedLength(tag: number): number | undefined {
 export function decode(bytes: Uint8Array): unknown {
   const tag = bytes[0];
   const fixed = LENGTH_OF_TAG[tag ?? 0xff];
-  if (tag === undefined || fixed === undefined || (fixed !== 0 && bytes.length !== fixed)) throw corrupt(`${bytes.length} bytes, tag ${tag}`);
+  if (tag === undefined || fixed === undefined || (fixed !== 0 && bytes.length !== fixed))
+    throw corrupt(`${bytes.length} bytes, tag ${tag}`);
   switch (tag) {
     case NULL:
       return null;
@@ -110,5 +111,8 @@ export function decode(bytes: Uint8Array): unknown {
 }
 
 function corrupt(detail: string, cause?: unknown): FrameError {
-  return new FrameError(`A Queue item could not be decoded (${detail}): the queue's shared memory is corrupt.`, cause === undefined ? {} : { cause });
+  return new FrameError(
+    `A Queue item could not be decoded (${detail}): the queue's shared memory is corrupt.`,
+    cause === undefined ? {} : { cause },
+  );
 }

@@ -41,7 +41,8 @@ describe('cluster Pool: the tasks of a call that ended do not run', { skip: skip
   }
 
   /** The items that ran, from the log. */
-  const ran = async (log: string, n: number) => (await waitForLines(log, n)).map((line) => Number(line.split(' ')[0])).sort((a, b) => a - b);
+  const ran = async (log: string, n: number) =>
+    (await waitForLines(log, n)).map((line) => Number(line.split(' ')[0])).sort((a, b) => a - b);
 
   it('an error in a task (imap): the tasks after it that the host took or that were queued never start', async () => {
     const queue = 'cancel-error';

@@ -9,7 +9,8 @@ import { tempPath } from '../helpers.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
-const run = (args: string[], node: string[] = []) => spawnSync(process.execPath, [...node, CLI, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+const run = (args: string[], node: string[] = []) =>
+  spawnSync(process.execPath, [...node, CLI, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
 
 describe('multiproc worker', () => {
   it('--help prints its usage; missing or bad flags exit 2 with it', () => {
@@ -40,12 +41,33 @@ describe('multiproc worker', () => {
   });
 
   it('multiproc/cluster without BullMQ installed throws an error that says `npm install bullmq`', () => {
-    const script = "import('multiproc/cluster').then(() => console.log('loaded'), (error) => { console.log(error.name + ': ' + error.message); });";
-    const result = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'), '--input-type=module', '-e', script], { encoding: 'utf8', cwd: ROOT });
-    assert.match(result.stdout, /ProcessError: multiproc\/cluster runs on BullMQ over Redis, and BullMQ is not installed: run `npm install bullmq`/);
-    const required = spawnSync(process.execPath, ['--require', join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'), '-e', "try { require('multiproc/cluster'); console.log('loaded'); } catch (error) { console.log(error.message); }"], { encoding: 'utf8', cwd: ROOT });
+    const script =
+      "import('multiproc/cluster').then(() => console.log('loaded'), (error) => { console.log(error.name + ': ' + error.message); });";
+    const result = spawnSync(
+      process.execPath,
+      ['--require', join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'), '--input-type=module', '-e', script],
+      { encoding: 'utf8', cwd: ROOT },
+    );
+    assert.match(
+      result.stdout,
+      /ProcessError: multiproc\/cluster runs on BullMQ over Redis, and BullMQ is not installed: run `npm install bullmq`/,
+    );
+    const required = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        join(ROOT, 'test/fixtures/cluster/without-bullmq.cjs'),
+        '-e',
+        "try { require('multiproc/cluster'); console.log('loaded'); } catch (error) { console.log(error.message); }",
+      ],
+      { encoding: 'utf8', cwd: ROOT },
+    );
     assert.match(required.stdout, /npm install bullmq/);
-    const present = spawnSync(process.execPath, ['--input-type=module', '-e', "const m = await import('multiproc/cluster'); console.log(typeof m.Pool, typeof m.serveWorker);"], { encoding: 'utf8', cwd: ROOT });
+    const present = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "const m = await import('multiproc/cluster'); console.log(typeof m.Pool, typeof m.serveWorker);"],
+      { encoding: 'utf8', cwd: ROOT },
+    );
     assert.equal(present.stdout.trim(), 'function function');
   });
 });

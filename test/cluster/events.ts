@@ -34,13 +34,22 @@ export async function queueCounts(socket: string, queue: string): Promise<Record
 }
 
 /** Resolves once `queue`'s event stream (read from its start) holds `n` events named `event`. */
-export async function waitForEvents(socket: string, queue: string, event: 'waiting' | 'active' | 'completed' | 'failed', n: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForEvents(
+  socket: string,
+  queue: string,
+  event: 'waiting' | 'active' | 'completed' | 'failed',
+  n: number,
+  timeoutMs = 30_000,
+): Promise<void> {
   const events = new QueueEvents(queue, { connection: { path: socket }, lastEventId: '0-0' });
   let timer: NodeJS.Timeout | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let seen = 0;
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${n} '${event}' events of queue ${queue} (have ${seen})`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${n} '${event}' events of queue ${queue} (have ${seen})`)),
+        timeoutMs,
+      );
       events.on(event, () => {
         if (++seen === n) resolve();
       });

@@ -73,7 +73,14 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await killHost(a);
     writeFileSync(gate, ''); // the dead host's orphaned worker finishes and exits
     await host('max-attempts');
-    await assert.rejects(call, (error: Error) => error instanceof WorkerLostError && /started on 1 worker host/.test(error.message) && /maxAttempts is 1/.test(error.message) && /loggedGate/.test(error.message));
+    await assert.rejects(
+      call,
+      (error: Error) =>
+        error instanceof WorkerLostError &&
+        /started on 1 worker host/.test(error.message) &&
+        /maxAttempts is 1/.test(error.message) &&
+        /loggedGate/.test(error.message),
+    );
   });
 
   it('SIGTERM: a host finishes its running task, hands back the ones it took but did not start, and exits 0', async () => {
@@ -114,7 +121,13 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     writeFileSync(gate, '');
     assert.deepEqual(await call, [0, 1, 2]);
     // The host serves on after the restart.
-    assert.deepEqual(await pool.map(loggedGate, [[10, log, gate], [11, log, gate]]), [10, 11]);
+    assert.deepEqual(
+      await pool.map(loggedGate, [
+        [10, log, gate],
+        [11, log, gate],
+      ]),
+      [10, 11],
+    );
   });
 
   it('Redis gone for longer than connectTimeoutMs mid-call: a RedisConnectionError naming it', async () => {
@@ -125,7 +138,11 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await waitForLines(log, 1);
     await redis.kill();
     writeFileSync(gate, '');
-    await assert.rejects(call, (error: Error) => error.name === 'RedisConnectionError' && error.message.includes(`unix:${redis.socket}`) && /lost for 500 ms/.test(error.message));
+    await assert.rejects(
+      call,
+      (error: Error) =>
+        error.name === 'RedisConnectionError' && error.message.includes(`unix:${redis.socket}`) && /lost for 500 ms/.test(error.message),
+    );
     await pool.terminate();
     await redis.start(); // for the hosts' clean exit
   });
@@ -138,31 +155,35 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     await redis.start();
   });
 
-  it('on a terminal, a live line counts the tasks done, running and failed', { skip: spawnSync('script', ['--version']).status === 0 ? false : 'no `script` (util-linux) for a pseudo-terminal' }, async () => {
-    const root = fileURLToPath(new URL('../..', import.meta.url));
-    const command = `exec ${process.execPath} --import tsx src/cli/main.ts worker --socket ${redis.socket} --queue tty --processes 1 --root ${root}`;
-    const terminal = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    trackPid(terminal.pid ?? 0);
-    let out = '';
-    const seen = (pattern: RegExp) =>
-      new Promise<RegExpMatchArray>((resolve) => {
-        const check = () => {
-          const match = pattern.exec(out);
-          if (match !== null) resolve(match);
-        };
-        terminal.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
+  it(
+    'on a terminal, a live line counts the tasks done, running and failed',
+    { skip: spawnSync('script', ['--version']).status === 0 ? false : 'no `script` (util-linux) for a pseudo-terminal' },
+    async () => {
+      const root = fileURLToPath(new URL('../..', import.meta.url));
+      const command = `exec ${process.execPath} --import tsx src/cli/main.ts worker --socket ${redis.socket} --queue tty --processes 1 --root ${root}`;
+      const terminal = spawn('script', ['-qfec', command, '/dev/null'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+      trackPid(terminal.pid ?? 0);
+      let out = '';
+      const seen = (pattern: RegExp) =>
+        new Promise<RegExpMatchArray>((resolve) => {
+          const check = () => {
+            const match = pattern.exec(out);
+            if (match !== null) resolve(match);
+          };
+          terminal.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            check();
+          });
           check();
         });
-        check();
-      });
-    const [, pid] = await seen(/multiproc worker [^ ]+:(\d+): serving queue 'tty'/);
-    await using pool = new Pool({ redis: { path: redis.socket }, queue: 'tty' });
-    assert.deepEqual(await pool.map(square, [1, 2, 3], { chunksize: 1 }), [1, 4, 9]);
-    await seen(/done 3 {2}running 0 {2}failed 0/);
-    const exited = new Promise((resolve) => terminal.once('exit', resolve));
-    process.kill(Number(pid), 'SIGTERM');
-    await seen(/stopped \(3 done, 0 failed\)/);
-    await exited;
-  });
+      const [, pid] = await seen(/multiproc worker [^ ]+:(\d+): serving queue 'tty'/);
+      await using pool = new Pool({ redis: { path: redis.socket }, queue: 'tty' });
+      assert.deepEqual(await pool.map(square, [1, 2, 3], { chunksize: 1 }), [1, 4, 9]);
+      await seen(/done 3 {2}running 0 {2}failed 0/);
+      const exited = new Promise((resolve) => terminal.once('exit', resolve));
+      process.kill(Number(pid), 'SIGTERM');
+      await seen(/stopped \(3 done, 0 failed\)/);
+      await exited;
+    },
+  );
 });

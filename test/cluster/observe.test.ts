@@ -26,7 +26,11 @@ describe('cluster Pool: progress, counters, drain', { skip: skip ?? false }, () 
     await using pool = new Pool({ redis: { path: redis.socket }, queue });
     const seen: [number, number | null][] = [];
     const drained = once(pool, 'drain');
-    const result = await pool.map(square, Array.from({ length: 20 }, (_, i) => i), { chunksize: 5, onProgress: (done, total) => seen.push([done, total]) });
+    const result = await pool.map(
+      square,
+      Array.from({ length: 20 }, (_, i) => i),
+      { chunksize: 5, onProgress: (done, total) => seen.push([done, total]) },
+    );
     assert.equal(result.length, 20);
     await drained;
     assert.deepEqual(seen[0], [0, 20]);
@@ -40,7 +44,8 @@ describe('cluster Pool: progress, counters, drain', { skip: skip ?? false }, () 
     await using pool = new Pool({ redis: { path: redis.socket }, queue });
     await assert.rejects(pool.map(square, [1], { cancelRunning: true, signal: new AbortController().signal }), {
       name: 'TypeError',
-      message: /^Expected `cancelRunning` to be false or undefined for this pool \(a task running on a worker host cannot be stopped from here; its result is ignored\), got `true` \(boolean\)\.$/,
+      message:
+        /^Expected `cancelRunning` to be false or undefined for this pool \(a task running on a worker host cannot be stopped from here; its result is ignored\), got `true` \(boolean\)\.$/,
     });
   });
 });

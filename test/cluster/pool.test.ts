@@ -32,21 +32,45 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
   describe('with two hosts of two processes', () => {
     before(async () => {
       queue = 'round-trips';
-      hosts.push(...(await Promise.all([startHost(redis.socket, queue, ['--processes', '2']), startHost(redis.socket, queue, ['--processes', '2'])])));
+      hosts.push(
+        ...(await Promise.all([
+          startHost(redis.socket, queue, ['--processes', '2']),
+          startHost(redis.socket, queue, ['--processes', '2']),
+        ])),
+      );
     });
 
     it('map, starmap, apply, imap and imapUnordered round trips, results in input order', async () => {
       await using pool = open();
-      assert.deepEqual(await pool.map(square, range(100), { chunksize: 7 }), range(100).map((x) => x * x));
-      assert.deepEqual(await pool.map(square, range(1000)), range(1000).map((x) => x * x)); // default chunksize
-      assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4], [5, 6]]), [3, 7, 11]);
+      assert.deepEqual(
+        await pool.map(square, range(100), { chunksize: 7 }),
+        range(100).map((x) => x * x),
+      );
+      assert.deepEqual(
+        await pool.map(square, range(1000)),
+        range(1000).map((x) => x * x),
+      ); // default chunksize
+      assert.deepEqual(
+        await pool.starmap(add, [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ]),
+        [3, 7, 11],
+      );
       assert.equal(await pool.apply(add, [20, 22]), 42);
       const ordered: number[] = [];
       for await (const value of pool.imap(square, range(30))) ordered.push(value);
-      assert.deepEqual(ordered, range(30).map((x) => x * x));
+      assert.deepEqual(
+        ordered,
+        range(30).map((x) => x * x),
+      );
       const unordered: number[] = [];
       for await (const value of pool.imapUnordered(square, range(30), { chunksize: 4 })) unordered.push(value);
-      assert.deepEqual(unordered.sort((a, b) => a - b), range(30).map((x) => x * x));
+      assert.deepEqual(
+        unordered.sort((a, b) => a - b),
+        range(30).map((x) => x * x),
+      );
       assert.deepEqual(await pool.map(square, []), []);
     });
 
@@ -71,20 +95,29 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
         if (taken.length === 8) break;
       }
       await finallyRan;
-      assert.deepEqual(taken, range(8).map((x) => x * x));
+      assert.deepEqual(
+        taken,
+        range(8).map((x) => x * x),
+      );
       assert.ok(pulled <= 8 + 3 + 1, `pulled ${pulled}`);
     });
 
     it('runs tasks on both hosts', async () => {
       await using pool = open();
       const ran = await pool.map(whoRuns, range(200), { chunksize: 1 });
-      assert.deepEqual(ran.map(([x]) => x), range(200));
+      assert.deepEqual(
+        ran.map(([x]) => x),
+        range(200),
+      );
       assert.ok(new Set(ran.map(([, pid]) => pid)).size >= 2, 'tasks ran in at least two worker processes');
     });
 
     it("rejects at a task's exception with its name, message, fields, remote stack and host", async () => {
       await using pool = open();
-      const error = await pool.map(failAt13, range(40), { chunksize: 3 }).then(() => null, (e: unknown) => e as Error & { code?: string; host?: string });
+      const error = await pool.map(failAt13, range(40), { chunksize: 3 }).then(
+        () => null,
+        (e: unknown) => e as Error & { code?: string; host?: string },
+      );
       assert.ok(error instanceof TypeError);
       assert.ok(error !== null);
       assert.equal(error.message, 'bad item 13');
@@ -103,26 +136,54 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
     it('refuses a closure or a non-exported function at once, before any round trip', async () => {
       await using pool = open();
       const local = (x: number) => x + 1;
-      await assert.rejects(pool.map(local, [1]), (error: Error) => error instanceof SerializationError && /not exported/.test(error.message));
+      await assert.rejects(
+        pool.map(local, [1]),
+        (error: Error) => error instanceof SerializationError && /not exported/.test(error.message),
+      );
     });
 
     it('a task whose worker process dies fails with WorkerLostError; the host serves on', async () => {
       await using pool = open();
-      await assert.rejects(pool.map(killWorkerAt7, range(10), { chunksize: 2 }), (error: Error) => error.name === 'WorkerLostError' && /SIGKILL/.test(error.message));
-      assert.deepEqual(await pool.map(square, range(10)), range(10).map((x) => x * x));
+      await assert.rejects(
+        pool.map(killWorkerAt7, range(10), { chunksize: 2 }),
+        (error: Error) => error.name === 'WorkerLostError' && /SIGKILL/.test(error.message),
+      );
+      assert.deepEqual(
+        await pool.map(square, range(10)),
+        range(10).map((x) => x * x),
+      );
     });
 
     it('refuses a task over maxPayloadBytes, naming the limit', async () => {
       await using pool = open({ maxPayloadBytes: 2000 });
-      await assert.rejects(pool.map(whoRuns as (x: unknown) => unknown, [1, 'x'.repeat(5000)], { chunksize: 1 }), (error: Error) => error instanceof SerializationError && /over the limit of 2000 bytes/.test(error.message) && /maxPayloadBytes/.test(error.message));
+      await assert.rejects(
+        pool.map(whoRuns as (x: unknown) => unknown, [1, 'x'.repeat(5000)], { chunksize: 1 }),
+        (error: Error) =>
+          error instanceof SerializationError &&
+          /over the limit of 2000 bytes/.test(error.message) &&
+          /maxPayloadBytes/.test(error.message),
+      );
     });
 
     it('two submitters on one queue each get their own results', async () => {
       await using a = open();
       await using b = open();
-      const [ra, rb] = await Promise.all([a.map(square, range(300), { chunksize: 5 }), b.map(square, range(300).map((x) => x + 1000), { chunksize: 5 })]);
-      assert.deepEqual(ra, range(300).map((x) => x * x));
-      assert.deepEqual(rb, range(300).map((x) => (x + 1000) * (x + 1000)));
+      const [ra, rb] = await Promise.all([
+        a.map(square, range(300), { chunksize: 5 }),
+        b.map(
+          square,
+          range(300).map((x) => x + 1000),
+          { chunksize: 5 },
+        ),
+      ]);
+      assert.deepEqual(
+        ra,
+        range(300).map((x) => x * x),
+      );
+      assert.deepEqual(
+        rb,
+        range(300).map((x) => (x + 1000) * (x + 1000)),
+      );
     });
   });
 
@@ -139,7 +200,11 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       const log = tempPath('log');
       const gate = tempPath('gate');
       const controller = new AbortController();
-      const call = pool.map(loggedGate, range(5).map((x) => [x, log, gate] as [number, string, string]), { chunksize: 1, signal: controller.signal });
+      const call = pool.map(
+        loggedGate,
+        range(5).map((x) => [x, log, gate] as [number, string, string]),
+        { chunksize: 1, signal: controller.signal },
+      );
       await waitForLines(log, 1); // task 0 runs on the only process; 1..4 wait in the queue
       controller.abort(new Error('stop now'));
       await assert.rejects(call, /stop now/);
@@ -156,7 +221,10 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
 
     it('timeoutMs rejects with a TimeoutError and removes the queued tasks (no host serves the queue)', async () => {
       const pool = new Pool({ redis: { path: redis.socket }, queue: 'nobody-serves', timeoutMs: 300 });
-      await assert.rejects(pool.map(square, range(10), { chunksize: 1 }), (error: Error) => error instanceof TimeoutError && /300 ms/.test(error.message));
+      await assert.rejects(
+        pool.map(square, range(10), { chunksize: 1 }),
+        (error: Error) => error instanceof TimeoutError && /300 ms/.test(error.message),
+      );
       await assert.rejects(pool.apply(square, [2], { timeoutMs: 100 }), TimeoutError);
       pool.close();
       await pool.join();
@@ -173,12 +241,15 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       assert.equal((await queueCounts(redis.socket, 'terminated')).waiting, 0);
     });
 
-    it('a result over the host\'s --max-payload-bytes fails that task with a SerializationError naming the limit', async () => {
+    it("a result over the host's --max-payload-bytes fails that task with a SerializationError naming the limit", async () => {
       const small = await startHost(redis.socket, 'small-results', ['--processes', '1', '--max-payload-bytes', '4000']);
       hosts.push(small);
       await using pool = new Pool({ redis: { path: redis.socket }, queue: 'small-results' });
       assert.deepEqual(await pool.map(big, [10, 20]), ['x'.repeat(10), 'x'.repeat(20)]);
-      await assert.rejects(pool.map(big, [10, 10_000], { chunksize: 1 }), (error: Error) => error.name === 'SerializationError' && /over the limit of 4000 bytes/.test(error.message));
+      await assert.rejects(
+        pool.map(big, [10, 10_000], { chunksize: 1 }),
+        (error: Error) => error.name === 'SerializationError' && /over the limit of 4000 bytes/.test(error.message),
+      );
     });
 
     it('uses an existing ioredis connection given as `connection`, and leaves it open', async () => {
@@ -201,7 +272,10 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       hosts.push(stranger);
       try {
         await using pool = new Pool({ redis: { path: redis.socket }, queue: 'no-code' });
-        const error = await pool.map(square, [1, 2]).then(() => null, (e: unknown) => e as Error);
+        const error = await pool.map(square, [1, 2]).then(
+          () => null,
+          (e: unknown) => e as Error,
+        );
         assert.ok(error !== null);
         assert.ok(error instanceof TaskImportError);
         assert.match(error.message, /task function `square` of module test\/fixtures\/cluster\/tasks\.ts/);
@@ -217,12 +291,18 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
   it('Redis unreachable at submit: a RedisConnectionError naming the server', async () => {
     const missing = join(redis.dir, 'missing.sock');
     await using pool = new Pool({ redis: { path: missing }, queue: 'q', connectTimeoutMs: 300 });
-    await assert.rejects(pool.map(square, [1]), (error: Error) => error.name === 'RedisConnectionError' && error.message.includes(`unix:${missing}`) && error instanceof ProcessError);
+    await assert.rejects(
+      pool.map(square, [1]),
+      (error: Error) => error.name === 'RedisConnectionError' && error.message.includes(`unix:${missing}`) && error instanceof ProcessError,
+    );
   });
 
   it('options are checked in the house format', () => {
     assert.throws(() => new Pool({ redis: { path: redis.socket }, queue: '' }), /Expected `queue` to be a non-empty queue name/);
-    assert.throws(() => new Pool({ redis: { path: redis.socket }, queue: 'q', maxAttempts: 0 }), /Expected `maxAttempts` to be a positive integer, got `0`/);
+    assert.throws(
+      () => new Pool({ redis: { path: redis.socket }, queue: 'q', maxAttempts: 0 }),
+      /Expected `maxAttempts` to be a positive integer, got `0`/,
+    );
     assert.throws(() => new Pool({ queue: 'q' }), /Expected `redis`/);
   });
 });

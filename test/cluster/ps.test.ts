@@ -39,7 +39,10 @@ describe('multiproc ps and worker hosts', { skip: skip ?? false }, () => {
   it('shows the host by its queue, with its fork server and one pool worker per process', async () => {
     const host = await startHost(redis.socket, 'ps-queue', ['--processes', '2']);
     hosts.push(host);
-    const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'ps', '--json', '--pid', String(host.pid)], { encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'ps', '--json', '--pid', String(host.pid)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(result.status, 0, result.stderr);
     const node = find(JSON.parse(result.stdout) as PsNode[], host.pid);
     assert.ok(node !== undefined, `pid ${host.pid} in ${result.stdout}`);
@@ -49,7 +52,10 @@ describe('multiproc ps and worker hosts', { skip: skip ?? false }, () => {
     const workers = forkserver.children.filter((child) => child.role === 'pool-worker');
     assert.equal(workers.length, 2);
     for (const worker of workers) assert.equal(worker.startMethod, 'forkserver');
-    const text = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'ps', '--pid', String(host.pid)], { encoding: 'utf8', timeout: 60_000 });
+    const text = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'ps', '--pid', String(host.pid)], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.match(text.stdout, new RegExp(`${host.pid} .*worker host ps-queue`));
   });
 });

@@ -14,7 +14,8 @@ const CLI = join(ROOT, 'src/cli/main.ts');
 export function redisMissing(): string | null {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error === undefined && found.status === 0) return null;
-  const why = 'redis-server is not installed: the cluster tests (test/cluster) need it. Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`.';
+  const why =
+    'redis-server is not installed: the cluster tests (test/cluster) need it. Install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`.';
   if (process.env['CI'] === 'true') throw new Error(`${why} Under CI=true this is a failure, not a skip.`);
   console.error(`\n!!!!!!!!!!\n!!! SKIPPING the cluster tests: ${why}\n!!!!!!!!!!\n`);
   return why;
@@ -29,7 +30,11 @@ export class RedisServer {
   /** Start it (again: same socket, empty data). */
   async start(): Promise<void> {
     rmSync(this.socket, { force: true });
-    const child = spawn('redis-server', ['--port', '0', '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      ['--port', '0', '--unixsocket', this.socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', this.dir],
+      { stdio: 'ignore' },
+    );
     trackPid(child.pid ?? 0);
     this.#child = child;
     await waitForFile(this.socket);
@@ -64,10 +69,16 @@ export interface Host {
 
 /** Start `multiproc worker` on `socket`/`queue` (under tsx, so it imports .ts task modules); resolves once it printed ready. */
 export async function startHost(socket: string, queue: string, extra: string[] = []): Promise<Host> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'worker', '--socket', socket, '--queue', queue, '--root', ROOT, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'worker', '--socket', socket, '--queue', queue, '--root', ROOT, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT },
+  );
   trackPid(child.pid ?? 0);
   let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();

@@ -19,14 +19,20 @@ describe('AbortSignal on a Connection', () => {
     await a.send('after');
     assert.equal(await b.poll({ signal: new AbortController().signal }), true);
     assert.equal(await b.recv(), 'after');
-    await assert.rejects(b.poll({ signal: 'no' as never }), { name: 'TypeError', message: 'Expected `signal` to be an AbortSignal, got `"no"` (string).' });
+    await assert.rejects(b.poll({ signal: 'no' as never }), {
+      name: 'TypeError',
+      message: 'Expected `signal` to be an AbortSignal, got `"no"` (string).',
+    });
     a.close();
     b.close();
   });
 
   it('recv({ signal }) rejects with the reason (AbortSignal.timeout gives its TimeoutError DOMException)', async () => {
     const [a, b] = Pipe();
-    await assert.rejects(b.recv({ signal: AbortSignal.timeout(10) }), (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError');
+    await assert.rejects(
+      b.recv({ signal: AbortSignal.timeout(10) }),
+      (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError',
+    );
     await a.send(1);
     assert.equal(await b.recv(), 1);
     a.close();
@@ -35,8 +41,14 @@ describe('AbortSignal on a Connection', () => {
 
   it('the two timeouts are told apart on purpose and share their name: timeoutMs gives multiproc TimeoutError, AbortSignal.timeout() its DOMException', async () => {
     const [a, b] = Pipe();
-    const byOption = await b.recv({ timeoutMs: 5 }).then(() => null, (error: unknown) => error);
-    const bySignal = await b.recv({ signal: AbortSignal.timeout(5) }).then(() => null, (error: unknown) => error);
+    const byOption = await b.recv({ timeoutMs: 5 }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    const bySignal = await b.recv({ signal: AbortSignal.timeout(5) }).then(
+      () => null,
+      (error: unknown) => error,
+    );
     assert.ok(byOption instanceof TimeoutError);
     assert.ok(bySignal instanceof DOMException && !(bySignal instanceof TimeoutError));
     assert.equal((byOption as Error).name, 'TimeoutError');

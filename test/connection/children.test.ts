@@ -5,7 +5,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectionClosedError, getContext, Pipe, type Connection } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { announceAndWait, countUntilEof, describe as describeTarget, echo, echoBytes, nested, passToGrandchild, recvAfterGo, sendAll } from '../fixtures/connection/targets.ts';
+import {
+  announceAndWait,
+  countUntilEof,
+  describe as describeTarget,
+  echo,
+  echoBytes,
+  nested,
+  passToGrandchild,
+  recvAfterGo,
+  sendAll,
+} from '../fixtures/connection/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 import { checkTakingTurns } from './take-turns.ts';
 
@@ -25,7 +35,7 @@ for (const method of testedMethods()) {
       p.start();
       assert.equal(await b.recv(), 'first');
       await goTx.send('go');
-      assert.equal(await report.recv(), 'second', 'the parent read ahead and kept the child\'s message');
+      assert.equal(await report.recv(), 'second', "the parent read ahead and kept the child's message");
       await p.join();
       assert.equal(p.exitCode, 0);
       for (const end of [a, b, goTx, goRx, report, reportTx]) end.close();
@@ -132,7 +142,10 @@ for (const method of testedMethods()) {
     });
 
     it('processes take turns on one shared read end (under a Lock): each message reaches exactly one of them', async () => {
-      await checkTakingTurns(Process, Array.from({ length: 200 }, (_, i) => ({ i, pad: 'x'.repeat(i % 50) })));
+      await checkTakingTurns(
+        Process,
+        Array.from({ length: 200 }, (_, i) => ({ i, pad: 'x'.repeat(i % 50) })),
+      );
     });
 
     it('a child passes a received Connection on to a grandchild (spawn)', async () => {

@@ -27,7 +27,18 @@ import {
   Value,
   type Connection,
 } from '../../src/index.ts';
-import { makeHidden, makePoint, Money, Point, readFrom, receiveAll, serveHandles, useAllInPool, type Bag, type QueueItem } from '../fixtures/shareables.ts';
+import {
+  makeHidden,
+  makePoint,
+  Money,
+  Point,
+  readFrom,
+  receiveAll,
+  serveHandles,
+  useAllInPool,
+  type Bag,
+  type QueueItem,
+} from '../fixtures/shareables.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 // A bag whose locks the caller holds; `release()` frees what the bag owns here.
@@ -80,7 +91,15 @@ async function checkEffects(bag: Bag, mine: Connection): Promise<void> {
   assert.equal(await mine.recv({ timeoutMs: 20_000 }), 'c', 'the Connection sent there arrives here');
 }
 
-const everyType = { lockHeldElsewhere: true, rlockHeldElsewhere: true, condHeldElsewhere: true, point: true, money: true, rawIsInt32: true, barrier: true };
+const everyType = {
+  lockHeldElsewhere: true,
+  rlockHeldElsewhere: true,
+  condHeldElsewhere: true,
+  point: true,
+  money: true,
+  rawIsInt32: true,
+  barrier: true,
+};
 
 describe('Shareables refused at the sender', () => {
   it('a Queue refuses what needs a file descriptor, naming its path; SharedMemory goes by name', async () => {
@@ -96,12 +115,18 @@ describe('Shareables refused at the sender', () => {
         [{ raw: RawArray('d', 2) }, 'item.raw'],
         [new Event(), 'item'],
       ] as const) {
-        assert.throws(() => q.put(item), (error: SerializationError) => {
-          assert.ok(error instanceof SerializationError);
-          assert.equal(error.path, path);
-          assert.match(error.message, /carries no file descriptors: pass it to the consuming Process as an argument, or send it over a Connection/);
-          return true;
-        });
+        assert.throws(
+          () => q.put(item),
+          (error: SerializationError) => {
+            assert.ok(error instanceof SerializationError);
+            assert.equal(error.path, path);
+            assert.match(
+              error.message,
+              /carries no file descriptors: pass it to the consuming Process as an argument, or send it over a Connection/,
+            );
+            return true;
+          },
+        );
         assert.throws(() => q.putNowait(item), { name: 'SerializationError', path });
       }
       assert.equal(q.qsize(), 0, 'nothing refused was queued');
@@ -121,11 +146,14 @@ describe('Shareables refused at the sender', () => {
   it('a one-way Pipe (an OS pipe) refuses shareables at the send; what was sent before and after arrives', async () => {
     const [r, w] = Pipe(false);
     await w.send('before');
-    assert.throws(() => w.send({ lock: new Lock() }), (error: SerializationError) => {
-      assert.ok(error instanceof SerializationError);
-      assert.match(error.message, /one-way Pipe .* cannot carry: nothing was sent\. Use a duplex Pipe\(\)/);
-      return true;
-    });
+    assert.throws(
+      () => w.send({ lock: new Lock() }),
+      (error: SerializationError) => {
+        assert.ok(error instanceof SerializationError);
+        assert.match(error.message, /one-way Pipe .* cannot carry: nothing was sent\. Use a duplex Pipe\(\)/);
+        return true;
+      },
+    );
     await w.send('after');
     assert.equal(await r.recv(), 'before');
     assert.equal(await r.recv(), 'after');
@@ -148,11 +176,14 @@ describe('Shareables refused at the sender', () => {
     class Local {
       x = 1;
     }
-    assert.throws(() => a.send({ p: new Local() }), (error: SerializationError) => {
-      assert.equal(error.path, 'value.p');
-      assert.match(error.message, /an instance of class `Local` cannot be sent .* registerClass\(Local\)/);
-      return true;
-    });
+    assert.throws(
+      () => a.send({ p: new Local() }),
+      (error: SerializationError) => {
+        assert.equal(error.path, 'value.p');
+        assert.match(error.message, /an instance of class `Local` cannot be sent .* registerClass\(Local\)/);
+        return true;
+      },
+    );
     assert.throws(() => new Queue().put([new Local()]), { name: 'SerializationError', path: 'item[0]' });
     await a.send({ p: new Point(3, 4), m: new Money(5), list: [new Point(0, 1)] });
     const got = await b.recv<{ p: Point; m: Money; list: Point[] }>();
@@ -181,7 +212,9 @@ for (const method of testedMethods()) {
         shm.buf[0] = 42;
         await queue.put({ shm, point: new Point(3, 4), money: new Money(1234) });
         const waited = bag.barrier.wait({ timeoutMs: 20_000 });
-        const report = await parentEnd.recv<{ fromConnection: Record<string, boolean>; fromQueue: Record<string, boolean> }>({ timeoutMs: 30_000 });
+        const report = await parentEnd.recv<{ fromConnection: Record<string, boolean>; fromQueue: Record<string, boolean> }>({
+          timeoutMs: 30_000,
+        });
         assert.deepEqual(report.fromConnection, everyType);
         assert.deepEqual(report.fromQueue, { shm: true, point: true, money: true });
         assert.ok((await waited) >= 0);
@@ -207,7 +240,10 @@ for (const method of testedMethods()) {
         class Local {
           x = 1;
         }
-        await assert.rejects(pool.apply(useAllInPool, [{ nested: new Local() } as never]), { name: 'SerializationError', path: 'args[0].nested' });
+        await assert.rejects(pool.apply(useAllInPool, [{ nested: new Local() } as never]), {
+          name: 'SerializationError',
+          path: 'args[0].nested',
+        });
         await assert.rejects(pool.map(useAllInPool, [1, () => 2] as never), { name: 'SerializationError', path: 'items[1]' });
         const point = await pool.apply(makePoint, [3, 4]);
         assert.ok(point instanceof Point && point.norm() === 5, 'a result of an exported class arrives as an instance');
@@ -248,7 +284,7 @@ for (const method of testedMethods()) {
       } finally {
         parentEnd.close();
         talker.close();
-        (server).close();
+        server.close();
       }
     });
   });

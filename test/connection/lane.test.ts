@@ -36,7 +36,15 @@ function countingPipe() {
     return real.tryWrite(...args);
   };
   const [a, b] = pipeOver(counting, true);
-  return { a, b, calls, [Symbol.dispose]: () => { a.close(); b.close(); } };
+  return {
+    a,
+    b,
+    calls,
+    [Symbol.dispose]: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 /** A value of about `size` bytes once encoded. */
@@ -127,7 +135,10 @@ describe('Pipe lane (in one process)', { skip }, () => {
     a.close();
     const seen: unknown[] = [];
     for await (const value of b) seen.push(value);
-    assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     await assert.rejects(b.recv(), (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer');
     b.close();
   });
@@ -171,7 +182,7 @@ describe('Pipe lane (in one process)', { skip }, () => {
     for (const end of [a, b1, b2]) end.close();
   });
 
-  it('a producers\' lock left held (its holder died) sends by the socket without touching the lane, in order', async () => {
+  it("a producers' lock left held (its holder died) sends by the socket without touching the lane, in order", async () => {
     using pipe = countingPipe();
     await pipe.a.send('by the lane');
     const handle = pipe.a[kReduce]() as { data: ConnectionHandleData; fds: number[] };
@@ -193,7 +204,10 @@ describe('Pipe lane (in one process)', { skip }, () => {
     writer.close();
     const seen: unknown[] = [];
     for await (const value of reader) seen.push(value);
-    assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => ({ i })));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 10 }, (_, i) => ({ i })),
+    );
     reader.close();
   });
 });
@@ -254,7 +268,9 @@ for (const method of testedMethods()) {
       const p = track(new Process({ target: echo, args: [b] }));
       p.start();
       b.close();
-      const values = Array.from({ length: 2000 }, (_, i) => (i % 97 === 0 ? sized(5000, i) : i % 5 === 0 ? new Set([i]) : sized(i % 50, i)));
+      const values = Array.from({ length: 2000 }, (_, i) =>
+        i % 97 === 0 ? sized(5000, i) : i % 5 === 0 ? new Set([i]) : sized(i % 50, i),
+      );
       const sent = values.map((value) => a.send(value));
       for (const value of values) assert.deepEqual(await a.recv(), value);
       await Promise.all(sent);
@@ -299,7 +315,7 @@ for (const method of testedMethods()) {
       for (const end of [b, report, reportTx, go, goRx]) end.close();
     });
 
-    it('children sending on copies of one end without a lock: every message arrives, each child\'s in its order', async () => {
+    it("children sending on copies of one end without a lock: every message arrives, each child's in its order", async () => {
       const [input, output] = Pipe();
       const count = 300;
       const start = new Barrier(3); // the children send at the same time
@@ -320,7 +336,10 @@ for (const method of testedMethods()) {
     });
 
     it('children taking turns on one read end (under a Lock) while the sender keeps switching between lane and socket: each message reaches exactly one', async () => {
-      await checkTakingTurns(Process, Array.from({ length: 600 }, (_, i) => sized(i % 3 === 0 ? LANE_MAX_PAYLOAD + 100 : 20, i)));
+      await checkTakingTurns(
+        Process,
+        Array.from({ length: 600 }, (_, i) => sized(i % 3 === 0 ? LANE_MAX_PAYLOAD + 100 : 20, i)),
+      );
     });
 
     it('a killed child: sends fail and receives end, nothing hangs', async () => {

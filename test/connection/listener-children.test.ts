@@ -7,7 +7,15 @@ import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import { AuthenticationError, Client, currentProcess, getContext, Listener, Pipe, type Address } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { clientEcho, clientReport, closeInherited, listenEcho, listenThenWait, reportAuthkey, serveHandedOver } from '../fixtures/connection/listener-targets.ts';
+import {
+  clientEcho,
+  clientReport,
+  closeInherited,
+  listenEcho,
+  listenThenWait,
+  reportAuthkey,
+  serveHandedOver,
+} from '../fixtures/connection/listener-targets.ts';
 import { runScript, testedMethods, track } from '../helpers.ts';
 import { Leaker } from '../fixtures/scenarios.ts';
 
@@ -54,7 +62,7 @@ for (const method of testedMethods()) {
         connection.close();
         await p.join();
         assert.equal(p.exitCode, 0);
-        if (typeof address === 'string') assert.equal(existsSync(address), false, "the child removed its socket file");
+        if (typeof address === 'string') assert.equal(existsSync(address), false, 'the child removed its socket file');
         report.close();
       });
     }
@@ -154,27 +162,34 @@ describe('a Listener never closed', { skip }, () => {
   it('a Listener collected without close() has its fd closed and its files removed', async () => {
     const { code, stdout, stderr } = await runScript(leaker, [Leaker.gc]);
     assert.equal(code, 0, stderr);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { address?: string; stillThere?: boolean });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { address?: string; stillThere?: boolean });
     assert.equal(lines[1]?.stillThere, false);
     assert.equal(existsSync(dirname(lines[0]?.address as string)), false);
   });
 });
 
-describe('a forked child and the Listener it inherited', { skip: skip || (testedMethods().includes('fork') ? false : 'fork is not tested here') }, () => {
-  it("closing the child's copy leaves the parent's socket file and listening socket alone", async () => {
-    const { Process } = getContext('fork');
-    const listener = new Listener();
-    const [report, reportTx] = Pipe();
-    const p = track(new Process({ target: closeInherited, args: [listener, reportTx] }));
-    p.start();
-    assert.equal(await report.recv(), 'closed');
-    await p.join();
-    assert.equal(p.exitCode, 0);
-    assert.ok(existsSync(listener.address as string));
-    const [client, server] = await Promise.all([Client(listener.address), listener.accept()]);
-    await client.send('after the fork');
-    assert.equal(await server.recv(), 'after the fork');
-    for (const end of [client, server, report, reportTx]) end.close();
-    listener.close();
-  });
-});
+describe(
+  'a forked child and the Listener it inherited',
+  { skip: skip || (testedMethods().includes('fork') ? false : 'fork is not tested here') },
+  () => {
+    it("closing the child's copy leaves the parent's socket file and listening socket alone", async () => {
+      const { Process } = getContext('fork');
+      const listener = new Listener();
+      const [report, reportTx] = Pipe();
+      const p = track(new Process({ target: closeInherited, args: [listener, reportTx] }));
+      p.start();
+      assert.equal(await report.recv(), 'closed');
+      await p.join();
+      assert.equal(p.exitCode, 0);
+      assert.ok(existsSync(listener.address as string));
+      const [client, server] = await Promise.all([Client(listener.address), listener.accept()]);
+      await client.send('after the fork');
+      assert.equal(await server.recv(), 'after the fork');
+      for (const end of [client, server, report, reportTx]) end.close();
+      listener.close();
+    });
+  },
+);

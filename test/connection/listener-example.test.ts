@@ -7,11 +7,15 @@ import { runScript } from '../helpers.ts';
 const example = new URL('../../examples/11-listener-client.ts', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/index.js', import.meta.url));
 
-it('examples/11-listener-client.ts: two unrelated processes, a wrong key refused, a request served, shutdown', { skip: built ? false : 'dist/ is not built' }, async () => {
-  const { code, stdout, stderr } = await runScript(example, [], { asUser: true });
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /server: listening on 127\.0\.0\.1:\d+/);
-  assert.match(stdout, /client: a wrong key is refused \(AuthenticationError\)/);
-  assert.match(stdout, /client: the server says 1 \+ 2 \+ 3 = 6/);
-  assert.match(stdout, /server: closed/);
-});
+it(
+  'examples/11-listener-client.ts: two unrelated processes, a wrong key refused, a request served, shutdown',
+  { skip: built ? false : 'dist/ is not built' },
+  async () => {
+    const { code, stdout, stderr } = await runScript(example, [], { asUser: true });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /server: listening on 127\.0\.0\.1:\d+/);
+    assert.match(stdout, /client: a wrong key is refused \(AuthenticationError\)/);
+    assert.match(stdout, /client: the server says 1 \+ 2 \+ 3 = 6/);
+    assert.match(stdout, /server: closed/);
+  },
+);

@@ -21,7 +21,9 @@ function frame(tag: number, payload: Uint8Array, length = payload.length): Buffe
 }
 
 /** A raw TCP socket to `listener`, with everything it receives collected and its end awaited. */
-async function raw(listener: Listener): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void>; next: (bytes: number) => Promise<Buffer> }> {
+async function raw(
+  listener: Listener,
+): Promise<{ socket: Socket; received: () => Buffer; closed: Promise<void>; next: (bytes: number) => Promise<Buffer> }> {
   const [host, port] = listener.address as [string, number];
   const socket = connect({ host, port });
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -33,10 +35,11 @@ async function raw(listener: Listener): Promise<{ socket: Socket; received: () =
   });
   socket.on('error', () => undefined); // a reset by the server is one of the expected ends
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const next = (bytes: number) => new Promise<Buffer>((resolve) => {
-    if (data.length >= bytes) resolve(data);
-    else wanted = { bytes, resolve };
-  });
+  const next = (bytes: number) =>
+    new Promise<Buffer>((resolve) => {
+      if (data.length >= bytes) resolve(data);
+      else wanted = { bytes, resolve };
+    });
   return { socket, received: () => data, closed, next };
 }
 
@@ -56,12 +59,18 @@ function prng(seed: number): () => number {
 function hostileBytes(random: () => number): Buffer {
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   switch (Math.floor(random() * 6)) {
-    case 0: return bytes(1 + Math.floor(random() * 600)); // noise
-    case 1: return frame(Math.floor(random() * 256), bytes(Math.floor(random() * 64))); // any tag
-    case 2: return frame(2, bytes(Math.floor(random() * 256))); // a bytes frame, wrong answer
-    case 3: return frame(2, bytes(10), 10 + Math.floor(random() * 200)); // truncated: then silence
-    case 4: return frame(2, Buffer.alloc(0), 0xffffffff - Math.floor(random() * 1000)); // over the frame limit
-    default: return Buffer.concat([frame(2, Buffer.concat([Buffer.from('{sha256}'), bytes(32)])), bytes(Math.floor(random() * 20))]); // right shape, wrong digest
+    case 0:
+      return bytes(1 + Math.floor(random() * 600)); // noise
+    case 1:
+      return frame(Math.floor(random() * 256), bytes(Math.floor(random() * 64))); // any tag
+    case 2:
+      return frame(2, bytes(Math.floor(random() * 256))); // a bytes frame, wrong answer
+    case 3:
+      return frame(2, bytes(10), 10 + Math.floor(random() * 200)); // truncated: then silence
+    case 4:
+      return frame(2, Buffer.alloc(0), 0xffffffff - Math.floor(random() * 1000)); // over the frame limit
+    default:
+      return Buffer.concat([frame(2, Buffer.concat([Buffer.from('{sha256}'), bytes(32)])), bytes(Math.floor(random() * 20))]); // right shape, wrong digest
   }
 }
 
@@ -104,7 +113,10 @@ describe('Listener and Client against hostile peers', { skip }, () => {
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as { port: number };
-      await assert.rejects(Client(['127.0.0.1', port], { authkey: KEY, timeoutMs: 300 }), (error: unknown) => error instanceof AuthenticationError || error instanceof TimeoutError);
+      await assert.rejects(
+        Client(['127.0.0.1', port], { authkey: KEY, timeoutMs: 300 }),
+        (error: unknown) => error instanceof AuthenticationError || error instanceof TimeoutError,
+      );
       server.close();
     }
   });
@@ -118,7 +130,10 @@ describe('Listener and Client against hostile peers', { skip }, () => {
     const served = await first; // the good peer, while the stalled one still waits
     await good.send('first');
     assert.equal(await served.recv(), 'first');
-    await assert.rejects(listener.accept(), (error: unknown) => error instanceof AuthenticationError && /within 400 ms/.test(error.message));
+    await assert.rejects(
+      listener.accept(),
+      (error: unknown) => error instanceof AuthenticationError && /within 400 ms/.test(error.message),
+    );
     await stalled.closed;
     for (const end of [good, served]) end.close();
     listener.close();
@@ -129,7 +144,12 @@ describe('Listener and Client against hostile peers', { skip }, () => {
     const count = MAX_HANDSHAKES + 8;
     const stalled = await Promise.all(Array.from({ length: count }, () => raw(listener)));
     const outcomes = Promise.allSettled(stalled.map(() => listener.accept()));
-    for (const outcome of await outcomes) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof AuthenticationError && /within 300 ms/.test((outcome.reason as Error).message));
+    for (const outcome of await outcomes)
+      assert.ok(
+        outcome.status === 'rejected' &&
+          outcome.reason instanceof AuthenticationError &&
+          /within 300 ms/.test((outcome.reason as Error).message),
+      );
     await Promise.all(stalled.map((peer) => peer.closed));
     await goodRoundTrip(listener, KEY);
     listener.close();
@@ -138,7 +158,10 @@ describe('Listener and Client against hostile peers', { skip }, () => {
   it('a huge length prefix in the handshake is refused unread (no allocation): over the frame limit, or over the 256-byte handshake limit', async () => {
     const listener = new Listener({ address: ['127.0.0.1', 0], authkey: KEY });
     const before = process.memoryUsage().arrayBuffers;
-    for (const [length, cause] of [[0xffffffff, FrameError], [512 * 1024 * 1024, MessageTooLongError]] as const) {
+    for (const [length, cause] of [
+      [0xffffffff, FrameError],
+      [512 * 1024 * 1024, MessageTooLongError],
+    ] as const) {
       const peer = await raw(listener);
       const outcome = listener.accept();
       await peer.next(1);
@@ -175,7 +198,10 @@ describe('Listener and Client against hostile peers', { skip }, () => {
     await assert.rejects(Client(listener.address, { authkey: KEY }), /did not send an authentication challenge first/);
     (await speaking).close();
     const silent = listener.accept();
-    await assert.rejects(Client(listener.address, { authkey: KEY, timeoutMs: 200 }), (error: unknown) => error instanceof TimeoutError && /handshake did not complete within 200 ms/.test(error.message));
+    await assert.rejects(
+      Client(listener.address, { authkey: KEY, timeoutMs: 200 }),
+      (error: unknown) => error instanceof TimeoutError && /handshake did not complete within 200 ms/.test(error.message),
+    );
     (await silent).close();
     listener.close();
   });

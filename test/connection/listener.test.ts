@@ -4,7 +4,18 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { Client, Connection, ConnectionClosedError, Listener, Pipe, ProcessStateError, TimeoutError, wait, waitReady, type Address } from '../../src/index.ts';
+import {
+  Client,
+  Connection,
+  ConnectionClosedError,
+  Listener,
+  Pipe,
+  ProcessStateError,
+  TimeoutError,
+  wait,
+  waitReady,
+  type Address,
+} from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
 import { tempPath } from '../helpers.ts';
 
@@ -217,7 +228,10 @@ describe('Listener and Client', { skip }, () => {
   });
 
   it('refuses bad options with the house message', () => {
-    assert.throws(() => new Listener({ address: 42 as never }), /Expected `address` to be a unix socket path or a \[host, port\] pair, got `42` \(number\)/);
+    assert.throws(
+      () => new Listener({ address: 42 as never }),
+      /Expected `address` to be a unix socket path or a \[host, port\] pair, got `42` \(number\)/,
+    );
     assert.throws(() => new Listener({ address: ['127.0.0.1', 70000] }), /Expected `address\[1\]` to be a port number from 0 to 65535/);
     assert.throws(() => new Listener({ address: ['example.org', 0] }), /Resolve the name first/);
     assert.throws(() => new Listener({ address: '/tmp/x', family: 'AF_INET' }), /for family 'AF_INET'/);

@@ -27,10 +27,22 @@ describe('Pipe (in one process): bytes', { skip }, () => {
   it('throws at the call for bad sendBytes arguments, in the house format', async () => {
     using ends = closing(Pipe());
     const [a] = ends.pair;
-    assert.throws(() => a.sendBytes(Buffer.alloc(4), 5), { name: 'RangeError', message: 'Expected `offset` to be an integer from 0 to 4, got `5` (number).' });
-    assert.throws(() => a.sendBytes(Buffer.alloc(4), 1, 4), { name: 'RangeError', message: 'Expected `size` to be an integer from 0 to 3, got `4` (number).' });
-    assert.throws(() => a.sendBytes('text' as never), { name: 'TypeError', message: /Expected `buffer` to be a Buffer, typed array, DataView or ArrayBuffer, got `"text"` \(string\)/ });
-    await assert.rejects(a.recvBytes(-1), { name: 'RangeError', message: 'Expected `maxLength` to be a non-negative integer, got `-1` (number).' });
+    assert.throws(() => a.sendBytes(Buffer.alloc(4), 5), {
+      name: 'RangeError',
+      message: 'Expected `offset` to be an integer from 0 to 4, got `5` (number).',
+    });
+    assert.throws(() => a.sendBytes(Buffer.alloc(4), 1, 4), {
+      name: 'RangeError',
+      message: 'Expected `size` to be an integer from 0 to 3, got `4` (number).',
+    });
+    assert.throws(() => a.sendBytes('text' as never), {
+      name: 'TypeError',
+      message: /Expected `buffer` to be a Buffer, typed array, DataView or ArrayBuffer, got `"text"` \(string\)/,
+    });
+    await assert.rejects(a.recvBytes(-1), {
+      name: 'RangeError',
+      message: 'Expected `maxLength` to be a non-negative integer, got `-1` (number).',
+    });
   });
 
   it('recvBytes(maxLength): a longer message is left for the next receive (MessageTooLongError)', async () => {

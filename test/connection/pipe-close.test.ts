@@ -21,7 +21,10 @@ describe('Pipe (in one process): end and close', { skip }, () => {
       b.close();
       assert.equal(await first, 'last');
       let timer: NodeJS.Timeout | undefined;
-      const second = a.recv().then(() => 'a message', (error: Error) => error.name);
+      const second = a.recv().then(
+        () => 'a message',
+        (error: Error) => error.name,
+      );
       const outcome = await Promise.race([second, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still waiting')))]);
       clearTimeout(timer);
       assert.equal(outcome, 'ConnectionClosedError');
@@ -36,7 +39,10 @@ describe('Pipe (in one process): end and close', { skip }, () => {
     const pendingBytes = b.recvBytes();
     a.close();
     for (const promise of [pending, pendingBytes, b.recv(), b.recvBytes()]) {
-      await assert.rejects(promise, (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer' && /EOF/.test(error.message));
+      await assert.rejects(
+        promise,
+        (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer' && /EOF/.test(error.message),
+      );
     }
     assert.equal(await b.poll(), true, 'poll says ready at EOF (recv would not wait)');
     b.close();

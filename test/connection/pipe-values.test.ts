@@ -11,7 +11,10 @@ describe('Pipe (in one process): values', { skip }, () => {
     using ends = closing(Pipe());
     const [a, b] = ends.pair;
     const value = {
-      map: new Map<unknown, unknown>([['k', 1], [2, { deep: [new Set([1n])] }]]),
+      map: new Map<unknown, unknown>([
+        ['k', 1],
+        [2, { deep: [new Set([1n])] }],
+      ]),
       set: new Set(['x']),
       date: new Date(86_400_000),
       big: 2n ** 70n,
@@ -57,10 +60,39 @@ describe('Pipe (in one process): values', { skip }, () => {
     const nullProto = Object.assign(Object.create(null) as object, { k: 1 });
     const protoKey = JSON.parse('{"__proto__": {"polluted": true}, "x": 1}') as object;
     const values: unknown[] = [
-      0, -0, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 'text', '', 'é\u{1F600}', '\uD800 lone surrogate', true, null, undefined,
-      [], [1, 'two', [3]], [1, , 3], [undefined], withExtra, {}, { a: undefined }, { a: -0 }, { n: NaN }, { big: 1n },
-      { nested: { deep: { list: [1, { x: 'y' }] } } }, { shared1: shared, shared2: shared }, cycle, nullProto, protoKey,
-      { '2': 'b', '1': 'a', z: 0, y: 1 }, new Date(5), new Map([[1, 2]]), Array.from({ length: 1000 }, (_, i) => i),
+      0,
+      -0,
+      1.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 53,
+      'text',
+      '',
+      'é\u{1F600}',
+      '\uD800 lone surrogate',
+      true,
+      null,
+      undefined,
+      [],
+      [1, 'two', [3]],
+      [1, , 3],
+      [undefined],
+      withExtra,
+      {},
+      { a: undefined },
+      { a: -0 },
+      { n: NaN },
+      { big: 1n },
+      { nested: { deep: { list: [1, { x: 'y' }] } } },
+      { shared1: shared, shared2: shared },
+      cycle,
+      nullProto,
+      protoKey,
+      { '2': 'b', '1': 'a', z: 0, y: 1 },
+      new Date(5),
+      new Map([[1, 2]]),
+      Array.from({ length: 1000 }, (_, i) => i),
     ];
     for (const value of values) void a.send(value);
     for (const value of values) {
@@ -68,7 +100,9 @@ describe('Pipe (in one process): values', { skip }, () => {
       if (typeof value === 'number') assert.ok(Object.is(got, value), `${String(value)} came back as ${String(got)}`);
       else assert.deepStrictEqual(got, structuredClone(value));
     }
-    const [sharedBack] = [await (async () => (void a.send({ shared1: shared, shared2: shared }), b.recv<{ shared1: object; shared2: object }>()))()];
+    const [sharedBack] = [
+      await (async () => (void a.send({ shared1: shared, shared2: shared }), b.recv<{ shared1: object; shared2: object }>()))(),
+    ];
     assert.equal(sharedBack.shared1, sharedBack.shared2, 'a shared reference stays one object');
     void a.send(cycle);
     const cycleBack = await b.recv<Record<string, unknown>>();
@@ -118,7 +152,10 @@ describe('Pipe (in one process): values', { skip }, () => {
       }
     }
     await Promise.all(sends);
-    assert.deepEqual(received, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      received,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 
   it('moves large messages both ways, as bytes and as values', async () => {

@@ -36,7 +36,10 @@ describe('SpinPolicy', () => {
     const policy = new SpinPolicy(2);
     const spins = run(policy, { sleepMicros: 200, spinMicros: 8 }, 200);
     assert.equal(spins[0], 0, 'the sleeping path is measured first');
-    assert.ok(spins.slice(2).every((w) => w > 0), `it spins on every wait once it knows: ${spins.slice(0, 12).join(',')}`);
+    assert.ok(
+      spins.slice(2).every((w) => w > 0),
+      `it spins on every wait once it knows: ${spins.slice(0, 12).join(',')}`,
+    );
     assert.equal(policy.window, 200, 'the window is what sleeping costs');
   });
 
@@ -58,7 +61,10 @@ describe('SpinPolicy', () => {
     assert.ok(spinning(late) >= 1, 'it still probes now and then');
     assert.ok(policy.window <= 300 + 1, `a missed spin is not counted as sleeping cost (window ${policy.window})`);
     const back = run(policy, { sleepMicros: 300, spinMicros: 10 }, 600, clock);
-    assert.ok(back.slice(-50).every((w) => w > 0), 'after a probe hits, it spins again');
+    assert.ok(
+      back.slice(-50).every((w) => w > 0),
+      'after a probe hits, it spins again',
+    );
   });
 
   it('spins whose replies come late (more processes than CPUs: the spinner delays its peer) do not pay: it backs off', () => {
@@ -94,7 +100,10 @@ describe('SpinPolicy', () => {
     policy.spinEnded(); // missed
     policy.waitEnded(clock.now + 30_000); // gave up after 30 s
     const after = run(policy, { sleepMicros: 100, spinMicros: 5 }, 20, clock);
-    assert.ok(after.every((w) => w > 0 && w <= MAX_SPIN_MICROS), after.join(','));
+    assert.ok(
+      after.every((w) => w > 0 && w <= MAX_SPIN_MICROS),
+      after.join(','),
+    );
   });
 
   it('in a forked child, a wait the parent was timing is forgotten', () => {

@@ -24,7 +24,15 @@ function recordingPipe(): { a: Connection; b: Connection; spins: number[]; [Symb
   const [x, y] = real.socketpair();
   const a = openConnection(x, { readable: true, writable: true, native: real });
   const b = openConnection(y, { readable: true, writable: true, native: recording });
-  return { a, b, spins, [Symbol.dispose]: () => { a.close(); b.close(); } };
+  return {
+    a,
+    b,
+    spins,
+    [Symbol.dispose]: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 /** b sends, then receives a reply that `a` sends `afterMs` later (a long wait: far over the spin). */
@@ -50,7 +58,10 @@ describe('Connection: spinning before a receive sleeps', { skip }, () => {
     assert.equal(await exchange(pipe, null), 'answer'); // the sleeping path is measured first
     assert.equal(await exchange(pipe, 5), 'answer');
     assert.ok(pipe.spins[0]! > 0, `the first read of a receive awaiting a reply spins: ${pipe.spins.join(',')}`);
-    assert.ok(pipe.spins.slice(1).every((s) => s === 0), 'only the first read spins');
+    assert.ok(
+      pipe.spins.slice(1).every((s) => s === 0),
+      'only the first read spins',
+    );
   });
 
   it('once spins keep missing (replies come late), receives rarely spin; the values arrive all the same', async () => {
@@ -64,10 +75,13 @@ describe('Connection: spinning before a receive sleeps', { skip }, () => {
     assert.ok(spun >= 1 && spun <= 8, `spins that miss back off to rare probes: ${spun} of 24 receives spun`);
   });
 
-  it('a connection told never to spin (a Pool\'s) never does', async () => {
+  it("a connection told never to spin (a Pool's) never does", async () => {
     using pipe = recordingPipe();
     pipe.b[kNeverSpin]();
     for (let i = 0; i < 3; i++) assert.equal(await exchange(pipe, null), 'answer');
-    assert.ok(pipe.spins.every((s) => s === 0), `no spinning read: ${pipe.spins.join(',')}`);
+    assert.ok(
+      pipe.spins.every((s) => s === 0),
+      `no spinning read: ${pipe.spins.join(',')}`,
+    );
   });
 });

@@ -22,7 +22,10 @@ export async function checkTakingTurns(ProcessOf: ProcessClass, messages: unknow
   const counts = [await report.recv<number>(), await report.recv<number>()];
   assert.equal(counts[0]! + counts[1]!, messages.length, `every message exactly once (got ${counts.join(' + ')})`);
   await Promise.all(children.map((p) => p.join()));
-  assert.deepEqual(children.map((p) => p.exitCode), [0, 0]);
+  assert.deepEqual(
+    children.map((p) => p.exitCode),
+    [0, 0],
+  );
   feed.close();
   report.close();
 }

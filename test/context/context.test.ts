@@ -26,7 +26,10 @@ describe('contexts', () => {
   });
 
   it('rejects unknown method names with the house message', () => {
-    assert.throws(() => getContext('thread' as never), { name: 'RangeError', message: "Expected `method` to be one of 'fork', 'spawn', 'forkserver', got `\"thread\"` (string)." });
+    assert.throws(() => getContext('thread' as never), {
+      name: 'RangeError',
+      message: "Expected `method` to be one of 'fork', 'spawn', 'forkserver', got `\"thread\"` (string).",
+    });
     assert.throws(() => getContext(3 as never), { name: 'TypeError' });
   });
 
@@ -46,29 +49,36 @@ describe('contexts', () => {
   });
 });
 
-describe('the fork start method where it cannot work', { skip: loadNative() === null ? 'fork needs the native addon: without it, fork is refused for that reason (test/portable)' : false }, () => {
-  const fixture = fileURLToPath(new URL('../fixtures/os/refusals.ts', import.meta.url));
-  const ask = (flags: string[]) => {
-    const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    return (JSON.parse(run.stdout) as Record<string, { name: string; message: string; startMethod: string } | null>).getContext;
-  };
+describe(
+  'the fork start method where it cannot work',
+  { skip: loadNative() === null ? 'fork needs the native addon: without it, fork is refused for that reason (test/portable)' : false },
+  () => {
+    const fixture = fileURLToPath(new URL('../fixtures/os/refusals.ts', import.meta.url));
+    const ask = (flags: string[]) => {
+      const run = spawnSync(process.execPath, [...flags, fixture], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      return (JSON.parse(run.stdout) as Record<string, { name: string; message: string; startMethod: string } | null>).getContext;
+    };
 
-  it('is refused without --single-threaded, pointing to multiproc run and forkserver', () => {
-    const error = ask(['--import', 'tsx']);
-    assert.equal(error?.name, 'StartMethodError');
-    assert.equal(error?.startMethod, 'fork');
-    assert.match(error?.message ?? '', /only works in a process started with `node --single-threaded`/);
-    assert.match(error?.message ?? '', /npx multiproc run FILE/);
-    assert.match(error?.message ?? '', /'forkserver'/);
-  });
-
-  it('is refused with a loader thread (tsx via --import), --expose-internals or not: that thread makes fork() unsafe', () => {
-    for (const flags of [['--single-threaded', '--import', 'tsx'], ['--single-threaded', '--expose-internals', '--import', 'tsx']]) {
-      const error = ask(flags);
+    it('is refused without --single-threaded, pointing to multiproc run and forkserver', () => {
+      const error = ask(['--import', 'tsx']);
       assert.equal(error?.name, 'StartMethodError');
-      assert.match(error?.message ?? '', /hooks on a loader thread/);
+      assert.equal(error?.startMethod, 'fork');
+      assert.match(error?.message ?? '', /only works in a process started with `node --single-threaded`/);
       assert.match(error?.message ?? '', /npx multiproc run FILE/);
-    }
-  });
-});
+      assert.match(error?.message ?? '', /'forkserver'/);
+    });
+
+    it('is refused with a loader thread (tsx via --import), --expose-internals or not: that thread makes fork() unsafe', () => {
+      for (const flags of [
+        ['--single-threaded', '--import', 'tsx'],
+        ['--single-threaded', '--expose-internals', '--import', 'tsx'],
+      ]) {
+        const error = ask(flags);
+        assert.equal(error?.name, 'StartMethodError');
+        assert.match(error?.message ?? '', /hooks on a loader thread/);
+        assert.match(error?.message ?? '', /npx multiproc run FILE/);
+      }
+    });
+  },
+);

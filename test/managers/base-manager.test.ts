@@ -5,7 +5,16 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { BaseManager, getContext, Manager, ManagerClosedError, NotExposedError, ProcessStateError, SharedMemoryManager, type Remote } from '../../src/index.ts';
+import {
+  BaseManager,
+  getContext,
+  Manager,
+  ManagerClosedError,
+  NotExposedError,
+  ProcessStateError,
+  SharedMemoryManager,
+  type Remote,
+} from '../../src/index.ts';
 import { Counter, makeCounters, makeGreeter } from '../fixtures/managers/targets.ts';
 import { testedMethods } from '../helpers.ts';
 
@@ -42,7 +51,8 @@ for (const method of testedMethods()) {
       await using m = await ctx.Manager.start();
       assert.ok(m instanceof Manager);
       assert.ok(m.process instanceof ctx.Process, `the manager process is a ${method} Process`);
-      for (const other of testedMethods().filter((x) => x !== method)) assert.equal(m.process instanceof getContext(other).Process, false, other);
+      for (const other of testedMethods().filter((x) => x !== method))
+        assert.equal(m.process instanceof getContext(other).Process, false, other);
       const d = await m.dict<string, number>({ a: 1 });
       assert.equal(await d.get('a'), 1);
       const other = testedMethods().find((x) => x !== method);

@@ -30,14 +30,15 @@ ActionManager.register('ActionRuns', ActionRuns);
 
 /** The pids of `pids` still running (not zombies) once they ended or 20 s passed, checked every 20 ms. */
 async function stillAlive(pids: Iterable<number>): Promise<number[]> {
-  const alive = () => [...pids].filter((p) => {
-    try {
-      process.kill(p, 0);
-      return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-    } catch {
-      return false;
-    }
-  });
+  const alive = () =>
+    [...pids].filter((p) => {
+      try {
+        process.kill(p, 0);
+        return readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    });
   const deadline = performance.now() + 20_000;
   while (alive().length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   return alive();
@@ -64,7 +65,10 @@ for (const method of testedMethods()) {
       assert.equal(await d.has('b'), true);
       assert.deepEqual(await d.keys(), ['a', 'b']);
       assert.deepEqual(await d.values(), [1, 2]);
-      assert.deepEqual(await d.entries(), [['a', 1], ['b', 2]]);
+      assert.deepEqual(await d.entries(), [
+        ['a', 1],
+        ['b', 2],
+      ]);
       assert.equal(await d.size(), 2);
       assert.deepEqual(await d.toObject(), { a: 1, b: 2 });
       assert.equal(await d.setDefault('c', 3), 3);
@@ -76,7 +80,10 @@ for (const method of testedMethods()) {
       await d.update(new Map([['x', 10]]));
       const seen: [string, number][] = [];
       for await (const entry of d) seen.push(entry);
-      assert.deepEqual(seen, [['a', 1], ['x', 10]]);
+      assert.deepEqual(seen, [
+        ['a', 1],
+        ['x', 10],
+      ]);
       assert.deepEqual(await d.popItem(), ['x', 10]);
       await d.clear();
       assert.equal(await d.size(), 0);
@@ -245,8 +252,14 @@ for (const method of testedMethods()) {
       const failing = await am.Barrier(2, { action: failingAction });
       const results = await Promise.allSettled([failing.wait(), failing.wait()]);
       const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error) : null));
-      assert.ok(reasons.some((e) => e?.message === 'action failed'), 'the last party gets the action\'s error');
-      assert.ok(reasons.some((e) => e instanceof BrokenBarrierError), 'the others: BrokenBarrierError');
+      assert.ok(
+        reasons.some((e) => e?.message === 'action failed'),
+        "the last party gets the action's error",
+      );
+      assert.ok(
+        reasons.some((e) => e instanceof BrokenBarrierError),
+        'the others: BrokenBarrierError',
+      );
       assert.equal(await failing.broken(), true);
       // Known at the call: thrown there (issue 17, Node conventions).
       assert.throws(() => am.Barrier(2, { action: 'f' as never }), /Expected `action` to be a function/);
@@ -258,14 +271,26 @@ for (const method of testedMethods()) {
       assert.equal(await pool.processes(), 2);
       assert.equal(await pool.apply(add, [2, 3]), 5);
       assert.deepEqual(await pool.map(square, [1, 2, 3], { chunksize: 2 }), [1, 4, 9]);
-      assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+      assert.deepEqual(
+        await pool.starmap(add, [
+          [1, 2],
+          [3, 4],
+        ]),
+        [3, 7],
+      );
       const ordered: number[] = [];
       for await (const x of pool.imap(square, [1, 2, 3, 4])) ordered.push(x);
       assert.deepEqual(ordered, [1, 4, 9, 16]);
       const unordered: number[] = [];
       for await (const x of pool.imapUnordered(square, [1, 2, 3, 4])) unordered.push(x);
-      assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16]);
-      for await (const x of pool.imap(square, Array.from({ length: 50 }, (_, i) => i))) {
+      assert.deepEqual(
+        unordered.sort((a, b) => a - b),
+        [1, 4, 9, 16],
+      );
+      for await (const x of pool.imap(
+        square,
+        Array.from({ length: 50 }, (_, i) => i),
+      )) {
         assert.equal(x, 0);
         break; // the remote iterator is closed
       }
@@ -275,13 +300,22 @@ for (const method of testedMethods()) {
       await assert.rejects(pool.map(failOn, [1, 5]), { name: 'RangeError', message: /bad item 5/ });
       assert.throws(() => pool.apply(() => 1), SerializationError, 'a function the manager cannot import: refused at the call');
       const controller = new AbortController();
-      const aborted = pool.map(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: controller.signal });
+      const aborted = pool.map(
+        slowSquare,
+        Array.from({ length: 400 }, (_, i) => i),
+        { signal: controller.signal },
+      );
       controller.abort();
       await assert.rejects(aborted, { name: 'AbortError' });
       const stopped = new AbortController();
       await assert.rejects(
         (async () => {
-          for await (const x of pool.imap(slowSquare, Array.from({ length: 400 }, (_, i) => i), { signal: stopped.signal })) if (x === 0) stopped.abort();
+          for await (const x of pool.imap(
+            slowSquare,
+            Array.from({ length: 400 }, (_, i) => i),
+            { signal: stopped.signal },
+          ))
+            if (x === 0) stopped.abort();
         })(),
         { name: 'AbortError' },
       );
@@ -331,7 +365,7 @@ for (const method of testedMethods()) {
       const inner = await m.dict<string, number>();
       const outer = await m.list<DictProxy<string, number>>([]);
       await outer.push(inner);
-      await ((await outer.get(0))).set('k', 1);
+      await (await outer.get(0)).set('k', 1);
       assert.equal(await inner.get('k'), 1);
     });
 

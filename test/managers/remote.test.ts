@@ -65,6 +65,9 @@ describe('a manager address that does not answer', () => {
     const m = await Manager.start();
     const address = m.address as string;
     await m.shutdown();
-    await assert.rejects(new Manager({ address }).connect(), (error: ManagerClosedError) => error instanceof ManagerClosedError && error.message.includes(address));
+    await assert.rejects(
+      new Manager({ address }).connect(),
+      (error: ManagerClosedError) => error instanceof ManagerClosedError && error.message.includes(address),
+    );
   });
 });

@@ -9,7 +9,9 @@ import { loadNative } from '../../src/native/binding.ts';
 const native = loadNative()!;
 
 function fdFlags(fd: number): number {
-  const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'));
+  const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('flags:'));
   return parseInt(line!.split(/\s+/)[1]!, 8);
 }
 const O_CLOEXEC = 0o2000000;
@@ -48,9 +50,12 @@ test('socketpair + sendFds/recvFds passes a real file descriptor', () => {
     assert.equal(native.recvFds(b, 64), null);
     native.setNonBlocking(a, true);
     const chunk = Buffer.alloc(65536);
-    assert.throws(() => {
-      for (let i = 0; i < 10_000; i++) native.sendFds(a, chunk, []);
-    }, { code: 'EAGAIN', syscall: 'sendmsg', message: 'sendmsg: Resource temporarily unavailable' });
+    assert.throws(
+      () => {
+        for (let i = 0; i < 10_000; i++) native.sendFds(a, chunk, []);
+      },
+      { code: 'EAGAIN', syscall: 'sendmsg', message: 'sendmsg: Resource temporarily unavailable' },
+    );
     while (native.recvFds(b, 1 << 20) !== null);
 
     // EOF is empty data
@@ -104,7 +109,7 @@ test('tryReadKeepingFds keeps the fds sent with the bytes, one set per sendmsg, 
   native.sendFds(b, Buffer.from('second'), [p2, p1]);
   const buf = Buffer.alloc(64);
   let text = '';
-  for (let n; (n = native.tryReadKeepingFds(a, buf, 0, 64, 0)) > 0; ) text += buf.toString('latin1', 0, n);
+  for (let n; (n = native.tryReadKeepingFds(a, buf, 0, 64, 0)) > 0;) text += buf.toString('latin1', 0, n);
   assert.equal(text, 'firstplainsecond', 'every byte, whatever the reads');
   const first = native.takeFds(a);
   const second = native.takeFds(a);
@@ -132,7 +137,10 @@ test('tryRead never blocks, even on an fd left blocking: a socket and a pipe', (
   const [a, b] = native.socketpair();
   const [r, w] = native.pipe();
   const buf = Buffer.alloc(8);
-  for (const [fd, other] of [[a, b], [r, w]] as const) {
+  for (const [fd, other] of [
+    [a, b],
+    [r, w],
+  ] as const) {
     native.setNonBlocking(fd, false);
     assert.equal(native.tryRead(fd, buf, 0, 8, 0), -1, 'nothing there: -1 at once, no wait');
     writeSync(other, 'xy');
@@ -161,7 +169,10 @@ test('tryWrite: bytes written, -1 (nothing written) when the kernel has no room,
   }
   assert.ok(total > 0, 'the socket buffer filled, then -1');
   native.close(b);
-  assert.throws(() => native.tryWrite(a, data, 0, 1), (error: NodeJS.ErrnoException) => ['EPIPE', 'ECONNRESET'].includes(error.code ?? '') && error.syscall === 'write');
+  assert.throws(
+    () => native.tryWrite(a, data, 0, 1),
+    (error: NodeJS.ErrnoException) => ['EPIPE', 'ECONNRESET'].includes(error.code ?? '') && error.syscall === 'write',
+  );
   native.close(a);
 });
 

@@ -8,11 +8,47 @@ import { findPackageRoot, loadNative, nativeUnavailableReason, requireNative } f
 import { root, runNode } from '../fixtures/os-helpers.ts';
 
 const EXPORTS = [
-  'fork', 'waitpid', 'waitidNoWait', 'pidfdOpen', 'pollReadable', 'watchReadable', 'exit',
-  'setPdeathsig', 'getpid', 'getppid', 'kill', 'socketpair', 'pipe', 'sendFds', 'recvFds', 'close',
-  'dup', 'dup2', 'setCloexec', 'setNonBlocking', 'functionLocation', 'shmOpen', 'ftruncate',
-  'fstatSize', 'mmapShared', 'shmUnlink', 'futexWait', 'futexWake', 'watchLoopIdle', 'tryRead', 'tryReadKeepingFds', 'takeFds', 'dropFds', 'tryWrite', 'peerClosed',
-  'listenSocket', 'accept', 'socketAddress', 'connectSocket', 'connectResult', 'watchWritable',
+  'fork',
+  'waitpid',
+  'waitidNoWait',
+  'pidfdOpen',
+  'pollReadable',
+  'watchReadable',
+  'exit',
+  'setPdeathsig',
+  'getpid',
+  'getppid',
+  'kill',
+  'socketpair',
+  'pipe',
+  'sendFds',
+  'recvFds',
+  'close',
+  'dup',
+  'dup2',
+  'setCloexec',
+  'setNonBlocking',
+  'functionLocation',
+  'shmOpen',
+  'ftruncate',
+  'fstatSize',
+  'mmapShared',
+  'shmUnlink',
+  'futexWait',
+  'futexWake',
+  'watchLoopIdle',
+  'tryRead',
+  'tryReadKeepingFds',
+  'takeFds',
+  'dropFds',
+  'tryWrite',
+  'peerClosed',
+  'listenSocket',
+  'accept',
+  'socketAddress',
+  'connectSocket',
+  'connectResult',
+  'watchWritable',
 ];
 
 test('loadNative() loads the addon with every export and abiVersion 5', () => {
@@ -35,12 +71,15 @@ test('MULTIPROC_NO_NATIVE=1 makes the addon absent, and requireNative says why a
   try {
     assert.equal(loadNative(), null);
     assert.match(nativeUnavailableReason() ?? '', /MULTIPROC_NO_NATIVE=1/);
-    assert.throws(() => requireNative('fork()'), (error: unknown) => {
-      assert.ok(error instanceof NativeUnavailableError);
-      assert.match(error.message, /^fork\(\) needs multiproc's native addon, which is unavailable: MULTIPROC_NO_NATIVE=1/);
-      assert.match(error.message, /Without it, spawn Processes, Pipe, Queue, .* still work \(the portable path/);
-      return true;
-    });
+    assert.throws(
+      () => requireNative('fork()'),
+      (error: unknown) => {
+        assert.ok(error instanceof NativeUnavailableError);
+        assert.match(error.message, /^fork\(\) needs multiproc's native addon, which is unavailable: MULTIPROC_NO_NATIVE=1/);
+        assert.match(error.message, /Without it, spawn Processes, Pipe, Queue, .* still work \(the portable path/);
+        return true;
+      },
+    );
   } finally {
     if (saved === undefined) delete process.env['MULTIPROC_NO_NATIVE'];
     else process.env['MULTIPROC_NO_NATIVE'] = saved;
@@ -58,12 +97,18 @@ test('the loader reports the missing file when the package has no build', async 
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'multiproc', type: 'module' }));
     await esbuild.build({
       entryPoints: [path.join(root, 'src/native/binding.ts')],
-      bundle: true, platform: 'node', format: 'esm', outfile: path.join(dir, 'dist/binding.js'), logLevel: 'silent',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(dir, 'dist/binding.js'),
+      logLevel: 'silent',
     });
-    writeFileSync(path.join(dir, 'check.mjs'),
+    writeFileSync(
+      path.join(dir, 'check.mjs'),
       "import { loadNative, nativeUnavailableReason, requireNative } from './dist/binding.js';\n" +
-      "let message = ''; try { requireNative('fork()'); } catch (e) { message = `${e.name}: ${e.message}`; }\n" +
-      "console.log(JSON.stringify({ native: loadNative(), reason: nativeUnavailableReason(), message }));\n");
+        "let message = ''; try { requireNative('fork()'); } catch (e) { message = `${e.name}: ${e.message}`; }\n" +
+        'console.log(JSON.stringify({ native: loadNative(), reason: nativeUnavailableReason(), message }));\n',
+    );
     const result = await runNode([path.join(dir, 'check.mjs')], { cwd: dir });
     assert.equal(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout) as { native: null; reason: string; message: string };
@@ -75,7 +120,11 @@ test('the loader reports the missing file when the package has no build', async 
     // and the CommonJS bundle, where import.meta.url is replaced by a define
     await esbuild.build({
       entryPoints: [path.join(root, 'src/native/binding.ts')],
-      bundle: true, platform: 'node', format: 'cjs', outfile: path.join(dir, 'dist/binding.cjs'), logLevel: 'silent',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: path.join(dir, 'dist/binding.cjs'),
+      logLevel: 'silent',
       define: { 'import.meta.url': 'importMetaUrl' },
       banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     });
@@ -87,8 +136,14 @@ test('the loader reports the missing file when the package has no build', async 
   }
 });
 
-test('without the addon, a spawned child still gets its preparation and runs (node:net channel)', { skip: existsSync(path.join(root, 'dist', 'index.js')) ? false : 'dist/ is not built' }, async () => {
-  const result = await runNode([path.join(root, 'test', 'fixtures', 'native', 'spawn-no-native.mjs')], { env: { ...process.env, MULTIPROC_NO_NATIVE: '1' } });
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /^exitCode 7$/m);
-});
+test(
+  'without the addon, a spawned child still gets its preparation and runs (node:net channel)',
+  { skip: existsSync(path.join(root, 'dist', 'index.js')) ? false : 'dist/ is not built' },
+  async () => {
+    const result = await runNode([path.join(root, 'test', 'fixtures', 'native', 'spawn-no-native.mjs')], {
+      env: { ...process.env, MULTIPROC_NO_NATIVE: '1' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^exitCode 7$/m);
+  },
+);

@@ -13,10 +13,19 @@ import { addonCandidates, detectLibc, explainUnavailable, platformTag, readInsta
 import { root, runNode } from '../fixtures/os-helpers.ts';
 import { realImport } from '../fixtures/native/real-import.mjs';
 
-interface InstallScriptCommon { ABI_VERSION: number; LOCAL_BUILD: string; prebuildFile(): string; platformTag(): string; libc(): string }
+interface InstallScriptCommon {
+  ABI_VERSION: number;
+  LOCAL_BUILD: string;
+  prebuildFile(): string;
+  platformTag(): string;
+  libc(): string;
+}
 
 test('the loader tries the local build first, then prebuilds/<platform>-<arch>-<libc>/multiproc.abi<N>.node', () => {
-  assert.deepEqual(addonCandidates('/pkg', 'linux-arm64-musl', '127'), ['/pkg/build/Release/multiproc.node', '/pkg/prebuilds/linux-arm64-musl/multiproc.abi127.node']);
+  assert.deepEqual(addonCandidates('/pkg', 'linux-arm64-musl', '127'), [
+    '/pkg/build/Release/multiproc.node',
+    '/pkg/prebuilds/linux-arm64-musl/multiproc.abi127.node',
+  ]);
   assert.equal(platformTag('linux', 'x64', 'glibc'), 'linux-x64-glibc');
   assert.equal(platformTag('darwin', 'arm64', ''), 'darwin-arm64');
   assert.match(detectLibc(), /^(glibc|musl)$/);
@@ -52,7 +61,10 @@ test('an unreadable or shapeless install record counts as none; a vanished insta
     mkdirSync(path.join(dir, 'build'));
     writeFileSync(path.join(dir, 'build', 'install-result.json'), '{"no":"outcome"}');
     assert.equal(readInstallRecord(dir), null);
-    writeFileSync(path.join(dir, 'build', 'install-result.json'), '{"outcome":"prebuild","file":"prebuilds/x/multiproc.abi1.node","node":"v20.0.0"}');
+    writeFileSync(
+      path.join(dir, 'build', 'install-result.json'),
+      '{"outcome":"prebuild","file":"prebuilds/x/multiproc.abi1.node","node":"v20.0.0"}',
+    );
     const record = readInstallRecord(dir);
     assert.equal(record?.outcome, 'prebuild');
     assert.equal(
@@ -70,11 +82,21 @@ test('a package with a prebuild only loads it; a local build that does not load 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'multiproc-locate-'));
   try {
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'multiproc', type: 'module' }));
-    await build({ entryPoints: [path.join(root, 'src/native/binding.ts')], bundle: true, platform: 'node', format: 'esm', outfile: path.join(dir, 'dist/binding.js'), logLevel: 'silent' });
+    await build({
+      entryPoints: [path.join(root, 'src/native/binding.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(dir, 'dist/binding.js'),
+      logLevel: 'silent',
+    });
     const [local, prebuild] = addonCandidates(dir);
     mkdirSync(path.dirname(prebuild!), { recursive: true });
     copyFileSync(nativeAddonFile()!, prebuild!);
-    writeFileSync(path.join(dir, 'check.mjs'), "import { nativeAddonFile, nativeUnavailableReason } from './dist/binding.js';\nconsole.log(JSON.stringify({ file: nativeAddonFile(), reason: nativeUnavailableReason() }));\n");
+    writeFileSync(
+      path.join(dir, 'check.mjs'),
+      "import { nativeAddonFile, nativeUnavailableReason } from './dist/binding.js';\nconsole.log(JSON.stringify({ file: nativeAddonFile(), reason: nativeUnavailableReason() }));\n",
+    );
     const check = async () => {
       const result = await runNode([path.join(dir, 'check.mjs')], { cwd: dir });
       assert.equal(result.code, 0, result.stderr);
@@ -90,7 +112,10 @@ test('a package with a prebuild only loads it; a local build that does not load 
     writeFileSync(local!, 'not an ELF file');
     const { file, reason } = await check();
     assert.equal(file, null);
-    assert.match(reason ?? '', /install script did not run .* tried: loading \S+build\/Release\/multiproc\.node failed: .*; \S+multiproc\.abi\d+\.node does not exist$/);
+    assert.match(
+      reason ?? '',
+      /install script did not run .* tried: loading \S+build\/Release\/multiproc\.node failed: .*; \S+multiproc\.abi\d+\.node does not exist$/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

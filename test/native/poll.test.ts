@@ -49,16 +49,28 @@ test('watchReadable calls back when the fd becomes readable, until closed', asyn
   native.close(w);
 });
 
-test('a watcher keeps the loop alive; an unref\'d one does not; a throwing callback is an uncaught exception', async () => {
+test("a watcher keeps the loop alive; an unref'd one does not; a throwing callback is an uncaught exception", async () => {
   const addon = new URL('../../build/Release/multiproc.node', import.meta.url).pathname;
   const prelude = `const n = require(${JSON.stringify(addon)}); const [r, w] = n.pipe();`;
   const unrefd = await runNode(['-e', `${prelude} n.watchReadable(r, () => {}).unref(); console.log('done')`], { timeoutMs: 10_000 });
   assert.equal(unrefd.code, 0);
   assert.equal(unrefd.stdout, 'done\n');
-  const refd = await runNode(['-e', `${prelude} const wt = n.watchReadable(r, () => { wt.close(); console.log('called'); }); setTimeout(() => require('fs').writeSync(w, 'x'), 1);`], { timeoutMs: 10_000 });
+  const refd = await runNode(
+    [
+      '-e',
+      `${prelude} const wt = n.watchReadable(r, () => { wt.close(); console.log('called'); }); setTimeout(() => require('fs').writeSync(w, 'x'), 1);`,
+    ],
+    { timeoutMs: 10_000 },
+  );
   assert.equal(refd.code, 0);
   assert.equal(refd.stdout, 'called\n');
-  const throws = await runNode(['-e', `${prelude} process.on('uncaughtException', (e) => { console.log('caught', e.message); process.exit(0); }); n.watchReadable(r, () => { throw new Error('boom'); }); require('fs').writeSync(w, 'x');`], { timeoutMs: 10_000 });
+  const throws = await runNode(
+    [
+      '-e',
+      `${prelude} process.on('uncaughtException', (e) => { console.log('caught', e.message); process.exit(0); }); n.watchReadable(r, () => { throw new Error('boom'); }); require('fs').writeSync(w, 'x');`,
+    ],
+    { timeoutMs: 10_000 },
+  );
   assert.equal(throws.stdout, 'caught boom\n');
   assert.equal(throws.code, 0);
 });
@@ -120,7 +132,8 @@ test('a watcher stays open after an error (a peer closed with unread bytes): it 
   const calledTwice = new Promise<void>((resolve) => (second = resolve));
   const watcher = native.watchReadable(a, () => {
     calls++;
-    if (calls === 1) reads.push(native.tryRead(a, buf, 0, 4, 0)); // the data only: the error is still pending
+    if (calls === 1)
+      reads.push(native.tryRead(a, buf, 0, 4, 0)); // the data only: the error is still pending
     else second();
   });
   try {
@@ -128,7 +141,10 @@ test('a watcher stays open after an error (a peer closed with unread bytes): it 
     writeSync(b, 'data');
     native.close(b);
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([calledTwice.then(() => 'called again'), new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'never called again')))]);
+    const outcome = await Promise.race([
+      calledTwice.then(() => 'called again'),
+      new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'never called again'))),
+    ]);
     clearTimeout(timer);
     assert.equal(outcome, 'called again');
     assert.deepEqual(reads, [4]);

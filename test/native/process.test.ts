@@ -11,7 +11,12 @@ const native = loadNative()!;
 after(() => assert.deepEqual(zombiesOf(), []));
 
 test('fork + waitpid: exit codes, signals, pid/ppid in the child, and a working loop after fork', async () => {
-  const out = await runForkFixture<{ exit3: WaitStatus & { isChildPid: boolean }; killed: WaitStatus; loop: WaitStatus; zombies: number[] }>('native/fork.mjs', [NativeFork.basics]);
+  const out = await runForkFixture<{
+    exit3: WaitStatus & { isChildPid: boolean };
+    killed: WaitStatus;
+    loop: WaitStatus;
+    zombies: number[];
+  }>('native/fork.mjs', [NativeFork.basics]);
   assert.deepEqual({ ...out.exit3, pid: 0 }, { pid: 0, exitCode: 3, signal: null, isChildPid: true });
   assert.equal(out.killed.exitCode, null);
   assert.equal(out.killed.signal, 15);
@@ -32,8 +37,10 @@ test('waitidNoWait learns the end but leaves the zombie for waitpid; noHang give
   assert.deepEqual(out['zombies'], []);
 });
 
-test('pidfdOpen + watchReadable: called back on the child\'s exit without blocking the loop', async () => {
-  const out = await runForkFixture<{ status: WaitStatus; turns: number; order: string[]; zombies: number[] }>('native/fork.mjs', [NativeFork.pidfd]);
+test("pidfdOpen + watchReadable: called back on the child's exit without blocking the loop", async () => {
+  const out = await runForkFixture<{ status: WaitStatus; turns: number; order: string[]; zombies: number[] }>('native/fork.mjs', [
+    NativeFork.pidfd,
+  ]);
   assert.equal(out.status.exitCode, 11);
   assert.equal(out.turns, 20, 'the loop kept turning while the child ran');
   assert.deepEqual(out.order, ['microtask', 'immediate']);
@@ -63,14 +70,17 @@ test('getpid, getppid, kill and its errors', () => {
   assert.equal(native.getpid(), process.pid);
   assert.equal(native.getppid(), process.ppid);
   native.kill(process.pid, 0);
-  assert.throws(() => native.kill(2 ** 30, 0), (error: NativeSystemError) => {
-    assert.ok(error instanceof Error);
-    assert.equal(error.message, 'kill: No such process');
-    assert.equal(error.code, 'ESRCH');
-    assert.equal(error.errno, -3);
-    assert.equal(error.syscall, 'kill');
-    return true;
-  });
+  assert.throws(
+    () => native.kill(2 ** 30, 0),
+    (error: NativeSystemError) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.message, 'kill: No such process');
+      assert.equal(error.code, 'ESRCH');
+      assert.equal(error.errno, -3);
+      assert.equal(error.syscall, 'kill');
+      return true;
+    },
+  );
   assert.throws(() => native.pidfdOpen(2 ** 30), { code: 'ESRCH', syscall: 'pidfd_open' });
   assert.throws(() => native.waitpid(2 ** 30, true), { code: 'ECHILD', syscall: 'waitpid' });
 });

@@ -8,7 +8,7 @@ import { fixture } from '../fixtures/os-helpers.ts';
 const native = loadNative()!;
 const segment = () => `/multiproc-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
 
-test('shm round trip: two mappings of one segment see each other\'s Atomics', () => {
+test("shm round trip: two mappings of one segment see each other's Atomics", () => {
   const name = segment();
   const fd = native.shmOpen(name, 'create', 0o600);
   try {
@@ -76,7 +76,7 @@ test('futexWake in this process wakes futexWait in another one', async () => {
     const code = await new Promise((resolve) => child.on('close', resolve));
     assert.equal(code, 0);
     assert.deepEqual(JSON.parse(stdout.split('\n')[1]!), { result: 'ok' });
-    assert.equal(Atomics.load(new Int32Array(sab), 1), 1, 'the child\'s Atomics.add is visible here');
+    assert.equal(Atomics.load(new Int32Array(sab), 1), 1, "the child's Atomics.add is visible here");
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     native.shmUnlink(name);

@@ -53,7 +53,9 @@ test('01-fork-wait: the child prints its pid each second; the parent waits and r
 
 test('01-fork-wait without a count: Ctrl+C (SIGINT to the process group) ends parent and child', async () => {
   const cmd = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), example('01-fork-wait.ts')], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let stdout = '';
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => cmd.on('exit', (code, signal) => resolve(signal ?? code)));

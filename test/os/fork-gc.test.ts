@@ -10,11 +10,20 @@ import { loadNative } from '../../src/native/binding.ts';
 import { runNode } from '../fixtures/os-helpers.ts';
 
 const script = new URL('../fixtures/os/fork-gc-stress.mjs', import.meta.url).pathname;
-const skip = loadNative() === null ? 'the native addon is not built' : existsSync(new URL('../../dist/os.js', import.meta.url)) ? false : 'dist/ is not built';
+const skip =
+  loadNative() === null
+    ? 'the native addon is not built'
+    : existsSync(new URL('../../dist/os.js', import.meta.url))
+      ? false
+      : 'dist/ is not built';
 
-test('12 forked children, each running six full garbage collections, all end (none hangs in the platform\'s task queue)', { skip }, async () => {
-  // Each child has its own 30 s hang detector; the whole run gets 12 of them.
-  const { code, stdout, stderr } = await runNode(['--single-threaded', '--expose-gc', script, '12'], { timeoutMs: 12 * 30_000 });
-  assert.equal(code, 0, `${stdout}\n${stderr}`);
-  assert.match(stdout, /children 12 hangs 0/);
-});
+test(
+  "12 forked children, each running six full garbage collections, all end (none hangs in the platform's task queue)",
+  { skip },
+  async () => {
+    // Each child has its own 30 s hang detector; the whole run gets 12 of them.
+    const { code, stdout, stderr } = await runNode(['--single-threaded', '--expose-gc', script, '12'], { timeoutMs: 12 * 30_000 });
+    assert.equal(code, 0, `${stdout}\n${stderr}`);
+    assert.match(stdout, /children 12 hangs 0/);
+  },
+);

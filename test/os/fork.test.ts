@@ -35,27 +35,42 @@ test('inherited timers, immediates and promise timers never fire (nor settle) in
   assert.deepEqual(JSON.parse(child[0]!), [], 'nothing inherited fired in the child');
   assert.equal(result.status.exitCode, 0, 'the cleared interval no longer keeps the child alive');
   assert.deepEqual(result.parentFired, [
-    'promises.setTimeout settled', 'scheduler.wait settled', 'setImmediate', 'setInterval', 'setTimeout', 'timers.setTimeout',
+    'promises.setTimeout settled',
+    'scheduler.wait settled',
+    'setImmediate',
+    'setInterval',
+    'setTimeout',
+    'timers.setTimeout',
   ]);
 });
 
-test('inherited servers (ref\'d and unref\'d) and sockets are closed in the child only', async () => {
+test("inherited servers (ref'd and unref'd) and sockets are closed in the child only", async () => {
   const { result, child } = await runOsFixture<Record<string, unknown>>('os/fork.ts', [OsFork.server]);
   assert.deepEqual(JSON.parse(child[0]!), { httpListening: false, unrefdListening: false, clientDestroyed: true });
   assert.deepEqual(result['answers'], [String(result['parent'])], '50 requests, all served by the parent');
   assert.equal(result['unrefdAnswer'], String(result['parent']));
   assert.equal(result['echoed'], `${String(result['parent'])}:ping`);
-  assert.equal(result['echoedAfter'], `${String(result['parent'])}:again`, 'the child did not end the parent\'s connection');
-  assert.equal(result['unixPathKept'], true, 'closing an inherited unix-socket server did not unlink the parent\'s path');
+  assert.equal(result['echoedAfter'], `${String(result['parent'])}:again`, "the child did not end the parent's connection");
+  assert.equal(result['unixPathKept'], true, "closing an inherited unix-socket server did not unlink the parent's path");
   assert.equal(result['unixAnswer'], String(result['parent']));
 });
 
 test('how a child ends: exit codes, signals, uncaught errors, exit listeners, flushed output', async () => {
-  const { result, child, run } = await runOsFixture<Record<string, { exitCode: number | null; signal: string | null }>>('os/fork.ts', [OsFork.exits]);
+  const { result, child, run } = await runOsFixture<Record<string, { exitCode: number | null; signal: string | null }>>('os/fork.ts', [
+    OsFork.exits,
+  ]);
   const codes = Object.fromEntries(Object.entries(result).map(([name, s]) => [name, s.signal ?? s.exitCode]));
   assert.deepEqual(codes, {
-    exit7: 7, exitCode3: 3, throws: 1, rejects: 1, signal: 'SIGTERM', exitHandler: 0,
-    exitListenerSetsCode: 9, handled: 4, bigOutput: 0, nested: 42,
+    exit7: 7,
+    exitCode3: 3,
+    throws: 1,
+    rejects: 1,
+    signal: 'SIGTERM',
+    exitHandler: 0,
+    exitListenerSetsCode: 9,
+    handled: 4,
+    bigOutput: 0,
+    nested: 42,
   });
   assert.ok(child.includes('exit handler ran with 0'));
   assert.match(run.stderr, /Error: boom in child\n {4}at /);

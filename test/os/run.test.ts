@@ -35,11 +35,17 @@ test('a .ts script forks after importing TypeScript, and the child import()s mor
   assert.equal(result.exitCode, 0);
 });
 
-test('under tsx\'s ESM loader (--import tsx), fork() refuses, --expose-internals or not (its hooks thread makes fork() unsafe)', async () => {
-  for (const flags of [['--single-threaded', '--import', 'tsx'], ['--single-threaded', '--expose-internals', '--import', 'tsx']]) {
+test("under tsx's ESM loader (--import tsx), fork() refuses, --expose-internals or not (its hooks thread makes fork() unsafe)", async () => {
+  for (const flags of [
+    ['--single-threaded', '--import', 'tsx'],
+    ['--single-threaded', '--expose-internals', '--import', 'tsx'],
+  ]) {
     const refused = await runNode([...flags, fixture('os/run-main.ts'), uniqueModule()], { timeoutMs: 30_000 });
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /StartMethodError: fork\(\) cannot be used here: this process loads modules through hooks on a loader thread/);
+    assert.match(
+      refused.stderr,
+      /StartMethodError: fork\(\) cannot be used here: this process loads modules through hooks on a loader thread/,
+    );
     assert.match(refused.stderr, /npx multiproc run FILE/);
     assert.doesNotMatch(refused.stdout, /parent:forked/);
   }
@@ -58,7 +64,8 @@ test('a script killed by a signal kills `multiproc run` with the same signal', a
 
 test('a signal sent to `multiproc run` alone reaches the script', async () => {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), fixture('os/run-main.ts'), uniqueModule()], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const result = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     child.stdout.setEncoding('utf8').once('data', () => child.kill('SIGTERM'));
@@ -90,9 +97,22 @@ test('top-level await in a .ts script: works with public module hooks, else a cl
 test('forwardedExecArgv drops inspector flags and tsx loaders, keeps the rest', () => {
   assert.deepEqual(
     forwardedExecArgv([
-      '--inspect', '--inspect-brk=9230', '--inspect-port', '9229', '--import', 'tsx', '--import=tsx/esm',
-      '--loader', '/x/node_modules/tsx/dist/loader.mjs', '--require', '/x/node_modules/tsx/dist/cjs/index.cjs',
-      '--max-old-space-size=256', '--import', './setup.mjs', '--single-threaded', '--enable-source-maps',
+      '--inspect',
+      '--inspect-brk=9230',
+      '--inspect-port',
+      '9229',
+      '--import',
+      'tsx',
+      '--import=tsx/esm',
+      '--loader',
+      '/x/node_modules/tsx/dist/loader.mjs',
+      '--require',
+      '/x/node_modules/tsx/dist/cjs/index.cjs',
+      '--max-old-space-size=256',
+      '--import',
+      './setup.mjs',
+      '--single-threaded',
+      '--enable-source-maps',
     ]),
     ['--max-old-space-size=256', '--import', './setup.mjs', '--enable-source-maps'],
   );

@@ -17,7 +17,13 @@ const hasScript = spawnSync('script', ['--version']).status === 0;
 const LINES = 200;
 const DEADLINE_MS = 120_000;
 
-interface Said { parent: string; child: { fd0: string; destroyed: boolean; listeners: number; read: string }; exit: string; noop: string; received: string[] }
+interface Said {
+  parent: string;
+  child: { fd0: string; destroyed: boolean; listeners: number; read: string };
+  exit: string;
+  noop: string;
+  received: string[];
+}
 
 // What the parent's stdin is: a unix socket (child_process's 'pipe'), a pipe (a shell's `cat |`,
 // as `producer | node parent`), or a terminal (through `script`).
@@ -30,7 +36,11 @@ function runParent(method: string, input: Input): Promise<Said> {
   const command = [process.execPath, ...nodeArgs, fixture, method];
   const quoted = command.map((arg) => `'${arg}'`).join(' ');
   const [file, args] =
-    input === 'tty' ? ['script', ['-qfec', quoted, '/dev/null']] : input === 'pipe' ? ['sh', ['-c', `cat | ${quoted}`]] : [command[0] as string, command.slice(1)];
+    input === 'tty'
+      ? ['script', ['-qfec', quoted, '/dev/null']]
+      : input === 'pipe'
+        ? ['sh', ['-c', `cat | ${quoted}`]]
+        : [command[0] as string, command.slice(1)];
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     trackPid(child.pid ?? 0);
@@ -83,14 +93,22 @@ function runParent(method: string, input: Input): Promise<Said> {
 
 function assertRun(said: Said, method: string, input: Input): void {
   assert.match(said.parent, { tty: /^\/dev\/pts\/\d+$/, pipe: /^pipe:\[\d+\]$/, socket: /^socket:\[\d+\]$/ }[input]);
-  assert.equal(said.exit, '0', 'the child ended with 0 while the parent\'s stdin was open');
-  assert.equal(said.noop, '0', 'a child whose target returns at once ended with 0 while the parent\'s stdin was open');
+  assert.equal(said.exit, '0', "the child ended with 0 while the parent's stdin was open");
+  assert.equal(said.noop, '0', "a child whose target returns at once ended with 0 while the parent's stdin was open");
   const data = Array.from({ length: LINES }, (_, i) => `data ${i}`);
   assert.deepEqual(said.received, ['start', ...data, 'go'], 'every line written after the fork reached the parent');
   if (method === 'os') {
-    assert.deepEqual(said.child, { fd0: said.parent, destroyed: false, listeners: 0, read: '' }, 'fd 0 kept, the parent\'s stream and listeners not');
+    assert.deepEqual(
+      said.child,
+      { fd0: said.parent, destroyed: false, listeners: 0, read: '' },
+      "fd 0 kept, the parent's stream and listeners not",
+    );
   } else {
-    assert.deepEqual(said.child, { fd0: '/dev/null', destroyed: false, listeners: 0, read: '' }, 'stdin is /dev/null, read to its end at once');
+    assert.deepEqual(
+      said.child,
+      { fd0: '/dev/null', destroyed: false, listeners: 0, read: '' },
+      'stdin is /dev/null, read to its end at once',
+    );
   }
 }
 

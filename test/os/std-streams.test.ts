@@ -34,7 +34,9 @@ function runFixture(reporter: Reporter, options: { parentBytes?: number; runner?
   const target = options.stdout ?? 'pipe';
   const file = target !== 'pipe' && target !== 'tty' ? openSync(target, 'w') : null;
   const [command, commandArgs] =
-    target === 'tty' ? ['script', ['-qfec', [process.execPath, ...args].map((arg) => `'${arg}'`).join(' '), '/dev/null']] : [process.execPath, args];
+    target === 'tty'
+      ? ['script', ['-qfec', [process.execPath, ...args].map((arg) => `'${arg}'`).join(' '), '/dev/null']]
+      : [process.execPath, args];
   return new Promise((resolve, reject) => {
     const child = spawn(command, commandArgs, { env, stdio: ['ignore', file ?? 'pipe', 'pipe'] });
     trackPid(child.pid ?? 0);
@@ -65,7 +67,11 @@ function assertOnce(run: Run, reporter: Reporter): void {
     const line = reporter === 'tap' ? `ok ${i + 1} - ${name}` : name;
     assert.equal(count(run.stdout, line), 1, `"${line}" once`);
     assert.equal(count(run.stdout, `not ok ${i + 1} -`), 0);
-    assert.equal(count(run.stdout, `child line process ${i}\n`) + count(run.stdout, `child line process ${i}\r\n`), 1, `child line process ${i}`);
+    assert.equal(
+      count(run.stdout, `child line process ${i}\n`) + count(run.stdout, `child line process ${i}\r\n`),
+      1,
+      `child line process ${i}`,
+    );
     assert.equal(count(run.stdout, `child line os ${i}\n`) + count(run.stdout, `child line os ${i}\r\n`), 1, `child line os ${i}`);
   }
   assert.equal(count(run.stdout, reporter === 'tap' ? 'TAP version 13' : 'ℹ tests '), 1, 'one header / one summary');
@@ -87,7 +93,10 @@ describe('fork children of a node:test file (issue 15)', { skip: forkMethod }, (
       assertOnce(run, reporter);
       const queued = [...run.stderr.matchAll(/^queued at fork: (\d+)$/gm)].map((match) => Number(match[1]));
       assert.equal(queued.length, COUNT);
-      assert.ok(queued.every((bytes) => bytes > 0), `stdout held output at every fork: ${queued.join(' ')}`);
+      assert.ok(
+        queued.every((bytes) => bytes > 0),
+        `stdout held output at every fork: ${queued.join(' ')}`,
+      );
       for (let i = 0; i < COUNT; i++) assert.equal(count(run.stdout, `parent line ${i} `), 1, `parent line ${i} once`);
     });
 

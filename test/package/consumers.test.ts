@@ -64,7 +64,8 @@ function assertExample(file: string, method: StartMethod, result: RunResult): vo
   assert.match(result.stdout, exampleOutcome[file]!(method));
 }
 
-const run = (args: string[], cwd = root, extraEnv: NodeJS.ProcessEnv = {}) => runNode(args, { cwd, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+const run = (args: string[], cwd = root, extraEnv: NodeJS.ProcessEnv = {}) =>
+  runNode(args, { cwd, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
 const exampleArgs = (file: string, method: StartMethod) => (file === '09-pool-trace.ts' ? [tempPath('trace.json'), method] : []);
 
 describe('a CommonJS program (.cjs, require)', () => {
@@ -92,7 +93,9 @@ describe('TypeScript in a CommonJS project, run by tsx', () => {
     });
     it(`runs every example (${method})`, async () => {
       for (const file of examples) {
-        const result = await run(['--require', preload, '--import', tsxLoader, file, ...exampleArgs(file, method)], project, { MULTIPROC_TEST_START_METHOD: method });
+        const result = await run(['--require', preload, '--import', tsxLoader, file, ...exampleArgs(file, method)], project, {
+          MULTIPROC_TEST_START_METHOD: method,
+        });
         assertExample(file, method, result);
       }
     });
@@ -110,7 +113,9 @@ describe('multiproc run (TypeScript compiled to CommonJS)', () => {
     });
     it(`runs every example of the repository (${method})`, async () => {
       for (const file of examples) {
-        const result = await run(['--require', preload, cli, 'run', path.join('examples', file), ...exampleArgs(file, method)], root, { MULTIPROC_TEST_START_METHOD: method });
+        const result = await run(['--require', preload, cli, 'run', path.join('examples', file), ...exampleArgs(file, method)], root, {
+          MULTIPROC_TEST_START_METHOD: method,
+        });
         assertExample(file, method, result);
       }
     });

@@ -16,7 +16,19 @@ describe('package entry points', () => {
   it('exports the same API from ESM and CommonJS', async () => {
     const esm = (await import('multiproc')) as Record<string, unknown>;
     const cjs = requireHere('multiproc') as Record<string, unknown>;
-    for (const name of ['Process', 'getContext', 'setStartMethod', 'getStartMethod', 'getAllStartMethods', 'currentProcess', 'parentProcess', 'activeChildren', 'cpuCount', 'isMain', 'SerializationError']) {
+    for (const name of [
+      'Process',
+      'getContext',
+      'setStartMethod',
+      'getStartMethod',
+      'getAllStartMethods',
+      'currentProcess',
+      'parentProcess',
+      'activeChildren',
+      'cpuCount',
+      'isMain',
+      'SerializationError',
+    ]) {
       assert.equal(typeof esm[name], 'function', `ESM ${name}`);
       assert.equal(typeof cjs[name], 'function', `CommonJS ${name}`);
     }
@@ -25,7 +37,8 @@ describe('package entry points', () => {
   it('loads one copy of the library through require() and import', async () => {
     const esm = (await import('multiproc')) as Record<string, unknown>;
     const cjs = requireHere('multiproc') as Record<string, unknown>;
-    for (const name of ['Process', 'Pool', 'Connection', 'Queue', 'Lock', 'SharedMemory', 'waitReady', 'ProcessError']) assert.equal(cjs[name], esm[name], name);
+    for (const name of ['Process', 'Pool', 'Connection', 'Queue', 'Lock', 'SharedMemory', 'waitReady', 'ProcessError'])
+      assert.equal(cjs[name], esm[name], name);
     assert.equal(requireHere('multiproc/os').fork, (await import('multiproc/os')).fork);
   });
 
@@ -49,7 +62,10 @@ describe('package entry points', () => {
   it('says what to do when this Node.js cannot require() ES modules', async () => {
     const result = await runNode(['--no-experimental-require-module', '-e', "require('multiproc')"]);
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /require\('multiproc'\) loads multiproc's ES modules, which this process cannot: it was started with --no-experimental-require-module\. Remove that option, or load it with import\('multiproc'\)/);
+    assert.match(
+      result.stderr,
+      /require\('multiproc'\) loads multiproc's ES modules, which this process cannot: it was started with --no-experimental-require-module\. Remove that option, or load it with import\('multiproc'\)/,
+    );
   });
 
   it('exports the POSIX layer from multiproc/os in both formats', async () => {

@@ -11,7 +11,8 @@ describe('internals are not public', () => {
   it('the root export has no poolWorker, Context or ParentProcess value, in the sources and the build', async () => {
     const built = (await import('multiproc')) as Record<string, unknown>;
     for (const exports of [api as Record<string, unknown>, built]) {
-      for (const name of ['poolWorker', 'Context', 'ParentProcess', 'registerSharedLockFactory']) assert.equal(name in exports, false, name);
+      for (const name of ['poolWorker', 'Context', 'ParentProcess', 'registerSharedLockFactory'])
+        assert.equal(name in exports, false, name);
     }
   });
 
@@ -21,7 +22,10 @@ describe('internals are not public', () => {
     assert.throws(() => new ContextClass('fork'), { name: 'TypeError', message: /Contexts come from getContext\(method\)/ });
     const [a, b] = Pipe();
     try {
-      assert.throws(() => new (a.constructor as new (fd: number, o: object) => unknown)(a.fileno(), {}), { name: 'TypeError', message: /Connections come from Pipe\(\), Client\(address\) or Listener\.accept\(\)/ });
+      assert.throws(() => new (a.constructor as new (fd: number, o: object) => unknown)(a.fileno(), {}), {
+        name: 'TypeError',
+        message: /Connections come from Pipe\(\), Client\(address\) or Listener\.accept\(\)/,
+      });
       assert.throws(() => new (api.Connection as unknown as new (fd: number, o: object) => unknown)(b.fileno(), {}), TypeError);
       assert.equal(a instanceof api.Connection, true, 'still usable with instanceof');
     } finally {

@@ -14,11 +14,26 @@ import { before, describe, it } from 'node:test';
 import { fixture, root, runNode, type RunResult } from '../fixtures/os-helpers.ts';
 import { tempPath } from '../helpers.ts';
 
-const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NODE_TEST')));
-const consumers = ['native-error.cjs', 'all.cjs', 'basic.mjs', 'all.ts', 'lesson.ts', 'spawn-only.cjs', 'spawn-only.mjs', 'types.cts', 'types.mts'];
+const consumers = [
+  'native-error.cjs',
+  'all.cjs',
+  'basic.mjs',
+  'all.ts',
+  'lesson.ts',
+  'spawn-only.cjs',
+  'spawn-only.mjs',
+  'types.cts',
+  'types.mts',
+];
 let project = '';
 let installOutput = '';
 let tarballs: string[] = [];
@@ -36,7 +51,8 @@ function report(result: RunResult): unknown {
   return JSON.parse(line.slice('REPORT '.length));
 }
 
-const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runNode(args, { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+const run = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+  runNode(args, { cwd: project, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
 const noNative = { MULTIPROC_NO_NATIVE: '1' };
 
 describe('the packed tarball, installed into a new project', { timeout: 600_000 }, () => {
@@ -58,12 +74,23 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
 
   it('ships what a user needs and nothing of the sources', () => {
     const installed = path.join(project, 'node_modules', 'multiproc');
-    for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/cjs/index.cjs', 'dist/cjs/index.d.cts', 'dist/index.d.ts', `prebuilds/linux-x64-glibc/multiproc.abi${process.versions.modules}.node`]) {
+    for (const file of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/cjs/index.cjs',
+      'dist/cjs/index.d.cts',
+      'dist/index.d.ts',
+      `prebuilds/linux-x64-glibc/multiproc.abi${process.versions.modules}.node`,
+    ]) {
       assert.ok(existsSync(path.join(installed, file)), file);
     }
     assert.equal(existsSync(path.join(installed, 'src')), false);
     // Source maps carry their sources (the TypeScript files are not shipped).
-    for (const file of readdirSync(path.join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.map'))) {
+    for (const file of readdirSync(path.join(installed, 'dist'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.map'))) {
       const map = JSON.parse(readFileSync(path.join(installed, 'dist', file), 'utf8')) as { sources: string[]; sourcesContent?: unknown[] };
       assert.equal(map.sourcesContent?.filter((text) => typeof text === 'string').length, map.sources.length, file);
     }
@@ -116,10 +143,31 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
 
   it('type-checks a .cts and a .mts consumer under --module node16', () => {
     for (const file of ['types.cts', 'types.mts']) {
-      execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--lib', 'es2023,esnext.disposable', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), file], {
-        cwd: project,
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--module',
+          'node16',
+          '--moduleResolution',
+          'node16',
+          '--target',
+          'es2022',
+          '--lib',
+          'es2023,esnext.disposable',
+          '--types',
+          'node',
+          '--typeRoots',
+          path.join(root, 'node_modules', '@types'),
+          file,
+        ],
+        {
+          cwd: project,
+          stdio: 'pipe',
+        },
+      );
     }
   });
 
@@ -135,7 +183,8 @@ describe('the packed tarball, installed into a new project', { timeout: 600_000 
 describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_000 }, () => {
   let bare = '';
   const installed = () => path.join(bare, 'node_modules', 'multiproc');
-  const runBare = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runNode(args, { cwd: bare, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+  const runBare = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) =>
+    runNode(args, { cwd: bare, env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
 
   before(() => {
     assert.ok(tarballs.length > 0, 'the first describe packs the tarballs');
@@ -156,7 +205,10 @@ describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_0
     renameSync(path.join(installed(), 'prebuilds'), path.join(installed(), 'prebuilds-moved'));
     const { name, message } = report(await runBare(['native-error.cjs'])) as { name: string; message: string };
     assert.equal(name, 'NativeUnavailableError');
-    assert.match(message, /^.+ needs multiproc's native addon, which is unavailable: multiproc's install script did not run \(installed with --ignore-scripts/);
+    assert.match(
+      message,
+      /^.+ needs multiproc's native addon, which is unavailable: multiproc's install script did not run \(installed with --ignore-scripts/,
+    );
     assert.match(message, /no prebuilt addon fits this system \(linux-x64-glibc, Node ABI \d+/);
     assert.match(message, /run `npm rebuild multiproc` in your project \(building needs python3, make and a C\+\+ compiler/);
     assert.match(message, /prebuilds\/linux-x64-glibc\/multiproc\.abi\d+\.node does not exist/);
@@ -169,11 +221,20 @@ describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_0
     symlinkSync(process.execPath, path.join(bin, 'node'));
     const script = await runBare([path.join(installed(), 'scripts', 'build-native.mjs')], { PATH: bin });
     assert.equal(script.code, 0, 'a failed build does not fail the install');
-    assert.match(script.stderr, /multiproc: warning: building the native addon failed: node-gyp rebuild exited with code 1 \(Error: Could not find any Python/);
+    assert.match(
+      script.stderr,
+      /multiproc: warning: building the native addon failed: node-gyp rebuild exited with code 1 \(Error: Could not find any Python/,
+    );
     const { name, message } = report(await runBare(['native-error.cjs'])) as { name: string; message: string };
     assert.equal(name, 'NativeUnavailableError');
-    assert.match(message, /unavailable: building the native addon at install failed: node-gyp rebuild exited with code 1 \(Error: Could not find any Python installation to use\) \(details/);
-    assert.match(message, /\(details in \S+build\/install-result\.json\); install python3, make and a C\+\+ compiler .*then run `npm rebuild multiproc`/);
+    assert.match(
+      message,
+      /unavailable: building the native addon at install failed: node-gyp rebuild exited with code 1 \(Error: Could not find any Python installation to use\) \(details/,
+    );
+    assert.match(
+      message,
+      /\(details in \S+build\/install-result\.json\); install python3, make and a C\+\+ compiler .*then run `npm rebuild multiproc`/,
+    );
   });
 
   it('`npm rebuild multiproc`, as the message says, builds the addon from source (offline) and native features work', async () => {

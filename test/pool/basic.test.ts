@@ -3,7 +3,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Pool, SerializationError } from '../../src/index.ts';
-import { add, failOn, identity, initRemember, pid, raiseTyped, remembered, returnFunction, slowFirstFailThird, slowSquare, square } from '../fixtures/pool/tasks.ts';
+import {
+  add,
+  failOn,
+  identity,
+  initRemember,
+  pid,
+  raiseTyped,
+  remembered,
+  returnFunction,
+  slowFirstFailThird,
+  slowSquare,
+  square,
+} from '../fixtures/pool/tasks.ts';
 import { testedMethods } from '../helpers.ts';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {
@@ -26,9 +38,18 @@ async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 describe('Pool options', () => {
   it('rejects bad options in the house format', () => {
-    assert.throws(() => new Pool({ processes: 0 }), { name: 'RangeError', message: 'Expected `processes` to be a positive integer, got `0` (number).' });
-    assert.throws(() => new Pool({ processes: 2, maxTasksPerChild: 0.5 }), { name: 'RangeError', message: 'Expected `maxTasksPerChild` to be a positive integer, got `0.5` (number).' });
-    assert.throws(() => new Pool({ processes: 2, initializer: 3 as never }), { name: 'TypeError', message: 'Expected `initializer` to be a function, got `3` (number).' });
+    assert.throws(() => new Pool({ processes: 0 }), {
+      name: 'RangeError',
+      message: 'Expected `processes` to be a positive integer, got `0` (number).',
+    });
+    assert.throws(() => new Pool({ processes: 2, maxTasksPerChild: 0.5 }), {
+      name: 'RangeError',
+      message: 'Expected `maxTasksPerChild` to be a positive integer, got `0.5` (number).',
+    });
+    assert.throws(() => new Pool({ processes: 2, initializer: 3 as never }), {
+      name: 'TypeError',
+      message: 'Expected `initializer` to be a function, got `3` (number).',
+    });
     assert.throws(() => new Pool({ processes: '2' as never }), TypeError);
     assert.throws(() => new Pool({ context: 'nope' as never }), TypeError);
   });
@@ -44,16 +65,37 @@ for (const method of testedMethods()) {
       assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
       assert.deepEqual(await pool.map(square, []), []);
       const big = Array.from({ length: 1000 }, (_, i) => i);
-      assert.deepEqual(await pool.map(square, big), big.map((x) => x * x));
-      assert.deepEqual(await pool.map(square, big, { chunksize: 7 }), big.map((x) => x * x));
+      assert.deepEqual(
+        await pool.map(square, big),
+        big.map((x) => x * x),
+      );
+      assert.deepEqual(
+        await pool.map(square, big, { chunksize: 7 }),
+        big.map((x) => x * x),
+      );
       assert.deepEqual(await pool.map(square, new Set([3, 4])), [9, 16]);
-      assert.deepEqual(await pool.map(square, asyncRange(50)), Array.from({ length: 50 }, (_, i) => i * i));
+      assert.deepEqual(
+        await pool.map(square, asyncRange(50)),
+        Array.from({ length: 50 }, (_, i) => i * i),
+      );
       assert.deepEqual(await pool.map(slowSquare, [1, 2, 3]), [1, 4, 9]);
-      assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+      assert.deepEqual(
+        await pool.starmap(add, [
+          [1, 2],
+          [3, 4],
+        ]),
+        [3, 7],
+      );
       assert.deepEqual(await drain(pool.imap(square, [1, 2, 3, 4, 5, 6, 7])), [1, 4, 9, 16, 25, 36, 49]);
-      assert.deepEqual(await drain(pool.imap(square, asyncRange(20), { chunksize: 3 })), Array.from({ length: 20 }, (_, i) => i * i));
+      assert.deepEqual(
+        await drain(pool.imap(square, asyncRange(20), { chunksize: 3 })),
+        Array.from({ length: 20 }, (_, i) => i * i),
+      );
       const unordered = await drain(pool.imapUnordered(slowSquare, [1, 2, 3, 4, 5, 6]));
-      assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16, 25, 36]);
+      assert.deepEqual(
+        unordered.sort((a, b) => a - b),
+        [1, 4, 9, 16, 25, 36],
+      );
       assert.deepEqual(await drain(pool.imap(square, [])), []);
     });
 
@@ -62,7 +104,9 @@ for (const method of testedMethods()) {
       const value = { m: new Map([[1, 'a']]), d: new Date(5), b: 10n, u: new Uint8Array([1, 2]) };
       assert.deepEqual(await pool.apply(identity, [value]), value);
       // Chunks of numbers travel packed as Float64Array: exact, NaN, -0 and Infinity included.
-      const numbers = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? -0 : i % 11 === 0 ? NaN : i % 13 === 0 ? -Infinity : i * 1.5 - 2 ** 52));
+      const numbers = Array.from({ length: 300 }, (_, i) =>
+        i % 7 === 0 ? -0 : i % 11 === 0 ? NaN : i % 13 === 0 ? -Infinity : i * 1.5 - 2 ** 52,
+      );
       assert.deepEqual(await pool.map(identity, numbers), numbers);
       const mixed = [...numbers.slice(0, 100), 'x', 2n, ...numbers.slice(100)];
       assert.deepEqual(await pool.map(identity, mixed, { chunksize: 150 }), mixed);
@@ -93,7 +137,10 @@ for (const method of testedMethods()) {
       assert.ok(!pids.has(process.pid));
       for (const p of pids) assert.ok(pool.pids.includes(p));
       const prefix = { spawn: 'Spawn', fork: 'Fork', forkserver: 'ForkServer' }[method];
-      const names = ctx.activeChildren().map((p) => p.name).filter((n) => n.includes('PoolWorker'));
+      const names = ctx
+        .activeChildren()
+        .map((p) => p.name)
+        .filter((n) => n.includes('PoolWorker'));
       assert.ok(names.length >= 2 && names.every((n) => new RegExp(`^${prefix}PoolWorker-\\d+$`).test(n)), names.join(','));
     });
 
@@ -121,9 +168,12 @@ for (const method of testedMethods()) {
       assert.deepEqual(seen, [1, 4, 9, 16]);
       // The same when an earlier item is still running as the error arrives (item 1 is slow).
       const waited: number[] = [];
-      await assert.rejects(async () => {
-        for await (const value of pool.imap(slowFirstFailThird, [0, 1, 2, 3, 4, 5])) waited.push(value);
-      }, { name: 'RangeError', message: 'bad item 3' });
+      await assert.rejects(
+        async () => {
+          for await (const value of pool.imap(slowFirstFailThird, [0, 1, 2, 3, 4, 5])) waited.push(value);
+        },
+        { name: 'RangeError', message: 'bad item 3' },
+      );
       assert.deepEqual(waited, [0, 10, 20]);
       const chunked: number[] = [];
       await assert.rejects(async () => {
@@ -183,13 +233,20 @@ for (const method of testedMethods()) {
       }
     });
 
-    it('refuses initargs that cannot reach its workers when it is created', { skip: method === 'fork' ? 'a fork worker is a copy: any initargs reach it' : false }, () => {
-      assert.throws(() => new ctx.Pool({ processes: 1, initializer: initRemember, initargs: [() => 1] }), (error: SerializationError) => {
-        assert.ok(error instanceof SerializationError, String(error));
-        assert.equal(error.path, 'initargs[0]');
-        return true;
-      });
-    });
+    it(
+      'refuses initargs that cannot reach its workers when it is created',
+      { skip: method === 'fork' ? 'a fork worker is a copy: any initargs reach it' : false },
+      () => {
+        assert.throws(
+          () => new ctx.Pool({ processes: 1, initializer: initRemember, initargs: [() => 1] }),
+          (error: SerializationError) => {
+            assert.ok(error instanceof SerializationError, String(error));
+            assert.equal(error.path, 'initargs[0]');
+            return true;
+          },
+        );
+      },
+    );
 
     it('runs the initializer with initargs in every worker', async () => {
       await using pool = new ctx.Pool({ processes: 2, initializer: initRemember, initargs: [{ k: 'v' }] });

@@ -8,7 +8,11 @@ import { runChunk } from '../../src/pool/worker.ts';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-async function results(fn: (...args: never[]) => unknown, items: ArrayLike<unknown>, star = false): Promise<{ packed: Packed; values: unknown[] }> {
+async function results(
+  fn: (...args: never[]) => unknown,
+  items: ArrayLike<unknown>,
+  star = false,
+): Promise<{ packed: Packed; values: unknown[] }> {
   const packed = await runChunk(fn as (...args: unknown[]) => unknown, items, star);
   return { packed, values: unpack(packed) };
 }
@@ -19,7 +23,10 @@ describe('Pool worker chunk loop', () => {
     for (const items of [range(n), Float64Array.from(range(n))]) {
       const { packed, values } = await results((x: number) => x * x, items);
       assert.ok(!Array.isArray(packed) && packed.f64 instanceof Float64Array);
-      assert.deepEqual(values, range(n).map((x) => x * x));
+      assert.deepEqual(
+        values,
+        range(n).map((x) => x * x),
+      );
     }
   });
 
@@ -45,25 +52,47 @@ describe('Pool worker chunk loop', () => {
     };
     const { values } = await results(fn, range(MIN_PACKED + 8));
     assert.deepEqual(calls, range(MIN_PACKED + 8));
-    assert.deepEqual(values, range(MIN_PACKED + 8).map((x) => (x === 35 ? -1 : x)));
+    assert.deepEqual(
+      values,
+      range(MIN_PACKED + 8).map((x) => (x === 35 ? -1 : x)),
+    );
   });
 
   it('spreads argument lists under star, and leaves short chunks as arrays', async () => {
     const pairs = range(MIN_PACKED + 1).map((x) => [x, 2]);
-    assert.deepEqual((await results((a: number, b: number) => a * b, pairs, true)).values, range(MIN_PACKED + 1).map((x) => x * 2));
+    assert.deepEqual(
+      (await results((a: number, b: number) => a * b, pairs, true)).values,
+      range(MIN_PACKED + 1).map((x) => x * 2),
+    );
     const short = await results((x: number) => x + 1, range(3));
     assert.deepEqual(short.packed, [1, 2, 3]);
   });
 
   it('lets the function throw, on the fast path and after the switch', async () => {
     const boom = new Error('boom');
-    assert.throws(() => runChunk((x) => {
-      if (x === 50) throw boom;
-      return x;
-    }, range(MIN_PACKED * 2), false), boom);
-    await assert.rejects(async () => runChunk((x) => {
-      if (x === 50) throw boom;
-      return String(x);
-    }, range(MIN_PACKED * 2), false), boom);
+    assert.throws(
+      () =>
+        runChunk(
+          (x) => {
+            if (x === 50) throw boom;
+            return x;
+          },
+          range(MIN_PACKED * 2),
+          false,
+        ),
+      boom,
+    );
+    await assert.rejects(
+      async () =>
+        runChunk(
+          (x) => {
+            if (x === 50) throw boom;
+            return String(x);
+          },
+          range(MIN_PACKED * 2),
+          false,
+        ),
+      boom,
+    );
   });
 });

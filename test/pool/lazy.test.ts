@@ -32,7 +32,11 @@ describe('Pool input read lazily (imap, imapUnordered)', () => {
         if (taken.length === 10) break;
       }
       await finallyRan;
-      if (what === 'imap') assert.deepEqual(taken, Array.from({ length: 10 }, (_, i) => i * i));
+      if (what === 'imap')
+        assert.deepEqual(
+          taken,
+          Array.from({ length: 10 }, (_, i) => i * i),
+        );
       else assert.equal(new Set(taken).size, 10);
       // Consumed 5 chunks; at most `buffersize` more made, plus the one being filled.
       assert.ok(pulled <= (5 + buffersize + 1) * chunksize, `pulled ${pulled}`);
@@ -108,9 +112,15 @@ describe('Pool input read lazily (imap, imapUnordered)', () => {
   it('validates buffersize in the house format and refuses it for map', async () => {
     await using pool = new Pool({ processes: 1, context: 'spawn' });
     for (const bad of [0, -1, 1.5]) {
-      await assert.rejects(pool.imap(square, [1], { buffersize: bad }).next(), { name: 'RangeError', message: `Expected \`buffersize\` to be a positive integer, got \`${bad}\` (number).` });
+      await assert.rejects(pool.imap(square, [1], { buffersize: bad }).next(), {
+        name: 'RangeError',
+        message: `Expected \`buffersize\` to be a positive integer, got \`${bad}\` (number).`,
+      });
     }
-    await assert.rejects(pool.imap(square, [1], { buffersize: 'x' as unknown as number }).next(), { name: 'TypeError', message: /`buffersize`/ });
+    await assert.rejects(pool.imap(square, [1], { buffersize: 'x' as unknown as number }).next(), {
+      name: 'TypeError',
+      message: /`buffersize`/,
+    });
     await assert.rejects(pool.map(square, [1], { buffersize: 2 }), { name: 'TypeError', message: /`buffersize`.*imap\(\)/ });
   });
 });

@@ -65,7 +65,14 @@ for (const method of testedMethods()) {
       const pool = new ctx.Pool({ processes: 2 });
       const marker = tempPath('hang');
       const hanging = assert.rejects(pool.apply(announceAndHang, [marker]), /terminated/);
-      const queued = assert.rejects(pool.map(square, Array.from({ length: 10_000 }, (_, i) => i), { chunksize: 1 }), /terminated/);
+      const queued = assert.rejects(
+        pool.map(
+          square,
+          Array.from({ length: 10_000 }, (_, i) => i),
+          { chunksize: 1 },
+        ),
+        /terminated/,
+      );
       await waitForFile(marker);
       const pids = pool.pids;
       await pool.terminate();
@@ -81,7 +88,11 @@ for (const method of testedMethods()) {
       const controller = new AbortController();
       const marker = tempPath('abort');
       const hanging = pool.apply(announceAndHang, [marker]).catch((error: unknown) => error);
-      const call = pool.map(slowSquare, Array.from({ length: 200 }, (_, i) => i), { chunksize: 1, signal: controller.signal });
+      const call = pool.map(
+        slowSquare,
+        Array.from({ length: 200 }, (_, i) => i),
+        { chunksize: 1, signal: controller.signal },
+      );
       controller.abort(new Error('stop it'));
       await assert.rejects(call, /stop it/);
       await assert.rejects(pool.apply(square, [1], { signal: AbortSignal.abort() }), { name: 'AbortError' });
@@ -93,13 +104,16 @@ for (const method of testedMethods()) {
 
     it('maxTasksPerChild recycles workers', async () => {
       await using pool = new ctx.Pool({ processes: 2, maxTasksPerChild: 2 });
-      const pids = await pool.map(pid, Array.from({ length: 8 }, (_, i) => i), { chunksize: 1 });
+      const pids = await pool.map(
+        pid,
+        Array.from({ length: 8 }, (_, i) => i),
+        { chunksize: 1 },
+      );
       assert.equal(pids.length, 8);
       const counts = new Map<number, number>();
       for (const p of pids) counts.set(p, (counts.get(p) ?? 0) + 1);
       assert.ok(counts.size >= 4, `8 tasks at 2 per worker need at least 4 workers, saw ${counts.size}`);
       for (const n of counts.values()) assert.ok(n <= 2);
     });
-
   });
 }

@@ -18,8 +18,14 @@ async function* asyncRange(n: number): AsyncGenerator<number> {
 describe('Pool call options (observing)', () => {
   it('rejects bad onProgress and cancelRunning in the house format', async () => {
     await using pool = new Pool({ processes: 1 });
-    await assert.rejects(pool.map(square, [1], { onProgress: 3 as never }), { name: 'TypeError', message: 'Expected `onProgress` to be a function, got `3` (number).' });
-    await assert.rejects(pool.map(square, [1], { cancelRunning: 'yes' as never }), { name: 'TypeError', message: 'Expected `cancelRunning` to be a boolean, got `"yes"` (string).' });
+    await assert.rejects(pool.map(square, [1], { onProgress: 3 as never }), {
+      name: 'TypeError',
+      message: 'Expected `onProgress` to be a function, got `3` (number).',
+    });
+    await assert.rejects(pool.map(square, [1], { cancelRunning: 'yes' as never }), {
+      name: 'TypeError',
+      message: 'Expected `cancelRunning` to be a boolean, got `"yes"` (string).',
+    });
   });
 });
 
@@ -38,7 +44,11 @@ for (const method of testedMethods()) {
       assert.equal(pool.completed, 0);
       assert.equal(pool.queueSize, 0);
       const drained = once(pool, 'drain');
-      const result = await pool.map(square, Array.from({ length: 40 }, (_, i) => i), { chunksize: 3 });
+      const result = await pool.map(
+        square,
+        Array.from({ length: 40 }, (_, i) => i),
+        { chunksize: 3 },
+      );
       assert.equal(result.length, 40);
       await drained;
       assert.equal(drains, 1);
@@ -65,7 +75,11 @@ for (const method of testedMethods()) {
     it('reports progress on map: items done out of the total, then the total once the input ended', async () => {
       await using pool = new ctx.Pool({ processes: 2 });
       const seen: [number, number | null][] = [];
-      await pool.map(square, Array.from({ length: 10 }, (_, i) => i), { chunksize: 3, onProgress: (done, total) => seen.push([done, total]) });
+      await pool.map(
+        square,
+        Array.from({ length: 10 }, (_, i) => i),
+        { chunksize: 3, onProgress: (done, total) => seen.push([done, total]) },
+      );
       assert.deepEqual(seen[0], [0, 10]);
       assert.deepEqual(seen.at(-1), [10, 10]);
       const steps = seen.slice(1).map(([done], i) => done - (seen[i] as [number, number])[0]);
@@ -75,14 +89,22 @@ for (const method of testedMethods()) {
       assert.deepEqual(lazy.at(-1), [5, 5]);
       const totals = lazy.map(([, total]) => total);
       const known = totals.indexOf(5);
-      assert.ok(known >= 0 && totals.slice(0, known).every((t) => t === null) && totals.slice(known).every((t) => t === 5), `total null until the input ended: ${JSON.stringify(lazy)}`);
+      assert.ok(
+        known >= 0 && totals.slice(0, known).every((t) => t === null) && totals.slice(known).every((t) => t === 5),
+        `total null until the input ended: ${JSON.stringify(lazy)}`,
+      );
       assert.deepEqual([...new Set(lazy.map(([done]) => done))], [...new Set(lazy.map(([done]) => done))].sort(), 'done only grows');
       const streamed: number[] = [];
       for await (const value of pool.imap(square, [1, 2, 3], { onProgress: (done) => streamed.push(done) })) assert.ok(value > 0);
       assert.equal(streamed.at(-1), 3);
-      await assert.rejects(pool.map(square, [1, 2, 3], { onProgress: (done) => {
-        if (done > 0) throw new RangeError('progress bar broke');
-      } }), { name: 'RangeError', message: 'progress bar broke' });
+      await assert.rejects(
+        pool.map(square, [1, 2, 3], {
+          onProgress: (done) => {
+            if (done > 0) throw new RangeError('progress bar broke');
+          },
+        }),
+        { name: 'RangeError', message: 'progress bar broke' },
+      );
     });
 
     it('cancelRunning: an abort ends the worker running the call; other calls go on', async () => {

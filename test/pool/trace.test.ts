@@ -77,14 +77,23 @@ function checkTracks(doc: TraceDocument, names: Map<number, string>): void {
 
 describe('Pool trace options', () => {
   it('rejects bad `trace` values in the house format', () => {
-    assert.throws(() => new Pool({ processes: 1, trace: 3 as never }), { name: 'TypeError', message: 'Expected `trace` to be a file path or true, got `3` (number).' });
-    assert.throws(() => new Pool({ processes: 1, trace: '' }), { name: 'RangeError', message: 'Expected `trace` to be a non-empty file path or true, got `""` (string).' });
+    assert.throws(() => new Pool({ processes: 1, trace: 3 as never }), {
+      name: 'TypeError',
+      message: 'Expected `trace` to be a file path or true, got `3` (number).',
+    });
+    assert.throws(() => new Pool({ processes: 1, trace: '' }), {
+      name: 'RangeError',
+      message: 'Expected `trace` to be a non-empty file path or true, got `""` (string).',
+    });
     assert.throws(() => new Pool({ processes: 1, trace: {} as never }), TypeError);
   });
 
   it('trace() and writeTrace() on a pool without `trace` say how to turn it on', async () => {
     await using pool = new Pool({ processes: 1, trace: false });
-    assert.throws(() => pool.trace(), (error: Error) => error instanceof ProcessStateError && /new Pool\(\{ trace: true \}\)/.test(error.message));
+    assert.throws(
+      () => pool.trace(),
+      (error: Error) => error instanceof ProcessStateError && /new Pool\(\{ trace: true \}\)/.test(error.message),
+    );
     await assert.rejects(pool.writeTrace(tempPath('never.json')), ProcessStateError);
   });
 });
@@ -95,7 +104,10 @@ for (const method of testedMethods()) {
   describe(`Pool trace (${method})`, () => {
     it('has one slice per task with chunksize 1, each item once, tracks named after their workers', async () => {
       await using pool = new ctx.Pool({ processes: 2, trace: true, initializer: initRemember, initargs: [1] });
-      assert.deepEqual(await pool.map(square, range(12), { chunksize: 1 }), range(12).map((x) => x * x));
+      assert.deepEqual(
+        await pool.map(square, range(12), { chunksize: 1 }),
+        range(12).map((x) => x * x),
+      );
       pool.close();
       await pool.join();
       const doc = pool.trace();
@@ -115,7 +127,13 @@ for (const method of testedMethods()) {
         assert.ok(init.ts + (init.dur ?? 0) <= first + 0.01);
       }
       const calls = doc.traceEvents.filter((e) => e.cat === 'call');
-      assert.deepEqual(calls.map((e) => [e.ph, e.name]), [['b', 'map(square)'], ['e', 'map(square)']]);
+      assert.deepEqual(
+        calls.map((e) => [e.ph, e.name]),
+        [
+          ['b', 'map(square)'],
+          ['e', 'map(square)'],
+        ],
+      );
       assert.ok(doc.traceEvents.some((e) => e.ph === 'i' && e.name === 'close()' && e.tid === 0));
       assert.equal(doc.traceEvents.filter((e) => e.ph === 'i' && e.name === 'worker exited').length, 2);
     });
@@ -163,7 +181,10 @@ for (const method of testedMethods()) {
       assert.equal(replacement.tid, 2);
       assert.equal(replacement.args?.replaces, 1);
       assert.equal(replacement.args?.reason, 'died');
-      assert.deepEqual(tasksOf(doc, 'square').map((s) => s.tid), [2]);
+      assert.deepEqual(
+        tasksOf(doc, 'square').map((s) => s.tid),
+        [2],
+      );
       const failed = doc.traceEvents.find((e) => e.ph === 'e' && e.name === 'apply(killSelf)');
       assert.equal(failed?.args?.failed, true);
     });
@@ -188,7 +209,10 @@ for (const method of testedMethods()) {
         await using pool = new ctx.Pool({ processes: 1, trace: path });
         await pool.apply(square, [3]);
         await pool.writeTrace(early);
-        await assert.rejects(pool.writeTrace(''), { name: 'TypeError', message: 'Expected `path` to be a non-empty file path, got `""` (string).' });
+        await assert.rejects(pool.writeTrace(''), {
+          name: 'TypeError',
+          message: 'Expected `path` to be a non-empty file path, got `""` (string).',
+        });
       }
       assert.equal(tasksOf(readJson<TraceDocument>(early), 'square').length, 1);
       const doc = readJson<TraceDocument>(path);

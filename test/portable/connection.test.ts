@@ -3,7 +3,16 @@
 import './env.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Connection, ConnectionClosedError, getContext, MessageTooLongError, Pipe, Queue, SerializationError, TimeoutError } from '../../src/index.ts';
+import {
+  Connection,
+  ConnectionClosedError,
+  getContext,
+  MessageTooLongError,
+  Pipe,
+  Queue,
+  SerializationError,
+  TimeoutError,
+} from '../../src/index.ts';
 import { echo, relayQueue, sendMany } from '../fixtures/portable-targets.ts';
 import { track } from '../helpers.ts';
 
@@ -29,7 +38,10 @@ describe('portable Pipe in one process', () => {
     await a.sendBytes(Buffer.from('abcdef'));
     assert.equal(await polled, true);
     assert.equal(b.pollSync(), true);
-    await assert.rejects(b.recvBytes(3), (error: unknown) => error instanceof MessageTooLongError && error.length === 6 && error.maxLength === 3);
+    await assert.rejects(
+      b.recvBytes(3),
+      (error: unknown) => error instanceof MessageTooLongError && error.length === 6 && error.maxLength === 3,
+    );
     const into = Buffer.alloc(10);
     assert.equal(await b.recvBytesInto(into, 2), 6);
     assert.equal(into.subarray(2, 8).toString(), 'abcdef');
@@ -56,7 +68,10 @@ describe('portable Pipe in one process', () => {
     a.close();
     assert.equal(await b.recv(), 'last');
     await assert.rejects(b.recv(), (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'peer');
-    assert.throws(() => a.send(1), (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'self');
+    assert.throws(
+      () => a.send(1),
+      (error: unknown) => error instanceof ConnectionClosedError && error.closedBy === 'self',
+    );
     b.close();
   });
 
@@ -75,7 +90,10 @@ describe('portable Pipe in one process', () => {
   it('refuses, at the call, a Connection inside a message (no fd passing) and stays usable', async () => {
     const [a, b] = Pipe();
     const [c, d] = Pipe();
-    assert.throws(() => a.send({ conn: c }), (error: unknown) => error instanceof SerializationError && /value\.conn/.test(error.message) && /native addon/.test(error.message));
+    assert.throws(
+      () => a.send({ conn: c }),
+      (error: unknown) => error instanceof SerializationError && /value\.conn/.test(error.message) && /native addon/.test(error.message),
+    );
     await a.send('fine');
     assert.equal(await b.recv(), 'fine');
     for (const end of [a, b, c, d]) end.close();
@@ -114,7 +132,10 @@ describe('portable Pipe ends in spawned children', () => {
     theirs.close();
     const got: unknown[] = [];
     for await (const value of mine) got.push(value);
-    assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     await child.join();
     mine.close();
   });

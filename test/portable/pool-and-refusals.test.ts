@@ -34,7 +34,13 @@ describe('what stays native-only', () => {
   ];
   for (const [name, make] of cases) {
     it(`${name}: NativeUnavailableError naming the feature, what works without the addon, and how to get it`, () => {
-      assert.throws(make, (error: unknown) => error instanceof NativeUnavailableError && /Without it, spawn Processes, Pipe, Queue/.test(error.message) && /npm rebuild multiproc/.test(error.message));
+      assert.throws(
+        make,
+        (error: unknown) =>
+          error instanceof NativeUnavailableError &&
+          /Without it, spawn Processes, Pipe, Queue/.test(error.message) &&
+          /npm rebuild multiproc/.test(error.message),
+      );
     });
   }
 });

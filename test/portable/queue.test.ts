@@ -3,7 +3,19 @@
 import './env.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { getContext, JoinableQueue, Lock, NativeUnavailableError, Queue, QueueClosedError, QueueEmptyError, QueueFullError, SimpleQueue, TaskDoneError, Event } from '../../src/index.ts';
+import {
+  getContext,
+  JoinableQueue,
+  Lock,
+  NativeUnavailableError,
+  Queue,
+  QueueClosedError,
+  QueueEmptyError,
+  QueueFullError,
+  SimpleQueue,
+  TaskDoneError,
+  Event,
+} from '../../src/index.ts';
 import { consumeJoinable, doubler, syncRefusals } from '../fixtures/portable-targets.ts';
 import { track } from '../helpers.ts';
 
@@ -70,7 +82,10 @@ describe('portable Queue in one process', () => {
 
   it('refuses the *Sync waits with NativeUnavailableError naming the async form', () => {
     const q = new JoinableQueue();
-    assert.throws(() => q.getSync(), (error: unknown) => error instanceof NativeUnavailableError && /await queue\.get\(\)/.test(error.message));
+    assert.throws(
+      () => q.getSync(),
+      (error: unknown) => error instanceof NativeUnavailableError && /await queue\.get\(\)/.test(error.message),
+    );
     assert.throws(() => q.putSync(1), NativeUnavailableError);
     assert.throws(() => q.joinSync(), NativeUnavailableError);
   });
@@ -93,7 +108,10 @@ describe('portable Queue across spawned processes', () => {
       Array.from({ length: count }, (_, i) => i * 2),
     );
     for (const child of children) await child.join();
-    assert.deepEqual(children.map((child) => child.exitCode), [0, 0]);
+    assert.deepEqual(
+      children.map((child) => child.exitCode),
+      [0, 0],
+    );
   });
 
   it('JoinableQueue.join in the parent waits for a child’s taskDone calls', async () => {

@@ -3,7 +3,19 @@
 import './env.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BoundedSemaphore, Event, getContext, Lock, NativeUnavailableError, NotOwnerError, OwnerDiedError, Queue, RLock, Semaphore, TooManyReleasesError } from '../../src/index.ts';
+import {
+  BoundedSemaphore,
+  Event,
+  getContext,
+  Lock,
+  NativeUnavailableError,
+  NotOwnerError,
+  OwnerDiedError,
+  Queue,
+  RLock,
+  Semaphore,
+  TooManyReleasesError,
+} from '../../src/index.ts';
 import { countUnderLock, dieHolding, takePermit } from '../fixtures/portable-targets.ts';
 import { track } from '../helpers.ts';
 

@@ -35,19 +35,34 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
       await p.join();
       assert.equal(p.exitCode, 0);
       assert.deepEqual(readJson(path), {
-        map: true, set: true, date: true, bigint: true, bytes: true, undef: true, nan: true, nested: true, error: true, regexp: true,
+        map: true,
+        set: true,
+        date: true,
+        bigint: true,
+        bytes: true,
+        undef: true,
+        nan: true,
+        nested: true,
+        error: true,
+        regexp: true,
       });
     });
 
     it('names a function argument in the error, before any process exists', () => {
       const before = activeChildren().length;
       const p = new Process({ target: writeReport, args: [tempPath(), { list: [1, { cb: () => 1 }] }] });
-      assert.throws(() => p.start(), (error: unknown) => {
-        assert.ok(error instanceof SerializationError);
-        assert.equal(error.path, 'args[1].list[1].cb');
-        assert.match(error.message, new RegExp(`^args\\[1\\]\\.list\\[1\\]\\.cb: functions cannot be sent to a ${method === 'spawn' ? 'spawned process' : '.*'}`));
-        return true;
-      });
+      assert.throws(
+        () => p.start(),
+        (error: unknown) => {
+          assert.ok(error instanceof SerializationError);
+          assert.equal(error.path, 'args[1].list[1].cb');
+          assert.match(
+            error.message,
+            new RegExp(`^args\\[1\\]\\.list\\[1\\]\\.cb: functions cannot be sent to a ${method === 'spawn' ? 'spawned process' : '.*'}`),
+          );
+          return true;
+        },
+      );
       assert.equal(p.pid, undefined);
       assert.equal(activeChildren().length, before);
     });
@@ -60,19 +75,22 @@ for (const method of testedMethods().filter((m) => m !== 'fork')) {
         [new Map([['k', () => 0]]), /^args\[0\]\.get\("k"\): functions cannot be sent/],
       ];
       for (const [value, message] of cases) {
-        assert.throws(() => new Process({ target: hello, args: [value as string] }).start(), { name: "SerializationError", message });
+        assert.throws(() => new Process({ target: hello, args: [value as string] }).start(), { name: 'SerializationError', message });
       }
     });
 
     it('refuses a target that is not exported, naming it', () => {
       const local = (name: string) => name;
-      assert.throws(() => new Process({ target: local, args: ['x'] }).start(), (error: unknown) => {
-        assert.ok(error instanceof SerializationError);
-        assert.equal(error.path, 'target');
-        assert.match(error.message, /`local` \(file:.*arguments\.test\.ts.*\) is not exported from its module/);
-        assert.match(error.message, /'fork' start method/);
-        return true;
-      });
+      assert.throws(
+        () => new Process({ target: local, args: ['x'] }).start(),
+        (error: unknown) => {
+          assert.ok(error instanceof SerializationError);
+          assert.equal(error.path, 'target');
+          assert.match(error.message, /`local` \(file:.*arguments\.test\.ts.*\) is not exported from its module/);
+          assert.match(error.message, /'fork' start method/);
+          return true;
+        },
+      );
       assert.throws(() => new Process({ target: hello.bind(null), args: ['x'] }).start(), /bound functions cannot be sent/);
       assert.throws(() => new Process({ target: Math.max }).start(), /not defined in a module file/);
     });

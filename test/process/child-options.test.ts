@@ -33,7 +33,10 @@ describe('child options are checked in the house format', () => {
 
   it('refuses a cwd that does not exist at start(), before any child exists', () => {
     const p = new Process({ target: reportChild, args: [''], cwd: '/nonexistent/multiproc' });
-    assert.throws(() => p.start(), { name: 'RangeError', message: 'Expected `cwd` to be an existing directory, got `"/nonexistent/multiproc"` (string).' });
+    assert.throws(() => p.start(), {
+      name: 'RangeError',
+      message: 'Expected `cwd` to be an existing directory, got `"/nonexistent/multiproc"` (string).',
+    });
     assert.equal(p.pid, undefined);
     assert.equal(activeChildren().length, 0);
   });
@@ -60,7 +63,7 @@ for (const method of testedMethods()) {
       assert.equal(readJson(path).env.PATH, process.env.PATH);
     });
 
-    it('cwd is the working directory before the target runs (relative to the parent\'s)', async () => {
+    it("cwd is the working directory before the target runs (relative to the parent's)", async () => {
       const dir = tempPath('cwd');
       mkdirSync(dir);
       const path = tempPath('report');
@@ -111,12 +114,15 @@ for (const method of testedMethods()) {
     } else {
       it('execArgv is refused at start() with a StartMethodError', () => {
         const p = new P({ target: reportChild, args: [''], execArgv: ['--max-old-space-size=123'] });
-        assert.throws(() => p.start(), (error: unknown) => {
-          assert.ok(error instanceof StartMethodError);
-          assert.equal(error.startMethod, method);
-          assert.match(error.message, /only the 'spawn' start method can apply/);
-          return true;
-        });
+        assert.throws(
+          () => p.start(),
+          (error: unknown) => {
+            assert.ok(error instanceof StartMethodError);
+            assert.equal(error.startMethod, method);
+            assert.match(error.message, /only the 'spawn' start method can apply/);
+            return true;
+          },
+        );
         assert.equal(p.pid, undefined);
       });
     }
@@ -125,7 +131,10 @@ for (const method of testedMethods()) {
 
 describe('setExecutable', () => {
   it('refuses a path that is not an executable file', () => {
-    assert.throws(() => setExecutable('/nonexistent/node'), { name: 'RangeError', message: 'Expected `path` to be an existing executable file, got `"/nonexistent/node"` (string).' });
+    assert.throws(() => setExecutable('/nonexistent/node'), {
+      name: 'RangeError',
+      message: 'Expected `path` to be an existing executable file, got `"/nonexistent/node"` (string).',
+    });
     assert.throws(() => setExecutable(3 as never), { name: 'TypeError' });
   });
 

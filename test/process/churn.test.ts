@@ -99,7 +99,10 @@ describe('one long process (issue 15)', () => {
     const waiting = fresh.map(([a]) => a.recv());
     await new Promise((resolve) => setImmediate(resolve));
     for (const [, b] of fresh) await b.send('again');
-    assert.deepEqual(await Promise.all(waiting), fresh.map(() => 'again'));
+    assert.deepEqual(
+      await Promise.all(waiting),
+      fresh.map(() => 'again'),
+    );
     for (const [a, b] of fresh) {
       a.close();
       b.close();

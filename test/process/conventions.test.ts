@@ -37,7 +37,10 @@ for (const method of testedMethods()) {
       const joining = p.join({ signal: controller.signal });
       controller.abort();
       await assert.rejects(joining, (error: unknown) => error instanceof DOMException && error.name === 'AbortError');
-      await assert.rejects(p.join({ signal: AbortSignal.timeout(20) }), (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError');
+      await assert.rejects(
+        p.join({ signal: AbortSignal.timeout(20) }),
+        (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError',
+      );
       assert.equal(p.isAlive(), true);
       await p.join(10);
       await p.join({ timeoutMs: 10, signal: new AbortController().signal });
@@ -45,7 +48,10 @@ for (const method of testedMethods()) {
       p.terminate();
       await p.join({ signal: new AbortController().signal });
       assert.equal(p.exitCode, -15);
-      await assert.rejects(p.join({ signal: 1 as never }), { name: 'TypeError', message: 'Expected `signal` to be an AbortSignal, got `1` (number).' });
+      await assert.rejects(p.join({ signal: 1 as never }), {
+        name: 'TypeError',
+        message: 'Expected `signal` to be an AbortSignal, got `1` (number).',
+      });
     });
 
     it('`await using` waits for nothing when the child already ended, or was never started', async () => {

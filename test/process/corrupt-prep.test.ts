@@ -12,7 +12,9 @@ import { encodeObject, HEADER_SIZE, Tag } from '../../src/wire/protocol.ts';
 function runSpawnMain(channel: Buffer): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const nodeOptions = process.execArgv.filter((option) => !option.startsWith('--test'));
-    const child = spawn(process.execPath, [...nodeOptions, entryPath('bootstrap/spawn-main')], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeOptions, entryPath('bootstrap/spawn-main')], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);

@@ -87,4 +87,3 @@ for (const method of testedMethods()) {
     });
   });
 }
-

@@ -8,10 +8,14 @@ import { runScript } from '../helpers.ts';
 
 const main = new URL('../fixtures/process/grandchild-main.ts', import.meta.url).pathname;
 
-it('a fork-server child starts a spawned grandchild with a TypeScript target', { skip: loadNative() === null ? 'the native addon is not built' : false }, async () => {
-  const { code, stdout, stderr } = await runScript(main, [], { asUser: true });
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /grandchild got 2/);
-  assert.match(stdout, /grandchild exitCode 0/);
-  assert.match(stdout, /child exitCode 0/);
-});
+it(
+  'a fork-server child starts a spawned grandchild with a TypeScript target',
+  { skip: loadNative() === null ? 'the native addon is not built' : false },
+  async () => {
+    const { code, stdout, stderr } = await runScript(main, [], { asUser: true });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /grandchild got 2/);
+    assert.match(stdout, /grandchild exitCode 0/);
+    assert.match(stdout, /child exitCode 0/);
+  },
+);

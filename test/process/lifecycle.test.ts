@@ -2,7 +2,15 @@
 // uncaught error, signals), isAlive, names, subclass fields, misuse errors, reaping.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activeChildren, currentProcess, getContext, getStartMethod, parentProcess, ProcessStateError, setStartMethod } from '../../src/index.ts';
+import {
+  activeChildren,
+  currentProcess,
+  getContext,
+  getStartMethod,
+  parentProcess,
+  ProcessStateError,
+  setStartMethod,
+} from '../../src/index.ts';
 import { exitWith, fail, failAsync, PrintProcess, writeReport } from '../fixtures/targets.ts';
 import { startNested, waitForever, waitForGate } from '../fixtures/process/waiting.ts';
 import { isZombie, readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
@@ -157,7 +165,10 @@ for (const method of testedMethods()) {
     });
 
     it('rejects bad options with TypeError in the house format', () => {
-      assert.throws(() => new Process({ target: 42 as never }), { name: 'TypeError', message: 'Expected `target` to be a function, got `42` (number).' });
+      assert.throws(() => new Process({ target: 42 as never }), {
+        name: 'TypeError',
+        message: 'Expected `target` to be a function, got `42` (number).',
+      });
       assert.throws(() => new Process({ args: 'x' as never }), { name: 'TypeError', message: /Expected `args` to be an array/ });
       assert.throws(() => new Process({ daemon: 'yes' as never }), { name: 'TypeError', message: /Expected `daemon` to be a boolean/ });
     });

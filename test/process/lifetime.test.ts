@@ -65,7 +65,7 @@ for (const method of testedMethods()) {
       theirs.close();
       assert.equal(await mine.recv(), 'returned');
       await p.join(HANG_MS);
-      assert.equal(p.exitCode, 0, 'ended with its unref\'d timer (60 s) still pending');
+      assert.equal(p.exitCode, 0, "ended with its unref'd timer (60 s) still pending");
       mine.close();
     });
 

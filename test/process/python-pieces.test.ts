@@ -31,7 +31,10 @@ describe('canFork', () => {
 
 describe('registerAfterFork', () => {
   it('refuses a hook that is not a function, in the house format', () => {
-    assert.throws(() => registerAfterFork('x' as never), { name: 'TypeError', message: 'Expected `hook` to be a function, got `"x"` (string).' });
+    assert.throws(() => registerAfterFork('x' as never), {
+      name: 'TypeError',
+      message: 'Expected `hook` to be a function, got `"x"` (string).',
+    });
   });
 
   it('does not run hooks in the process that registers them', () => {
@@ -105,7 +108,12 @@ for (const method of testedMethods()) {
 describe("Value and SharedArray of Python's 'c', '?', 'u'", () => {
   for (const code of ['c', '?', 'u']) {
     it(`refuses '${code}' with a RangeError saying what to use`, () => {
-      assert.throws(() => new Value(code as never), { name: 'RangeError', message: new RegExp(`^Expected \`type\` to be a numeric type: Python's '${code === '?' ? '\\?' : code}' is not supported \\(docs/DECISIONS.md\\); use 'u`) });
+      assert.throws(() => new Value(code as never), {
+        name: 'RangeError',
+        message: new RegExp(
+          `^Expected \`type\` to be a numeric type: Python's '${code === '?' ? '\\?' : code}' is not supported \\(docs/DECISIONS.md\\); use 'u`,
+        ),
+      });
       assert.throws(() => new SharedArray(code as never, 2), { name: 'RangeError', message: /is not supported/ });
     });
   }

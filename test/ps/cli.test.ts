@@ -60,7 +60,10 @@ describe('ps command: one-shot', () => {
 
   it('--pid: the one tree, or exit 1 when no tree contains it', async () => {
     const one = await run(['--pid', '105', '--json']);
-    assert.deepEqual((JSON.parse(one.out) as { pid: number }[]).map((t) => t.pid), [100]);
+    assert.deepEqual(
+      (JSON.parse(one.out) as { pid: number }[]).map((t) => t.pid),
+      [100],
+    );
     assert.deepEqual(await run(['--pid=500']), { code: 1, out: 'no multiproc process tree contains pid 500\n', err: '' });
   });
 
@@ -68,7 +71,14 @@ describe('ps command: one-shot', () => {
     const { code, out } = await run(['--json']);
     assert.equal(code, 0);
     const trees = JSON.parse(out) as { pid: number; role: string; children: unknown[] }[];
-    assert.deepEqual(trees.map((t) => [t.pid, t.role]), [[1, 'reaper'], [100, 'main'], [299, 'reaper']]);
+    assert.deepEqual(
+      trees.map((t) => [t.pid, t.role]),
+      [
+        [1, 'reaper'],
+        [100, 'main'],
+        [299, 'reaper'],
+      ],
+    );
   });
 
   it('--help prints usage with the columns and the JSON schema', async () => {
@@ -102,7 +112,13 @@ describe('ps command: one-shot', () => {
 
   it('a /proc that cannot be read: a message, exit 1', async () => {
     const { code, err } = await run([], {
-      source: { clockTicks: 100, arch: 'x64', listPids: async () => [], readProcFile: async () => '', uptimeSeconds: async () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) },
+      source: {
+        clockTicks: 100,
+        arch: 'x64',
+        listPids: async () => [],
+        readProcFile: async () => '',
+        uptimeSeconds: async () => Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })),
+      },
     });
     assert.equal(code, 1);
     assert.match(err, /^multiproc ps: cannot read processes: EACCES/);

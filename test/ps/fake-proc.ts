@@ -54,17 +54,40 @@ function write(root: string, spec: FakeProcSpec): void {
     const zombie = state === 'Z';
     const comm = p.comm ?? p.cmdline.split('\0')[0]!.slice(0, 15);
     const fields = [
-      state, p.ppid, p.pid, p.pid, 0, -1, 4194304, 0, 0, 0, 0, p.utime ?? 0, p.stime ?? 0, 0, 0, 20, 0,
-      p.threads ?? (zombie ? 1 : 11), 0, p.startTicks ?? 0, 1000, 0,
+      state,
+      p.ppid,
+      p.pid,
+      p.pid,
+      0,
+      -1,
+      4194304,
+      0,
+      0,
+      0,
+      0,
+      p.utime ?? 0,
+      p.stime ?? 0,
+      0,
+      0,
+      20,
+      0,
+      p.threads ?? (zombie ? 1 : 11),
+      0,
+      p.startTicks ?? 0,
+      1000,
+      0,
     ];
     writeFileSync(join(dir, 'stat'), `${p.pid} (${comm}) ${fields.join(' ')}\n`);
     writeFileSync(join(dir, 'cmdline'), zombie ? '' : `${p.cmdline.replaceAll(' ', '\0')}\0`);
     const rss = zombie ? '' : `VmRSS:\t${p.rssKb ?? 40000} kB\n`;
     const uid = p.uid ?? MY_UID;
     writeFileSync(join(dir, 'status'), `Name:\t${comm}\nState:\t${state}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\n${rss}`);
-    const env = Object.entries(p.env ?? {}).map(([k, v]) => `${k}=${v}\0`).join('');
+    const env = Object.entries(p.env ?? {})
+      .map(([k, v]) => `${k}=${v}\0`)
+      .join('');
     writeFileSync(join(dir, 'environ'), `PATH=/usr/bin\0${env}`);
-    const syscall = p.syscall ?? (zombie ? '-1 0x0 0x0' : state === 'R' ? 'running' : '232 0x3 0x7ffd 0x400 0xffffffff 0x0 0x8 0x7ffd 0x7f12');
+    const syscall =
+      p.syscall ?? (zombie ? '-1 0x0 0x0' : state === 'R' ? 'running' : '232 0x3 0x7ffd 0x400 0xffffffff 0x0 0x8 0x7ffd 0x7f12');
     writeFileSync(join(dir, 'syscall'), `${syscall}\n`);
     writeFileSync(join(dir, 'wchan'), p.wchan ?? (zombie || state === 'R' ? '0' : 'do_epoll_wait'));
   }
@@ -120,14 +143,27 @@ export function standardSpec(): FakeProcSpec {
       { pid: 101, ppid: 100, cmdline: 'multiproc: Process-1', env: spawnedBy(100), startTicks: 40010, utime: 500, rssKb: 45000 },
       { pid: 102, ppid: 100, cmdline: 'multiproc: forkserver', env: forkserverOf(100), startTicks: 40020, wchan: 'do_epoll_wait' },
       {
-        pid: 103, ppid: 101, cmdline: 'multiproc: Process-1:1', env: spawnedBy(100), startTicks: 40030,
-        syscall: '0 0x0 0x1c2e0 0x10 0x7ffc 0x0 0x0 0x7ffc 0x7f00', wchan: 'anon_pipe_read',
+        pid: 103,
+        ppid: 101,
+        cmdline: 'multiproc: Process-1:1',
+        env: spawnedBy(100),
+        startTicks: 40030,
+        syscall: '0 0x0 0x1c2e0 0x10 0x7ffc 0x0 0x0 0x7ffc 0x7f00',
+        wchan: 'anon_pipe_read',
       },
       { pid: 104, ppid: 101, cmdline: '', comm: 'multiproc: Proc', state: 'Z', startTicks: 40040, utime: 10 },
       { pid: 105, ppid: 102, cmdline: 'multiproc: ForkPoolWorker-1', env: forkserverOf(100), state: 'R', startTicks: 40050, utime: 20000 },
       { pid: 200, ppid: 1, cmdline: 'multiproc: Orphan-1', env: spawnedBy(150), startTicks: 60000 },
       { pid: 299, ppid: 1, cmdline: 'tini -s -- node x.mjs', startTicks: 100 },
-      { pid: 301, ppid: 299, cmdline: 'multiproc: Lost-1', env: spawnedBy(300), startTicks: 70000, syscall: '202 0x0', wchan: 'futex_wait_queue' },
+      {
+        pid: 301,
+        ppid: 299,
+        cmdline: 'multiproc: Lost-1',
+        env: spawnedBy(300),
+        startTicks: 70000,
+        syscall: '202 0x0',
+        wchan: 'futex_wait_queue',
+      },
       { pid: 400, ppid: 1, cmdline: 'node other.mjs', uid: MY_UID + 1, startTicks: 80000 },
       { pid: 401, ppid: 400, cmdline: 'multiproc: Process-1', uid: MY_UID + 1, env: spawnedBy(400), startTicks: 80010 },
       { pid: 500, ppid: 50, cmdline: 'vim notes.txt', startTicks: 90000 },

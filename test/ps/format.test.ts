@@ -10,19 +10,22 @@ after(() => fake.remove());
 describe('ps: text output', () => {
   it('draws the trees like `ps auf`, columns aligned, flags after the name', async () => {
     const text = formatTrees(await listProcesses({ source: fake.source }));
-    assert.equal(text, [
-      'PID  PPID  S  %CPU    RSS    AGE  METHOD      SYSCALL     WCHAN             NAME',
-      '  1     0  S   0.0  39.1M  16:39  -           epoll_wait  do_epoll_wait     /sbin/init <reaper: adopted orphans>',
-      '200     1  S   0.0  39.1M  06:40  ?           epoll_wait  do_epoll_wait      \\_ Orphan-1 <orphan>',
-      '100    50  S   6.7  50.0M  10:00  -           epoll_wait  do_epoll_wait     node app.mjs',
-      '101   100  S   0.8  43.9M  09:59  spawn       epoll_wait  do_epoll_wait      \\_ Process-1',
-      '103   101  S   0.0  39.1M  09:59  fork        read        anon_pipe_read     |   \\_ Process-1:1',
-      '104   101  Z   0.0      0  09:59  ?           -           -                  |   \\_ Proc… <zombie>',
-      '102   100  S   0.0  39.1M  09:59  -           epoll_wait  do_epoll_wait      \\_ forkserver',
-      '105   102  R  33.4  39.1M  09:59  forkserver  running     -                      \\_ ForkPoolWorker-1',
-      '299     1  S   0.0  39.1M  16:39  -           epoll_wait  do_epoll_wait     tini -s -- node x.mjs <reaper: adopted orphans>',
-      '301   299  S   0.0  39.1M  05:00  ?           futex       futex_wait_queue   \\_ Lost-1 <orphan>',
-    ].join('\n'));
+    assert.equal(
+      text,
+      [
+        'PID  PPID  S  %CPU    RSS    AGE  METHOD      SYSCALL     WCHAN             NAME',
+        '  1     0  S   0.0  39.1M  16:39  -           epoll_wait  do_epoll_wait     /sbin/init <reaper: adopted orphans>',
+        '200     1  S   0.0  39.1M  06:40  ?           epoll_wait  do_epoll_wait      \\_ Orphan-1 <orphan>',
+        '100    50  S   6.7  50.0M  10:00  -           epoll_wait  do_epoll_wait     node app.mjs',
+        '101   100  S   0.8  43.9M  09:59  spawn       epoll_wait  do_epoll_wait      \\_ Process-1',
+        '103   101  S   0.0  39.1M  09:59  fork        read        anon_pipe_read     |   \\_ Process-1:1',
+        '104   101  Z   0.0      0  09:59  ?           -           -                  |   \\_ Proc… <zombie>',
+        '102   100  S   0.0  39.1M  09:59  -           epoll_wait  do_epoll_wait      \\_ forkserver',
+        '105   102  R  33.4  39.1M  09:59  forkserver  running     -                      \\_ ForkPoolWorker-1',
+        '299     1  S   0.0  39.1M  16:39  -           epoll_wait  do_epoll_wait     tini -s -- node x.mjs <reaper: adopted orphans>',
+        '301   299  S   0.0  39.1M  05:00  ?           futex       futex_wait_queue   \\_ Lost-1 <orphan>',
+      ].join('\n'),
+    );
   });
 
   it('puts a syscall guessed from wchan in parentheses', async () => {
@@ -30,7 +33,9 @@ describe('ps: text output', () => {
     spec.errors = { '103/syscall': 'EACCES' };
     const denied = fakeProc(spec);
     try {
-      const line = formatTrees(await listProcesses({ source: denied.source, pid: 103 })).split('\n').find((l) => l.startsWith('103 '));
+      const line = formatTrees(await listProcesses({ source: denied.source, pid: 103 }))
+        .split('\n')
+        .find((l) => l.startsWith('103 '));
       assert.match(line ?? '', / \(read\) +anon_pipe_read /);
     } finally {
       denied.remove();
@@ -70,12 +75,37 @@ describe('ps: JSON output', () => {
     assert.equal(parsed.length, 1);
     const main = parsed[0]!;
     assert.deepEqual(Object.keys(main), [
-      'pid', 'ppid', 'name', 'role', 'startMethod', 'state', 'cpuPercent', 'rssBytes', 'ageMs', 'startTicks',
-      'threads', 'syscall', 'syscallNr', 'wchan', 'waitingIn', 'waitingGuessed', 'zombie', 'orphan', 'children',
+      'pid',
+      'ppid',
+      'name',
+      'role',
+      'startMethod',
+      'state',
+      'cpuPercent',
+      'rssBytes',
+      'ageMs',
+      'startTicks',
+      'threads',
+      'syscall',
+      'syscallNr',
+      'wchan',
+      'waitingIn',
+      'waitingGuessed',
+      'zombie',
+      'orphan',
+      'children',
     ]);
     const p1 = (main.children as Record<string, unknown>[])[0]!;
     assert.deepEqual(
-      { pid: p1.pid, name: p1.name, role: p1.role, startMethod: p1.startMethod, syscall: p1.syscall, syscallNr: p1.syscallNr, wchan: p1.wchan },
+      {
+        pid: p1.pid,
+        name: p1.name,
+        role: p1.role,
+        startMethod: p1.startMethod,
+        syscall: p1.syscall,
+        syscallNr: p1.syscallNr,
+        wchan: p1.wchan,
+      },
       { pid: 101, name: 'Process-1', role: 'process', startMethod: 'spawn', syscall: 'epoll_wait', syscallNr: 232, wchan: 'do_epoll_wait' },
     );
   });

@@ -1,21 +1,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  multiprocName, parseCmdline, parseStat, parseStatus, parseSyscall, parseWchan, readEnvVar,
-} from '../../src/ps/proc-parse.ts';
+import { multiprocName, parseCmdline, parseStat, parseStatus, parseSyscall, parseWchan, readEnvVar } from '../../src/ps/proc-parse.ts';
 import { syscallFromWchan, syscallName } from '../../src/ps/syscall-names.ts';
 
 describe('ps: /proc file parsers', () => {
   it('parses stat, with spaces and parentheses in comm', () => {
     const text = '4128 (multiproc: a) b) S 4125 4125 2520 0 -1 4194304 2537 0 0 0 7 5 0 0 20 0 11 0 38096 779808768 10782 1844674\n';
     assert.deepEqual(parseStat(text), {
-      pid: 4128, comm: 'multiproc: a) b', state: 'S', ppid: 4125, pgid: 4125, cpuTicks: 12, threads: 11, startTicks: 38096,
+      pid: 4128,
+      comm: 'multiproc: a) b',
+      state: 'S',
+      ppid: 4125,
+      pgid: 4125,
+      cpuTicks: 12,
+      threads: 11,
+      startTicks: 38096,
     });
     assert.equal(parseStat('garbage'), null);
   });
 
   it('parses status: real uid and VmRSS, RSS 0 when absent (zombie)', () => {
-    assert.deepEqual(parseStatus('Name:\tnode\nUid:\t1000\t1001\t1000\t1000\nVmRSS:\t   43900 kB\n'), { uid: 1000, rssBytes: 43900 * 1024 });
+    assert.deepEqual(parseStatus('Name:\tnode\nUid:\t1000\t1001\t1000\t1000\nVmRSS:\t   43900 kB\n'), {
+      uid: 1000,
+      rssBytes: 43900 * 1024,
+    });
     assert.deepEqual(parseStatus('Name:\tnode\nState:\tZ (zombie)\nUid:\t0\t0\t0\t0\n'), { uid: 0, rssBytes: 0 });
   });
 
@@ -33,7 +41,10 @@ describe('ps: /proc file parsers', () => {
 
   it('parses syscall: running, a syscall number, or blocked outside a syscall', () => {
     assert.deepEqual(parseSyscall('running\n'), { kind: 'running' });
-    assert.deepEqual(parseSyscall('281 0xe 0x7ffebd1fde90 0x400 0x1869f 0x0 0x8 0x7ffebd1fd130 0x7f61ed326cae\n'), { kind: 'syscall', nr: 281 });
+    assert.deepEqual(parseSyscall('281 0xe 0x7ffebd1fde90 0x400 0x1869f 0x0 0x8 0x7ffebd1fd130 0x7f61ed326cae\n'), {
+      kind: 'syscall',
+      nr: 281,
+    });
     assert.deepEqual(parseSyscall('-1 0x0 0x0\n'), { kind: 'none' });
     assert.deepEqual(parseSyscall(''), { kind: 'none' });
   });

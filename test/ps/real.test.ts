@@ -15,8 +15,7 @@ const REAL_MAIN = fileURLToPath(new URL('../fixtures/ps/real-main.ts', import.me
 const EPOLL = /^epoll_p?wait$/;
 
 function find(trees: ProcTree[], pid: number): ProcNode {
-  const walk = (node: ProcNode): ProcNode | undefined =>
-    node.pid === pid ? node : node.children.map(walk).find((n) => n !== undefined);
+  const walk = (node: ProcNode): ProcNode | undefined => (node.pid === pid ? node : node.children.map(walk).find((n) => n !== undefined));
   const found = trees.map(walk).find((n) => n !== undefined);
   assert.ok(found, `pid ${pid} in ${JSON.stringify(trees.map((t) => t.pid))}`);
   return found;
@@ -60,7 +59,15 @@ describe('ps: the contract imitated by a fixture tree', { skip: HAS_PYTHON ? fal
     assert.match(main.name, /ps\/tree\.mjs main --orphan$/);
     const shape = (n: ProcNode): unknown => [n.name, n.children.map(shape)];
     assert.deepEqual(main.children.map(shape), [
-      ['Process-1', [['Proc…', []], ['Process-1:1', []], ['Process-1:2', []], ['Process-1:3', []]]],
+      [
+        'Process-1',
+        [
+          ['Proc…', []],
+          ['Process-1:1', []],
+          ['Process-1:2', []],
+          ['Process-1:3', []],
+        ],
+      ],
       ['forkserver', [['Process-2', []]]],
     ]);
   });
@@ -160,10 +167,10 @@ for (const method of ['spawn', 'forkserver', 'fork'] as const) {
 
     before(async () => {
       // Run the way `multiproc run` does: --single-threaded, TypeScript compiled in-thread.
-      ({ reaper, lines } = startUnderReaper(
-        [process.execPath, ...runArguments(REAL_MAIN, [method], [])],
-        { ...process.env, ESBUILD_WORKER_THREADS: '0' },
-      ));
+      ({ reaper, lines } = startUnderReaper([process.execPath, ...runArguments(REAL_MAIN, [method], [])], {
+        ...process.env,
+        ESBUILD_WORKER_THREADS: '0',
+      }));
       const first = await lines.find(/^(started|unavailable) (.*)$/);
       if (first[1] === 'unavailable') unavailable = first[2];
       else started = JSON.parse(first[2]!) as typeof started;
@@ -177,13 +184,22 @@ for (const method of ['spawn', 'forkserver', 'fork'] as const) {
       assert.equal(await announcedPid('Process-1', 30_000), started.p1);
       assert.equal(await announcedPid('Process-2', 30_000), started.p2);
       // A process waiting in epoll is briefly R when a timer wakes it: wait for a snapshot where both sleep.
-      const trees = await listUntil(started.main, (tr) => tr.length === 1
-        && EPOLL.test(find(tr, started.p1).syscall ?? '') && EPOLL.test(find(tr, started.p2).syscall ?? '')
-        && find(tr, started.p1).state === 'S' && find(tr, started.p2).state === 'S');
+      const trees = await listUntil(
+        started.main,
+        (tr) =>
+          tr.length === 1 &&
+          EPOLL.test(find(tr, started.p1).syscall ?? '') &&
+          EPOLL.test(find(tr, started.p2).syscall ?? '') &&
+          find(tr, started.p1).state === 'S' &&
+          find(tr, started.p2).state === 'S',
+      );
       const main = trees[0]!;
       assert.equal(main.role, 'main');
       assert.match(main.syscall ?? '', EPOLL);
-      for (const [pid, name] of [[started.p1, 'Process-1'], [started.p2, 'Process-2']] as const) {
+      for (const [pid, name] of [
+        [started.p1, 'Process-1'],
+        [started.p2, 'Process-2'],
+      ] as const) {
         const node = find(trees, pid);
         assert.deepEqual([node.name, node.startMethod, node.orphan, node.zombie, node.state], [name, method, false, false, 'S']);
       }

@@ -14,8 +14,7 @@ after(() => {
 });
 
 function find(trees: ProcTree[], pid: number): ProcNode {
-  const walk = (node: ProcNode): ProcNode | undefined =>
-    node.pid === pid ? node : node.children.map(walk).find((n) => n !== undefined);
+  const walk = (node: ProcNode): ProcNode | undefined => (node.pid === pid ? node : node.children.map(walk).find((n) => n !== undefined));
   const found = trees.map(walk).find((n) => n !== undefined);
   assert.ok(found, `pid ${pid} in the trees`);
   return found;
@@ -28,7 +27,19 @@ describe('ps: building trees from a fake /proc', () => {
     const trees = await listProcesses({ source: machine().source });
     assert.deepEqual(trees.map(shape), [
       [1, [[200, []]]],
-      [100, [[101, [[103, []], [104, []]]], [102, [[105, []]]]]],
+      [
+        100,
+        [
+          [
+            101,
+            [
+              [103, []],
+              [104, []],
+            ],
+          ],
+          [102, [[105, []]]],
+        ],
+      ],
       [299, [[301, []]]],
     ]);
     const main = find(trees, 100);
@@ -63,7 +74,10 @@ describe('ps: building trees from a fake /proc', () => {
 
   it('flags orphans adopted by init and by a subreaper; their root is a reaper', async () => {
     const trees = await listProcesses({ source: machine().source });
-    for (const [reaper, orphan] of [[1, 200], [299, 301]] as const) {
+    for (const [reaper, orphan] of [
+      [1, 200],
+      [299, 301],
+    ] as const) {
       assert.equal(find(trees, reaper).role, 'reaper');
       assert.equal(find(trees, orphan).orphan, true);
       assert.equal(find(trees, orphan).startMethod, null);
@@ -82,8 +96,20 @@ describe('ps: building trees from a fake /proc', () => {
 
   it('flags a fork server whose main died (its MULTIPROC_FORKSERVER_PARENT is not its parent)', async () => {
     const spec = standardSpec();
-    spec.procs.push({ pid: 700, ppid: 299, cmdline: 'multiproc: forkserver', env: { MULTIPROC_FORKSERVER_PARENT: '650' }, startTicks: 96000 });
-    spec.procs.push({ pid: 701, ppid: 700, cmdline: 'multiproc: Process-3', env: { MULTIPROC_FORKSERVER_PARENT: '650' }, startTicks: 96100 });
+    spec.procs.push({
+      pid: 700,
+      ppid: 299,
+      cmdline: 'multiproc: forkserver',
+      env: { MULTIPROC_FORKSERVER_PARENT: '650' },
+      startTicks: 96000,
+    });
+    spec.procs.push({
+      pid: 701,
+      ppid: 700,
+      cmdline: 'multiproc: Process-3',
+      env: { MULTIPROC_FORKSERVER_PARENT: '650' },
+      startTicks: 96100,
+    });
     const trees = await listProcesses({ source: machine(spec).source });
     assert.equal(find(trees, 700).orphan, true);
     assert.equal(find(trees, 701).orphan, false); // its fork server is alive
@@ -134,9 +160,18 @@ describe('ps: building trees from a fake /proc', () => {
 
   it('restricts to the tree containing a pid', async () => {
     const source = machine().source;
-    assert.deepEqual((await listProcesses({ source, pid: 105 })).map((t) => t.pid), [100]);
-    assert.deepEqual((await listProcesses({ source, pid: 100 })).map((t) => t.pid), [100]);
-    assert.deepEqual((await listProcesses({ source, pid: 301 })).map((t) => t.pid), [299]);
+    assert.deepEqual(
+      (await listProcesses({ source, pid: 105 })).map((t) => t.pid),
+      [100],
+    );
+    assert.deepEqual(
+      (await listProcesses({ source, pid: 100 })).map((t) => t.pid),
+      [100],
+    );
+    assert.deepEqual(
+      (await listProcesses({ source, pid: 301 })).map((t) => t.pid),
+      [299],
+    );
     assert.deepEqual(await listProcesses({ source, pid: 500 }), []);
   });
 
@@ -147,7 +182,10 @@ describe('ps: building trees from a fake /proc', () => {
   });
 
   it('rejects bad options in the house format', async () => {
-    await assert.rejects(listProcesses({ pid: 0 }), { name: 'RangeError', message: 'Expected `pid` to be a positive integer, got `0` (number).' });
+    await assert.rejects(listProcesses({ pid: 0 }), {
+      name: 'RangeError',
+      message: 'Expected `pid` to be a positive integer, got `0` (number).',
+    });
     await assert.rejects(listProcesses({ pid: '7' as unknown as number }), { name: 'TypeError' });
     await assert.rejects(listProcesses({ allUsers: 1 as unknown as boolean }), { name: 'TypeError' });
   });

@@ -3,14 +3,48 @@
 // producer), a consumer killed while waiting, and JoinableQueue.join across processes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Event, getContext, JoinableQueue, Queue, QueueClosedError, QueueEmptyError, QueueFullError, SimpleQueue, TaskDoneError } from '../../src/index.ts';
-import { bounce, collect, echoUntilClosed, getForever, produceTagged, putHugeThenHang, putNowaitMany, workJoinable } from '../fixtures/queues/targets.ts';
+import {
+  Event,
+  getContext,
+  JoinableQueue,
+  Queue,
+  QueueClosedError,
+  QueueEmptyError,
+  QueueFullError,
+  SimpleQueue,
+  TaskDoneError,
+} from '../../src/index.ts';
+import {
+  bounce,
+  collect,
+  echoUntilClosed,
+  getForever,
+  produceTagged,
+  putHugeThenHang,
+  putNowaitMany,
+  workJoinable,
+} from '../fixtures/queues/targets.ts';
 import { testedMethods, track, joinAll, pendingAfterTurns } from '../helpers.ts';
 
 describe('Queue in one process', () => {
   it('is FIFO for every kind of item (CPython test_put/test_get)', async () => {
     const q = new Queue<unknown>();
-    const items = [1, -0, 2.5, 2 ** 40, 'héllo', '', true, false, null, undefined, { a: [1, 2] }, new Map([[1, 2]]), 'x'.repeat(10_000), new Uint8Array([1, 2])];
+    const items = [
+      1,
+      -0,
+      2.5,
+      2 ** 40,
+      'héllo',
+      '',
+      true,
+      false,
+      null,
+      undefined,
+      { a: [1, 2] },
+      new Map([[1, 2]]),
+      'x'.repeat(10_000),
+      new Uint8Array([1, 2]),
+    ];
     for (const item of items) await q.put(item);
     assert.equal(q.qsize(), items.length);
     assert.equal(q.empty(), false);
@@ -188,16 +222,30 @@ for (const method of testedMethods()) {
       await q.put(null);
       const got = [await out.get({ timeoutMs: 20_000 }), await out.get({ timeoutMs: 20_000 })];
       assert.deepEqual(await joinAll(consumers), [0, 0]);
-      assert.deepEqual([...producers, ...consumers].map((p) => p.exitCode), [0, 0, 0, 0, 0]);
+      assert.deepEqual(
+        [...producers, ...consumers].map((p) => p.exitCode),
+        [0, 0, 0, 0, 0],
+      );
       const all = got.flat();
       assert.equal(all.length, expected);
       for (const id of [0, 1, 2, 9]) {
         for (const part of got) {
           const mine = part.filter(([p]) => p === id).map(([, i]) => i);
-          assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `producer ${id} reordered`);
+          assert.deepEqual(
+            mine,
+            [...mine].sort((a, b) => a - b),
+            `producer ${id} reordered`,
+          );
         }
-        const every = all.filter(([p]) => p === id).map(([, i]) => i).sort((a, b) => a - b);
-        assert.deepEqual(every, Array.from({ length: n }, (_, i) => i), `producer ${id}: lost or duplicated`);
+        const every = all
+          .filter(([p]) => p === id)
+          .map(([, i]) => i)
+          .sort((a, b) => a - b);
+        assert.deepEqual(
+          every,
+          Array.from({ length: n }, (_, i) => i),
+          `producer ${id}: lost or duplicated`,
+        );
       }
     });
 
@@ -276,4 +324,3 @@ for (const method of testedMethods()) {
     });
   });
 }
-

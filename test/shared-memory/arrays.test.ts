@@ -9,7 +9,18 @@ const skip = loadNative() === null ? 'the native addon is not built' : false;
 
 describe('RawArray', { skip }, () => {
   it('returns the typed array of each type, zero-filled, over a SharedArrayBuffer', () => {
-    const expected = { i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array };
+    const expected = {
+      i8: Int8Array,
+      u8: Uint8Array,
+      i16: Int16Array,
+      u16: Uint16Array,
+      i32: Int32Array,
+      u32: Uint32Array,
+      i64: BigInt64Array,
+      u64: BigUint64Array,
+      f32: Float32Array,
+      f64: Float64Array,
+    };
     for (const [type, Ctor] of Object.entries(expected)) {
       const array = RawArray(type as keyof typeof expected, 5);
       assert.ok(array instanceof Ctor, type);
@@ -42,10 +53,20 @@ describe('RawArray', { skip }, () => {
   });
 
   it('checks its arguments in the house format', () => {
-    assert.throws(() => RawArray('x' as never, 1), { name: 'RangeError', message: /^Expected `type` to be one of 'i8' 'u8' 'i16' 'u16' 'i32' 'u32' 'i64' 'u64' 'f32' 'f64' \(or a Python typecode such as 'd'\), got `"x"` \(string\)\.$/ });
-    assert.throws(() => RawArray('f64', -1), { name: 'RangeError', message: 'Expected `lengthOrValues` to be a non-negative integer (a length) or the values, got `-1` (number).' });
+    assert.throws(() => RawArray('x' as never, 1), {
+      name: 'RangeError',
+      message:
+        /^Expected `type` to be one of 'i8' 'u8' 'i16' 'u16' 'i32' 'u32' 'i64' 'u64' 'f32' 'f64' \(or a Python typecode such as 'd'\), got `"x"` \(string\)\.$/,
+    });
+    assert.throws(() => RawArray('f64', -1), {
+      name: 'RangeError',
+      message: 'Expected `lengthOrValues` to be a non-negative integer (a length) or the values, got `-1` (number).',
+    });
     assert.throws(() => RawArray('f64', 1.5), RangeError);
-    assert.throws(() => RawArray('i64', [1] as never), { name: 'TypeError', message: "Expected `lengthOrValues[0]` to be a bigint (the type is 'i64'), got `1` (number)." });
+    assert.throws(() => RawArray('i64', [1] as never), {
+      name: 'TypeError',
+      message: "Expected `lengthOrValues[0]` to be a bigint (the type is 'i64'), got `1` (number).",
+    });
     assert.throws(() => RawArray('f64', ['1'] as never), TypeError);
     assert.throws(() => RawArray('f64', 'abc' as never), TypeError);
   });
@@ -66,7 +87,10 @@ describe('Value', { skip }, () => {
     assert.equal(Atomics.add(v.getObj(), 0, 1), 42);
     assert.equal(v.value, 43);
     assert.equal(String(v), "Value('i32', 43)");
-    assert.throws(() => new Value('i64', 1 as never), { name: 'TypeError', message: "Expected `initial` to be a bigint (the type is 'i64'), got `1` (number)." });
+    assert.throws(() => new Value('i64', 1 as never), {
+      name: 'TypeError',
+      message: "Expected `initial` to be a bigint (the type is 'i64'), got `1` (number).",
+    });
     assert.throws(() => new Value('i32', 0, { lock: 'yes' as never }), TypeError);
   });
 
@@ -87,10 +111,13 @@ describe('Value', { skip }, () => {
     assert.equal(lock.isLocked(), false);
     assert.equal(await lock.acquire({ timeoutMs: 0 }), true);
     lock.release();
-    assert.throws(() => new Value('i32', 0, { lock: false }).getLock(), { name: 'ProcessStateError', message: /created with \{ lock: false \}/ });
+    assert.throws(() => new Value('i32', 0, { lock: false }).getLock(), {
+      name: 'ProcessStateError',
+      message: /created with \{ lock: false \}/,
+    });
   });
 
-  it('takes a Lock or RLock as its lock (Python\'s lock=): getLock() is that object, one lock for several values', () => {
+  it("takes a Lock or RLock as its lock (Python's lock=): getLock() is that object, one lock for several values", () => {
     const lock = new Lock();
     const a = new Value('i32', 0, { lock });
     const b = new SharedArray('f64', 2, { lock });
@@ -102,7 +129,10 @@ describe('Value', { skip }, () => {
     const rlock = new RLock();
     assert.equal(new Value('f64', 1, { lock: rlock }).getLock(), rlock);
     for (const bad of [{}, { acquire() {}, release() {} }, 'lock', 1]) {
-      assert.throws(() => new Value('i32', 0, { lock: bad as never }), { name: 'TypeError', message: /Expected `lock` to be true, false, or a Lock or RLock of multiproc/ });
+      assert.throws(() => new Value('i32', 0, { lock: bad as never }), {
+        name: 'TypeError',
+        message: /Expected `lock` to be true, false, or a Lock or RLock of multiproc/,
+      });
     }
   });
 });

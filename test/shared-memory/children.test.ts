@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getContext, Lock, Pipe, RawArray, SharedArray, SharedMemory, Value } from '../../src/index.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { addOne, atomicIncrement, describeViews, lockedIncrement, lockedIncrementAsync, readByName, tryLocks, writeText } from '../fixtures/shared-memory/targets.ts';
+import {
+  addOne,
+  atomicIncrement,
+  describeViews,
+  lockedIncrement,
+  lockedIncrementAsync,
+  readByName,
+  tryLocks,
+  writeText,
+} from '../fixtures/shared-memory/targets.ts';
 import { testedMethods, track } from '../helpers.ts';
 
 const skip = loadNative() === null ? 'the native addon is not built' : false;
@@ -57,7 +66,12 @@ for (const method of testedMethods()) {
       const raw = RawArray('u8', 64);
       const shm = new SharedMemory({ create: true, size: 32 });
       try {
-        const views = { sub: raw.subarray(8, 16), data: new DataView(raw.buffer, raw.byteOffset + 32, 8), overShm: new Uint16Array(shm.buf.buffer, 4, 2), sab: shm.buf.buffer };
+        const views = {
+          sub: raw.subarray(8, 16),
+          data: new DataView(raw.buffer, raw.byteOffset + 32, 8),
+          overShm: new Uint16Array(shm.buf.buffer, 4, 2),
+          sab: shm.buf.buffer,
+        };
         const [report, childEnd] = Pipe();
         const p = track(new Process({ target: describeViews, args: [views, childEnd] }));
         p.start();
@@ -87,11 +101,14 @@ for (const method of testedMethods()) {
       for (const p of children) p.start();
       atomicIncrement(counter, times);
       await Promise.all(children.map((p) => p.join()));
-      assert.deepEqual(children.map((p) => p.exitCode), [0, 0]);
+      assert.deepEqual(
+        children.map((p) => p.exitCode),
+        [0, 0],
+      );
       assert.equal(Atomics.load(counter, 0), 3 * times);
     });
 
-    it("Value and SharedArray arrive with the same memory and the same lock (read-modify-write under it)", async () => {
+    it('Value and SharedArray arrive with the same memory and the same lock (read-modify-write under it)', async () => {
       const value = new Value('i32', 0);
       const array = new SharedArray('f64', [0, 0]);
       const times = 2000;
@@ -103,7 +120,10 @@ for (const method of testedMethods()) {
       for (const p of children) p.start();
       await lockedIncrementAsync(array, times);
       await Promise.all(children.map((p) => p.join()));
-      assert.deepEqual(children.map((p) => p.exitCode), [0, 0, 0]);
+      assert.deepEqual(
+        children.map((p) => p.exitCode),
+        [0, 0, 0],
+      );
       assert.equal(value.value, 2 * times);
       assert.equal(array.array[0], 2 * times);
     });
@@ -124,7 +144,10 @@ for (const method of testedMethods()) {
       theirs.close();
       // Two children race on the one Value under it.
       const times = 2000;
-      const children = [track(new Process({ target: lockedIncrement, args: [value, times] })), track(new Process({ target: lockedIncrement, args: [value, times] }))];
+      const children = [
+        track(new Process({ target: lockedIncrement, args: [value, times] })),
+        track(new Process({ target: lockedIncrement, args: [value, times] })),
+      ];
       for (const p of children) p.start();
       await Promise.all(children.map((p) => p.join()));
       assert.deepEqual([probe.exitCode, ...children.map((p) => p.exitCode)], [0, 0, 0]);

@@ -40,13 +40,16 @@ describe('SharedMemory', { skip }, () => {
     const shm = new SharedMemory({ name, create: true, size: 64 });
     try {
       assert.equal(shm.name, name);
-      assert.throws(() => new SharedMemory({ name, create: true, size: 64 }), (error: unknown) => {
-        assert.ok(error instanceof SharedMemoryExistsError);
-        assert.equal(error.code, 'EEXIST');
-        assert.equal(error.segment, name);
-        assert.match(error.message, /already exists: open it with `create: false`/);
-        return true;
-      });
+      assert.throws(
+        () => new SharedMemory({ name, create: true, size: 64 }),
+        (error: unknown) => {
+          assert.ok(error instanceof SharedMemoryExistsError);
+          assert.equal(error.code, 'EEXIST');
+          assert.equal(error.segment, name);
+          assert.match(error.message, /already exists: open it with `create: false`/);
+          return true;
+        },
+      );
     } finally {
       shm.close();
       shm.unlink();
@@ -54,27 +57,45 @@ describe('SharedMemory', { skip }, () => {
   });
 
   it('opening a missing segment, or unlinking twice, is SharedMemoryNotFoundError', () => {
-    assert.throws(() => new SharedMemory({ name: `mp-test-${process.pid}-missing` }), (error: unknown) => error instanceof SharedMemoryNotFoundError && error.code === 'ENOENT');
+    assert.throws(
+      () => new SharedMemory({ name: `mp-test-${process.pid}-missing` }),
+      (error: unknown) => error instanceof SharedMemoryNotFoundError && error.code === 'ENOENT',
+    );
     const shm = new SharedMemory({ create: true, size: 8 });
     shm.unlink();
-    assert.throws(() => shm.unlink(), (error: unknown) => error instanceof SharedMemoryNotFoundError && /unlinked already/.test(error.message));
+    assert.throws(
+      () => shm.unlink(),
+      (error: unknown) => error instanceof SharedMemoryNotFoundError && /unlinked already/.test(error.message),
+    );
     assert.equal(shm.buf.length, 8, 'the memory stays usable after unlink');
     shm.close();
   });
 
   it('checks size, name and options in the house format', () => {
-    assert.throws(() => new SharedMemory({ create: true, size: 0 }), { name: 'RangeError', message: 'Expected `size` to be a positive integer (bytes), got `0` (number).' });
+    assert.throws(() => new SharedMemory({ create: true, size: 0 }), {
+      name: 'RangeError',
+      message: 'Expected `size` to be a positive integer (bytes), got `0` (number).',
+    });
     assert.throws(() => new SharedMemory({ create: true, size: -1 }), RangeError);
     assert.throws(() => new SharedMemory({ create: true, size: 1.5 }), RangeError);
-    assert.throws(() => new SharedMemory({ create: true }), { name: 'TypeError', message: 'Expected `size` to be a positive integer (bytes), got `undefined` (undefined).' });
+    assert.throws(() => new SharedMemory({ create: true }), {
+      name: 'TypeError',
+      message: 'Expected `size` to be a positive integer (bytes), got `undefined` (undefined).',
+    });
     assert.throws(() => new SharedMemory({ create: true, size: '8' as never }), TypeError);
-    assert.throws(() => new SharedMemory({ name: 'a/b', create: true, size: 8 }), { name: 'RangeError', message: /Expected `name` to be a segment name/ });
+    assert.throws(() => new SharedMemory({ name: 'a/b', create: true, size: 8 }), {
+      name: 'RangeError',
+      message: /Expected `name` to be a segment name/,
+    });
     assert.throws(() => new SharedMemory({ name: '', create: true, size: 8 }), RangeError);
     assert.throws(() => new SharedMemory({}), { name: 'TypeError', message: /Expected `name` to open an existing segment/ });
     assert.throws(() => new SharedMemory(null as never), TypeError);
     const shm = new SharedMemory({ create: true, size: 8 });
     try {
-      assert.throws(() => new SharedMemory({ name: shm.name, size: 9 }), { name: 'RangeError', message: "Expected `size` to be at most the segment's size, 8, got `9` (number)." });
+      assert.throws(() => new SharedMemory({ name: shm.name, size: 9 }), {
+        name: 'RangeError',
+        message: "Expected `size` to be at most the segment's size, 8, got `9` (number).",
+      });
     } finally {
       shm.close();
       shm.unlink();

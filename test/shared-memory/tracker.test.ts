@@ -51,7 +51,8 @@ for (const method of testedMethods()) {
       report.close();
       // Which child answered first is not known: one name goes away, the other stays.
       const deadline = Date.now() + 15_000;
-      while (names.every((name) => existsSync(`/dev/shm/${name}`)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (names.every((name) => existsSync(`/dev/shm/${name}`)) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       const left = names.filter((name) => existsSync(`/dev/shm/${name}`));
       assert.equal(left.length, 1, 'exactly the untracked segment is left');
       new SharedMemory({ name: left[0] as string }).unlink();
@@ -78,7 +79,10 @@ describe('resource tracker (a script)', { skip }, () => {
     const { name, tracker } = JSON.parse(stdout) as { name: string; tracker: number };
     assert.equal(typeof tracker, 'number');
     await gone(`/dev/shm/${name}`);
-    assert.match(stderr, new RegExp(`removed the shared memory segment ${name}: the process that created it \\(\\d+\\) ended without unlinking it`));
+    assert.match(
+      stderr,
+      new RegExp(`removed the shared memory segment ${name}: the process that created it \\(\\d+\\) ended without unlinking it`),
+    );
   });
 
   it('cleans up after a script killed by SIGKILL; its tracker ignores SIGTERM and SIGINT', async () => {
@@ -116,7 +120,9 @@ describe('resource tracker (a script)', { skip }, () => {
 
 // Whether `pid` ignores SIGTERM (15) and SIGINT (2): its SigIgn mask in /proc.
 function ignoresTermAndInt(pid: number): boolean {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('SigIgn:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('SigIgn:'));
   const mask = BigInt(`0x${line?.split(/\s+/)[1] ?? '0'}`);
   return (mask & (1n << 14n)) !== 0n && (mask & (1n << 1n)) !== 0n;
 }

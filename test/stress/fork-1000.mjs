@@ -29,10 +29,7 @@ for (let i = 0; i < count; i++) {
   }
   keep[i % keep.length] = { i, text: `replaced ${i}`, more: new Array(32).fill(i) };
   let timer;
-  const status = await Promise.race([
-    waitpid(pid),
-    new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'hang'))),
-  ]);
+  const status = await Promise.race([waitpid(pid), new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'hang')))]);
   clearTimeout(timer);
   if (status === 'hang') {
     hangs++;
@@ -62,6 +59,8 @@ for (let i = 0; i < count; i++) {
 if (!child) {
   const seconds = (performance.now() - started) / 1000;
   const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
-  console.log(JSON.stringify({ forks: count, hangs, crashes, wrongExitCodes: wrong, seconds: Number(seconds.toFixed(1)), parentRssMb: rssMb }));
+  console.log(
+    JSON.stringify({ forks: count, hangs, crashes, wrongExitCodes: wrong, seconds: Number(seconds.toFixed(1)), parentRssMb: rssMb }),
+  );
   process.exitCode = hangs + crashes + wrong === 0 ? 0 : 1;
 }

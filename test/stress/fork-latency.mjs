@@ -30,21 +30,30 @@ async function measure(name, once) {
 }
 
 const rows = [];
-rows.push(await measure('addon fork + _exit + waitpid', () => {
-  const pid = native.fork();
-  if (pid === 0) native.exit(0);
-  native.waitpid(pid, false);
-}));
-rows.push(await measure('os.fork + process.exit + waitpidSync', () => {
-  const pid = fork();
-  if (pid === 0) process.exit(0);
-  waitpidSync(pid);
-}));
-rows.push(await measure('os.fork + process.exit + await waitpid (pidfd)', async () => {
-  const pid = fork();
-  if (pid === 0) process.exit(0);
-  await waitpid(pid);
-}));
+rows.push(
+  await measure('addon fork + _exit + waitpid', () => {
+    const pid = native.fork();
+    if (pid === 0) native.exit(0);
+    native.waitpid(pid, false);
+  }),
+);
+rows.push(
+  await measure('os.fork + process.exit + waitpidSync', () => {
+    const pid = fork();
+    if (pid === 0) process.exit(0);
+    waitpidSync(pid);
+  }),
+);
+rows.push(
+  await measure('os.fork + process.exit + await waitpid (pidfd)', async () => {
+    const pid = fork();
+    if (pid === 0) process.exit(0);
+    await waitpid(pid);
+  }),
+);
 const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
-console.log(`node ${process.version}, --single-threaded, RSS ${rssMb} MB (extra heap ${heapMb} MB, ${keep.length} objects), median/min/max of ${runs} (ms):`);
-for (const [name, med, min, max] of rows) console.log(`  ${name.padEnd(48)} ${String(med).padStart(8)} ${String(min).padStart(8)} ${String(max).padStart(8)}`);
+console.log(
+  `node ${process.version}, --single-threaded, RSS ${rssMb} MB (extra heap ${heapMb} MB, ${keep.length} objects), median/min/max of ${runs} (ms):`,
+);
+for (const [name, med, min, max] of rows)
+  console.log(`  ${name.padEnd(48)} ${String(med).padStart(8)} ${String(min).padStart(8)} ${String(max).padStart(8)}`);

@@ -30,7 +30,12 @@ describe('AbortSignal on the synchronization primitives', () => {
     // Held here: a second acquire of the Lock (not recursive) and of the BoundedSemaphore(1) waits.
     await lock.acquire();
     await bounded.acquire();
-    for (const waiting of [lock.acquire({ signal: AbortSignal.timeout(5) }), sem.acquire({ signal: AbortSignal.timeout(5) }), bounded.acquire({ signal: AbortSignal.timeout(5) }), event.wait({ signal: AbortSignal.timeout(5) })]) {
+    for (const waiting of [
+      lock.acquire({ signal: AbortSignal.timeout(5) }),
+      sem.acquire({ signal: AbortSignal.timeout(5) }),
+      bounded.acquire({ signal: AbortSignal.timeout(5) }),
+      event.wait({ signal: AbortSignal.timeout(5) }),
+    ]) {
       await assert.rejects(waiting, (error: unknown) => error instanceof DOMException && error.name === 'TimeoutError');
     }
     await assert.rejects(rlock.acquire({ signal: AbortSignal.abort() }), isAbort);

@@ -34,7 +34,10 @@ describe('Barrier in one process', () => {
   it('a timeout breaks it for everyone until reset (CPython test_timeout, test_default_timeout)', async () => {
     const barrier = new Barrier(3, { timeoutMs: 50 });
     const results = await Promise.allSettled([barrier.wait(), barrier.wait({ timeoutMs: 20_000 })]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof BrokenBarrierError);
     assert.equal(barrier.broken, true);
     await assert.rejects(barrier.wait(), BrokenBarrierError);
@@ -50,7 +53,11 @@ describe('Barrier in one process', () => {
     await assert.rejects(waiting, BrokenBarrierError);
     assert.equal(barrier.broken, true);
     barrier.reset();
-    const failing = new Barrier(2, { action: () => { throw new Error('action failed'); } });
+    const failing = new Barrier(2, {
+      action: () => {
+        throw new Error('action failed');
+      },
+    });
     const results = await Promise.allSettled([failing.wait(), failing.wait()]);
     const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok')).sort();
     assert.equal(reasons.length, 2);
@@ -60,7 +67,12 @@ describe('Barrier in one process', () => {
 
   it('abort() breaks two parties waiting in this process, both with BrokenBarrierError, and later waits too', async () => {
     const barrier = new Barrier(3);
-    const waiting = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    const waiting = [barrier.wait(), barrier.wait()].map((w) =>
+      w.then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
     await until(() => barrier.nWaiting === 2);
     barrier.abort();
     for (const outcome of await Promise.all(waiting)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
@@ -74,11 +86,21 @@ describe('Barrier in one process', () => {
 
   it('abort() called right after two parties call wait() (before they wait) breaks both', async () => {
     const barrier = new Barrier(3);
-    const waiting = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    const waiting = [barrier.wait(), barrier.wait()].map((w) =>
+      w.then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
     barrier.abort();
     for (const outcome of await Promise.all(waiting)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
     barrier.reset();
-    const again = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    const again = [barrier.wait(), barrier.wait()].map((w) =>
+      w.then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
     await new Promise((resolve) => setImmediate(resolve));
     barrier.abort();
     for (const outcome of await Promise.all(again)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));
@@ -91,7 +113,12 @@ describe('Barrier in one process', () => {
     for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof BrokenBarrierError, String(r.status));
     assert.equal(aborting.broken, true);
     let resets = 0;
-    const resetting: Barrier = new Barrier(2, { action: async () => { await Promise.resolve(); if (resets++ === 0) resetting.reset(); } });
+    const resetting: Barrier = new Barrier(2, {
+      action: async () => {
+        await Promise.resolve();
+        if (resets++ === 0) resetting.reset();
+      },
+    });
     const outcomes = await Promise.allSettled([resetting.wait(), resetting.wait()]);
     for (const r of outcomes) assert.ok(r.status === 'rejected' && r.reason instanceof BrokenBarrierError, String(r.status));
     assert.equal(resetting.broken, false, 'reset, not broken');
@@ -102,7 +129,12 @@ describe('Barrier in one process', () => {
     const barrier = new Barrier(3);
     // Handlers attached at once: both reject together on reset(), and the second must not be
     // an unhandled rejection while the first is being asserted.
-    const waiting = [barrier.wait(), barrier.wait()].map((w) => w.then(() => null, (error: unknown) => error));
+    const waiting = [barrier.wait(), barrier.wait()].map((w) =>
+      w.then(
+        () => null,
+        (error: unknown) => error,
+      ),
+    );
     await until(() => barrier.nWaiting === 2);
     barrier.reset();
     for (const outcome of await Promise.all(waiting)) assert.ok(outcome instanceof BrokenBarrierError, String(outcome));

@@ -79,7 +79,10 @@ describe('Condition in one process', () => {
     let state = 0;
     await cond.acquire();
     assert.equal(await cond.waitFor(() => state === 1, { timeoutMs: 30 }), false);
-    assert.equal(cond.waitForSync(() => state === 1, { timeoutMs: 30 }), false);
+    assert.equal(
+      cond.waitForSync(() => state === 1, { timeoutMs: 30 }),
+      false,
+    );
     setTimeout(() => {
       void (async () => {
         await cond.acquire();
@@ -101,7 +104,9 @@ for (const method of testedMethods()) {
       const cond = new Condition();
       const sleeping = new Semaphore(0);
       const woken = new Semaphore(0);
-      const children = [false, true, false, true].map((sync) => track(new Process({ target: conditionWaiter, args: [cond, sleeping, woken, sync] })));
+      const children = [false, true, false, true].map((sync) =>
+        track(new Process({ target: conditionWaiter, args: [cond, sleeping, woken, sync] })),
+      );
       for (const child of children) child.start();
       await acquireN(sleeping, 4);
       await cond.acquire();

@@ -53,10 +53,15 @@ for (const method of testedMethods()) {
       const event = new Event();
       const started = [new Event(), new Event()];
       const paths = [tempPath('a'), tempPath('b')];
-      const children = [0, 1].map((i) => track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1] })));
+      const children = [0, 1].map((i) =>
+        track(new Process({ target: waitEvent, args: [event, started[i] as Event, paths[i] as string, i === 1] })),
+      );
       for (const child of children) child.start();
       for (const s of started) assert.equal(await s.wait({ timeoutMs: 20_000 }), true);
-      assert.equal(paths.some((p) => existsSync(p)), false);
+      assert.equal(
+        paths.some((p) => existsSync(p)),
+        false,
+      );
       event.set();
       assert.deepEqual(await joinAll(children), [0, 0]);
       for (const p of paths) assert.deepEqual(readJson(p), { result: true, isSet: true });

@@ -59,7 +59,10 @@ describe('Lock in one process', () => {
 
   it('validates options in the house format', async () => {
     const lock = new Lock();
-    assert.throws(() => lock.acquireSync({ timeoutMs: -1 }), { name: 'RangeError', message: 'Expected `timeoutMs` to be a non-negative number of milliseconds, got `-1` (number).' });
+    assert.throws(() => lock.acquireSync({ timeoutMs: -1 }), {
+      name: 'RangeError',
+      message: 'Expected `timeoutMs` to be a non-negative number of milliseconds, got `-1` (number).',
+    });
     await assert.rejects(lock.acquire({ timeoutMs: -1 }), RangeError);
   });
 

@@ -60,7 +60,10 @@ describe('Semaphore in one process', () => {
   });
 
   it('validates its value and is held with using', async () => {
-    assert.throws(() => new Semaphore(-1), { name: 'RangeError', message: 'Expected `value` to be a non-negative integer (at most 2^31 - 1), got `-1` (number).' });
+    assert.throws(() => new Semaphore(-1), {
+      name: 'RangeError',
+      message: 'Expected `value` to be a non-negative integer (at most 2^31 - 1), got `-1` (number).',
+    });
     assert.throws(() => new Semaphore('2' as unknown as number), TypeError);
     const sem = new BoundedSemaphore(1);
     {

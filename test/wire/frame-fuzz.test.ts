@@ -9,7 +9,16 @@ import { describe, it } from 'node:test';
 import { ConnectionClosedError, FrameError } from '../../src/index.ts';
 import { openConnection } from '../../src/connection/connection.ts';
 import { loadNative } from '../../src/native/binding.ts';
-import { decodeJson, decodeObject, encodeBytes, encodeObject, FrameDecoder, HEADER_SIZE, parseHeader, Tag } from '../../src/wire/protocol.ts';
+import {
+  decodeJson,
+  decodeObject,
+  encodeBytes,
+  encodeObject,
+  FrameDecoder,
+  HEADER_SIZE,
+  parseHeader,
+  Tag,
+} from '../../src/wire/protocol.ts';
 import { feed, random, randomBytes } from './fuzz-input.ts';
 
 const SEED = 0x5eed;
@@ -33,7 +42,10 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
       header.writeUInt32BE(length, 0);
       header[4] = Tag.bytes;
       assert.deepEqual(decoder.push(header.subarray(0, 4)), []);
-      assert.throws(() => decoder.push(header.subarray(4)), { name: 'FrameError', message: new RegExp(`announces ${length} bytes, over the limit of 4096`) });
+      assert.throws(() => decoder.push(header.subarray(4)), {
+        name: 'FrameError',
+        message: new RegExp(`announces ${length} bytes, over the limit of 4096`),
+      });
     }
   });
 
@@ -43,9 +55,13 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
       const frame = Buffer.from([0, 0, 0, 1, tag, 0]);
       if (decoderTags.includes(tag)) assert.equal(new FrameDecoder().push(frame).length, 1);
       else assert.throws(() => new FrameDecoder().push(frame), { name: 'FrameError', message: new RegExp(`unknown tag ${tag}`) });
-      if (tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.handles) assert.deepEqual(parseHeader(frame), { tag, length: 1 });
+      if (tag === Tag.object || tag === Tag.bytes || tag === Tag.json || tag === Tag.handles)
+        assert.deepEqual(parseHeader(frame), { tag, length: 1 });
       else if (tag === Tag.wake || tag === Tag.laneReturn) {
-        assert.throws(() => parseHeader(frame), { name: 'FrameError', message: new RegExp(`control frame \\(tag ${tag}\\) carries 1 bytes`) });
+        assert.throws(() => parseHeader(frame), {
+          name: 'FrameError',
+          message: new RegExp(`control frame \\(tag ${tag}\\) carries 1 bytes`),
+        });
         assert.deepEqual(parseHeader(Buffer.from([0, 0, 0, 0, tag])), { tag, length: 0 });
       } else assert.throws(() => parseHeader(frame), { name: 'FrameError', message: new RegExp(`unknown tag ${tag}`) });
     }
@@ -58,7 +74,7 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
     for (let round = 0; round < 300; round++) {
       const decoder = new FrameDecoder();
       const frames = [];
-      for (let offset = 0; offset < stream.length; ) {
+      for (let offset = 0; offset < stream.length;) {
         const size = 1 + Math.floor(next() * 40);
         frames.push(...decoder.push(stream.subarray(offset, offset + size)));
         offset += size;
@@ -78,7 +94,8 @@ describe(`frame decoder fuzz (seed ${SEED})`, () => {
   it('corrupt json payloads: decodeJson gives a value or a FrameError', () => {
     const next = random(SEED + 4);
     for (let round = 0; round < 3000; round++) {
-      const text = round % 2 === 0 ? JSON.stringify({ a: [round, 'x'] }).slice(0, Math.floor(next() * 20)) : randomBytes(next, 16).toString('latin1');
+      const text =
+        round % 2 === 0 ? JSON.stringify({ a: [round, 'x'] }).slice(0, Math.floor(next() * 20)) : randomBytes(next, 16).toString('latin1');
       try {
         decodeJson(Buffer.from(text));
       } catch (error) {
@@ -132,7 +149,14 @@ describe(`Connection reader fuzz (seed ${SEED})`, { skip: native === null ? 'the
         ]);
         assert.notEqual(outcome, 'hang');
         if (outcome === 'closed') break;
-        if (outcome === 'frame-error' && (await conn.recv().then(() => false, (e: unknown) => e instanceof FrameError))) break; // corrupt stream: closed for good
+        if (
+          outcome === 'frame-error' &&
+          (await conn.recv().then(
+            () => false,
+            (e: unknown) => e instanceof FrameError,
+          ))
+        )
+          break; // corrupt stream: closed for good
       }
       conn.close();
     }

@@ -30,7 +30,7 @@ export function randomBytes(next: () => number, length: number): Buffer {
  */
 export function feed(decoder: FrameDecoder, bytes: Buffer, next: () => number): { frames: Frame[]; error: FrameError | null } {
   const frames: Frame[] = [];
-  for (let offset = 0; offset < bytes.length; ) {
+  for (let offset = 0; offset < bytes.length;) {
     const size = 1 + Math.floor(next() * 300);
     const chunk = bytes.subarray(offset, offset + size);
     offset += size;

@@ -5,7 +5,9 @@ import { BaseProxy, setFallbackProxyType, type Token } from '../proxy.ts';
 
 /** The proxy's view of a registered object: each method returns a Promise of its result. */
 export type Remote<T> = {
-  [K in keyof T as T[K] extends (...args: any[]) => unknown ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  [K in keyof T as T[K] extends (...args: any[]) => unknown ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 } & BaseProxy;
 
 const own = new Set<string | symbol>(['then']);

@@ -54,7 +54,12 @@ export class PoolProxy extends BaseProxy {
     return this.#iterate(spec(fn), [...items], false, callOptions(options));
   }
   // An aborted `signal` rejects the pending next() with its reason and closes the remote iterator.
-  async *#iterate<R>(fn: FnSpec, items: unknown[], ordered: boolean, [chunksize, signal]: [number | undefined, AbortSignal | undefined]): AsyncIterableIterator<R> {
+  async *#iterate<R>(
+    fn: FnSpec,
+    items: unknown[],
+    ordered: boolean,
+    [chunksize, signal]: [number | undefined, AbortSignal | undefined],
+  ): AsyncIterableIterator<R> {
     const id = (await this.callMethod('iterate', [fn, items, ordered, chunksize], signal)) as number;
     let done = false;
     try {

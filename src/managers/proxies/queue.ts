@@ -52,7 +52,8 @@ export class JoinableQueueProxy<T = unknown> extends QueueProxy<T> {
   /** Resolves once every item put was marked done; TimeoutError when `timeoutMs` passes. */
   async join(options?: ProxyWaitOptions): Promise<void> {
     const [timeoutMs, signal] = waitArgs(options);
-    if (!(await this.callMethod('join', [timeoutMs], signal))) throw new TimeoutError(`The queue still had unfinished items after ${timeoutMs} ms.`);
+    if (!(await this.callMethod('join', [timeoutMs], signal)))
+      throw new TimeoutError(`The queue still had unfinished items after ${timeoutMs} ms.`);
   }
 }
 

@@ -41,7 +41,8 @@ abstract class AcquirableProxy extends BaseProxy {
   }
   /** Acquire, returning a handle that `await using` releases; TimeoutError when `timeoutMs` passes. */
   async hold(options?: ProxyWaitOptions): Promise<HeldProxy> {
-    if (!(await this.acquire(options))) throw new TimeoutError(`The shared ${this.token.typeid} was not acquired within ${options?.timeoutMs} ms.`);
+    if (!(await this.acquire(options)))
+      throw new TimeoutError(`The shared ${this.token.typeid} was not acquired within ${options?.timeoutMs} ms.`);
     let done = false;
     const release = async () => {
       if (done) return;

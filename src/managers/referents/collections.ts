@@ -106,7 +106,8 @@ export class DictReferent {
 export class ListReferent {
   readonly #items: unknown[];
   constructor(init?: unknown) {
-    if (init !== undefined && init !== null && typeof (init as Iterable<unknown>)[Symbol.iterator] !== 'function') typeError('init', 'an array or iterable', init);
+    if (init !== undefined && init !== null && typeof (init as Iterable<unknown>)[Symbol.iterator] !== 'function')
+      typeError('init', 'an array or iterable', init);
     this.#items = init === undefined || init === null ? [] : [...(init as Iterable<unknown>)];
   }
   #index(index: unknown, forInsert = false): number {
@@ -127,7 +128,8 @@ export class ListReferent {
     return this.#items.push(...values);
   }
   extend(values: unknown): number {
-    if (values === null || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function') typeError('values', 'an array or iterable', values);
+    if (values === null || typeof (values as Iterable<unknown>)[Symbol.iterator] !== 'function')
+      typeError('values', 'an array or iterable', values);
     return this.#items.push(...(values as Iterable<unknown>));
   }
   insert(index: unknown, value: unknown): void {

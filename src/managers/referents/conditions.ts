@@ -17,7 +17,7 @@ export class ConditionReferent {
     const lock = given instanceof NestedRef ? given.referent : given;
     if (lock === undefined || lock === null) this.#lock = new LockReferent(true);
     else if (lock instanceof LockReferent) this.#lock = lock;
-    else this.#lock = typeError('lock', "a Lock or RLock of the same manager (m.Lock(), m.RLock())", lock);
+    else this.#lock = typeError('lock', 'a Lock or RLock of the same manager (m.Lock(), m.RLock())', lock);
   }
 
   acquire(caller: Caller, blocking: unknown = true, timeoutMs?: unknown): Promise<boolean> {
@@ -161,5 +161,7 @@ export class BarrierReferent {
 }
 
 function brokenError(): BrokenBarrierError {
-  return new BrokenBarrierError('The Barrier is broken (aborted, reset, timed out, or a party disconnected while waiting); reset() it to use it again.');
+  return new BrokenBarrierError(
+    'The Barrier is broken (aborted, reset, timed out, or a party disconnected while waiting); reset() it to use it again.',
+  );
 }

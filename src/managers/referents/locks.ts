@@ -38,7 +38,11 @@ export class LockReferent {
 
   release(caller: Caller): void {
     if (this.#owner === null) throw new NotOwnerError(`Cannot release an unlocked ${this.#what()}.`, null);
-    if (this.#owner.id !== caller.id) throw new NotOwnerError(`Cannot release this ${this.#what()}: process ${this.#owner.pid} holds it, not process ${caller.pid}.`, this.#owner.pid);
+    if (this.#owner.id !== caller.id)
+      throw new NotOwnerError(
+        `Cannot release this ${this.#what()}: process ${this.#owner.pid} holds it, not process ${caller.pid}.`,
+        this.#owner.pid,
+      );
     if (--this.#depth > 0) return;
     this.#handOver();
   }
@@ -54,7 +58,11 @@ export class LockReferent {
 
   /** Condition.wait(): release whatever depth the caller holds; returns it for restore(). */
   releaseAll(caller: Caller): number {
-    if (!this.owned(caller)) throw new NotOwnerError(`Cannot wait on a Condition whose ${this.#what()} this process does not hold; acquire it first.`, this.#owner?.pid ?? null);
+    if (!this.owned(caller))
+      throw new NotOwnerError(
+        `Cannot wait on a Condition whose ${this.#what()} this process does not hold; acquire it first.`,
+        this.#owner?.pid ?? null,
+      );
     const depth = this.#depth;
     this.#depth = 0;
     this.#handOver();
@@ -126,7 +134,10 @@ export class SemaphoreReferent {
 
   release(n: unknown = 1): void {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) typeError('n', 'a positive integer', n);
-    if (this.#bound !== null && this.#value + n > this.#bound) throw new TooManyReleasesError(`The BoundedSemaphore was released more times than it was acquired (its value would exceed ${this.#bound}).`);
+    if (this.#bound !== null && this.#value + n > this.#bound)
+      throw new TooManyReleasesError(
+        `The BoundedSemaphore was released more times than it was acquired (its value would exceed ${this.#bound}).`,
+      );
     for (let i = 0; i < n; i++) if (!this.#waiters.wakeOne()) this.#value++;
   }
 

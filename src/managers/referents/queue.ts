@@ -17,14 +17,16 @@ export class QueueReferent {
   #unfinished = 0;
 
   constructor(maxsize: unknown = 0) {
-    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0) typeError('maxsize', 'a non-negative integer (0: no limit)', maxsize);
+    if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0)
+      typeError('maxsize', 'a non-negative integer (0: no limit)', maxsize);
     this.#maxsize = maxsize;
   }
 
   async put(caller: Caller, item: unknown, blocking: unknown = true, timeoutMs?: unknown): Promise<void> {
     const timeout = timeoutArg(timeoutMs);
     while (this.full()) {
-      if (blocking === false || !(await this.#putters.wait(caller, timeout))) throw new QueueFullError(blocking === false ? 'The queue is full (putNowait).' : `The queue stayed full for ${timeout} ms.`);
+      if (blocking === false || !(await this.#putters.wait(caller, timeout)))
+        throw new QueueFullError(blocking === false ? 'The queue is full (putNowait).' : `The queue stayed full for ${timeout} ms.`);
     }
     this.#items.push(item);
     this.#unfinished++;
@@ -34,7 +36,8 @@ export class QueueReferent {
   async get(caller: Caller, blocking: unknown = true, timeoutMs?: unknown): Promise<unknown> {
     const timeout = timeoutArg(timeoutMs);
     while (this.qsize() === 0) {
-      if (blocking === false || !(await this.#getters.wait(caller, timeout))) throw new QueueEmptyError(blocking === false ? 'The queue is empty (getNowait).' : `No item arrived within ${timeout} ms.`);
+      if (blocking === false || !(await this.#getters.wait(caller, timeout)))
+        throw new QueueEmptyError(blocking === false ? 'The queue is empty (getNowait).' : `No item arrived within ${timeout} ms.`);
     }
     const item = this.#items[this.#head];
     this.#items[this.#head++] = undefined;

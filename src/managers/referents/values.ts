@@ -54,7 +54,8 @@ export class ArrayReferent {
   constructor(type: unknown, lengthOrValues: unknown) {
     this.#type = elementType(type);
     if (typeof lengthOrValues === 'number') {
-      if (!Number.isInteger(lengthOrValues) || lengthOrValues < 0) typeError('lengthOrValues', 'a non-negative integer or an array of numbers', lengthOrValues);
+      if (!Number.isInteger(lengthOrValues) || lengthOrValues < 0)
+        typeError('lengthOrValues', 'a non-negative integer or an array of numbers', lengthOrValues);
       this.#items = makeArray(this.#type, lengthOrValues);
     } else if (Array.isArray(lengthOrValues) || ArrayBuffer.isView(lengthOrValues)) {
       const values = [...(lengthOrValues as ArrayLike<unknown> & Iterable<unknown>)];
