@@ -80,7 +80,10 @@ export class Connection implements AsyncIterable<unknown> {
   #socket: boolean | undefined;
   #closed = false;
 
-  /** Internal: Connections come from Pipe(), Client(), Listener.accept() (openConnection() here). */
+  /**
+   * Not for users: Connections come from Pipe(), Client(), Listener.accept() (openConnection() here).
+   * @internal
+   */
   constructor(fd: number, options: ConnectionOptions) {
     if (!opening)
       throw new TypeError('Connections come from Pipe(), Client(address) or Listener.accept(); do not construct Connection directly.');
