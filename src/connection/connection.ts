@@ -404,8 +404,8 @@ function timedOut(): { ok: false; error: unknown } {
   return { ok: false, error: new TimeoutError('Nothing was received within timeoutMs; the connection is still usable.') };
 }
 
-// Bytes of `buffer` from `offset`, `size` of them (default: to the end), as a view (no copy).
-function sliceOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: number | undefined): Uint8Array {
+/** Bytes of `buffer` from `offset`, `size` of them (default: to the end), as a view (no copy); checked in the house format. */
+export function sliceOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: number | undefined): Uint8Array {
   let bytes: Uint8Array;
   if (buffer instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer))
     bytes = new Uint8Array(buffer);

@@ -5,13 +5,13 @@
 // a sent value), reach a child started by fork/forkserver (those need the addon anyway).
 import { Socket } from 'node:net';
 import { checkAbortSignal, untilAborted, type AbortableOptions } from '../abortable.ts';
-import { Connection, kNeverSpin, kWhenReady, type RecvOptions, type SendOptions } from '../connection/connection.ts';
+import { Connection, kNeverSpin, kWhenReady, sliceOf, type RecvOptions, type SendOptions } from '../connection/connection.ts';
 import { asError, closedHere } from '../connection/errors.ts';
 import { ProcessStateError } from '../errors.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { kReduce, registerRebuilder, type HandleDescriptor, type ReceivedHandle } from '../reduction.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
-import { bytesOf, encodePortable, fdsRefused, frameSize } from './encode.ts';
+import { encodePortable, fdsRefused, frameSize } from './encode.ts';
 import { type Pair, type PairEnd } from './pair.ts';
 import { PortableReader } from './reader.ts';
 
@@ -89,7 +89,7 @@ export class PortableConnection implements PairEnd {
   sendBytes(buffer: ArrayBufferView | ArrayBuffer, offset = 0, size?: number, options: SendOptions = {}): Promise<void> {
     const signal = sendSignal(options);
     this.#use('send bytes', 'send');
-    return this.#write(Tag.bytes, bytesOf(buffer, offset, size), signal);
+    return this.#write(Tag.bytes, sliceOf(buffer, offset, size), signal);
   }
 
   #write(tag: Tag, payload: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
@@ -112,7 +112,7 @@ export class PortableConnection implements PairEnd {
 
   recvBytesInto(buffer: ArrayBufferView | ArrayBuffer, offset = 0, options: RecvOptions = {}): Promise<number> {
     try {
-      const target = bytesOf(buffer, offset, undefined);
+      const target = sliceOf(buffer, offset, undefined);
       return this.#read(
         'into',
         target.length,

@@ -3,7 +3,6 @@
 // need a file descriptor passed (a Connection, a net.Socket, shared memory) is refused at the call.
 import { serialize } from 'node:v8';
 import { SerializationError } from '../errors.ts';
-import { rangeError, typeError } from '../options.ts';
 import { mayNeedReduction } from '../reduction-scan.ts';
 import { reduceForChild } from '../reduction.ts';
 import { DEFAULT_MAX_FRAME, Tag } from '../wire/protocol.ts';
@@ -48,22 +47,4 @@ export function fdsRefused(): boolean {
 /** One whole frame; throws FrameError (at the call) for a payload over the frame limit. */
 export function frameSize(tag: Tag, payload: Uint8Array): Buffer {
   return frameOf(tag, payload, DEFAULT_MAX_FRAME);
-}
-
-/** Bytes of `buffer` from `offset`, `size` of them (default: to the end), as a view (no copy). */
-export function bytesOf(buffer: ArrayBufferView | ArrayBuffer, offset: number, size: number | undefined): Uint8Array {
-  let bytes: Uint8Array;
-  if (buffer instanceof ArrayBuffer || buffer instanceof SharedArrayBuffer) bytes = new Uint8Array(buffer);
-  else if (ArrayBuffer.isView(buffer)) bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  else typeError('buffer', 'a Buffer, typed array, DataView or ArrayBuffer', buffer);
-  if (typeof offset !== 'number') typeError('offset', 'a non-negative integer', offset);
-  if (!Number.isInteger(offset) || offset < 0 || offset > bytes.length)
-    rangeError('offset', `an integer from 0 to ${bytes.length}`, offset);
-  const end = size === undefined ? bytes.length : offset + size;
-  if (size !== undefined) {
-    if (typeof size !== 'number') typeError('size', 'a non-negative integer', size);
-    if (!Number.isInteger(size) || size < 0 || end > bytes.length)
-      rangeError('size', `an integer from 0 to ${bytes.length - offset}`, size);
-  }
-  return bytes.subarray(offset, end);
 }
