@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
+import { describeTree, killTree } from './hang-report.ts';
 
 /** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
 export function testedMethods(): StartMethod[] {
@@ -139,12 +140,14 @@ after(async () => {
 /**
  * Run a node script and collect its output. By default with this test process's options
  * (--single-threaded, TypeScript compiled in-thread: fork works, no top-level await); with
- * `asUser`, the way the README runs examples: `node --import tsx` (tsx's ESM loader).
+ * `asUser`, the way the README runs examples: `node --import tsx` (tsx's ESM loader). A script
+ * (or a process holding its output) still running after `deadlineMs` (default 150 s) fails the
+ * call with its output and process tree (test/hang-report.ts), the tree killed.
  */
 export function runScript(
   script: string,
   args: string[] = [],
-  options: SpawnOptions & { onLine?: (line: string, pid: number) => void; asUser?: boolean } = {},
+  options: SpawnOptions & { onLine?: (line: string, pid: number) => void; asUser?: boolean; deadlineMs?: number } = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; pid: number }> {
   return new Promise((resolve, reject) => {
     const nodeArgs = options.asUser === true ? ['--import', 'tsx'] : process.execArgv.filter((a) => !a.startsWith('--test'));
@@ -152,15 +155,35 @@ export function runScript(
       stdio: ['ignore', 'pipe', 'pipe'],
       ...options,
     });
-    trackPid(child.pid ?? 0);
+    const pid = child.pid ?? 0;
+    trackPid(pid);
     let stdout = '';
     let stderr = '';
+    const deadlineMs = options.deadlineMs ?? 150_000;
+    const timer = setTimeout(() => {
+      const tree = pid > 0 ? describeTree(pid) : '';
+      if (pid > 0) killTree(pid);
+      const state = exited ?? 'still running'; // exited: an orphan (not in the tree) holds its stdout or stderr open
+      reject(
+        new Error(
+          `${script} did not finish within ${deadlineMs} ms (${state}); its processes:\n${tree}\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
+    }, deadlineMs);
+    let exited: string | undefined;
+    child.on('exit', (code, signal) => (exited = `exited with ${code ?? signal}`));
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (options.onLine) for (const line of chunk.split('\n')) if (line !== '') options.onLine(line, child.pid ?? 0);
+      if (options.onLine) for (const line of chunk.split('\n')) if (line !== '') options.onLine(line, pid);
     });
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, pid: child.pid ?? 0 }));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, pid });
+    });
   });
 }
