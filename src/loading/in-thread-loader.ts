@@ -98,7 +98,7 @@ export async function runTsxHooksInThread(): Promise<boolean> {
   const owner = process.pid;
   try {
     tsxEsm = createRequire(isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js')).resolve('tsx/esm');
-    hooks = await importWithoutRegister(pathToFileURL(tsxEsm).href);
+    hooks = (await importUrl(pathToFileURL(tsxEsm).href)) as TsxHooks;
     await hooks.initialize?.({});
   } catch {
     return false;
@@ -133,24 +133,6 @@ export async function runTsxHooksInThread(): Promise<boolean> {
     forceLoadHooks: () => undefined,
   } satisfies Record<string, Hook | boolean>);
   return true;
-}
-
-/**
- * Import tsx's ESM hooks module without the module.register() it makes when imported on the
- * main thread: that call starts a loader thread, a second V8 isolate in a process that forks.
- * Worse, while a request to that thread is pending Node refs it, and a child forked then inherits
- * the ref without the thread: its event loop never empties and it never exits (seen as a
- * fork-server child that hung after its target returned).
- */
-async function importWithoutRegister(url: string): Promise<TsxHooks> {
-  const nodeModule = createRequire(import.meta.url)('node:module') as { register?: unknown };
-  const register = nodeModule.register;
-  nodeModule.register = () => undefined;
-  try {
-    return (await importUrl(url)) as TsxHooks;
-  } finally {
-    nodeModule.register = register;
-  }
 }
 
 interface EsbuildSync {
