@@ -7,9 +7,9 @@
 // docs/DECISIONS.md, "TypeScript under fork".) Needs --expose-internals.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { importUrl } from './dynamic-import.ts';
+import { importWithoutHooksThread } from './no-hooks-thread.ts';
 import { hasLoaderThreadOptions, inThreadTsHook, TS_FILE } from './typescript.ts';
 import { formatOf, hasPublicHooks, registerTypeScriptHooks } from './ts-hooks.ts';
 
@@ -98,7 +98,8 @@ export async function runTsxHooksInThread(): Promise<boolean> {
   const owner = process.pid;
   try {
     tsxEsm = createRequire(isAbsolute(from) || from.startsWith('file:') ? from : join(process.cwd(), 'index.js')).resolve('tsx/esm');
-    hooks = (await importUrl(pathToFileURL(tsxEsm).href)) as TsxHooks;
+    // tsx's entry registers itself on a hooks thread when imported: withheld (no-hooks-thread.ts).
+    hooks = (await importWithoutHooksThread(pathToFileURL(tsxEsm).href, pathToFileURL(dirname(dirname(tsxEsm))).href + '/')) as TsxHooks;
     await hooks.initialize?.({});
   } catch {
     return false;
