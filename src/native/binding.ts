@@ -89,7 +89,7 @@ export function requireNative(feature: string): NativeBinding {
   if (binding !== null) return binding;
   throw new NativeUnavailableError(
     `${feature} needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
-      `Without it, spawn Processes, Pipe, Queue, Lock, RLock, Semaphore, Event and Pool still work (the portable path, README "Platforms"); ` +
+      `Without it, spawn Processes, Pipe, Queue, Lock, RLock, Semaphore, Event, Condition, Barrier, Value and Pool still work (the portable path, README "Platforms"); ` +
       `${feature} does not. To get the addon on Linux: npm rebuild multiproc (needs python3, make and a C++ compiler).`,
   );
 }
