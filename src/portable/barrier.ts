@@ -101,7 +101,12 @@ export class PortableBarrier {
 }
 
 /** A new portable Barrier (its arguments checked by the caller). */
-export function portableBarrier<T extends object>(target: Class, parties: number, timeoutMs: number | undefined, action: Action | undefined): T {
+export function portableBarrier<T extends object>(
+  target: Class,
+  parties: number,
+  timeoutMs: number | undefined,
+  action: Action | undefined,
+): T {
   const handle: BarrierHandle = newHandle('Barrier', [parties, timeoutMs]);
   return adopt(new PortableBarrier(handle, action), PortableBarrier, target) as T;
 }

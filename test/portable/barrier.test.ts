@@ -40,7 +40,10 @@ describe('portable Barrier in one process', () => {
     }
     assert.equal(barrier.nWaiting, 0);
     assert.equal(barrier.broken, false);
-    assert.throws(() => barrier.waitSync(), (error: unknown) => error instanceof NativeUnavailableError && /await barrier\.wait\(\)/.test(error.message));
+    assert.throws(
+      () => barrier.waitSync(),
+      (error: unknown) => error instanceof NativeUnavailableError && /await barrier\.wait\(\)/.test(error.message),
+    );
     assert.throws(() => new Barrier(0), RangeError);
     assert.throws(() => new Barrier(2, { action: 'no' as never }), TypeError);
   });

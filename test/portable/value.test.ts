@@ -44,7 +44,10 @@ describe('portable Value in its creating process', () => {
     assert.equal(new Value('i32', 0, { lock: given }).getLock(), given);
     assert.throws(() => new Value('i32', 0, { lock: false }).getLock(), ProcessStateError);
     assert.throws(() => new Value('i32', 0, { lock: 'yes' as never }), TypeError);
-    assert.throws(() => own.getObj(), (error: unknown) => error instanceof NativeUnavailableError && /use \.value/.test(error.message));
+    assert.throws(
+      () => own.getObj(),
+      (error: unknown) => error instanceof NativeUnavailableError && /use \.value/.test(error.message),
+    );
   });
 });
 
@@ -90,7 +93,9 @@ describe('portable Value across spawned processes', () => {
     const barrier = new Barrier(2);
     const replies = new Queue<number>();
     const count = 200;
-    const children = [1000, 2000].map((base) => track(new Process({ target: writeManyThenMeet, args: [value, base, count, barrier, replies] })));
+    const children = [1000, 2000].map((base) =>
+      track(new Process({ target: writeManyThenMeet, args: [value, base, count, barrier, replies] })),
+    );
     for (const child of children) child.start();
     const seen = [await replies.get(), await replies.get()];
     assert.deepEqual(await joinAll(children), [0, 0]);
