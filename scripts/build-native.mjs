@@ -13,8 +13,8 @@ function warn(what, output = '') {
   const tail = output.trim().split('\n').slice(-25).join('\n');
   process.stderr.write(
     `multiproc: warning: ${what}\n` +
-      `multiproc: spawn Processes, Pipe, Queue, the locks and Pool still work (the slower portable path); ` +
-      `'fork', 'forkserver', shared memory, Barrier, Listener/Client, Managers and multiproc/os will throw NativeUnavailableError saying why.\n` +
+      `multiproc: spawn Processes, Pipe, Queue, the locks, Event, Condition, Barrier, Value and Pool still work (the slower portable path); ` +
+      `'fork', 'forkserver', shared memory (RawArray, SharedArray, SharedMemory), the *Sync waits, Listener/Client, Managers and multiproc/os will throw NativeUnavailableError saying why.\n` +
       (tail ? `multiproc: last lines of the build output:\n${tail}\n` : ''),
   );
 }
@@ -28,7 +28,8 @@ function fromSource() {
 
 function main() {
   if (process.platform !== 'linux') {
-    const reason = `the native addon is built on Linux only (this is ${process.platform})`;
+    const name = process.platform === 'darwin' ? 'macOS' : process.platform === 'win32' ? 'Windows' : process.platform;
+    const reason = `multiproc's native addon is Linux-only: there is no build for ${name} (${process.platform}-${process.arch})`;
     writeRecord({ outcome: 'skipped', reason });
     warn(`${reason}; skipping it.`);
     return;

@@ -72,9 +72,10 @@ function headersVersion(dir) {
 
 /**
  * Runs `node-gyp <args>` in `cwd` (the package root by default) for the Node at `node` (the
- * running one by default); `{ ok, reason, output }` (reason says how it failed).
+ * running one by default), with `env` added to the environment (a cross compiler);
+ * `{ ok, reason, output }` (reason says how it failed).
  */
-export function runNodeGyp(args, { cwd = root, node = process.execPath } = {}) {
+export function runNodeGyp(args, { cwd = root, node = process.execPath, env: extra = {} } = {}) {
   const [command, ...rest] = findNodeGyp();
   rest.push(...args);
   // Outside npm, node-gyp would download headers; use the target Node's own when it has them.
@@ -84,7 +85,7 @@ export function runNodeGyp(args, { cwd = root, node = process.execPath } = {}) {
   const prefix = path.resolve(path.dirname(node), '..');
   const configured = process.env.npm_config_nodedir;
   const ownHeaders = existsSync(path.join(prefix, 'include/node/common.gypi'));
-  const env = { ...process.env };
+  const env = { ...process.env, ...extra };
   if (ownHeaders && (node !== process.execPath || !configured || headersVersion(configured) !== process.version)) {
     // node-gyp lets npm's environment (npm_config_nodedir, set by npx from npmrc) override its
     // command line, so both are set.
@@ -103,13 +104,18 @@ export function runNodeGyp(args, { cwd = root, node = process.execPath } = {}) {
   return { ok: true, reason: null, output };
 }
 
-/** null when `file` loads in a fresh Node (`node`, the running one by default) with the expected ABI versions, else what went wrong. */
-export function probe(file, node = process.execPath) {
+/**
+ * null when `file` loads in a fresh Node (`node`, the running one by default; run through
+ * `emulator`, a command and its arguments, for another architecture) with the expected ABI
+ * versions, else what went wrong.
+ */
+export function probe(file, node = process.execPath, emulator = []) {
   const check =
     'const a = require(process.argv[1]);' +
     `if (a.abiVersion !== ${ABI_VERSION}) throw new Error('abiVersion is ' + a.abiVersion + ', expected ${ABI_VERSION}');` +
     "if (a.nodeAbi !== Number(process.versions.modules)) throw new Error('built for Node ABI ' + a.nodeAbi + ', this Node has ' + process.versions.modules);";
-  const result = spawnSync(node, ['-e', check, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...prefix] = [...emulator, node];
+  const result = spawnSync(command, [...prefix, '-e', check, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status === 0) return null;
   const message = /^(?:Error|TypeError): (.*)$/m.exec(result.stderr ?? '')?.[1];
   return message ?? (result.error?.message || `node exited with code ${result.status}`);

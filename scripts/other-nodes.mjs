@@ -21,22 +21,34 @@ function npm(args, cwd) {
   return result.stdout.trim();
 }
 
-/** The package holding this system's Node binary, or null where the registry has none. */
-export function binaryPackage() {
-  if (!['linux', 'darwin'].includes(process.platform) || !['x64', 'arm64'].includes(process.arch)) return null;
-  return `node-${process.platform}-${process.arch}`;
+/** The package holding this system's Node binary (or `arch`'s), or null where the registry has none. */
+export function binaryPackage(arch = process.arch) {
+  if (!['linux', 'darwin'].includes(process.platform) || !['x64', 'arm64'].includes(arch)) return null;
+  return `node-${process.platform}-${arch}`;
+}
+
+/** The highest of `versions` ('20.9.0' < '20.19.6'): the registry lists them in publication order. */
+function newest(versions) {
+  const parts = (version) => version.split('.').map(Number);
+  return [versions]
+    .flat()
+    .sort((a, b) => {
+      const [x, y] = [parts(a), parts(b)];
+      return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+    })
+    .at(-1);
 }
 
 /**
- * The newest Node binary of `major` (a number), installed once into node_modules/.cache; its
- * path. Throws with npm's message when the registry cannot be reached or has no such release.
+ * The newest Node binary of `major` (a number) for `arch` (this machine's by default: another
+ * one runs under an emulator only), installed once into node_modules/.cache; its path. Throws
+ * with npm's message when the registry cannot be reached or has no such release.
  */
-export function ensureNode(major) {
-  const pkg = binaryPackage();
-  if (pkg === null) throw new Error(`no Node binary package on the npm registry for ${process.platform}-${process.arch}`);
-  const versions = JSON.parse(npm(['view', `${pkg}@${major}`, 'version', '--json'], root));
-  const version = [versions].flat().at(-1);
-  const dir = path.join(CACHE, `v${version}`);
+export function ensureNode(major, arch = process.arch) {
+  const pkg = binaryPackage(arch);
+  if (pkg === null) throw new Error(`no Node binary package on the npm registry for ${process.platform}-${arch}`);
+  const version = newest(JSON.parse(npm(['view', `${pkg}@${major}`, 'version', '--json'], root)));
+  const dir = path.join(CACHE, arch === process.arch ? `v${version}` : `v${version}-${arch}`);
   const binary = path.join(dir, 'bin', 'node');
   if (existsSync(binary)) return binary;
   const download = path.join(CACHE, `.download-${process.pid}`);

@@ -5,13 +5,15 @@
 // The build is incremental (build/ is reused when it was configured for this Node ABI). With
 // --all (what `prepack` runs) it also prebuilds for the other Node majors the package supports,
 // with their official binaries from the npm registry (scripts/other-nodes.mjs); one it cannot get
-// is a warning (users of that Node then build from source), not a failed pack. Elsewhere than
-// Linux it ships nothing.
+// is a warning (users of that Node then build from source), not a failed pack; and the
+// linux-arm64 prebuilds when a cross compiler is installed (prebuild-arm64.mjs; without one it
+// says so and ships none). Elsewhere than Linux it ships nothing.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_BUILD, prebuildFile, probe, root, runNodeGyp } from './native-common.mjs';
 import { ensureNode, OTHER_MAJORS, prebuildFor } from './other-nodes.mjs';
+import { prebuildArm64All } from './prebuild-arm64.mjs';
 
 let partial = '';
 
@@ -55,4 +57,5 @@ if (process.argv.includes('--all')) {
       process.stderr.write(`multiproc prebuild: warning: no prebuild for Node ${major}: ${error.message}\n`);
     }
   }
+  prebuildArm64All();
 }

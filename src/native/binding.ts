@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeUnavailableError } from '../errors.ts';
-import { explainUnavailable, LOCAL_BUILD, prebuildPath, readInstallRecord } from './locate.ts';
+import { explainUnavailable, LOCAL_BUILD, notLinuxReason, prebuildPath, readInstallRecord, unavailableMessage } from './locate.ts';
 import type { NativeBinding } from './types.ts';
 
 export type { FdWatcher, NativeBinding, NativeSystemError, WaitStatus } from './types.ts';
@@ -47,7 +47,7 @@ function tryLoad(file: string): NativeBinding | string {
 
 function load(): { binding: NativeBinding | null; reason: string | null; file?: string } {
   if (process.platform !== 'linux') {
-    return { binding: null, reason: `the addon is built for Linux only (platform is ${process.platform})` };
+    return { binding: null, reason: notLinuxReason() };
   }
   const root = findPackageRoot();
   if (root === null) {
@@ -87,9 +87,5 @@ export function nativeAddonFile(): string | null {
 export function requireNative(feature: string): NativeBinding {
   const binding = loadNative();
   if (binding !== null) return binding;
-  throw new NativeUnavailableError(
-    `${feature} needs multiproc's native addon, which is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
-      `Without it, spawn Processes, Pipe, Queue, Lock, RLock, Semaphore, Event and Pool still work (the portable path, README "Platforms"); ` +
-      `${feature} does not. To get the addon on Linux: npm rebuild multiproc (needs python3, make and a C++ compiler).`,
-  );
+  throw new NativeUnavailableError(unavailableMessage(feature, nativeUnavailableReason() ?? 'unknown reason'));
 }

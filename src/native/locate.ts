@@ -92,3 +92,32 @@ export function explainUnavailable(root: string, tried: string[], record: Instal
     }
   }
 }
+
+/** What works without the addon (the portable path, README "Platforms"). */
+export const PORTABLE_FEATURES = 'spawn Processes, Pipe, Queue, Lock, RLock, Semaphore, Event, Condition, Barrier, Value and Pool';
+
+/** What needs the addon. */
+export const NATIVE_ONLY_FEATURES =
+  "the 'fork' and 'forkserver' start methods, multiproc/os, shared memory (RawArray, SharedArray, SharedMemory, ShareableList, Value.getObj()), " +
+  'the *Sync waits, Listener/Client, Managers and multiproc ps';
+
+function platformName(platform: string): string {
+  return platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : platform;
+}
+
+/** Why there is no addon on a platform other than Linux. */
+export function notLinuxReason(platform: string = process.platform, arch: string = process.arch): string {
+  return (
+    `multiproc's native addon is Linux-only: there is no build for ${platformName(platform)} (${platform}-${arch}), ` +
+    `so ${PORTABLE_FEATURES} take the portable path there and ${NATIVE_ONLY_FEATURES} are unavailable`
+  );
+}
+
+/** The NativeUnavailableError message for `feature`: why the addon is missing, what works without it, how to get it. */
+export function unavailableMessage(feature: string, reason: string, platform: string = process.platform): string {
+  const fix =
+    platform === 'linux'
+      ? 'To get the addon on Linux: npm rebuild multiproc (needs python3, make and a C++ compiler).'
+      : `On ${platformName(platform)} there is no way to get it yet (it needs Linux's futexes, pidfds and fork() in a running Node): run the program on Linux (a container or a VM) for ${feature}.`;
+  return `${feature} needs multiproc's native addon, which is unavailable: ${reason}. Without it, ${PORTABLE_FEATURES} still work (the portable path, README "Platforms"); ${feature} does not. ${fix}`;
+}

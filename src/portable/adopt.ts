@@ -42,8 +42,8 @@ export function registerPortable(what: string, portable: new (handle: ObjectHand
   classes.set(what, { portable, target });
 }
 
-/** The handle a child rebuilds a portable object from. */
-export function reduceHandle(handle: ObjectHandle): HandleDescriptor {
+/** The handle a child rebuilds a portable object from (with what else its class needs there). */
+export function reduceHandle<H extends ObjectHandle>(handle: H): HandleDescriptor {
   return { kind: KIND, data: handle, fds: [] };
 }
 

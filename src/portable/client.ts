@@ -2,7 +2,7 @@
 // else over one socket per serving process, opened on first use. Requests on one socket are
 // handled in the order sent, so a release() sent without waiting comes before a later acquire().
 // The socket is ref'd only while a call waits. When the serving process is gone, calls reject
-// with an error that says so.
+// with an error that says so. A push (an object's new state) goes to the listener watching it.
 import { connect, type Socket } from 'node:net';
 import { deserialize, serialize } from 'node:v8';
 import { ProcessError } from '../errors.ts';
@@ -85,6 +85,10 @@ class Remote {
   }
 
   #reply(reply: Reply): void {
+    if ('push' in reply) {
+      watchers.get(`${this.#handle.address}#${reply.push}`)?.(reply.value, reply.echo);
+      return;
+    }
     const pending = this.#pending.get(reply.req);
     if (pending === undefined) return;
     this.#pending.delete(reply.req);
@@ -111,6 +115,12 @@ class Remote {
 }
 
 const remotes = new Map<string, Remote>();
+const watchers = new Map<string, (value: unknown, echo: boolean) => void>();
+
+/** Call `listener` with each state the server pushes for the object (one listener per object and process). */
+export function watchObject(handle: ObjectHandle, listener: (value: unknown, echo: boolean) => void): void {
+  watchers.set(`${handle.address}#${handle.spec.id}`, listener);
+}
 
 /** Run `op` on the object; `signal` withdraws a wait (the call rejects with its reason). */
 export function callObject(handle: ObjectHandle, op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {

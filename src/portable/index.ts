@@ -1,8 +1,11 @@
 // The portable path's entry for the shareable classes: `new Queue()`, `new Lock()` … call
 // portableInstance() when the addon is unavailable (see each constructor), which makes a served
-// object (server.ts) and gives it the class's prototype (adopt.ts). Pipe() has its own (pipe.ts).
+// object (server.ts) and gives it the class's prototype (adopt.ts). Pipe() has its own (pipe.ts);
+// Barrier and Value theirs (a function or a lock object is not a parameter that crosses the wire).
 import { loadNative } from '../native/binding.ts';
 import { JoinableQueue, Queue, SimpleQueue } from '../queues/queue.ts';
+import { Value } from '../shared-memory/value.ts';
+import { Barrier } from '../sync/barrier.ts';
 import { Condition } from '../sync/condition.ts';
 import { Event } from '../sync/event.ts';
 import { Lock, RLock } from '../sync/lock.ts';
@@ -12,6 +15,8 @@ import type { ObjectHandle } from './client.ts';
 import { PortableQueue } from './queue.ts';
 import { kHandle } from './adopt.ts';
 import { PortableCondition, PortableEvent, PortableLock, PortableSemaphore } from './sync.ts';
+import { PortableBarrier } from './barrier.ts';
+import { PortableValue } from './value.ts';
 
 type Class = abstract new (...args: never[]) => object;
 
@@ -26,6 +31,8 @@ const known: [string, new (handle: ObjectHandle) => object, () => Class][] = [
   ['Semaphore', PortableSemaphore, () => Semaphore],
   ['Event', PortableEvent, () => Event],
   ['Condition', PortableCondition, () => Condition],
+  ['Barrier', PortableBarrier, () => Barrier], // made by portableBarrier() (barrier.ts)
+  ['Value', PortableValue, () => Value], // made by portableValue() (value.ts)
 ];
 for (const [what, portable, target] of known) registerPortable(what, portable, target);
 
@@ -33,6 +40,9 @@ for (const [what, portable, target] of known) registerPortable(what, portable, t
 export function portableMode(): boolean {
   return loadNative() === null;
 }
+
+export { portableBarrier } from './barrier.ts';
+export { portableValue } from './value.ts';
 
 /** A portable instance of `target` (a library class or a subclass of one), made with `params`. */
 export function portableInstance<T extends object>(target: Class, params: unknown[]): T {

@@ -1,79 +1,15 @@
-// The state machines the portable object server runs (server.ts): Lock/RLock, Semaphore,
-// Event, Queue/JoinableQueue. Each operation answers at once or waits (FIFO, with the timeout
-// counted here); a wait can be withdrawn (an aborted signal, a process gone).
+// The state machines the portable object server runs (server.ts): Lock/RLock, Semaphore, Event,
+// Queue/JoinableQueue, Condition (Barrier and Value: files of their own). Each operation answers
+// at once or waits (FIFO, with the timeout counted here); a wait can be withdrawn (an aborted
+// signal, a process gone).
 import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from '../queues/errors.ts';
 import { NotOwnerError, OwnerDiedError, TooManyReleasesError } from '../sync/errors.ts';
 import type { ObjectSpec } from './protocol.ts';
+import { BarrierState } from './barrier-state.ts';
+import { ValueState } from './value-state.ts';
+import { Waits, type OnCancel, type Served, type Session } from './waits.ts';
 
-/** A process talking to the server (its own calls: the local session). */
-export interface Session {
-  pid: number;
-  key: string;
-  cancels: Map<number, () => void>;
-}
-
-/** How a wait registers its withdrawal. */
-export type OnCancel = (cancel: () => void) => void;
-
-/** A served object. */
-export interface Served {
-  call(session: Session, op: string, args: unknown[], onCancel: OnCancel): unknown;
-  /** The session's process is gone. */
-  dropped?(session: Session): void;
-}
-
-interface Waiter<T> {
-  session: Session;
-  grant(value: T): void;
-}
-
-/** Waiters in FIFO order, each with its timeout and withdrawal. */
-class Waits<T> {
-  readonly list: Waiter<T>[] = [];
-
-  /** Wait until granted; after `timeoutMs`, `timedOut` ends the wait (its resolve, its reject). */
-  add(
-    session: Session,
-    timeoutMs: unknown,
-    onCancel: OnCancel,
-    timedOut: (resolve: (v: T) => void, reject: (e: Error) => void) => void,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const leave = () => {
-        const at = this.list.indexOf(waiter);
-        if (at >= 0) this.list.splice(at, 1);
-        if (timer !== undefined) clearTimeout(timer);
-      };
-      const waiter: Waiter<T> = {
-        session,
-        grant: (value) => {
-          leave();
-          resolve(value);
-        },
-      };
-      this.list.push(waiter);
-      if (typeof timeoutMs === 'number') {
-        timer = setTimeout(() => {
-          leave();
-          timedOut(resolve, reject);
-        }, timeoutMs);
-      }
-      onCancel(() => {
-        leave();
-        reject(new Error('withdrawn'));
-      });
-    });
-  }
-
-  /** Grant the first waiter `value`; false when none waits. */
-  grantFirst(value: T): boolean {
-    const first = this.list[0];
-    if (first === undefined) return false;
-    first.grant(value);
-    return true;
-  }
-}
+export type { OnCancel, Served, Session } from './waits.ts';
 
 class LockState implements Served {
   readonly #recursive: boolean;
@@ -355,6 +291,10 @@ export function makeObject(spec: ObjectSpec, lookup: (spec: ObjectSpec) => Serve
       return new SemaphoreState(first as number, spec.kind === 'BoundedSemaphore');
     case 'Event':
       return new EventState();
+    case 'Barrier':
+      return new BarrierState(spec.id, first as number);
+    case 'Value':
+      return new ValueState(spec.id, spec.params[1]);
     default:
       return new QueueState((first as number | undefined) ?? 0);
   }

@@ -2,6 +2,7 @@
 // id, and its kind and parameters, so the server makes it on first use), the operation and its
 // arguments; a reply carries the request's id and a value or an error. Values are v8-serialized
 // (queue items arrive already encoded by the sender, as bytes). A cancel message withdraws a wait.
+// A push carries an object's new state to the processes that subscribed to it (Value, Barrier).
 import { ProcessError, TimeoutError } from '../errors.ts';
 import { QueueClosedError, QueueEmptyError, QueueFullError, TaskDoneError } from '../queues/errors.ts';
 import { BrokenBarrierError, NotOwnerError, OwnerDiedError, TooManyReleasesError } from '../sync/errors.ts';
@@ -16,8 +17,11 @@ export interface ObjectSpec {
 /** client → server: run `op` on the object; or withdraw request `cancel`. */
 export type Request = { req: number; spec: ObjectSpec; op: string; args: unknown[] } | { cancel: number };
 
-/** server → client. */
-export type Reply = { req: number; ok: true; value: unknown } | { req: number; ok: false; error: WireError };
+/** server → client: a reply; or object `push`'s new state (`echo`: after a write of this process). */
+export type Reply =
+  | { req: number; ok: true; value: unknown }
+  | { req: number; ok: false; error: WireError }
+  | { push: number; value: unknown; echo: boolean };
 
 /** An error as it crosses the socket. */
 export interface WireError {

@@ -55,10 +55,15 @@ function listen(): string {
 
 function accept(socket: Socket): void {
   socket.unref(); // a client's connection alone does not keep this process alive
-  const session: Session = { pid: 0, key: `${socket.remotePort ?? ''}#${Math.random()}`, cancels: new Map() };
   const cutter = new FrameCutter(MAX_FRAME);
   const send = (reply: Reply) => {
     if (!socket.destroyed) socket.write(frameOf(Tag.object, serialize(reply), MAX_FRAME));
+  };
+  const session: Session = {
+    pid: 0,
+    key: `${socket.remotePort ?? ''}#${Math.random()}`,
+    cancels: new Map(),
+    push: (id, value, echo) => send({ push: id, value, echo }),
   };
   socket.on('data', (chunk: Buffer) => {
     let frames;

@@ -37,8 +37,8 @@ export function heldBy(release: () => void): Held {
   return { release: once, [Symbol.dispose]: once, [Symbol.asyncDispose]: () => Promise.resolve(once()) };
 }
 
-// Send a request whose answer nobody awaits (it is ordered before this process's later requests).
-function fireAndForget(handle: ObjectHandle, op: string, args: unknown[]): void {
+/** Send a request whose answer nobody awaits (it is ordered before this process's later requests). */
+export function fireAndForget(handle: ObjectHandle, op: string, args: unknown[]): void {
   if (handle.pid === process.pid) callLocalSync(handle, op, args);
   else void callObject(handle, op, args).catch(() => undefined);
 }

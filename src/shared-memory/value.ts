@@ -3,6 +3,7 @@
 // is a read then a write: hold getLock() around it when processes race. Shareable: a child that
 // receives it sees the same memory, and its getLock() is the same lock.
 import { typeError } from '../options.ts';
+import { portableMode, portableValue } from '../portable/index.ts';
 import { kReduce, type HandleDescriptor } from '../reduction.ts';
 import { LOCK_BYTES } from './lock.ts';
 import { sharedTypedArray } from './raw-array.ts';
@@ -28,7 +29,7 @@ import {
 
 /** One shared number: `.value`, `getLock()`. `new Value('i32', 0)`; 'i64'/'u64' hold bigints. */
 export class Value<T extends TypeSpec = TypeSpec> {
-  readonly #array: SharedTypedArray;
+  readonly #array!: SharedTypedArray; // ! : a portable instance (no addon) is returned instead of this one
   readonly #type: ElementType;
   readonly #lockOption: boolean | LockObject; // see SynchronizedOptions
   #lock: SharedLock | null = null;
@@ -46,6 +47,7 @@ export class Value<T extends TypeSpec = TypeSpec> {
     const first: unknown = initial ?? (big ? 0n : 0);
     if (typeof first !== (big ? 'bigint' : 'number'))
       typeError('initial', big ? `a bigint (the type is '${this.#type}')` : `a number (the type is '${this.#type}')`, first);
+    if (portableMode()) return portableValue(new.target, this.#type, first, this.#lockOption); // without the addon: src/portable/
     this.#array = sharedTypedArray(this.#type, [first], 'initial', this.#lockOption === true ? LOCK_BYTES : 0);
   }
 

@@ -10,6 +10,7 @@ import { Condition } from './condition.ts';
 import { BrokenBarrierError } from './errors.ts';
 import { checkSignal, deadlineOf, remaining, type WaitOptions } from './futex.ts';
 import { Lock } from './lock.ts';
+import { portableBarrier, portableMode } from '../portable/index.ts';
 import { createSegment, keepSegment, openSegment, type Segment } from './segment.ts';
 
 const STATE = 0;
@@ -37,9 +38,9 @@ interface BarrierData {
 
 /** A barrier for a fixed number of parties in any processes (Python semantics, BrokenBarrierError). */
 export class Barrier {
-  readonly #segment: Segment;
-  readonly #i32: Int32Array;
-  readonly #cond: Condition;
+  readonly #segment!: Segment; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #i32!: Int32Array; // ! : a portable instance (no addon) is returned instead of this one
+  readonly #cond!: Condition; // ! : a portable instance (no addon) is returned instead of this one
   readonly #timeoutMs: number | undefined;
   #action: Action | undefined;
   #actionRef: TargetRef | null = null;
@@ -50,6 +51,8 @@ export class Barrier {
     this.#action = normalizeFunction<Action>('action', options.action);
     if (shared === undefined) {
       normalizePositiveInteger('parties', parties);
+      // without the addon: src/portable/
+      if (portableMode()) return portableBarrier(new.target, parties, this.#timeoutMs, this.#action);
       this.#segment = keepSegment(this, createSegment(64, 'Barrier'));
       Atomics.store(this.#segment.i32, PARTIES, parties);
       this.#cond = new Condition(new Lock());

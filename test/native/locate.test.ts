@@ -9,7 +9,15 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { build } from 'esbuild';
 import { loadNative, nativeAddonFile } from '../../src/native/binding.ts';
-import { addonCandidates, detectLibc, explainUnavailable, platformTag, readInstallRecord } from '../../src/native/locate.ts';
+import {
+  addonCandidates,
+  detectLibc,
+  explainUnavailable,
+  notLinuxReason,
+  platformTag,
+  readInstallRecord,
+  unavailableMessage,
+} from '../../src/native/locate.ts';
 import { root, runNode } from '../fixtures/os-helpers.ts';
 import { realImport } from '../fixtures/native/real-import.mjs';
 
@@ -119,4 +127,16 @@ test('a package with a prebuild only loads it; a local build that does not load 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('on macOS the error says the portable path is what there is, what it lacks, and that no addon build exists there', () => {
+  const reason = notLinuxReason('darwin', 'arm64');
+  assert.match(reason, /^multiproc's native addon is Linux-only: there is no build for macOS \(darwin-arm64\)/);
+  assert.match(reason, /Queue, .*Barrier, Value and Pool take the portable path there/);
+  assert.match(reason, /'fork' and 'forkserver' start methods, multiproc\/os, shared memory \(RawArray, SharedArray, SharedMemory/);
+  const message = unavailableMessage('SharedMemory', reason, 'darwin');
+  assert.match(message, /^SharedMemory needs multiproc's native addon, which is unavailable: multiproc's native addon is Linux-only/);
+  assert.match(message, /On macOS there is no way to get it yet .* run the program on Linux \(a container or a VM\) for SharedMemory\.$/);
+  assert.doesNotMatch(message, /npm rebuild/);
+  assert.match(unavailableMessage('fork()', 'no build', 'linux'), /To get the addon on Linux: npm rebuild multiproc/);
 });
