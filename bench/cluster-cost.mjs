@@ -2,7 +2,8 @@
 // load: Redis commands per task (INFO commandstats before/after) and CPU µs per task of each
 // process (utime+stime from /proc): the submitter, redis-server, the host and its local Pool's
 // processes; and the same for a plain BullMQ worker echoing jobs (the cluster-rate baseline).
-// Usage: node bench/cluster-cost.mjs [--tasks N] [--rows cluster,echo] [--host-args "…"] [--prof DIR]
+// Usage: node bench/cluster-cost.mjs [--tasks N] [--warm N] [--repeat R] [--rows echo,cluster] [--host-args="…"] [--prof DIR]
+//   --repeat R: measure the rows R times, alternating (their times are then comparable).
 //   --prof DIR: the host runs under --cpu-prof, its profile written to DIR.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { BENCH, ROOT, scratchPath, waitForFile } from './lib/common.mjs';
 const { values } = parseArgs({
   options: {
     tasks: { type: 'string', default: '4000' },
+    warm: { type: 'string', default: '2000' },
+    repeat: { type: 'string', default: '1' },
     rows: { type: 'string', default: 'echo,cluster' },
     'host-args': { type: 'string', default: '' },
     prof: { type: 'string' },
@@ -72,10 +75,13 @@ function selfCpu() {
   return usage.user + usage.system;
 }
 
+const warmed = new Set();
+
 async function measure(label, hostPid, run) {
   const { Redis } = await import('ioredis');
   const client = new Redis({ path: socket });
-  await run(200); // warm
+  if (!warmed.has(label)) await run(Number(values.warm)); // warm (JIT, the host's measurements), once
+  warmed.add(label);
   const before = { stats: await commandStats(client), self: selfCpu(), redis: cpuOf(redisPid).own, host: cpuOf(hostPid) };
   const t0 = performance.now();
   await run(N);
@@ -105,35 +111,43 @@ const redisPid = redis.pid;
 try {
   await waitForFile(socket);
   const rows = values.rows.split(',');
+  const measured = [];
   if (rows.includes('echo')) {
     const { Queue, QueueEvents } = await import('bullmq');
     const worker = await start(process.execPath, [join(BENCH, 'targets', 'bullmq-echo.mjs'), socket, 'echo', '1']);
     const queue = new Queue('echo', { connection: { path: socket } });
     const events = new QueueEvents('echo', { connection: { path: socket } });
     await events.waitUntilReady();
-    await measure('BullMQ echo (concurrency 1)', worker.pid, async (n) => {
-      let done = 0;
-      const all = new Promise((resolve) => {
-        const onDone = () => {
-          if (++done === n) {
-            events.off('completed', onDone);
-            resolve();
-          }
-        };
-        events.on('completed', onDone);
-      });
-      await queue.addBulk(
-        Array.from({ length: n }, (_, x) => ({ name: 'echo', data: { x }, opts: { removeOnComplete: true, removeOnFail: true } })),
-      );
-      await all;
+    measured.push({
+      label: 'BullMQ echo (concurrency 1)',
+      pid: worker.pid,
+      run: async (n) => {
+        let done = 0;
+        const all = new Promise((resolve) => {
+          const onDone = () => {
+            if (++done === n) {
+              events.off('completed', onDone);
+              resolve();
+            }
+          };
+          events.on('completed', onDone);
+        });
+        await queue.addBulk(
+          Array.from({ length: n }, (_, x) => ({ name: 'echo', data: { x }, opts: { removeOnComplete: true, removeOnFail: true } })),
+        );
+        await all;
+      },
+      close: async () => {
+        await events.close();
+        await queue.close();
+      },
     });
-    await events.close();
-    await queue.close();
   }
+  let host;
   if (rows.includes('cluster')) {
     const extra = values['host-args'] === '' ? [] : values['host-args'].split(' ');
     const node = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values.prof];
-    const host = await start(process.execPath, [
+    host = await start(process.execPath, [
       ...node,
       join(ROOT, 'dist', 'cli', 'main.js'),
       'worker',
@@ -150,20 +164,26 @@ try {
     const { Pool } = await import(pathToFileURL(join(ROOT, 'dist', 'cluster.js')).href);
     const { square } = await import(pathToFileURL(join(BENCH, 'targets', 'square.mjs')).href);
     const pool = new Pool({ redis: { path: socket }, queue: 'cost' });
-    await measure(`cluster, 1 host of 1 process ${extra.join(' ')}`, host.pid, async (n) => {
-      const out = await pool.map(
-        square,
-        Array.from({ length: n }, (_, x) => x),
-        { chunksize: 1 },
-      );
-      if (out[n - 1] !== (n - 1) ** 2) throw new Error('wrong result');
+    measured.push({
+      label: `cluster, 1 host of 1 process ${extra.join(' ')}`,
+      pid: host.pid,
+      run: async (n) => {
+        const out = await pool.map(
+          square,
+          Array.from({ length: n }, (_, x) => x),
+          { chunksize: 1 },
+        );
+        if (out[n - 1] !== (n - 1) ** 2) throw new Error('wrong result');
+      },
+      close: () => pool.terminate(),
     });
-    await pool.terminate();
-    if (values.prof !== undefined) {
-      const exited = new Promise((resolve) => host.once('exit', resolve));
-      host.kill('SIGTERM'); // --cpu-prof writes on a normal exit
-      await exited;
-    }
+  }
+  for (let round = 0; round < Number(values.repeat); round++) for (const row of measured) await measure(row.label, row.pid, row.run);
+  for (const row of measured) await row.close();
+  if (host !== undefined && values.prof !== undefined) {
+    const exited = new Promise((resolve) => host.once('exit', resolve));
+    host.kill('SIGTERM'); // --cpu-prof writes on a normal exit
+    await exited;
   }
 } finally {
   for (const child of children) child.kill('SIGKILL');

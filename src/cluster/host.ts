@@ -5,6 +5,7 @@
 // and the next host to start one sees how many starts it had (at-least-once, up to maxAttempts).
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
+import { forkserverMethod } from '../launcher/forkserver.ts';
 import { Pool as LocalPool } from '../pool/pool.ts';
 import { encodeError, runTaskBatch } from './batch-runner.ts';
 import { Batches } from './batches.ts';
@@ -63,6 +64,19 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
       return batches.running;
     },
   };
+  // The fork server imports each task module once, before it forks its next workers: the first
+  // ones (started by the first batch) and any replacement start with it loaded, rather than
+  // each compiling it after the fork (as the local Pool preloads its first call's module).
+  const preloaded = new Set<string>();
+  const preload = (url: string) => {
+    if (preloaded.has(url)) return;
+    preloaded.add(url);
+    try {
+      forkserverMethod.preload?.([url]);
+    } catch {
+      // no fork server: the local Pool's start reports it
+    }
+  };
   const count = (ok: boolean) => (ok ? stats.done++ : stats.failed++);
   const run = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<string> => {
     const id = job.id ?? '';
@@ -72,6 +86,7 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
       count(false);
       return held;
     }
+    preload(held.entry.ref.url);
     ended.hold(id);
     try {
       const outcome = await batches.submit(held, signal);
