@@ -91,6 +91,8 @@ await build({
     // The Pool's worker target (not a public export): its own entry keeps `poolWorker` exported
     // from whichever chunk defines it, so spawned and fork-server workers can import it.
     'internal/pool-worker': 'src/pool/worker.ts',
+    // A worker host's batch of jobs, run in its pool workers by reference (same reason).
+    'internal/cluster-batch': 'src/cluster/batch-runner.ts',
   },
   outdir: 'dist',
   format: 'esm',

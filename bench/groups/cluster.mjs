@@ -135,6 +135,27 @@ function echoRow(concurrency) {
   });
 }
 
+/** The cluster Pool's row of the rate group: one host of one process with `extra` flags. */
+function clusterRateRow(id, label, queue, extra) {
+  return poolRow({
+    id,
+    label,
+    async open() {
+      await host(queue, 1, extra);
+      return clusterPool(queue);
+    },
+    async work(pool) {
+      const square = await mp.target({ file: 'square.mjs', name: 'square' });
+      const input = Array.from({ length: RATE_N }, (_, x) => x);
+      const t0 = performance.now();
+      const out = await pool.map(square, input, { chunksize: 1 });
+      if (out[RATE_N - 1] !== (RATE_N - 1) ** 2) throw new Error('wrong result');
+      return RATE_N / ((performance.now() - t0) / 1000);
+    },
+    close: (pool) => pool.terminate(),
+  });
+}
+
 const rate = {
   name: 'cluster-rate',
   title: `Tiny tasks through Redis: ${RATE_N.toLocaleString('en-US')} tasks (x → x*x, chunksize 1), tasks/s`,
@@ -148,47 +169,23 @@ const rate = {
   rows: [
     echoRow(1),
     echoRow(2),
-    poolRow({
-      id: 'mp-cluster',
-      label: 'multiproc/cluster Pool.map, 1 host of 1 process',
-      async open() {
-        await host('rate', 1);
-        return clusterPool('rate');
-      },
-      async work(pool) {
-        const square = await mp.target({ file: 'square.mjs', name: 'square' });
-        const input = Array.from({ length: RATE_N }, (_, x) => x);
-        const t0 = performance.now();
-        const out = await pool.map(square, input, { chunksize: 1 });
-        if (out[RATE_N - 1] !== (RATE_N - 1) ** 2) throw new Error('wrong result');
-        return RATE_N / ((performance.now() - t0) / 1000);
-      },
-      close: (pool) => pool.terminate(),
-    }),
-    poolRow({
-      id: 'mp-cluster-prefetch-1',
-      label: 'the same, host with --prefetch 1 (takes only the task it runs)',
-      async open() {
-        await host('rate-p1', 1, ['--prefetch', '1']);
-        return clusterPool('rate-p1');
-      },
-      async work(pool) {
-        const square = await mp.target({ file: 'square.mjs', name: 'square' });
-        const input = Array.from({ length: RATE_N }, (_, x) => x);
-        const t0 = performance.now();
-        const out = await pool.map(square, input, { chunksize: 1 });
-        if (out[RATE_N - 1] !== (RATE_N - 1) ** 2) throw new Error('wrong result');
-        return RATE_N / ((performance.now() - t0) / 1000);
-      },
-      close: (pool) => pool.terminate(),
-    }),
+    clusterRateRow('mp-cluster', 'multiproc/cluster Pool.map, 1 host of 1 process (default: adaptive prefetch and batches)', 'rate', []),
+    clusterRateRow('mp-cluster-prefetch-4', 'the same, host with --prefetch 4 (holds 4, batches within them)', 'rate-p4', [
+      '--prefetch',
+      '4',
+    ]),
+    clusterRateRow('mp-cluster-prefetch-1', 'the same, host with --prefetch 1 (takes only the task it runs)', 'rate-p1', [
+      '--prefetch',
+      '1',
+    ]),
   ],
   notes: `
 One task = one BullMQ job each way (a chunk of one item). Goal (issue 13): the cluster row at
-≥ 0.8× BullMQ's own rate (a plain worker, BullMQ's default concurrency 1; the host runs one task
-at a time and holds up to 4, its default \`--prefetch\`). Each task also crosses from the
-host to its worker process and back (a crashing task must not take the host down): two more
-process wake-ups per task than the echo.
+≥ 0.8× BullMQ's own rate (a plain worker, BullMQ's default concurrency 1). The host runs one
+batch at a time in its one worker process (a crashing task must not take the host down): by
+default it holds more jobs while they are shorter than a hand-off to that process and sends
+them in batches of one hand-off's worth of work (src/cluster/pace.ts); \`--prefetch 4\` holds 4
+(batches of up to 3 behind a running one), \`--prefetch 1\` only the one it runs (no batches).
 `,
 };
 

@@ -9,7 +9,8 @@ const usage = `Usage: multiproc worker (--redis URL | --socket PATH) --queue NAM
   --socket PATH            Redis's unix socket instead of --redis
   --queue NAME             the queue the submitting Pool uses
   --processes N            local worker processes = tasks run at once (default: the CPU count)
-  --prefetch N             tasks taken per process, the running one included (default 4); 1: only what runs
+  --prefetch N             tasks taken per process, the running ones included; 1: only what runs
+                           (default: at least 4, more while tasks are shorter than a hand-off)
   --root DIR               where task modules are looked up (the project's root; default: cwd)
   --lock-ms N              a dead host's tasks run again elsewhere after this (default 30000)
   --stalled-interval-ms N  how often to look for dead hosts' tasks (default 30000)
@@ -74,8 +75,9 @@ export async function workerCommand(argv: string[]): Promise<number> {
     console.error(`multiproc worker: ${(error as Error).message}`);
     return 1;
   }
-  process.title = `multiproc: worker host ${host.queue}`;
-  console.log(`multiproc worker ${host.name}: serving queue '${host.queue}' with ${host.pids.length} processes; ready`);
+  // What `ps` and `multiproc ps` show: the queue and its Redis (never a password: see describeUrl).
+  process.title = `multiproc: worker host ${host.queue} on ${host.where}`;
+  console.log(`multiproc worker ${host.name}: serving queue '${host.queue}' on ${host.where} with ${host.pids.length} processes; ready`);
   const live = process.stdout.isTTY ? setInterval(() => showLine(host.stats), 500) : undefined;
   return new Promise((resolve) => {
     let signals = 0;

@@ -1,6 +1,6 @@
 // A call that ends early (a task's error, abort, timeout, terminate) must not leave its tasks to
 // run. The submitter removes those still queued; the ones a host already took (prefetched, see
-// slots.ts) are locked and cannot be removed, so the submitter also publishes the call's job-id
+// batches.ts) are locked and cannot be removed, so the submitter also publishes the call's job-id
 // prefix on the queue's cancel channel (BullMQ's pattern for cancelling on other workers:
 // pub/sub, then `worker.cancelJob()`). A host cancels the tasks of that call it holds and has
 // not started, and skips any that reaches it later (a stalled task put back, an add in flight).

@@ -30,16 +30,29 @@ export function openRedis(redis: unknown, connection: unknown): RedisLink {
     if (!/^rediss?:\/\//.test(redis))
       throw new TypeError(expectedMessage('redis', 'a redis:// or rediss:// URL, { path } or ioredis options', redis));
     const client = new Redis(redis, { maxRetriesPerRequest: null, lazyConnect: false });
-    return { client, where: redis.replace(/\/\/[^@/]*@/, '//'), borrowed: false };
+    return { client, where: describeUrl(redis), borrowed: false };
   }
   if (redis === null || typeof redis !== 'object') typeError('redis', 'a redis:// URL, { path } or ioredis options', redis);
   const options = { ...(redis as RedisOptions), maxRetriesPerRequest: null };
   return { client: new Redis(options), where: describeOptions(options), borrowed: false };
 }
 
+/** `url` without user, password or query (`?password=` is one): `redis://host:port[/db]`, for messages and process titles. */
+export function describeUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//').replace(/[?#].*$/, '');
+  }
+  const db = parsed.pathname === '/' || parsed.pathname === '' ? '' : parsed.pathname;
+  return `${parsed.protocol}//${parsed.hostname}:${parsed.port === '' ? '6379' : parsed.port}${db}`;
+}
+
 function describeOptions(options: RedisOptions): string {
   if (typeof options.path === 'string') return `unix:${options.path}`;
-  return `redis://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
+  const db = options.db === undefined || options.db === 0 ? '' : `/${options.db}`;
+  return `${options.tls === undefined ? 'redis' : 'rediss'}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${db}`;
 }
 
 /** Resolves once `link` is ready; rejects with a RedisConnectionError after `timeoutMs` without it. */

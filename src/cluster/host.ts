@@ -1,20 +1,22 @@
-// A worker host: serves a BullMQ queue, running each task (one chunk) in a local multiproc Pool
-// of forkserver workers, so a crashing task never takes the host down. A host that dies holding
+// A worker host: serves a BullMQ queue, running its tasks (one chunk each) in a local multiproc
+// Pool of forkserver workers, so a crashing task never takes the host down; tiny tasks go to a
+// worker process several at a time (batches.ts). A host that dies holding
 // tasks leaves them locked; BullMQ's stalled-job check (on any host) puts them back in the queue,
 // and the next host to start one sees how many starts it had (at-least-once, up to maxAttempts).
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
-import { WorkerLostError } from '../errors.ts';
-import { unpack, pack } from '../pool/packing.ts';
+import { forkserverMethod } from '../launcher/forkserver.ts';
 import { Pool as LocalPool } from '../pool/pool.ts';
-import { toWireError } from '../pool/remote-error.ts';
+import { encodeError, runTaskBatch } from './batch-runner.ts';
+import { Batches } from './batches.ts';
 import { loadEngine } from './bullmq.ts';
-import { openRedis, whenReady, type RedisLink } from './connection.ts';
-import { normalizeHostOptions, type NormalizedHostOptions, type WorkerHostOptions } from './options.ts';
-import { Slots } from './slots.ts';
 import { cancelChannel, EndedCalls } from './cancels.ts';
+import { openRedis, whenReady, type RedisLink } from './connection.ts';
+import { prepareJob } from './host-jobs.ts';
+import { DEFAULT_PREFETCH, normalizeHostOptions, type WorkerHostOptions } from './options.ts';
+import { Pace } from './pace.ts';
 import { TaskFunctions } from './task-functions.ts';
-import { decode, encode, WIRE_VERSION, type JobData, type ResultPayload, type TaskPayload } from './wire.ts';
+import type { JobData } from './wire.ts';
 
 /** Counts of a host's tasks since it started. */
 export interface HostStats {
@@ -29,14 +31,14 @@ export interface WorkerHost {
   readonly name: string;
   /** The queue it serves. */
   readonly queue: string;
+  /** Its Redis, as `redis://host:port` or `unix:/path` (never a password). */
+  readonly where: string;
   /** Its local Pool's worker pids. */
   readonly pids: number[];
   readonly stats: Readonly<HostStats>;
   /** Stop taking tasks, finish the running ones, then end the local Pool and the connection. `force`: hand the running ones back now (they run again elsewhere). */
   close(options?: { force?: boolean }): Promise<void>;
 }
-
-type AnyFunction = (...args: unknown[]) => unknown;
 
 /** Serve `queue` on Redis with `processes` local workers until close(); resolves once connected. */
 export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHost> {
@@ -53,30 +55,66 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   const name = `${hostname()}:${process.pid}`;
   const pool = new LocalPool({ processes: o.processes, context: 'forkserver' });
   const functions = new TaskFunctions(o.root, name);
-  const stats: HostStats = { done: 0, running: 0, failed: 0 };
-  const slots = new Slots(o.processes);
-  const run = async (job: Job<JobData>, token?: string, signal?: AbortSignal) => {
+  const pace = new Pace();
+  const batches = new Batches(o.processes, (entries) => pool.apply(runTaskBatch, [entries, name, o.maxPayloadBytes]), pace);
+  const stats: HostStats = {
+    done: 0,
+    failed: 0,
+    get running() {
+      return batches.running;
+    },
+  };
+  // The fork server imports each task module once, before it forks its next workers: the first
+  // ones (started by the first batch) and any replacement start with it loaded, rather than
+  // each compiling it after the fork (as the local Pool preloads its first call's module).
+  const preloaded = new Set<string>();
+  const preload = (url: string) => {
+    if (preloaded.has(url)) return;
+    preloaded.add(url);
+    try {
+      forkserverMethod.preload?.([url]);
+    } catch {
+      // no fork server: the local Pool's start reports it
+    }
+  };
+  const count = (ok: boolean) => (ok ? stats.done++ : stats.failed++);
+  const run = async (job: Job<JobData>, token?: string, signal?: AbortSignal): Promise<string> => {
     const id = job.id ?? '';
     if (ended.ended(id)) throw new bullmq.UnrecoverableError(skipped(id));
+    const held = await prepareJob(job, functions, o.root, name);
+    if (typeof held === 'string') {
+      count(false);
+      return held;
+    }
+    preload(held.entry.ref.url);
     ended.hold(id);
     try {
-      const outcome = await slots.take(signal);
-      if (outcome === 'run') return await runJob(job, { pool, functions, options: o, name, stats, slots });
+      const outcome = await batches.submit(held, signal);
       if (outcome === 'cancelled') throw new bullmq.UnrecoverableError(skipped(id));
-      await handBack(job, token, worker, link);
-      throw new bullmq.WaitingError();
+      if (outcome === 'handBack') {
+        await handBack(job, token, worker, link);
+        throw new bullmq.WaitingError();
+      }
+      if ('error' in outcome) {
+        count(false);
+        return encodeError(outcome.error, name);
+      }
+      count(outcome.ok);
+      if (o.prefetch === undefined) worker.concurrency = o.processes * Math.max(DEFAULT_PREFETCH, 2 * pace.batchSize(held.key, held.items));
+      return outcome.result;
     } finally {
       ended.release(id);
     }
   };
   const worker: Worker = new bullmq.Worker(o.queue, run, {
     connection: link.client,
-    // A host takes `prefetch` tasks per process: the next one is here when a process is free
-    // (see slots.ts); graceful shutdown hands back those not started.
-    concurrency: o.processes * o.prefetch,
+    // A host holds more tasks than it runs: the next ones are here when a process frees, and
+    // tiny ones travel to it in batches (batches.ts, pace.ts); graceful shutdown hands back
+    // those not started.
+    concurrency: o.processes * (o.prefetch ?? DEFAULT_PREFETCH),
     lockDuration: o.lockDurationMs,
     stalledInterval: o.stalledIntervalMs,
-    // Starts are counted per task against the submitter's maxAttempts (runJob), not here.
+    // Starts are counted per task against the submitter's maxAttempts (host-jobs.ts), not here.
     maxStalledCount: Number.MAX_SAFE_INTEGER,
   });
   worker.on('error', () => undefined); // lost connections: BullMQ reconnects; a lost task's lock lets it run elsewhere
@@ -86,6 +124,7 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   return {
     name,
     queue: o.queue,
+    where: link.where,
     get pids() {
       return pool.pids;
     },
@@ -93,14 +132,14 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
     close(closeOptions = {}) {
       const force = closeOptions.force === true;
       if (closing !== null && !force) return closing;
-      closing = shutdown(worker, pool, link, slots, force).finally(() => ended.close());
+      closing = shutdown(worker, pool, link, batches, force).finally(() => ended.close());
       return closing;
     },
   };
 }
 
-async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, slots: Slots, force: boolean): Promise<void> {
-  slots.handBack();
+async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, batches: Batches, force: boolean): Promise<void> {
+  batches.handBack();
   if (!force && link.client.status === 'ready') {
     // Graceful, unless Redis goes away meanwhile (then nothing could be reported: as forced).
     let onLost = (): void => undefined;
@@ -143,73 +182,4 @@ async function handBack(job: Job<JobData>, token: string | undefined, worker: Wo
   if (job.id === undefined) return;
   await link.client.hincrby(worker.toKey(job.id), 'ats', -1);
   await job.moveToWait(token);
-}
-
-interface HostParts {
-  pool: LocalPool;
-  functions: TaskFunctions;
-  options: NormalizedHostOptions;
-  name: string;
-  stats: HostStats;
-  slots: Slots;
-}
-
-// One task: its function, its items through the local Pool as one chunk; the outcome as data
-// (a task's error is a result, not a BullMQ failure: it must not be retried).
-async function runJob(job: Job<JobData>, { pool, functions, options, name, stats, slots }: HostParts): Promise<string> {
-  stats.running++;
-  let result: ResultPayload;
-  try {
-    result = await outcome(job, pool, functions, name);
-  } finally {
-    stats.running--;
-    slots.release();
-  }
-  if (result.ok) stats.done++;
-  else stats.failed++;
-  try {
-    return encode(result, options.maxPayloadBytes, `The result of task ${job.id ?? '?'}`);
-  } catch (error) {
-    return encode({ v: WIRE_VERSION, host: name, ok: false, error: toWireError(error) }, Number.MAX_SAFE_INTEGER, 'an error');
-  }
-}
-
-async function outcome(job: Job<JobData>, pool: LocalPool, functions: TaskFunctions, name: string): Promise<ResultPayload> {
-  const fail = (error: unknown): ResultPayload => ({ v: WIRE_VERSION, host: name, ok: false, error: toWireError(error) });
-  let task: TaskPayload;
-  try {
-    task = decode<TaskPayload>(job.data.p);
-  } catch (error) {
-    return fail(error);
-  }
-  if (task.v !== WIRE_VERSION)
-    return fail(
-      new Error(
-        `Task ${job.id ?? '?'} was sent by a multiproc speaking version ${task.v} of the cluster protocol; this host (${name}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
-      ),
-    );
-  // attemptsStarted counts this start: the starts before it were on hosts lost while running it.
-  if (job.attemptsStarted > task.maxAttempts) {
-    const lost = job.attemptsStarted - 1;
-    return fail(
-      new WorkerLostError(
-        `Task ${job.id ?? '?'} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
-      ),
-    );
-  }
-  let fn: AnyFunction;
-  try {
-    fn = await functions.get(task.fn);
-  } catch (error) {
-    return fail(error);
-  }
-  try {
-    const items = Array.isArray(task.items) ? task.items : unpack(task.items);
-    const values = task.star
-      ? await pool.starmap(fn, items as unknown[][], { chunksize: items.length })
-      : await pool.map(fn, items, { chunksize: Math.max(1, items.length) });
-    return { v: WIRE_VERSION, host: name, ok: true, values: pack(values) };
-  } catch (error) {
-    return fail(error);
-  }
 }

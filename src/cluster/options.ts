@@ -42,7 +42,11 @@ export interface WorkerHostOptions {
   processes?: number;
   /** Where task modules are found: the submitter's paths are relative to its project root (default: cwd). */
   root?: string;
-  /** Tasks taken from Redis per process, the running one included (default 4, as Celery's prefetch multiplier); 1: take only what runs. */
+  /**
+   * Tasks taken from Redis per process, the running ones included; 1: take only what runs.
+   * Default: at least 4 (Celery's prefetch multiplier), more while tasks are shorter than a
+   * hand-off to a worker process (two batches' worth, see pace.ts).
+   */
   prefetch?: number;
   /** BullMQ lock of a running task, renewed while the host lives; a dead host's tasks are re-run after it (default 30,000 ms). */
   lockDurationMs?: number;
@@ -53,6 +57,8 @@ export interface WorkerHostOptions {
 }
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+/** Tasks a host holds per process at least, when `prefetch` is not given. */
+export const DEFAULT_PREFETCH = 4;
 
 /** Normalized cluster Pool options. */
 export interface NormalizedClusterOptions {
@@ -74,7 +80,7 @@ export function normalizeClusterOptions(options: unknown): NormalizedClusterOpti
     connection: o.connection,
     queue: normalizeQueue(o.queue),
     maxAttempts: o.maxAttempts === undefined ? 3 : normalizePositiveInteger('maxAttempts', o.maxAttempts),
-    timeoutMs: normalizeTimeout('timeoutMs', o.timeoutMs),
+    timeoutMs: normalizeCallTimeout(o.timeoutMs),
     maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : normalizePositiveInteger('maxPayloadBytes', o.maxPayloadBytes),
     connectTimeoutMs: normalizeTimeout('connectTimeoutMs', o.connectTimeoutMs) ?? 30_000,
     processes: o.processes === undefined ? 8 : normalizePositiveInteger('processes', o.processes),
@@ -88,7 +94,8 @@ export interface NormalizedHostOptions {
   queue: string;
   processes: number;
   root: string;
-  prefetch: number;
+  /** undefined: adaptive (DEFAULT_PREFETCH at least). */
+  prefetch: number | undefined;
   lockDurationMs: number;
   stalledIntervalMs: number;
   maxPayloadBytes: number;
@@ -105,7 +112,7 @@ export function normalizeHostOptions(options: unknown): NormalizedHostOptions {
     queue: normalizeQueue(o.queue),
     processes: o.processes === undefined ? availableParallelism() : normalizePositiveInteger('processes', o.processes),
     root: resolve(o.root ?? process.cwd()),
-    prefetch: o.prefetch === undefined ? 4 : normalizePositiveInteger('prefetch', o.prefetch),
+    prefetch: o.prefetch === undefined ? undefined : normalizePositiveInteger('prefetch', o.prefetch),
     lockDurationMs: o.lockDurationMs === undefined ? 30_000 : normalizePositiveInteger('lockDurationMs', o.lockDurationMs),
     stalledIntervalMs: o.stalledIntervalMs === undefined ? 30_000 : normalizePositiveInteger('stalledIntervalMs', o.stalledIntervalMs),
     maxPayloadBytes: o.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD : normalizePositiveInteger('maxPayloadBytes', o.maxPayloadBytes),
@@ -113,10 +120,22 @@ export function normalizeHostOptions(options: unknown): NormalizedHostOptions {
   };
 }
 
-/** A call's own timeout, if any. */
+/** Longest timer Node keeps (a longer one fires at once, with a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A call's own timeout, if any (throws for a bad one). */
 export function callTimeout(options: unknown): number | undefined {
   if (options === undefined || options === null || typeof options !== 'object') return undefined;
-  return normalizeTimeout('timeoutMs', (options as { timeoutMs?: unknown }).timeoutMs);
+  return normalizeCallTimeout((options as { timeoutMs?: unknown }).timeoutMs);
+}
+
+// Infinity: none.
+function normalizeCallTimeout(value: unknown): number | undefined {
+  const ms = normalizeTimeout('timeoutMs', value);
+  if (ms === Infinity) return undefined;
+  if (ms !== undefined && ms > MAX_TIMER_MS)
+    rangeError('timeoutMs', `at most ${MAX_TIMER_MS} ms (about 24.8 days), or Infinity for none`, ms);
+  return ms;
 }
 
 function common(options: unknown): Record<string, unknown> {

@@ -81,11 +81,20 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   }
 
   begin(): void {
-    this.#ready ??= this.#start();
+    if (this.#ready !== null) return;
+    this.#ready = this.#start();
+    this.#ready.catch(() => undefined); // reported by the flush that waits for it (a call may end before any)
   }
 
   callStarted(call: Call, options: unknown): void {
-    const timeoutMs = callTimeout(options) ?? this.#options.timeoutMs;
+    let timeoutMs: number | undefined;
+    try {
+      timeoutMs = callTimeout(options) ?? this.#options.timeoutMs;
+    } catch (error) {
+      this.#byCall.set(call, { jobs: new Set(), timer: undefined });
+      call.fail(error); // a bad `timeoutMs` rejects the call, which leaves the pool as it came
+      return;
+    }
     const timer =
       timeoutMs === undefined
         ? undefined

@@ -1,4 +1,4 @@
-// A call that ends early (a task's error, abort, terminate) leaves none of its tasks to run: not
+// A call that ends early (a task's error, abort, timeout, terminate) leaves none of its tasks to run: not
 // those still queued in Redis, nor those a host already took and had not started (prefetched).
 // One host of 1 process takes 4 tasks; every task logs a line when it starts, then waits for a
 // gate file. A follow-up call on the same host runs after anything it still held (FIFO), so the
@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
 import { loggedGateOrThrow, square } from '../fixtures/cluster/tasks.ts';
+import { TimeoutError } from '../../src/errors.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
 import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
@@ -81,6 +82,30 @@ describe('cluster Pool: the tasks of a call that ended do not run', { skip: skip
     writeFileSync(gate, '');
     assert.deepEqual(await pool.map(square, [3]), [9]);
     assert.deepEqual(await ran(log, 1), [0]);
+  });
+
+  it('timeoutMs: the queued tasks are removed, the ones the host took and had not started cancelled', async () => {
+    const queue = 'cancel-timeout';
+    const { log, gate0, gate, items } = await setUp(queue, false);
+    await using pool = new Pool({ redis: { path: redis.socket }, queue });
+    // The timeout must fire while the host holds tasks 1-3: it has 5 s to take them, which it
+    // does within milliseconds of their add (it waits on the queue). The test then waits for
+    // that before the rejection (else the wait below times out and says so).
+    const call = pool.map(loggedGateOrThrow, items, { chunksize: 1, timeoutMs: 5000 });
+    const rejected = assert.rejects(call, (error: Error) => error instanceof TimeoutError && /5000 ms/.test(error.message));
+    let settled = false;
+    void call.catch(() => (settled = true));
+    await running(queue, log);
+    assert.equal(settled, false, 'the host held the tasks before the timeout fired');
+    await rejected;
+    await waitForEvents(redis.socket, queue, 'failed', 3); // tasks 1-3, held by the host, cancelled
+    writeFileSync(gate0, '');
+    writeFileSync(gate, '');
+    assert.deepEqual(await pool.map(square, [3]), [9]);
+    assert.deepEqual(await ran(log, 1), [0], 'only task 0 (running when the timeout fired) ran');
+    const counts = await queueCounts(redis.socket, queue);
+    assert.equal(counts['waiting'], 0, 'tasks 4-9 were removed from the queue');
+    assert.equal(counts['active'], 0);
   });
 
   it('terminate: no task of the pool starts after it', async () => {

@@ -40,6 +40,14 @@ describe('multiproc worker', () => {
     assert.match(unreachable.stderr, new RegExp(`Cannot serve queue 'q': Redis at unix:${socket} cannot be reached`));
   });
 
+  it('names a redis:// server without its password (neither user:password@ nor ?password=)', () => {
+    const url = 'redis://someone:hunter2@127.0.0.1:1/3?password=swordfish';
+    const result = run(['worker', '--redis', url, '--queue', 'q', '--connect-timeout-ms', '300']);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /Redis at redis:\/\/127\.0\.0\.1:1\/3 cannot be reached/);
+    assert.doesNotMatch(result.stderr + result.stdout, /hunter2|swordfish|someone/);
+  });
+
   it('multiproc/cluster without BullMQ installed throws an error that says `npm install bullmq`', () => {
     const script =
       "import('multiproc/cluster').then(() => console.log('loaded'), (error) => { console.log(error.name + ': ' + error.message); });";

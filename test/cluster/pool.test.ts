@@ -304,5 +304,29 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
       /Expected `maxAttempts` to be a positive integer, got `0`/,
     );
     assert.throws(() => new Pool({ queue: 'q' }), /Expected `redis`/);
+    assert.throws(() => new Pool({ redis: 'localhost:6379', queue: 'q' }), {
+      name: 'TypeError',
+      message: /Expected `redis` to be a redis:\/\/ or rediss:\/\/ URL/,
+    });
+    assert.throws(() => new Pool({ redis: { path: redis.socket }, queue: 'a:b' }), { name: 'RangeError', message: /without `:`/ });
+    assert.throws(() => new Pool(null as never), { name: 'TypeError', message: /Expected `options` to be an object/ });
+    assert.throws(() => new Pool({ redis: { path: redis.socket }, queue: 'q', timeoutMs: 2 ** 31 }), /at most 2147483647 ms/);
+  });
+
+  it("a call's bad options reject it in the house format and leave the pool usable", async () => {
+    queue = 'bad-calls';
+    hosts.push(await startHost(redis.socket, queue, ['--processes', '1']));
+    const pool = open();
+    await assert.rejects(pool.map(square, [1], { timeoutMs: -1 }), {
+      name: 'RangeError',
+      message: /Expected `timeoutMs` to be a non-negative/,
+    });
+    await assert.rejects(pool.map(square, [1], { timeoutMs: 'soon' as never }), { name: 'TypeError' });
+    await assert.rejects(pool.apply(square, [1], { timeoutMs: 3e9 }), /Expected `timeoutMs` to be at most 2147483647 ms/);
+    await assert.rejects(pool.map(square, [1], { chunksize: 0 }), /Expected `chunksize` to be a positive integer, got `0`/);
+    await assert.rejects(pool.map(square, [1], { cancelRunning: true }), /Expected `cancelRunning` to be false or undefined/);
+    assert.deepEqual(await pool.map(square, [1, 2], { timeoutMs: Infinity }), [1, 4]);
+    pool.close();
+    await pool.join(); // nothing of the refused calls is left to wait for
   });
 });

@@ -1,4 +1,4 @@
-// `multiproc ps` shows a worker host (named after its queue) and its local Pool: the fork server
+// `multiproc ps` shows a worker host (named after its queue and Redis) and its local Pool: the fork server
 // and one pool worker per --processes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ describe('multiproc ps and worker hosts', { skip: skip ?? false }, () => {
     await redis.stop();
   });
 
-  it('shows the host by its queue, with its fork server and one pool worker per process', async () => {
+  it('shows the host by its queue and Redis, with its fork server and one pool worker per process', async () => {
     const host = await startHost(redis.socket, 'ps-queue', ['--processes', '2']);
     hosts.push(host);
     const result = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'ps', '--json', '--pid', String(host.pid)], {
@@ -46,7 +46,7 @@ describe('multiproc ps and worker hosts', { skip: skip ?? false }, () => {
     assert.equal(result.status, 0, result.stderr);
     const node = find(JSON.parse(result.stdout) as PsNode[], host.pid);
     assert.ok(node !== undefined, `pid ${host.pid} in ${result.stdout}`);
-    assert.match(node.name, /worker host ps-queue/);
+    assert.equal(node.name, `worker host ps-queue on unix:${redis.socket}`, 'the queue and its Redis');
     const forkserver = node.children.find((child) => child.role === 'forkserver');
     assert.ok(forkserver !== undefined, `a fork server under the host: ${JSON.stringify(node.children)}`);
     const workers = forkserver.children.filter((child) => child.role === 'pool-worker');
