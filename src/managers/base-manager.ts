@@ -2,7 +2,7 @@
 // (start()), or connects to one at an address (connect()), or serves in this process
 // (getServer().serveForever()); creates objects by typeid and hands out their proxies.
 import { checkAbortSignal, untilAborted } from '../abortable.ts';
-import { Pipe } from '../connection/index.ts';
+import { socketPipe } from '../connection/pipe.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ProcessStateError } from '../errors.ts';
 import { typeError } from '../options.ts';
@@ -103,7 +103,7 @@ export class BaseManager {
     const { context } = this.#options;
     const fork = startMethodImpl(context.getStartMethod()).copiesMemory;
     const authkey = this.#options.authkey ?? defaultAuthkey();
-    const [parentEnd, childEnd] = Pipe();
+    const [parentEnd, childEnd] = socketPipe(); // no lane: manager connections never spin (docs/DECISIONS.md)
     const process = new context.Process({
       target: managerServer,
       args: [
