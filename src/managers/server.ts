@@ -115,12 +115,17 @@ export class Server {
     try {
       sent = session.conn.send(reply);
     } catch (error) {
-      // The result cannot travel (SerializationError, over the frame limit): the caller gets why.
-      sent = session.conn.send([requestId, 1, toWireError(error)]).catch(() => undefined);
+      if (error instanceof ConnectionClosedError) return; // the client is gone (its session ended)
+      try {
+        // The result cannot travel (SerializationError, over the frame limit): the caller gets why.
+        sent = session.conn.send([requestId, 1, toWireError(error)]);
+      } catch {
+        return;
+      }
     }
     this.#afterReply(
       session,
-      sent.catch(() => undefined), // the client is gone: its session ends with its connection
+      sent.catch(() => undefined), // the client went away meanwhile: its session ends with its connection
     );
   }
 
