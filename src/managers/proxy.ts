@@ -89,7 +89,8 @@ export class BaseProxy {
     const encoded = encodeArgs(args, this.#ref.token.where);
     const client = this.#ref.client;
     // This process's connection, even a dead one: its references died with it (ManagerClosedError).
-    if (client !== null && this.#ref.pid === process.pid) return client.call(this.#ref.token.id, method, encoded, signal, decoderOf(client));
+    if (client !== null && this.#ref.pid === process.pid)
+      return client.call(this.#ref.token.id, method, encoded, signal, decoderOf(client));
     return this.#own().then((c) => c.call(this.#ref.token.id, method, encoded, signal, decoderOf(c)));
   }
 
