@@ -16,7 +16,7 @@ import { encodeArgs, makeProxy, type BaseProxy } from './proxy.ts';
 import { registerType, registryOf, typeSpecsOf, type RegisterOptions } from './registry.ts';
 import { managerServer } from './server-main.ts';
 import { ManagerServer } from './manager-server.ts';
-import { functionSpec, defaultAuthkey } from './start-support.ts';
+import { awaitReady, defaultAuthkey, endProcess, functionSpec } from './start-support.ts';
 
 type State = 'initial' | 'started' | 'connected' | 'shutdown';
 let started = 0;
@@ -135,14 +135,19 @@ export class BaseManager {
       this.#state = 'shutdown';
       this.#client?.close();
       parentEnd.close();
-      await this.#endProcess(process);
+      await endProcess(process, this.#options.shutdownTimeoutMs);
       throw error;
     }
   }
 
   // The manager's ready word, then this process's client of it.
   async #whenReady(parentEnd: Connection, authkey: Uint8Array): Promise<void> {
-    this.#address = await this.#awaitReady(parentEnd);
+    try {
+      this.#address = await awaitReady(parentEnd, this.#process as Process);
+    } catch (error) {
+      this.#state = 'shutdown';
+      throw error;
+    }
     if (this.#state === 'shutdown') return; // aborted meanwhile
     this.#client = new ManagerClient(parentEnd, { address: this.#address, authkey });
     adoptClient(this.#client);
@@ -204,17 +209,8 @@ export class BaseManager {
       client.close();
       const child = this.#process as Process;
       await child.join(this.#options.shutdownTimeoutMs);
-      await this.#endProcess(child);
+      await endProcess(child, this.#options.shutdownTimeoutMs);
     } else client.close();
-  }
-
-  // End the manager's process if it has not ended: SIGTERM, then SIGKILL after shutdownTimeoutMs.
-  async #endProcess(child: Process): Promise<void> {
-    if (child.exitCode !== null) return;
-    child.terminate();
-    await child.join(this.#options.shutdownTimeoutMs);
-    if (child.exitCode === null) child.kill();
-    await child.join();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -225,29 +221,5 @@ export class BaseManager {
     if (this.#state === 'shutdown') throw new ManagerClosedError(`Cannot ${what}: this manager was shut down.`);
     if (this.#client === null) throw new ProcessStateError(`Cannot ${what}: start() or connect() the manager first.`);
     return this.#client;
-  }
-
-  // The manager's first word on its Pipe: its address, or why it could not start.
-  async #awaitReady(conn: Connection): Promise<string | [string, number] | null> {
-    let message: unknown;
-    try {
-      message = await conn.recv();
-    } catch (error) {
-      const child = this.#process as Process;
-      await child.join(1000);
-      this.#state = 'shutdown';
-      throw new ManagerClosedError(`The manager's process ended before it was ready (exit code ${child.exitCode}).`, {
-        cause: error,
-        ...(child.pid === undefined ? {} : { pid: child.pid }),
-        exitCode: child.exitCode,
-      });
-    }
-    const [word, detail] = message as [string, unknown];
-    if (word === 'ready') return detail as string | [string, number] | null;
-    this.#state = 'shutdown';
-    const error = detail as { name: string; message: string; stack?: string };
-    throw new ManagerClosedError(`The manager's process could not start: ${error.name}: ${error.message}`, {
-      cause: Object.assign(new Error(error.message), error),
-    });
   }
 }
