@@ -127,6 +127,7 @@ export {
   ManagerProtocolError,
   managerServer,
   type StartOptions,
+  type ConnectOptions,
   type Token,
   type ProxyClass,
   type Remote,

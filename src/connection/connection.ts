@@ -24,6 +24,8 @@ import { FrameWriter, NOT_A_SOCKET } from './writer.ts';
 export const kWhenReady = Symbol.for('multiproc.connection.whenReady');
 /** Internal (Pool, Listener, Client): receives on this end never spin before they wait (see reader.ts). */
 export const kNeverSpin = Symbol.for('multiproc.connection.neverSpin');
+/** Internal (a manager's process): this process is the only reader of this received end again; it may read ahead (socket-frames.ts). */
+export const kSoleReader = Symbol.for('multiproc.connection.soleReader');
 
 /** Options of recv()/recvBytes(): give up after `timeoutMs` (TimeoutError) or when `signal` aborts. */
 export interface RecvOptions {
@@ -263,6 +265,11 @@ export class Connection implements AsyncIterable<unknown> {
     this.#reader?.neverSpin();
   }
 
+  /** Internal: see kSoleReader (a later fork of this process shares it again). */
+  [kSoleReader](): void {
+    this.#reader?.markExclusive();
+  }
+
   /** Whether a recv() would not wait, right now (a synchronous poll(0)). */
   pollSync(): boolean {
     return this.#readerFor('poll').readyNow();
@@ -277,7 +284,8 @@ export class Connection implements AsyncIterable<unknown> {
     this.#closed = true;
     forgetConnection(this);
     this.#countOnLanes(-1);
-    this.#reader?.close(closedHere('receive'));
+    // The error (and its stack) only for receives that wait: later ones throw at the call.
+    this.#reader?.close(this.#reader.waiting ? closedHere('receive') : (closedQuietly ??= closedHere('receive')));
     const release = () => {
       this.#writer?.close();
       try {
@@ -372,6 +380,8 @@ export class Connection implements AsyncIterable<unknown> {
 brand(Connection, 'Connection');
 
 let opening = false;
+/** The reader's failure after close() with nothing waiting: never shown to anyone (see close()). */
+let closedQuietly: Error | undefined;
 
 /**
  * Internal: a Connection over `fd`, which it owns from now on. `shared`: other processes may hold

@@ -27,9 +27,19 @@ export function Pipe(duplex = true): [Connection, Connection] {
   return native === null ? portablePipe(duplex) : pipeOver(native, duplex); // without the addon: src/portable/
 }
 
-/** Internal (tests): Pipe() over the given binding. */
-export function pipeOver(native: NativeBinding, duplex: boolean): [Connection, Connection] {
-  const memory = laneMemory(duplex ? 2 : 1);
+/**
+ * Internal (managers): a duplex Pipe whose messages all go by its socket, without a lane. A lane
+ * pays where a receiver spins; where both ends always sleep, every message would cost a lane
+ * record and a wake frame instead of one frame.
+ */
+export function socketPipe(): [Connection, Connection] {
+  const native = loadNative();
+  return native === null ? portablePipe(true) : pipeOver(native, true, false);
+}
+
+/** Internal (tests): Pipe() over the given binding (`withLanes` false: no shared-memory lanes). */
+export function pipeOver(native: NativeBinding, duplex: boolean, withLanes = true): [Connection, Connection] {
+  const memory = withLanes ? laneMemory(duplex ? 2 : 1) : null;
   // Lane i of this Pipe (-1: none) at its offset in the memory.
   const at = (index: number) => (memory === null || index < 0 ? -1 : memory.byteOffset + index * LANE_BYTES);
   const lanes = (inbound: number, outbound: number) => (memory === null ? null : lanesAt(memory.buffer, at(inbound), at(outbound)));

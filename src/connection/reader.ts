@@ -63,6 +63,11 @@ export class FrameReader {
     this.#frames.markShared();
   }
 
+  /** This process is the only reader again: read ahead. */
+  markExclusive(): void {
+    this.#frames.markExclusive();
+  }
+
   /**
    * The next frame: as a value, as bytes, or copied into `into` (recvBytesInto; resolves with its
    * length). A payload over `maxLength` fails that read only.
@@ -104,6 +109,11 @@ export class FrameReader {
     const promise = this.#enqueue('poll', undefined, options, () => ({ ok: true, value: false }));
     this.#settle();
     return promise;
+  }
+
+  /** Whether a receive or poll waits. */
+  get waiting(): boolean {
+    return this.#waiters.size > 0;
   }
 
   /** Fail every waiter with `error` and stop; later reads fail with it too (at EOF, polls say ready). */

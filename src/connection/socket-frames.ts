@@ -11,6 +11,8 @@ import type { NativeBinding } from '../native/binding.ts';
 import { announcedLength, HEADER_SIZE, headerTag, isControlTag, parseHeader, Tag } from '../wire/protocol.ts';
 import type { Waiter } from './waiters.ts';
 
+/** The read-ahead buffer starts this large and doubles, up to READ_AHEAD, while reads fill it. */
+const FIRST_READ_AHEAD = 4 * 1024;
 const READ_AHEAD = 64 * 1024;
 
 /** What SocketFrames hands back to its reader. */
@@ -38,6 +40,7 @@ export class SocketFrames {
   #body: Buffer | null = null; // a frame larger than the buffered bytes, read straight into place
   #bodyFill = 0;
   #bodyInto: Waiter | null = null; // the recvBytesInto whose buffer #body is
+  #filled = false; // the last read ahead filled the buffer: the next one gets a larger one
   /** A read of this wake-up came back short: the kernel has nothing more now (no read until reset). */
   drained = false;
   /** µs the next read(2) may spin: set for the first read of a receive that would wait. */
@@ -49,7 +52,6 @@ export class SocketFrames {
     this.#maxFrame = maxFrame;
     this.#sink = sink;
     this.#exclusive = exclusive;
-    if (exclusive) this.#buf = Buffer.allocUnsafe(READ_AHEAD);
   }
 
   /** This process is the only reader of the fd (it reads ahead). */
@@ -60,6 +62,11 @@ export class SocketFrames {
   /** From now on, read exactly one frame at a time. */
   markShared(): void {
     this.#exclusive = false;
+  }
+
+  /** This process is the only reader of the fd again (the others closed their copies): read ahead from the next read on. */
+  markExclusive(): void {
+    this.#exclusive = true;
   }
 
   /** Bytes read ahead and not yet taken. */
@@ -175,14 +182,16 @@ export class SocketFrames {
       this.#end -= this.#start;
       this.#start = 0;
     }
-    if (this.#exclusive && this.#buf.length < READ_AHEAD) {
-      const grown = Buffer.allocUnsafe(READ_AHEAD);
+    // Made on the first read (a connection that only sends never has one), grown while reads fill it.
+    if (this.#exclusive && (this.#buf.length < FIRST_READ_AHEAD || (this.#filled && this.#buf.length < READ_AHEAD))) {
+      const grown = Buffer.allocUnsafe(Math.min(READ_AHEAD, Math.max(FIRST_READ_AHEAD, this.#buf.length * 2)));
       this.#buf.copy(grown, 0, 0, this.#end);
       this.#buf = grown;
     }
     const room = this.#exclusive ? this.#buf.length - this.#end : HEADER_SIZE - this.#end;
     const n = this.#read(this.#buf, this.#end, room);
     if (n > 0) this.#end += n;
+    this.#filled = this.#exclusive && n === room;
     return n > 0;
   }
 

@@ -1,9 +1,11 @@
 // BaseManager (Python's managers.BaseManager): starts a server process holding shared objects
 // (start()), or connects to one at an address (connect()), or serves in this process
 // (getServer().serveForever()); creates objects by typeid and hands out their proxies.
-import { Pipe } from '../connection/index.ts';
+import { checkAbortSignal, untilAborted } from '../abortable.ts';
+import { socketPipe } from '../connection/pipe.ts';
 import type { Connection } from '../connection/connection.ts';
 import { ProcessStateError } from '../errors.ts';
+import { typeError } from '../options.ts';
 import { startMethodImpl } from '../launcher/registry.ts';
 import type { Process } from '../process.ts';
 import { ManagerClient } from './client.ts';
@@ -14,15 +16,24 @@ import { encodeArgs, makeProxy, type BaseProxy } from './proxy.ts';
 import { registerType, registryOf, typeSpecsOf, type RegisterOptions } from './registry.ts';
 import { managerServer } from './server-main.ts';
 import { ManagerServer } from './manager-server.ts';
-import { functionSpec, defaultAuthkey } from './start-support.ts';
+import { awaitReady, defaultAuthkey, endProcess, functionSpec } from './start-support.ts';
 
 type State = 'initial' | 'started' | 'connected' | 'shutdown';
 let started = 0;
 
-/** Options of start(): a function run in the manager's process before it serves (exported, under spawn/forkserver). */
+/**
+ * Options of start(): a function run in the manager's process before it serves (exported, under
+ * spawn/forkserver), and a `signal` that gives up starting (the manager's process is ended).
+ */
 export interface StartOptions {
   initializer?: (...args: any[]) => unknown;
   initargs?: unknown[];
+  signal?: AbortSignal;
+}
+
+/** Options of connect(): a `signal` that gives up connecting (and authenticating). */
+export interface ConnectOptions {
+  signal?: AbortSignal;
 }
 
 /** A manager of shared objects: start() a server process, or connect() to one. */
@@ -76,15 +87,23 @@ export class BaseManager {
     return this.#process;
   }
 
-  /** Start the manager's process and connect to it (Python's start(initializer, initargs)). */
+  /**
+   * Start the manager's process and connect to it (Python's start(initializer, initargs)). When
+   * `signal` aborts first, the manager's process is ended and this rejects with the signal's
+   * reason once it has (the manager is then shut down).
+   */
   async start(options: StartOptions = {}): Promise<void> {
     if (this.#state !== 'initial')
       throw new ProcessStateError(
         `This manager was already ${this.#state === 'shutdown' ? 'shut down' : this.#state}; create a new one to start.`,
       );
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const signal = checkAbortSignal(options.signal);
+    signal?.throwIfAborted();
     const { context } = this.#options;
     const fork = startMethodImpl(context.getStartMethod()).copiesMemory;
-    const [parentEnd, childEnd] = Pipe();
+    const authkey = this.#options.authkey ?? defaultAuthkey();
+    const [parentEnd, childEnd] = socketPipe(); // no lane: manager connections never spin (docs/DECISIONS.md)
     const process = new context.Process({
       target: managerServer,
       args: [
@@ -92,7 +111,7 @@ export class BaseManager {
         {
           types: typeSpecsOf(this.constructor, fork),
           address: this.#options.address ?? null,
-          authkey: this.#options.authkey ?? defaultAuthkey(),
+          authkey,
           initializer: functionSpec(options.initializer, fork),
           initargs: [...(options.initargs ?? [])],
         },
@@ -107,18 +126,46 @@ export class BaseManager {
       childEnd.close(); // only the manager holds it now: end of file means it is gone
     }
     this.#process = process;
-    this.#address = await this.#awaitReady(parentEnd);
-    this.#client = new ManagerClient(parentEnd, { address: this.#address, authkey: this.#options.authkey ?? defaultAuthkey() });
+    const ready = this.#whenReady(parentEnd, authkey);
+    try {
+      await untilAborted(ready, signal);
+    } catch (error) {
+      if (signal?.aborted !== true || error !== signal.reason) throw error;
+      ready.catch(() => undefined); // ends with the connection closed below
+      this.#state = 'shutdown';
+      this.#client?.close();
+      parentEnd.close();
+      await endProcess(process, this.#options.shutdownTimeoutMs);
+      throw error;
+    }
+  }
+
+  // The manager's ready word, then this process's client of it.
+  async #whenReady(parentEnd: Connection, authkey: Uint8Array): Promise<void> {
+    try {
+      this.#address = await awaitReady(parentEnd, this.#process as Process);
+    } catch (error) {
+      this.#state = 'shutdown';
+      throw error;
+    }
+    if (this.#state === 'shutdown') return; // aborted meanwhile
+    this.#client = new ManagerClient(parentEnd, { address: this.#address, authkey });
     adoptClient(this.#client);
     await this.#client.call('', 'hello', [globalThis.process.pid]);
   }
 
-  /** Connect to a manager already running at `address` (Python's connect()). */
-  async connect(): Promise<void> {
+  /**
+   * Connect to a manager already running at `address` (Python's connect()). `signal` gives up
+   * connecting and authenticating (rejects with its reason; nothing stays open).
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
     if (this.#state !== 'initial') throw new ProcessStateError(`This manager was already ${this.#state}; create a new one to connect.`);
+    if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
+    const signal = checkAbortSignal(options.signal);
     if (this.#options.address === undefined)
       throw new TypeError("connect() needs the manager's `address` (new BaseManager({ address, authkey })).");
-    this.#client = await openClient({ address: this.#options.address, authkey: this.#options.authkey ?? defaultAuthkey() });
+    signal?.throwIfAborted();
+    this.#client = await openClient({ address: this.#options.address, authkey: this.#options.authkey ?? defaultAuthkey() }, signal);
     adoptClient(this.#client);
     this.#state = 'connected';
   }
@@ -162,12 +209,7 @@ export class BaseManager {
       client.close();
       const child = this.#process as Process;
       await child.join(this.#options.shutdownTimeoutMs);
-      if (child.exitCode === null) {
-        child.terminate();
-        await child.join(this.#options.shutdownTimeoutMs);
-        if (child.exitCode === null) child.kill();
-        await child.join();
-      }
+      await endProcess(child, this.#options.shutdownTimeoutMs);
     } else client.close();
   }
 
@@ -179,29 +221,5 @@ export class BaseManager {
     if (this.#state === 'shutdown') throw new ManagerClosedError(`Cannot ${what}: this manager was shut down.`);
     if (this.#client === null) throw new ProcessStateError(`Cannot ${what}: start() or connect() the manager first.`);
     return this.#client;
-  }
-
-  // The manager's first word on its Pipe: its address, or why it could not start.
-  async #awaitReady(conn: Connection): Promise<string | [string, number] | null> {
-    let message: unknown;
-    try {
-      message = await conn.recv();
-    } catch (error) {
-      const child = this.#process as Process;
-      await child.join(1000);
-      this.#state = 'shutdown';
-      throw new ManagerClosedError(`The manager's process ended before it was ready (exit code ${child.exitCode}).`, {
-        cause: error,
-        ...(child.pid === undefined ? {} : { pid: child.pid }),
-        exitCode: child.exitCode,
-      });
-    }
-    const [word, detail] = message as [string, unknown];
-    if (word === 'ready') return detail as string | [string, number] | null;
-    this.#state = 'shutdown';
-    const error = detail as { name: string; message: string; stack?: string };
-    throw new ManagerClosedError(`The manager's process could not start: ${error.name}: ${error.message}`, {
-      cause: Object.assign(new Error(error.message), error),
-    });
   }
 }

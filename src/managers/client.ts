@@ -11,6 +11,8 @@ import { rebuildRemoteError } from './remote-errors.ts';
 
 interface Pending {
   resolve(value: unknown): void;
+  /** Turns the result into what the call resolves to (proxy markers into proxies), or null. */
+  decode: ((value: unknown) => unknown) | null;
   reject(error: Error): void;
   signal: AbortSignal | undefined;
 }
@@ -25,6 +27,8 @@ export interface ManagerAddress {
 /** The multiplexed connection of this process to one manager. */
 export class ManagerClient {
   readonly where: ManagerAddress;
+  /** Internal (proxy.ts): turns results into values with proxies, made once per client. */
+  decoder: ((value: unknown) => unknown) | null = null;
   readonly #conn: Connection;
   readonly #pending = new Map<number, Pending>();
   #next = 0;
@@ -42,14 +46,23 @@ export class ManagerClient {
     return this.#dead !== null;
   }
 
-  /** Call `method` of the object `objectId` ('' is the manager itself); rejects with the manager's error. */
-  call(objectId: string, method: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
+  /**
+   * Call `method` of the object `objectId` ('' is the manager itself); rejects with the manager's
+   * error. `decode` turns a result that is an object into what the call resolves to.
+   */
+  call(
+    objectId: string,
+    method: string,
+    args: unknown[],
+    signal?: AbortSignal,
+    decode: ((value: unknown) => unknown) | null = null,
+  ): Promise<unknown> {
     if (this.#dead !== null) return Promise.reject(this.#dead);
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     const id = ++this.#next;
     const request: Request = [id, objectId, method, args];
     return new Promise<unknown>((resolve, reject) => {
-      const pending: Pending = { resolve, reject, signal };
+      const pending: Pending = { resolve, decode, reject, signal };
       this.#pending.set(id, pending);
       if (signal !== undefined) {
         const onAbort = () => this.notify('', 'cancel', [id]);
@@ -82,14 +95,26 @@ export class ManagerClient {
         const pending = this.#pending.get(id);
         if (pending === undefined) continue;
         this.#pending.delete(id);
-        if (status === 0) pending.resolve(value);
-        else pending.reject(this.#remoteError(value as WireError, pending.signal));
+        if (status !== 0) pending.reject(this.#remoteError(value as WireError, pending.signal));
+        else if (pending.decode === null || typeof value !== 'object' || value === null) pending.resolve(value);
+        else this.#decoded(pending, value);
       }
     } catch (error) {
       this.#fail(error);
     } finally {
       this.#reading = false;
     }
+  }
+
+  #decoded(pending: Pending, value: unknown): void {
+    let decoded: unknown;
+    try {
+      decoded = (pending.decode as (value: unknown) => unknown)(value);
+    } catch (error) {
+      pending.reject(error as Error);
+      return;
+    }
+    pending.resolve(decoded);
   }
 
   #remoteError(wire: WireError, signal: AbortSignal | undefined): Error {

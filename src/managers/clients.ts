@@ -1,5 +1,6 @@
 // This process's connections to managers, one per manager, found by address. A forked child
 // starts with none (the copies it inherited belong to its parent's conversation).
+import { untilAborted } from '../abortable.ts';
 import { Client } from '../connection/client.ts';
 import { registerAfterFork } from '../os/child.ts';
 import { ManagerClient, type ManagerAddress } from './client.ts';
@@ -19,13 +20,14 @@ export function adoptClient(client: ManagerClient): void {
   if (client.where.address !== null) clients.set(addressKey(client.where.address), client);
 }
 
-/** Connect a new client to `where` and say hello (the manager learns our pid). */
-export async function openClient(where: ManagerAddress): Promise<ManagerClient> {
+/** Connect a new client to `where` and say hello (the manager learns our pid); `signal` gives up (nothing stays open). */
+export async function openClient(where: ManagerAddress, signal?: AbortSignal): Promise<ManagerClient> {
   if (where.address === null) throw new ManagerClosedError('This manager has no address: its proxies cannot be used in another process.');
   let conn;
   try {
-    conn = await Client(where.address, { authkey: where.authkey ?? null });
+    conn = await Client(where.address, { authkey: where.authkey ?? null, ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
+    if (signal?.aborted === true && error === signal.reason) throw error;
     if (error instanceof Error && error.name === 'AuthenticationError') throw error;
     throw new ManagerClosedError(
       `Cannot reach the manager at ${JSON.stringify(where.address)}: ${(error as Error).message}. Is it running?`,
@@ -33,7 +35,12 @@ export async function openClient(where: ManagerAddress): Promise<ManagerClient> 
     );
   }
   const client = new ManagerClient(conn, where);
-  await client.call('', 'hello', [process.pid]);
+  try {
+    await untilAborted(client.call('', 'hello', [process.pid]), signal);
+  } catch (error) {
+    client.close();
+    throw error;
+  }
   return client;
 }
 

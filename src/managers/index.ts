@@ -1,5 +1,5 @@
 // Managers: shared objects served by a manager process, used through proxies. Re-exports only.
-export { BaseManager, type StartOptions } from './base-manager.ts';
+export { BaseManager, type ConnectOptions, type StartOptions } from './base-manager.ts';
 export { Manager, SyncManager } from './manager.ts';
 export { ManagerServer } from './manager-server.ts';
 export { SharedMemoryManager } from './shared-memory-manager.ts';

@@ -90,8 +90,8 @@ export class BaseProxy {
     const client = this.#ref.client;
     // This process's connection, even a dead one: its references died with it (ManagerClosedError).
     if (client !== null && this.#ref.pid === process.pid)
-      return client.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, client));
-    return this.#own().then((c) => c.call(this.#ref.token.id, method, encoded, signal).then((v) => decodeValue(v, c)));
+      return client.call(this.#ref.token.id, method, encoded, signal, decoderOf(client));
+    return this.#own().then((c) => c.call(this.#ref.token.id, method, encoded, signal, decoderOf(c)));
   }
 
   /** Give this proxy's reference back now (instead of when it is collected); the proxy is unusable afterwards. */
@@ -169,6 +169,11 @@ function proxyMarker(proxy: BaseProxy, where: ManagerAddress): object {
     );
   }
   return marker(token.typeid, token.id);
+}
+
+// The decoder of a client's results, made once per client.
+function decoderOf(client: ManagerClient): (value: unknown) => unknown {
+  return (client.decoder ??= (value) => decodeValue(value, client));
 }
 
 /** A value received from the manager: its markers become proxies (each holds the reference the manager counted for it). */

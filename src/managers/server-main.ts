@@ -1,7 +1,7 @@
 // The manager's process: builds its type table (built-ins by name, registered callables by
 // reference or, under fork, by id), runs the initializer, serves the parent over its Pipe and
 // other processes at its address, and ends when asked to shut down or when its parent is gone.
-import type { Connection } from '../connection/connection.ts';
+import { kSoleReader, type Connection } from '../connection/connection.ts';
 import type { FnSpec } from '../pool/messages.ts';
 import { resolveFunction } from '../pool/functions.ts';
 import { globalState } from '../state.ts';
@@ -66,7 +66,9 @@ export async function managerServer(conn: Connection, start: ServerStart): Promi
     conn.close();
     return;
   }
-  // The parent's connection: when it ends (its process is gone), so does the manager.
+  // The parent's connection: when it ends (its process is gone), so does the manager. The parent
+  // closed its copy of this end once the process started: this process alone reads it.
+  conn[kSoleReader]();
   void server.serve(conn).then(() => finish());
   await finished;
   listening?.close();

@@ -8,7 +8,7 @@ import { toWireError } from '../pool/remote-error.ts';
 import { ManagerProtocolError, NotExposedError } from './errors.ts';
 import { collectNow, collectPeriodically } from './collect.ts';
 import { NestedRef, ObjectTable, type Entry } from './objects.ts';
-import { checkRequest, mapObjects, marker, readMarker, type Reply } from './protocol.ts';
+import { checkRequest, mapObjects, marker, readMarker } from './protocol.ts';
 import { kWithCaller } from './referents/locks.ts';
 import { Segments } from './segments.ts';
 import { Session } from './session.ts';
@@ -72,36 +72,69 @@ export class Server {
     for (const session of this.#sessions) session.conn.close();
   }
 
-  async #handle(session: Session, message: unknown): Promise<void> {
+  // One request: a method that returns at once is answered at once (no await in between, so no
+  // extra turns of the microtask queue per call); a Promise is answered when it settles.
+  #handle(session: Session, message: unknown): void {
     let requestId = 0;
-    let reply: Reply;
+    let result: unknown;
     this.objects.dirty = true;
     try {
       const [id, objectId, method, args] = checkRequest(message);
       requestId = id;
-      const result =
-        objectId === '' ? await this.#serverMethod(session, id, method, args) : await this.#call(session, id, objectId, method, args);
-      reply = [id, 0, this.#encode(session, result)];
+      result = objectId === '' ? this.#serverMethod(session, id, method, args) : this.#call(session, id, objectId, method, args);
     } catch (error) {
       if (error instanceof ManagerProtocolError && requestId === 0 && !Array.isArray(message)) {
         session.conn.close(); // not even a request: not a client of ours
         return;
       }
-      reply = [requestId, 1, toWireError(error)];
-    } finally {
-      if (requestId !== 0) session.callEnded(requestId);
+      this.#reply(session, requestId, false, error);
+      return;
     }
-    if (requestId === 0 && reply[1] === 0) return;
-    try {
-      // An undefined result is left out: the reply stays plain JSON (the fast encoding).
-      await session.conn.send(reply[1] === 0 && reply[2] === undefined ? [reply[0], 0] : reply);
-    } catch (error) {
-      if (!(error instanceof ConnectionClosedError)) await session.conn.send([requestId, 1, toWireError(error)]).catch(() => undefined);
-    }
-    if (session.shutdownAsked) this.#onShutdown(); // after the reply: the client knows it was heard
+    if (result instanceof Promise)
+      result.then(
+        (value) => this.#reply(session, requestId, true, value),
+        (error: unknown) => this.#reply(session, requestId, false, error),
+      );
+    else this.#reply(session, requestId, true, result);
   }
 
-  async #call(session: Session, requestId: number, objectId: string, method: string, args: unknown[]): Promise<unknown> {
+  #reply(session: Session, requestId: number, ok: boolean, value: unknown): void {
+    if (requestId !== 0) session.callEnded(requestId);
+    let reply: unknown[];
+    if (ok) {
+      if (requestId === 0) return void this.#afterReply(session, Promise.resolve()); // a notification: no reply
+      try {
+        const encoded = this.#encode(session, value);
+        // An undefined result is left out: the reply stays plain JSON (the fast encoding).
+        reply = encoded === undefined ? [requestId, 0] : [requestId, 0, encoded];
+      } catch (error) {
+        reply = [requestId, 1, toWireError(error)];
+      }
+    } else reply = [requestId, 1, toWireError(value)];
+    let sent: Promise<void>;
+    try {
+      sent = session.conn.send(reply);
+    } catch (error) {
+      if (error instanceof ConnectionClosedError) return; // the client is gone (its session ended)
+      try {
+        // The result cannot travel (SerializationError, over the frame limit): the caller gets why.
+        sent = session.conn.send([requestId, 1, toWireError(error)]);
+      } catch {
+        return;
+      }
+    }
+    this.#afterReply(
+      session,
+      sent.catch(() => undefined), // the client went away meanwhile: its session ends with its connection
+    );
+  }
+
+  // After the reply: a shutdown the client asked for (it knows it was heard).
+  #afterReply(session: Session, sent: Promise<void>): void {
+    if (session.shutdownAsked) void sent.then(() => this.#onShutdown());
+  }
+
+  #call(session: Session, requestId: number, objectId: string, method: string, args: unknown[]): unknown {
     const entry = this.objects.get(objectId);
     if (!entry.exposed.has(method)) throw new NotExposedError(method, entry.typeid, [...entry.exposed]);
     const object = entry.object as Record<string, unknown>;
@@ -110,12 +143,16 @@ export class Server {
     const decoded = this.#decode(args) as unknown[];
     const withCaller =
       (object.constructor as Partial<Record<typeof kWithCaller, ReadonlySet<string>>> | undefined)?.[kWithCaller]?.has(method) === true;
-    let result: unknown = withCaller ? fn.call(object, session.callerFor(requestId, object), ...decoded) : fn.apply(object, decoded);
-    if (result instanceof Promise) result = await result;
+    const result: unknown = withCaller ? fn.call(object, session.callerFor(requestId, object), ...decoded) : fn.apply(object, decoded);
     const typeid = entry.methodToTypeid?.[method];
-    // A shared object stored in this one comes back as itself (a NestedRef), not as a wrapper of it.
-    if (typeid !== undefined && !(result instanceof NestedRef)) return new NewObject(this.#add(typeid, this.#type(typeid), result));
-    return result;
+    if (typeid === undefined) return result;
+    return result instanceof Promise ? result.then((value: unknown) => this.#newObject(typeid, value)) : this.#newObject(typeid, result);
+  }
+
+  // A result the client receives as a new proxy (methodToTypeid). A shared object stored in this
+  // one comes back as itself (a NestedRef), not as a wrapper of it.
+  #newObject(typeid: string, result: unknown): unknown {
+    return result instanceof NestedRef ? result : new NewObject(this.#add(typeid, this.#type(typeid), result));
   }
 
   async #serverMethod(session: Session, requestId: number, method: string, args: unknown[]): Promise<unknown> {

@@ -5,7 +5,7 @@
 // a sent value), reach a child started by fork/forkserver (those need the addon anyway).
 import { Socket } from 'node:net';
 import { checkAbortSignal, untilAborted, type AbortableOptions } from '../abortable.ts';
-import { Connection, kNeverSpin, kWhenReady, sliceOf, type RecvOptions, type SendOptions } from '../connection/connection.ts';
+import { Connection, kNeverSpin, kSoleReader, kWhenReady, sliceOf, type RecvOptions, type SendOptions } from '../connection/connection.ts';
 import { asError, closedHere } from '../connection/errors.ts';
 import { ProcessStateError } from '../errors.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
@@ -161,6 +161,10 @@ export class PortableConnection implements PairEnd {
 
   [kNeverSpin](): void {
     // nothing spins here
+  }
+
+  [kSoleReader](): void {
+    // its socket reads ahead already
   }
 
   close(): void {

@@ -3,6 +3,7 @@
 // after the handshake, requests that are not requests. Each is a typed error, nothing hangs, and
 // the server keeps serving the others.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { describe, it } from 'node:test';
 import { AuthenticationError, BaseManager, Client, getContext, Manager, ManagerClosedError, Pipe, type Remote } from '../../src/index.ts';
@@ -69,5 +70,28 @@ describe('a manager address that does not answer', () => {
       new Manager({ address }).connect(),
       (error: ManagerClosedError) => error instanceof ManagerClosedError && error.message.includes(address),
     );
+  });
+});
+
+describe('a manager facing a peer that stalls mid-handshake', () => {
+  it('serves the other clients meanwhile', async () => {
+    await using m = await Manager.start();
+    const address = m.address as string;
+    const stalled = netConnect(address); // connects, then never answers the challenge
+    stalled.on('error', () => undefined);
+    let dropped = false;
+    stalled.on('close', () => (dropped = true));
+    await once(stalled, 'data'); // the manager's challenge: its handshake with this peer is under way
+    try {
+      const other = new Manager({ address });
+      await other.connect();
+      assert.equal(dropped, false, 'served while the stalled handshake is still pending, not after it was dropped');
+      const d = await other.dict<string, number>({ a: 1 });
+      assert.equal(await d.get('a'), 1);
+      await other.shutdown();
+      assert.equal(await (await m.dict<string, number>({ b: 2 })).get('b'), 2);
+    } finally {
+      stalled.destroy();
+    }
   });
 });
