@@ -32,7 +32,10 @@ export interface WorkerHost {
   /** Its local Pool's worker pids. */
   readonly pids: number[];
   readonly stats: Readonly<HostStats>;
-  /** Stop taking tasks, finish the running ones, then end the local Pool and the connection. `force`: hand the running ones back now (they run again elsewhere). */
+  /**
+   * Stop taking tasks, finish the running ones, then end the local Pool and the connection.
+   * `force`: hand the running ones back now (they run again elsewhere).
+   */
   close(options?: { force?: boolean }): Promise<void>;
 }
 
@@ -185,7 +188,8 @@ async function outcome(job: Job<JobData>, pool: LocalPool, functions: TaskFuncti
   if (task.v !== WIRE_VERSION)
     return fail(
       new Error(
-        `Task ${job.id ?? '?'} was sent by a multiproc speaking version ${task.v} of the cluster protocol; this host (${name}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
+        `Task ${job.id ?? '?'} was sent by a multiproc speaking version ${task.v} of the cluster protocol; ` +
+          `this host (${name}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
       ),
     );
   // attemptsStarted counts this start: the starts before it were on hosts lost while running it.
@@ -193,7 +197,8 @@ async function outcome(job: Job<JobData>, pool: LocalPool, functions: TaskFuncti
     const lost = job.attemptsStarted - 1;
     return fail(
       new WorkerLostError(
-        `Task ${job.id ?? '?'} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
+        `Task ${job.id ?? '?'} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) ` +
+          `before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
       ),
     );
   }

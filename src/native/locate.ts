@@ -83,12 +83,18 @@ export function explainUnavailable(root: string, tried: string[], record: Instal
   const details = path.join(root, INSTALL_RECORD);
   switch (record.outcome) {
     case 'failed':
-      return `building the native addon at install failed: ${record.reason ?? 'see the record'} (details in ${details}); install ${PREREQUISITES}, then run \`npm rebuild multiproc\`; ${attempts}`;
+      return (
+        `building the native addon at install failed: ${record.reason ?? 'see the record'} (details in ${details}); ` +
+        `install ${PREREQUISITES}, then run \`npm rebuild multiproc\`; ${attempts}`
+      );
     case 'skipped':
       return `${record.reason ?? 'the install script skipped the addon'}; ${attempts}`;
     default: {
       const what = record.outcome === 'built' ? 'built' : 'chose the prebuilt';
-      return `the install ${what} ${record.file ?? 'addon'} under Node ${record.node ?? '?'}, but nothing loads now (Node upgraded, or files moved?); ${rebuild}; ${attempts}`;
+      return (
+        `the install ${what} ${record.file ?? 'addon'} under Node ${record.node ?? '?'}, ` +
+        `but nothing loads now (Node upgraded, or files moved?); ${rebuild}; ${attempts}`
+      );
     }
   }
 }
