@@ -60,6 +60,9 @@ const trees = { after: ROOT, before: BEFORE };
 /** samples[tree][group][row] = { values: that row's median in each run, ratios: its ratio to its baseline row in each run } */
 const samples = { after: {}, before: {} };
 const units = new Map();
+/** notCompared[group][row] = why that row had no figure, per tree and run ("before: failed: …") */
+const notCompared = {};
+const MISSING = /^\| `([^`]+)` \| .*\| ((?:skipped|failed): .*) \|$/;
 // | `id` | label | median | min–max | n | ratio to baseline | note |  (skipped rows have — there)
 const ROW = /^\| `([^`]+)` \| .*? \| ([\d,.]+) \| [\d,.]+–[\d,.]+ \| \d+ \| ([\d.]+)?/;
 
@@ -74,6 +77,8 @@ function runOnce(tree) {
     if (head) group = head[1];
     const unit = /unit (.+), ((?:higher|lower) is better)$/.exec(line);
     if (group && unit) units.set(group, `${unit[1]}, ${unit[2]}`);
+    const missing = group && MISSING.exec(line);
+    if (missing) ((notCompared[group] ??= {})[missing[1]] ??= []).push(`${tree}: ${missing[2]}`);
     const m = group && ROW.exec(line);
     if (!m) continue;
     const [, id, value, toBaseline] = m;
@@ -125,4 +130,6 @@ for (const group of Object.keys(samples.after)) {
     } else cells.push('—', '—', '—');
     console.log(`| ${cells.join(' | ')} |`);
   }
+  for (const [id, why] of Object.entries(notCompared[group] ?? {}))
+    console.log(`\n\`${id}\` lacks figures: ${[...new Set(why)].join('; ')}`);
 }
