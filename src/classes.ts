@@ -66,7 +66,8 @@ export function reduceInstance(value: object, path: string, sentTo: string): { t
   const entry = typeof cls === 'function' ? byClass.get(cls as AnyClass) : undefined;
   if (entry !== undefined) return { tag: { name: entry.name }, state: entry.reduce === undefined ? { ...value } : entry.reduce(value) };
   const label = typeof cls === 'function' && cls.name !== '' ? `an instance of class \`${cls.name}\`` : 'an object with a custom prototype';
-  const advice = `export its class from its module, or call registerClass(${typeof cls === 'function' && cls.name !== '' ? cls.name : 'TheClass'}) in a module both processes load; or send a plain object.`;
+  const className = typeof cls === 'function' && cls.name !== '' ? cls.name : 'TheClass';
+  const advice = `export its class from its module, or call registerClass(${className}) in a module both processes load; or send a plain object.`;
   if (typeof cls !== 'function' || Object.getPrototypeOf(value) !== cls.prototype) {
     throw new SerializationError(
       path,
@@ -99,7 +100,8 @@ export function rebuildInstance(tag: ClassTag, state: unknown): { value: object;
     const entry = byName.get(tag.name);
     if (entry === undefined) {
       throw new TypeError(
-        `An instance of the class registered as \`${tag.name}\` arrived, but no class is registered under that name in this process: call registerClass() in a module this process loads too.`,
+        `An instance of the class registered as \`${tag.name}\` arrived, but no class is registered under that name in this process: ` +
+          'call registerClass() in a module this process loads too.',
       );
     }
     if (entry.rebuild !== undefined) return { value: entry.rebuild(state as never), later: null };

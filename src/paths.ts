@@ -13,6 +13,12 @@ export function entryPath(relative: string): string {
   return join(root, relative + extension);
 }
 
+// Options of the inspector, the test runner and watch mode that take their value as the next argument.
+const TAKES_A_VALUE = new RegExp(
+  '^--(inspect-port|debug-port|test-reporter|test-reporter-destination|test-name-pattern|test-skip-pattern|' +
+    'test-concurrency|test-timeout|watch-path)$',
+);
+
 /**
  * The parent's execArgv as a child should inherit it: loaders and V8/Node options stay (so
  * `tsx` works in the child); what would break a child goes (an inspector port already taken,
@@ -28,12 +34,7 @@ export function inheritedExecArgv(execArgv: readonly string[] = process.execArgv
     }
     if (/^--(eval|print)=/.test(arg)) continue;
     if (/^--(inspect|debug)(-brk|-port|-wait)?(=|$)/.test(arg) || /^--test($|-)/.test(arg) || /^--watch($|-)/.test(arg)) {
-      if (
-        /^--(inspect-port|debug-port|test-reporter|test-reporter-destination|test-name-pattern|test-skip-pattern|test-concurrency|test-timeout|watch-path)$/.test(
-          arg,
-        )
-      )
-        i++;
+      if (TAKES_A_VALUE.test(arg)) i++;
       continue;
     }
     if (

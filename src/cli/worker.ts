@@ -84,9 +84,8 @@ export async function workerCommand(argv: string[]): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => {
       signals++;
       const force = signals > 1;
-      console.log(
-        `\nmultiproc worker: ${signal}: ${force ? 'handing the running tasks back' : `finishing ${host.stats.running} running task(s) (again to hand them back)`}`,
-      );
+      const doing = force ? 'handing the running tasks back' : `finishing ${host.stats.running} running task(s) (again to hand them back)`;
+      console.log(`\nmultiproc worker: ${signal}: ${doing}`);
       void host.close({ force }).then(() => {
         clearInterval(live);
         process.off('SIGTERM', onSignal);

@@ -21,7 +21,8 @@ export function loadEngine(): Engine {
     engine = { bullmq, Redis: ioredis.Redis };
   } catch (error) {
     throw new ProcessError(
-      'multiproc/cluster runs on BullMQ over Redis, and BullMQ is not installed: run `npm install bullmq` (it brings ioredis) in your project, on the submitting machine and on every worker host.',
+      'multiproc/cluster runs on BullMQ over Redis, and BullMQ is not installed: run `npm install bullmq` (it brings ioredis) ' +
+        'in your project, on the submitting machine and on every worker host.',
       { cause: error },
     );
   }

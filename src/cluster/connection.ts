@@ -85,7 +85,8 @@ export function whenReady(link: RedisLink, timeoutMs: number, doing: string): Pr
 export function unreachable(link: RedisLink, doing: string, cause: Error | undefined, how: string): RedisConnectionError {
   const why = cause === undefined ? how : `${cause.message} (${how})`;
   return new RedisConnectionError(
-    `Cannot ${doing}: Redis at ${link.where} cannot be reached: ${why}. Check that redis-server runs there and that this machine may connect to it (bind address, firewall, password).`,
+    `Cannot ${doing}: Redis at ${link.where} cannot be reached: ${why}. ` +
+      'Check that redis-server runs there and that this machine may connect to it (bind address, firewall, password).',
     cause === undefined ? {} : { cause },
   );
 }

@@ -22,7 +22,8 @@ export async function prepareJob(job: Job<JobData>, functions: TaskFunctions, ro
   if (task.v !== WIRE_VERSION)
     return encodeError(
       new Error(
-        `Task ${id} was sent by a multiproc speaking version ${task.v} of the cluster protocol; this host (${host}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
+        `Task ${id} was sent by a multiproc speaking version ${task.v} of the cluster protocol; ` +
+          `this host (${host}) speaks ${WIRE_VERSION}: run the same multiproc version everywhere.`,
       ),
       host,
     );
@@ -31,7 +32,8 @@ export async function prepareJob(job: Job<JobData>, functions: TaskFunctions, ro
     const lost = job.attemptsStarted - 1;
     return encodeError(
       new WorkerLostError(
-        `Task ${id} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
+        `Task ${id} (${task.fn.display}) was started on ${lost} worker host(s), each lost (killed or cut off from Redis) before it finished; ` +
+          `maxAttempts is ${task.maxAttempts}. Task functions should be idempotent: a lost host's task runs again elsewhere.`,
       ),
       host,
     );

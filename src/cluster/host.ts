@@ -36,7 +36,10 @@ export interface WorkerHost {
   /** Its local Pool's worker pids. */
   readonly pids: number[];
   readonly stats: Readonly<HostStats>;
-  /** Stop taking tasks, finish the running ones, then end the local Pool and the connection. `force`: hand the running ones back now (they run again elsewhere). */
+  /**
+   * Stop taking tasks, finish the running ones, then end the local Pool and the connection.
+   * `force`: hand the running ones back now (they run again elsewhere).
+   */
   close(options?: { force?: boolean }): Promise<void>;
 }
 

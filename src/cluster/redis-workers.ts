@@ -101,7 +101,8 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
         : setTimeout(() => {
             call.fail(
               new TimeoutError(
-                `Pool.${call.what} did not finish within ${timeoutMs} ms (\`timeoutMs\`); its tasks not started yet were removed from queue '${this.#options.queue}'.`,
+                `Pool.${call.what} did not finish within ${timeoutMs} ms (\`timeoutMs\`); ` +
+                  `its tasks not started yet were removed from queue '${this.#options.queue}'.`,
               ),
             );
           }, timeoutMs);

@@ -38,7 +38,8 @@ export class TaskFunctions {
   async #import(route: TaskRoute): Promise<AnyFunction> {
     const ref = localReference(route, this.#root);
     const what = `the task function \`${route.exportName}\` of module ${route.path}`;
-    const fix = `Run every worker host on a checkout of the submitting project (same files, same version), started in its root or with --root DIR${/\.[mc]?ts$/.test(route.path) ? ', and under tsx for TypeScript modules (node --import tsx …)' : ''}.`;
+    const tsx = /\.[mc]?ts$/.test(route.path) ? ', and under tsx for TypeScript modules (node --import tsx …)' : '';
+    const fix = `Run every worker host on a checkout of the submitting project (same files, same version), started in its root or with --root DIR${tsx}.`;
     if (!existsSync(ref.file)) {
       throw new TaskImportError(`Worker host ${this.#host} cannot find ${what}: ${ref.file} does not exist (root ${this.#root}). ${fix}`);
     }

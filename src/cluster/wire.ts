@@ -42,7 +42,8 @@ export function encode(payload: TaskPayload | ResultPayload, limit: number, what
   if (bytes.length > limit) {
     throw new SerializationError(
       what,
-      `${what} is ${bytes.length} bytes serialized, over the limit of ${limit} bytes for one Redis job (\`maxPayloadBytes\`); use a smaller \`chunksize\`, pass a reference (a file path, a key) instead of the data, or raise \`maxPayloadBytes\`.`,
+      `${what} is ${bytes.length} bytes serialized, over the limit of ${limit} bytes for one Redis job (\`maxPayloadBytes\`); ` +
+        'use a smaller `chunksize`, pass a reference (a file path, a key) instead of the data, or raise `maxPayloadBytes`.',
     );
   }
   return bytes.toString('base64');

@@ -142,7 +142,8 @@ export class Acceptor {
       this.#handshakeTimeoutMs,
       (what, cause) =>
         new AuthenticationError(
-          `A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms (handshakeTimeoutMs; waiting for ${what}): it was dropped.`,
+          `A peer did not complete the authentication handshake within ${this.#handshakeTimeoutMs} ms ` +
+            `(handshakeTimeoutMs; waiting for ${what}): it was dropped.`,
           { cause },
         ),
     );

@@ -54,7 +54,8 @@ export async function deliverChallenge(connection: Connection, authkey: Buffer, 
   if (response.length !== expected.length || !timingSafeEqual(response, expected)) {
     await connection.sendBytes(FAILURE).catch(() => undefined);
     throw new AuthenticationError(
-      'The peer answered the authentication challenge wrongly (digest received was wrong): its authkey differs from this one, or it is not a multiproc Client/Listener.',
+      'The peer answered the authentication challenge wrongly (digest received was wrong): ' +
+        'its authkey differs from this one, or it is not a multiproc Client/Listener.',
     );
   }
   await connection.sendBytes(WELCOME);
@@ -65,7 +66,8 @@ export async function answerChallenge(connection: Connection, authkey: Buffer, d
   const challenge = await receive(connection, deadline, 'its authentication challenge');
   if (!startsWith(challenge, CHALLENGE)) {
     throw new AuthenticationError(
-      'The peer did not send an authentication challenge first: it does not expect an authkey (pass the same authkey on both sides, or none on both), or it is not a multiproc Listener/Client.',
+      'The peer did not send an authentication challenge first: it does not expect an authkey ' +
+        '(pass the same authkey on both sides, or none on both), or it is not a multiproc Listener/Client.',
     );
   }
   const message = challenge.subarray(CHALLENGE.length);

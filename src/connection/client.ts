@@ -54,7 +54,8 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
     timeoutMs,
     (what, cause) =>
       new TimeoutError(
-        `Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms (timeoutMs; waiting for ${what}). Is the Listener calling accept()?`,
+        `Connected to ${describeAddress(address)}, but the authentication handshake did not complete within ${timeoutMs} ms ` +
+          `(timeoutMs; waiting for ${what}). Is the Listener calling accept()?`,
         { cause },
       ),
   );

@@ -41,7 +41,8 @@ export function encodeValue(value: unknown, native: NativeBinding): Encoded {
     if (fds.length > 253)
       throw new SerializationError(
         'value',
-        `value: holds ${fds.length} file descriptors (of ${reduced.handles.length} shareable objects); one message carries at most 253: send them in several messages.`,
+        `value: holds ${fds.length} file descriptors (of ${reduced.handles.length} shareable objects); ` +
+          'one message carries at most 253: send them in several messages.',
       );
     return { tag: Tag.handles, payload: serialize([reduced.payload, meta]), fds };
   } catch (error) {
@@ -57,9 +58,10 @@ export function decodeHandles(payload: Buffer, take: () => number[] | null): unk
   const got = want === 0 ? [] : (take() ?? []);
   if (got.length !== want || got.includes(-1)) {
     closeFds(got);
-    throw new FrameError(
-      `A message arrived with ${got.includes(-1) ? 'its file descriptors dropped by the kernel (the open-file limit, RLIMIT_NOFILE?)' : `${got.length} file descriptors where ${want} were sent`}: its shareable objects cannot be rebuilt. The connection is still usable.`,
-    );
+    const fault = got.includes(-1)
+      ? 'its file descriptors dropped by the kernel (the open-file limit, RLIMIT_NOFILE?)'
+      : `${got.length} file descriptors where ${want} were sent`;
+    throw new FrameError(`A message arrived with ${fault}: its shareable objects cannot be rebuilt. The connection is still usable.`);
   }
   let at = 0;
   const handles: ReceivedHandle[] = meta.map(([kind, data, count]) => ({ kind, data, fds: got.slice(at, (at += count)) }));

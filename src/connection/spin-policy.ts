@@ -6,8 +6,9 @@
 // A receive that awaits a reply (this end sent since its last receive) may keep reading before
 // it sleeps, as glibc's adaptive mutexes spin before they sleep: a peer that answers within
 // microseconds is then met without the sleep and wake-up of the event loop. What that costs and
-// what it saves differ by machine (a cross-CPU wake-up took ~23 µs on one VM, ~66 µs on another
-// of the same kind), so nothing here is a tuned constant; the policy learns, per connection:
+// what it saves differ by machine, even between VMs of the same kind (the cost of a cross-CPU
+// wake-up does: docs/DECISIONS.md, Pipe and Connection), so nothing here is a tuned constant;
+// the policy learns, per connection:
 // - the sleeping path's cost: how long replies take when this end sleeps (a moving average of
 //   those waits). That is the spin window: spinning longer than sleeping would take never pays;
 // - the spin path's own results: how often a reply came within the window when it spun, and how

@@ -19,7 +19,8 @@ import { LANE_MAX_PAYLOAD, type Lane } from './lane.ts';
 const done: Promise<void> = Promise.resolve();
 /** The message of the SerializationError for fds sent over an OS pipe. */
 export const NOT_A_SOCKET =
-  'value: holds shareable objects (a Lock, a Connection, shared memory …), whose file descriptors a one-way Pipe (an OS pipe) cannot carry: nothing was sent. Use a duplex Pipe(), or pass them to the Process as arguments.';
+  'value: holds shareable objects (a Lock, a Connection, shared memory …), whose file descriptors a one-way Pipe (an OS pipe) ' +
+  'cannot carry: nothing was sent. Use a duplex Pipe(), or pass them to the Process as arguments.';
 const NOTHING = new Uint8Array(0);
 /** How long (ms) the lane trusts that the other end is there before asking the kernel again. */
 const PEER_CHECK_MS = 1;

@@ -17,10 +17,10 @@ export function registerStartMethod(impl: StartMethodImpl): void {
 export function startMethodImpl(method: StartMethod): StartMethodImpl {
   const impl = impls.get(method);
   if (impl === undefined) {
-    throw new StartMethodError(
-      `The '${method}' start method is not available here (${availableStartMethods().includes(method) ? 'not implemented in this build' : 'it needs the native addon on Linux'}); use 'spawn' instead.`,
-      { startMethod: method },
-    );
+    const why = availableStartMethods().includes(method) ? 'not implemented in this build' : 'it needs the native addon on Linux';
+    throw new StartMethodError(`The '${method}' start method is not available here (${why}); use 'spawn' instead.`, {
+      startMethod: method,
+    });
   }
   return impl;
 }

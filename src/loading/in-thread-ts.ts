@@ -63,7 +63,8 @@ if ((globalThis as Record<symbol, unknown>)[marker] === undefined) {
     // Too late for an esbuild already loaded (it reads this once), in time for later children.
     process.env['ESBUILD_WORKER_THREADS'] = '0';
     process.emitWarning(
-      "multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: esbuild's worker thread would be missing in a forked child, which would then hang compiling TypeScript.",
+      'multiproc: set ESBUILD_WORKER_THREADS=0 before tsx loads: ' +
+        "esbuild's worker thread would be missing in a forked child, which would then hang compiling TypeScript.",
     );
   }
   if (registerTypeScriptHooks(process.argv[1])) usePublicHooks();

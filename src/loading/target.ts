@@ -44,7 +44,8 @@ export function referenceTarget(fn: AnyFunction, path: string, sentTo: string): 
   if (location === null || location.url.startsWith('node:')) {
     throw new SerializationError(
       path,
-      `${path}: ${label} is not defined in a module file (a built-in, or code from eval or the REPL), so ${sentTo} cannot import it; define and export it in a module.`,
+      `${path}: ${label} is not defined in a module file (a built-in, or code from eval or the REPL), ` +
+        `so ${sentTo} cannot import it; define and export it in a module.`,
     );
   }
   const url = location.url.startsWith('file:') ? location.url : pathToFileURL(location.url).href;

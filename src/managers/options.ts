@@ -1,6 +1,7 @@
 // The options of a manager, normalized in one place with the house message format.
-import { getContext, type Context } from '../context.ts';
+import type { Context } from '../context.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
+import { processSourceFor, type ProcessSource } from '../process-classes.ts';
 import { isStartMethod, type StartMethod } from '../start-methods.ts';
 
 /** Options of `new BaseManager()` / `new Manager()` (Python's address, authkey, ctx, shutdown_timeout). */
@@ -19,7 +20,8 @@ export interface ManagerOptions {
 export interface NormalizedManagerOptions {
   address: string | [string, number] | undefined;
   authkey: Uint8Array | undefined;
-  context: Context;
+  /** The Context given, or the Process class of the start method named (default: the default context's). */
+  context: ProcessSource;
   shutdownTimeoutMs: number;
 }
 
@@ -46,11 +48,11 @@ export function normalizeManagerOptions(options: unknown): NormalizedManagerOpti
   else if (typeof o.authkey === 'string') authkey = new TextEncoder().encode(o.authkey);
   else if (o.authkey instanceof Uint8Array) authkey = new Uint8Array(o.authkey);
   else typeError('authkey', 'a Uint8Array (or a string)', o.authkey);
-  let context: Context;
-  if (o.context === undefined || o.context === null) context = getContext();
+  let context: ProcessSource;
+  if (o.context === undefined || o.context === null) context = processSourceFor();
   else if (typeof o.context === 'string') {
     if (!isStartMethod(o.context)) typeError('context', 'a start method name or a Context', o.context);
-    context = getContext(o.context);
+    context = processSourceFor(o.context);
   } else if (typeof o.context === 'object' && typeof (o.context as Context).getStartMethod === 'function') context = o.context as Context;
   else typeError('context', 'a start method name or a Context', o.context);
   const shutdownTimeoutMs = normalizeTimeout('shutdownTimeoutMs', o.shutdownTimeoutMs) ?? 1000;

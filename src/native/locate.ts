@@ -83,12 +83,18 @@ export function explainUnavailable(root: string, tried: string[], record: Instal
   const details = path.join(root, INSTALL_RECORD);
   switch (record.outcome) {
     case 'failed':
-      return `building the native addon at install failed: ${record.reason ?? 'see the record'} (details in ${details}); install ${PREREQUISITES}, then run \`npm rebuild multiproc\`; ${attempts}`;
+      return (
+        `building the native addon at install failed: ${record.reason ?? 'see the record'} (details in ${details}); ` +
+        `install ${PREREQUISITES}, then run \`npm rebuild multiproc\`; ${attempts}`
+      );
     case 'skipped':
       return `${record.reason ?? 'the install script skipped the addon'}; ${attempts}`;
     default: {
       const what = record.outcome === 'built' ? 'built' : 'chose the prebuilt';
-      return `the install ${what} ${record.file ?? 'addon'} under Node ${record.node ?? '?'}, but nothing loads now (Node upgraded, or files moved?); ${rebuild}; ${attempts}`;
+      return (
+        `the install ${what} ${record.file ?? 'addon'} under Node ${record.node ?? '?'}, ` +
+        `but nothing loads now (Node upgraded, or files moved?); ${rebuild}; ${attempts}`
+      );
     }
   }
 }
@@ -118,6 +124,10 @@ export function unavailableMessage(feature: string, reason: string, platform: st
   const fix =
     platform === 'linux'
       ? 'To get the addon on Linux: npm rebuild multiproc (needs python3, make and a C++ compiler).'
-      : `On ${platformName(platform)} there is no way to get it yet (it needs Linux's futexes, pidfds and fork() in a running Node): run the program on Linux (a container or a VM) for ${feature}.`;
-  return `${feature} needs multiproc's native addon, which is unavailable: ${reason}. Without it, ${PORTABLE_FEATURES} still work (the portable path, README "Platforms"); ${feature} does not. ${fix}`;
+      : `On ${platformName(platform)} there is no way to get it yet (it needs Linux's futexes, pidfds and fork() in a running Node): ` +
+        `run the program on Linux (a container or a VM) for ${feature}.`;
+  return (
+    `${feature} needs multiproc's native addon, which is unavailable: ${reason}. ` +
+    `Without it, ${PORTABLE_FEATURES} still work (the portable path, README "Platforms"); ${feature} does not. ${fix}`
+  );
 }

@@ -25,7 +25,10 @@ export interface NativeSystemError extends Error {
   syscall: string;
 }
 
-/** Socket families of listenSocket/connectSocket: 'unix' (a path), 'unix-abstract' (a name in Linux's abstract namespace, without its leading NUL), 'inet'/'inet6' (a numeric address). */
+/**
+ * Socket families of listenSocket/connectSocket: 'unix' (a path), 'unix-abstract' (a name in
+ * Linux's abstract namespace, without its leading NUL), 'inet'/'inet6' (a numeric address).
+ */
 export type SocketFamily = 'unix' | 'unix-abstract' | 'inet' | 'inet6';
 
 /** Everything the addon exports (Linux). */
@@ -33,7 +36,11 @@ export interface NativeBinding {
   readonly abiVersion: 5;
   /** NODE_MODULE_VERSION it was compiled against; must equal process.versions.modules (it uses V8's C++ API). */
   readonly nodeAbi: number;
-  /** fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited unix-socket servers forget their path (so closing them does not unlink the parent's socket). 0 in the child. */
+  /**
+   * fork(2) after MADV_DOFORK on every mapping; in the child uv_loop_fork, and inherited
+   * unix-socket servers forget their path (so closing them does not unlink the parent's socket).
+   * 0 in the child.
+   */
   fork(): number;
   /** waitpid(2), reaps; null when noHang and the child still runs; EINTR retried. */
   waitpid(pid: number, noHang: boolean): WaitStatus | null;
@@ -93,7 +100,10 @@ export interface NativeBinding {
   dup2(from: number, to: number): void;
   setCloexec(fd: number, on: boolean): void;
   setNonBlocking(fd: number, on: boolean): void;
-  /** Where V8 says `fn` was defined: url is the script's resource name (file:// URL for ESM, a path for CJS); 1-based line/column; null for builtins, bound functions, no script. */
+  /**
+   * Where V8 says `fn` was defined: url is the script's resource name (file:// URL for ESM, a path
+   * for CJS); 1-based line/column; null for builtins, bound functions, no script.
+   */
   functionLocation(fn: Function): { url: string; line: number; column: number } | null;
   /** shm_open(3) with O_CLOEXEC: 'create' = O_CREAT|O_EXCL|O_RDWR, 'open' = O_RDWR. */
   shmOpen(name: string, mode: 'create' | 'open', perm: number): number;
@@ -106,14 +116,22 @@ export interface NativeBinding {
   futexWait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
   /** FUTEX_WAKE; how many waiters were woken. */
   futexWake(sab: SharedArrayBuffer, byteOffset: number, count: number): number;
-  /** Terminate the current JavaScript execution (uncatchable; no catch/finally runs), then call `fn` from a fresh turn of the event loop. For a child forked inside start(): it must never return into the parent's code. */
+  /**
+   * Terminate the current JavaScript execution (uncatchable; no catch/finally runs), then call
+   * `fn` from a fresh turn of the event loop. For a child forked inside start(): it must never
+   * return into the parent's code.
+   */
   unwindThenCall(
     fn: () => void,
     asyncHookFields: Uint32Array,
     asyncIdFields: Float64Array,
     indices: [kStackLength: number, kExecutionAsyncId: number, kTriggerAsyncId: number],
   ): void;
-  /** futex_waitv(2) on the process-shared int32 at byteOffset (and a private cancellation word) on a reusable helper thread; `callback(result)` runs on the loop. Returns an id for futexWaitCancel. -1 = forever. The loop is kept alive while a wait is pending. */
+  /**
+   * futex_waitv(2) on the process-shared int32 at byteOffset (and a private cancellation word) on
+   * a reusable helper thread; `callback(result)` runs on the loop. Returns an id for
+   * futexWaitCancel. -1 = forever. The loop is kept alive while a wait is pending.
+   */
   futexWaitAsync(
     sab: SharedArrayBuffer,
     byteOffset: number,
@@ -131,7 +149,10 @@ export interface NativeBinding {
   accept(fd: number): number;
   /** Where this end (peer false) or the other end of a socket is: a unix path ('' unnamed), or [ip, port]. */
   socketAddress(fd: number, peer: boolean): string | [string, number] | null;
-  /** socket + non-blocking connect: [fd, true] when connected at once, [fd, false] while a TCP connect is in progress (watchWritable, then connectResult). TCP_NODELAY on TCP. */
+  /**
+   * socket + non-blocking connect: [fd, true] when connected at once, [fd, false] while a TCP
+   * connect is in progress (watchWritable, then connectResult). TCP_NODELAY on TCP.
+   */
   connectSocket(family: SocketFamily, address: string, port: number): [number, boolean];
   /** After a connect in progress made the fd writable: returns when it connected, throws its error (ECONNREFUSED …) when not. */
   connectResult(fd: number): void;

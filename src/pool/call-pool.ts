@@ -135,7 +135,10 @@ export abstract class CallPool<R> extends EventEmitter<PoolEvents> {
     this.#checkIdle();
   }
 
-  /** After close() (or terminate()): resolves once every task finished and every worker ended; rejects with the signal's reason when `signal` aborts (the pool goes on). */
+  /**
+   * After close() (or terminate()): resolves once every task finished and every worker ended;
+   * rejects with the signal's reason when `signal` aborts (the pool goes on).
+   */
   join(options: { signal?: AbortSignal } = {}): Promise<void> {
     return untilAborted(this.#join(), checkAbortSignal(options.signal));
   }

@@ -6,24 +6,17 @@
 import { serialize } from 'node:v8';
 import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
-import type { TargetRef } from '../loading/target.ts';
 import type { Call } from './call.ts';
 import type { FnSpec, FromWorker, ResultsMessage } from './messages.ts';
 import { pack, unpack } from './packing.ts';
 import { fromWireError } from './remote-error.ts';
 import { monotonicMicros, type PoolTrace } from './trace.ts';
-import type { Batch, Task, WorkerHandle } from './worker-handle.ts';
+import type { Batch, CallSpec, Task, WorkerHandle } from './worker-handle.ts';
 import type { CallHooks } from './worker-layer.ts';
 import type { WorkerSet } from './workers.ts';
 
 const MAX_BATCHES = 2;
 const MAX_BATCH = 64;
-
-/** How a call's function reaches workers: its registry id (fork) and/or its reference. */
-export interface CallSpec {
-  id: number | undefined;
-  ref: TargetRef | null;
-}
 
 /** What the dispatcher tells the pool. */
 export type DispatchHooks = Pick<CallHooks, 'settled' | 'checkIdle' | 'failAll'>;
@@ -312,7 +305,8 @@ export class Dispatcher {
       const how = signal !== null ? `was killed by ${signal}` : exitCode !== null ? `exited with code ${exitCode}` : 'closed its pipe';
       for (const task of held) {
         const error = new WorkerLostError(
-          `Pool worker ${name} ${how} while running task ${task.id} (${task.call.what}, items ${task.start}..${task.start + task.items.length - 1}); the worker was replaced.`,
+          `Pool worker ${name} ${how} while running task ${task.id} ` +
+            `(${task.call.what}, items ${task.start}..${task.start + task.items.length - 1}); the worker was replaced.`,
           { cause, exitCode, signal, ...(pid === undefined ? {} : { pid }) },
         );
         task.call.fail(error, task.index);

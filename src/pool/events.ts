@@ -10,7 +10,10 @@ export interface PoolWorkerInfo {
   pid: number;
 }
 
-/** Why a worker left: asked to (`stopped` at close, `recycled` by maxTasksPerChild, `cancelled` by cancelRunning, `terminated`), or not (`died`, `died idle`), or `stale`/`initializer failed`. */
+/**
+ * Why a worker left: asked to (`stopped` at close, `recycled` by maxTasksPerChild, `cancelled` by
+ * cancelRunning, `terminated`), or not (`died`, `died idle`), or `stale`/`initializer failed`.
+ */
 export type PoolWorkerExitReason =
   'died' | 'died idle' | 'stopped' | 'recycled' | 'stale' | 'terminated' | 'initializer failed' | 'cancelled';
 

@@ -1,32 +1,13 @@
 // Pool options and per-call options, normalized in one place with the house message format.
+// The public PoolOptions interface lives with the Pool class (pool.ts): it names Context, whose
+// Pool getter names the Pool class, and the call layer that imports this file stays clear of both.
 import { resolve } from 'node:path';
-import type { Context } from '../context.ts';
 import { availableParallelism } from '../current.ts';
 import { normalizeFunction, normalizePositiveInteger, rangeError, typeError } from '../options.ts';
 import { processSourceFor, type ProcessSource } from '../process-classes.ts';
-import { isStartMethod, type StartMethod } from '../start-methods.ts';
+import { isStartMethod } from '../start-methods.ts';
 
 type AnyFunction = (...args: never[]) => unknown;
-
-/** Options of `new Pool()`, as Python's Pool(processes, initializer, initargs, maxtasksperchild, context). */
-export interface PoolOptions {
-  /** Number of worker processes (default: availableParallelism(), the CPUs this process may use). */
-  processes?: number;
-  /** Called in each worker once, before its first task (exported function under spawn/forkserver). */
-  initializer?: (...args: any[]) => unknown;
-  /** Arguments of `initializer`. */
-  initargs?: unknown[];
-  /** A worker ends and is replaced after this many tasks (a chunk counts as one task). */
-  maxTasksPerChild?: number;
-  /** A start method name or a Context (default: the default context). */
-  context?: StartMethod | Context;
-  /**
-   * Record the run as a Chrome trace (Perfetto, chrome://tracing): `true` keeps it in memory
-   * (`pool.trace()`, `pool.writeTrace(path)`); a file path also writes it there when join() or
-   * terminate() (or `await using`) ends the pool. `false`/undefined: no recording.
-   */
-  trace?: string | boolean;
-}
 
 /** Options of one call (apply, map, starmap, imap, imapUnordered). */
 export interface CallOptions {
@@ -67,7 +48,7 @@ export interface NormalizedPoolOptions {
   trace: string | true | undefined;
 }
 
-/** Check and default the options of `new Pool()`. */
+/** Check and default the options of `new Pool()` (PoolOptions, pool.ts). */
 export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null) typeError('options', 'an object', options);
@@ -84,7 +65,8 @@ export function normalizePoolOptions(options: unknown): NormalizedPoolOptions {
   else if (typeof o.context === 'string') {
     if (!isStartMethod(o.context)) typeError('context', 'a start method name or a Context', o.context);
     context = processSourceFor(o.context);
-  } else if (typeof o.context === 'object' && typeof (o.context as Context).getStartMethod === 'function') context = o.context as Context;
+  } else if (typeof o.context === 'object' && typeof (o.context as ProcessSource).getStartMethod === 'function')
+    context = o.context as ProcessSource;
   else typeError('context', 'a start method name or a Context', o.context);
   const trace = normalizeTrace(o.trace);
   return { processes, initializer, initargs: [...((o.initargs as unknown[] | undefined) ?? [])], maxTasksPerChild, context, trace };

@@ -5,10 +5,31 @@ import type { Context } from '../context.ts';
 import { ProcessStateError } from '../errors.ts';
 import { expectedMessage } from '../options.ts';
 import { CallPool } from './call-pool.ts';
-import type { CallSpec } from './dispatch.ts';
+import type { CallSpec } from './worker-handle.ts';
 import { LocalWorkers } from './local-workers.ts';
-import { normalizePoolOptions, type NormalizedPoolOptions, type PoolOptions } from './options.ts';
+import { normalizePoolOptions, type NormalizedPoolOptions } from './options.ts';
 import { PoolTrace, type TraceDocument } from './trace.ts';
+import type { StartMethod } from '../start-methods.ts';
+
+/** Options of `new Pool()`, as Python's Pool(processes, initializer, initargs, maxtasksperchild, context). */
+export interface PoolOptions {
+  /** Number of worker processes (default: availableParallelism(), the CPUs this process may use). */
+  processes?: number;
+  /** Called in each worker once, before its first task (exported function under spawn/forkserver). */
+  initializer?: (...args: any[]) => unknown;
+  /** Arguments of `initializer`. */
+  initargs?: unknown[];
+  /** A worker ends and is replaced after this many tasks (a chunk counts as one task). */
+  maxTasksPerChild?: number;
+  /** A start method name or a Context (default: the default context). */
+  context?: StartMethod | Context;
+  /**
+   * Record the run as a Chrome trace (Perfetto, chrome://tracing): `true` keeps it in memory
+   * (`pool.trace()`, `pool.writeTrace(path)`); a file path also writes it there when join() or
+   * terminate() (or `await using`) ends the pool. `false`/undefined: no recording.
+   */
+  trace?: string | boolean;
+}
 
 /** Internal: the context a context's Pool class defaults to. */
 export const kPoolContext = Symbol.for('multiproc.pool.context');
@@ -104,7 +125,8 @@ export class Pool extends CallPool<CallSpec> {
   #tracing(what: string): PoolTrace {
     if (this.#trace === null) {
       throw new ProcessStateError(
-        `Pool.${what} needs a pool that records its run: create it with \`new Pool({ trace: true })\` (kept in memory) or \`new Pool({ trace: 'run.json' })\` (also written there when the pool ends).`,
+        `Pool.${what} needs a pool that records its run: create it with \`new Pool({ trace: true })\` (kept in memory) ` +
+          "or `new Pool({ trace: 'run.json' })` (also written there when the pool ends).",
       );
     }
     return this.#trace;

@@ -3,9 +3,15 @@
 // launchers do not ref the loop) never keep the parent's event loop alive.
 import { constants } from 'node:os';
 import type { Connection } from '../connection/index.ts';
+import type { TargetRef } from '../loading/target.ts';
 import type { Process } from '../process.ts';
 import type { Call } from './call.ts';
-import type { CallSpec } from './dispatch.ts';
+
+/** How a call's function reaches workers: its registry id (fork) and/or its reference. */
+export interface CallSpec {
+  id: number | undefined;
+  ref: TargetRef | null;
+}
 
 /** One chunk of a call, sent to one worker as one task. */
 export interface Task {

@@ -50,7 +50,8 @@ export function reduceHandle<H extends ObjectHandle>(handle: H): HandleDescripto
 /** The error of a synchronous wait, which cannot be done without the addon. */
 export function syncRefused(call: string, instead: string): NativeUnavailableError {
   return new NativeUnavailableError(
-    `${call} blocks this thread until another process acts, which needs multiproc's native addon (futexes on shared memory); it is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
+    `${call} blocks this thread until another process acts, which needs multiproc's native addon (futexes on shared memory); ` +
+      `it is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
       `Use ${instead} instead, or install the addon (Linux: npm rebuild multiproc, with python3, make and a C++ compiler).`,
   );
 }
@@ -58,7 +59,8 @@ export function syncRefused(call: string, instead: string): NativeUnavailableErr
 /** The error of a synchronous query in a process that does not serve the object. */
 export function remoteQueryRefused(call: string, handle: ObjectHandle, instead: string): NativeUnavailableError {
   return new NativeUnavailableError(
-    `${call} must answer at once, but without the native addon this ${handle.what} lives in process ${handle.pid} (its creator) and can only be asked asynchronously from here. ` +
+    `${call} must answer at once, but without the native addon this ${handle.what} lives in process ${handle.pid} (its creator) ` +
+      'and can only be asked asynchronously from here. ' +
       `${instead} (native addon unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}).`,
   );
 }

@@ -193,7 +193,8 @@ export class PortableConnection implements PairEnd {
     this.#use('send a connection to a child');
     if (fdsRefused())
       throw new TypeError(
-        'a Connection cannot travel inside a message without the native addon (its socket would have to be passed as a file descriptor): pass it to the Process as an argument instead',
+        'a Connection cannot travel inside a message without the native addon (its socket would have to be passed as a file descriptor): ' +
+          'pass it to the Process as an argument instead',
       );
     const data = { readable: this.#readable, writable: this.#writable };
     if (this.#socket === null && this.#pair !== null && this.#pair.unmade) {
@@ -214,14 +215,17 @@ export class PortableConnection implements PairEnd {
 
   toString(): string {
     const fd = fdOf(this.#socket);
-    return `Connection(portable${fd === undefined ? '' : `, fd ${fd}`}${this.#closed ? ', closed' : ''}${this.#readable ? '' : ', write-only'}${this.#writable ? '' : ', read-only'})`;
+    const fdPart = fd === undefined ? '' : `, fd ${fd}`;
+    const state = `${this.#closed ? ', closed' : ''}${this.#readable ? '' : ', write-only'}${this.#writable ? '' : ', read-only'}`;
+    return `Connection(portable${fdPart}${state})`;
   }
 
   #use(what: string, direction?: 'send' | 'receive'): void {
     if (this.#closed) throw closedHere(what);
     if (this.#away)
       throw new ProcessStateError(
-        `Cannot ${what}: this end of a portable Pipe was given to a child process before the Pipe was used, so it lives there only (without the native addon a process keeps no copy). Use the other end here.`,
+        `Cannot ${what}: this end of a portable Pipe was given to a child process before the Pipe was used, ` +
+          'so it lives there only (without the native addon a process keeps no copy). Use the other end here.',
       );
     if (direction === 'send' && !this.#writable) throw new ProcessStateError(`Cannot ${what}: this end of a one-way Pipe is read-only.`);
     if (direction === 'receive' && !this.#readable)

@@ -10,7 +10,8 @@ import { frameOf } from './frames.ts';
 
 const SENT_TO = 'the other end of a Connection';
 const INSTEAD =
-  'without the native addon a Connection carries no file descriptors (SCM_RIGHTS is done by the addon): pass it to the Process as an argument instead, or install the addon (Linux)';
+  'without the native addon a Connection carries no file descriptors (SCM_RIGHTS is done by the addon): ' +
+  'pass it to the Process as an argument instead, or install the addon (Linux)';
 
 /** A value's frame tag and payload; throws SerializationError naming the part that cannot travel. */
 export function encodePortable(value: unknown): { tag: Tag; payload: Buffer } {

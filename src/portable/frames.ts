@@ -1,6 +1,6 @@
 // Frames on a portable socket (node:net): the wire format of src/wire/protocol.ts, read from the
 // socket's chunks as they come. Every tag a Connection sends travels; nothing is evaluated.
-import { FrameError, HEADER_SIZE, Tag, writeHeader } from '../wire/protocol.ts';
+import { HEADER_SIZE, parseHeader, writeHeader, type Tag } from '../wire/protocol.ts';
 
 /** One frame as read from the socket. */
 export interface RawFrame {
@@ -8,9 +8,7 @@ export interface RawFrame {
   payload: Buffer;
 }
 
-const KNOWN = new Set<number>(Object.values(Tag));
-
-/** Cuts the socket's chunks into frames; throws FrameError on a header that cannot be right. */
+/** Cuts the socket's chunks into frames; throws FrameError on a header that cannot be right (parseHeader). */
 export class FrameCutter {
   readonly #maxFrame: number;
   #chunks: Buffer[] = [];
@@ -31,15 +29,10 @@ export class FrameCutter {
     this.#buffered += chunk.length;
     const frames: RawFrame[] = [];
     while (this.#buffered >= HEADER_SIZE) {
-      const header = this.#take(HEADER_SIZE, false);
-      const length = header.readUInt32BE(0);
-      const tag = header.readUInt8(4);
-      if (!KNOWN.has(tag))
-        throw new FrameError(`A received frame has unknown tag ${tag}: the stream is corrupt or not a multiproc connection.`);
-      if (length > this.#maxFrame) throw new FrameError(`A received frame announces ${length} bytes, over the limit of ${this.#maxFrame}.`);
+      const { tag, length } = parseHeader(this.#take(HEADER_SIZE, false), this.#maxFrame);
       if (this.#buffered < HEADER_SIZE + length) break;
       this.#take(HEADER_SIZE, true);
-      frames.push({ tag: tag as Tag, payload: this.#take(length, true) });
+      frames.push({ tag, payload: this.#take(length, true) });
     }
     return frames;
   }

@@ -65,7 +65,8 @@ export class PortableValue {
 
   getObj(): never {
     throw new NativeUnavailableError(
-      `Value.getObj() gives the shared memory itself, which needs multiproc's native addon; it is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
+      "Value.getObj() gives the shared memory itself, which needs multiproc's native addon; " +
+        `it is unavailable: ${nativeUnavailableReason() ?? 'unknown reason'}. ` +
         'Without it a Value is served by the process that created it: use .value (under getLock() for a read-modify-write), ' +
         'or install the addon (Linux: npm rebuild multiproc, with python3, make and a C++ compiler).',
     );
@@ -88,7 +89,8 @@ export function portableValue<T extends object>(target: Class, type: ElementType
     const handle = (lockObject as { [kHandle]?: ObjectHandle })[kHandle];
     if (handle === undefined || handle.pid !== process.pid)
       throw new TypeError(
-        'Without the native addon a Value given a `lock` must be made in the process that made that lock (both are served from there, so the lock orders its writes).',
+        'Without the native addon a Value given a `lock` must be made in the process that made that lock ' +
+          '(both are served from there, so the lock orders its writes).',
       );
     lockHandle = handle;
   }

@@ -23,7 +23,10 @@ export function encodeItem(item: unknown): Uint8Array {
   return tagged(REDUCED, serialize([reduced.payload, reduced.handles.map((handle) => [handle.kind, handle.data])]));
 }
 
-/** The item `bytes` encode. `wait`: a Promise when a class must be imported first; else the object is returned at once and gets its prototype when that import settles. */
+/**
+ * The item `bytes` encode. `wait`: a Promise when a class must be imported first; else the object
+ * is returned at once and gets its prototype when that import settles.
+ */
 export function decodeItem(bytes: Uint8Array, wait: boolean): unknown {
   if (itemTag(bytes) !== REDUCED) return decode(bytes);
   const [payload, handles] = deserialize(itemBody(bytes)) as [Uint8Array, [string, unknown][]];

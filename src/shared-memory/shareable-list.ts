@@ -121,7 +121,8 @@ export class ShareableList implements Iterable<ShareableItem> {
     if (wanted.bytes !== undefined) {
       if (wanted.bytes.length > room)
         throw new RangeError(
-          `The ${wanted.back === Back.text ? 'string' : 'bytes'} (${wanted.bytes.length} bytes) exceeds the ${room} bytes of item ${index}'s slot; a ShareableList's slots keep their size.`,
+          `The ${wanted.back === Back.text ? 'string' : 'bytes'} (${wanted.bytes.length} bytes) exceeds the ${room} bytes ` +
+            `of item ${index}'s slot; a ShareableList's slots keep their size.`,
         );
       wanted.format = `${room}s`;
     }
