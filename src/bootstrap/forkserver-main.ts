@@ -10,6 +10,7 @@ import { logAt, LogLevel } from '../log.ts';
 import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
+import { installOutputTracking } from '../os/std-streams.ts';
 import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../loading/typescript.ts';
 import {
@@ -40,6 +41,8 @@ process.on('SIGINT', () => undefined);
 // Timers that target modules create when the server imports them must not fire in children:
 // track them from now on (multiproc/os clears tracked timers in every forked child).
 installTimerTracking();
+// Which of stdout/stderr exist: a child need not make the ones the server never used (src/os/std-streams.ts).
+installOutputTracking();
 
 const events = new Socket({ fd: 4, readable: true, writable: true });
 // The child keeps its copy idle (see becomeChild) rather than destroying it: cheaper.
