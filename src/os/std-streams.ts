@@ -46,14 +46,14 @@ export function installOutputTracking(): void {
   for (const name of ['stdout', 'stderr'] as const) {
     const descriptor = Object.getOwnPropertyDescriptor(process, name);
     if (descriptor?.get === undefined || descriptor.configurable !== true) continue; // already replaced: taken as made
-    const make = descriptor.get;
+    const { get: make } = descriptor as { get: (this: unknown) => unknown };
     reg.made[name] = !provablyUnmade(name === 'stdout' ? 1 : 2);
     Object.defineProperty(process, name, {
       configurable: true,
       enumerable: true,
       get: () => {
         reg.made[name] = true;
-        return make.call(process) as unknown;
+        return make.call(process);
       },
     });
   }
