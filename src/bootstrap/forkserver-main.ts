@@ -129,10 +129,7 @@ function corruptRequest(error: unknown): void {
 }
 
 async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
-  if (request.type === 'preload') {
-    await importAll(request.urls.filter((url) => typeof url === 'string'));
-    return keepSpare();
-  }
+  if (request.type === 'preload') return importAll(request.urls.filter((url) => typeof url === 'string'));
   const fds = pendingFds.splice(0, request.fdCount);
   const prep = request.prep;
   if (!isPreparationData(prep)) return refuse('the preparation message is malformed or of another version of multiproc', fds);
@@ -181,7 +178,7 @@ function watchChild(pid: number): void {
   children.set(pid, { pidfd, watcher });
 }
 
-// A start or a preload: have a spare ready for the next start (once this turn of the loop is
+// After a start: have a spare ready for the next start (once this turn of the loop is
 // done), until SPARE_IDLE_MS pass without one.
 function keepSpare(): void {
   clearTimeout(spareExpiry);

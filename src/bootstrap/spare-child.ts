@@ -4,11 +4,11 @@
 // CPU time). A start request that finds a spare ready is forwarded to it instead of forking: the
 // start→join of the next Process no longer waits for the fork and that reset.
 //
-// When: a spare is forked after each start (and each preload, a Pool about to start its workers),
-// once the server has answered, and dropped when no start came for SPARE_IDLE_MS (a program that
-// started one process does not keep a second one), or as soon as the server imported a module after
-// forking it (its children must inherit every module the server has: a stale spare is dropped and
-// the request forked as before).
+// When: a spare is forked after each start, once the server has answered, and dropped when no start
+// came for SPARE_IDLE_MS (a program that started one process does not keep a second one), or as
+// soon as the server imported a module after forking it (its children must inherit every module the
+// server has: a stale spare is dropped and the request forked as before). Not after a preload: a
+// Pool's first start imports the worker's module right after it, which would make that spare stale.
 import type { NativeBinding } from '../native/types.ts';
 import { decodeObject, encodeObject, expectForkRequest, FrameDecoder, type ForkRequest } from '../wire/protocol.ts';
 
