@@ -70,7 +70,9 @@ function provablyUnmade(fd: 1 | 2): boolean {
   }
   const tty = isatty(fd);
   if (!tty && !stat.isFIFO() && !stat.isSocket()) return false;
-  const handles = (process as unknown as { _getActiveHandles(): { fd?: unknown; _handle?: { fd?: unknown } | null }[] })._getActiveHandles();
+  const handles = (
+    process as unknown as { _getActiveHandles(): { fd?: unknown; _handle?: { fd?: unknown } | null }[] }
+  )._getActiveHandles();
   if (handles.some((handle) => handle.fd === fd || handle._handle?.fd === fd)) return false;
   const sigwinch = fd === 1 ? 'refreshStdoutOnSigWinch' : 'refreshStderrOnSigWinch';
   return !(tty && process.listeners('SIGWINCH').some((listener) => listener.name === sigwinch));
