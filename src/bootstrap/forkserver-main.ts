@@ -295,6 +295,9 @@ function leaveServer(): (code: number) => never {
     native.close(pidfd);
   }
   children.clear();
+  // Fds of requests not yet handled (another child's stdio pipes): holding them would keep that
+  // child's output open after it ends.
+  for (const fd of pendingFds.splice(0)) native.close(fd);
   unreported.clear();
   if (spare !== null) native.close(spare.fd); // a sibling spare's socket
   spare = null;
