@@ -3,6 +3,7 @@
 // For each request it imports the target's module (once; the guard applies), forks, and the
 // child becomes the Process, its modules already loaded.
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { requireNative } from '../native/binding.ts';
 import { logAt, LogLevel } from '../log.ts';
@@ -62,6 +63,7 @@ let spare: Spare | null = null;
 const unreported = new Set<number>();
 let generation = 0;
 let spareExpiry: NodeJS.Timeout | undefined;
+let lastStart = -Infinity;
 let busy = false;
 const requests = native.watchReadable(REQUESTS, onReadable);
 const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
@@ -159,7 +161,7 @@ function started(pid: number, prep: PreparationData, fds: number[]): void {
   for (const fd of fds) native.close(fd);
   clearTimeout(idleCollect);
   idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
-  keepSpare();
+  lastStart = performance.now();
 }
 
 // Reap `pid` when it ends, and tell the client (unless it was a spare never used).
@@ -174,12 +176,15 @@ function watchChild(pid: number): void {
     if (spare?.pid === pid) dropSpare();
     if (unreported.delete(pid)) return;
     events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
+    if (performance.now() - lastStart < SPARE_IDLE_MS) keepSpare();
   });
   children.set(pid, { pidfd, watcher });
 }
 
-// After a start: have a spare ready for the next start (once this turn of the loop is
-// done), until SPARE_IDLE_MS pass without one.
+// A child ended while starts are recent (a start→join loop, a Pool replacing a worker): have a
+// spare ready for the next start (once this turn of the loop is done), until SPARE_IDLE_MS pass.
+// Not at each start: the starts of a burst (a Pool's workers) would each fork a spare nobody
+// uses, competing for the CPU with the children just started.
 function keepSpare(): void {
   clearTimeout(spareExpiry);
   spareExpiry = setTimeout(dropSpare, SPARE_IDLE_MS).unref();

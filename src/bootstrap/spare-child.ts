@@ -4,11 +4,12 @@
 // CPU time). A start request that finds a spare ready is forwarded to it instead of forking: the
 // start→join of the next Process no longer waits for the fork and that reset.
 //
-// When: a spare is forked after each start, once the server has answered, and dropped when no start
-// came for SPARE_IDLE_MS (a program that started one process does not keep a second one), or as
-// soon as the server imported a module after forking it (its children must inherit every module the
-// server has: a stale spare is dropped and the request forked as before). Not after a preload: a
-// Pool's first start imports the worker's module right after it, which would make that spare stale.
+// When: a spare is forked when one of the server's children ends less than SPARE_IDLE_MS after the
+// last start (a start→join loop, a Pool replacing a worker), and dropped when no start came for
+// SPARE_IDLE_MS (a program that started one process does not keep a second one), or as soon as the
+// server imported a module after forking it (its children must inherit every module the server has:
+// a stale spare is dropped and the request forked as before). Not at each start: the starts of a
+// burst (a Pool's workers) would each fork a spare nobody uses, competing with the new children.
 import type { NativeBinding } from '../native/types.ts';
 import { decodeObject, encodeObject, expectForkRequest, FrameDecoder, type ForkRequest } from '../wire/protocol.ts';
 
