@@ -3,6 +3,7 @@
 // For each request it imports the target's module (once; the guard applies), forks, and the
 // child becomes the Process, its modules already loaded.
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { requireNative } from '../native/binding.ts';
 import { logAt, LogLevel } from '../log.ts';
@@ -10,6 +11,7 @@ import { logAt, LogLevel } from '../log.ts';
 import '../shareables.ts';
 import { preserveHandle } from '../os/handles.ts';
 import { installTimerTracking } from '../os/timers.ts';
+import { installOutputTracking } from '../os/std-streams.ts';
 import { globalState } from '../state.ts';
 import { importModule, sharePreloaded } from '../loading/typescript.ts';
 import {
@@ -29,6 +31,7 @@ import { enterForkedChild } from './forked-child.ts';
 import { captureLoader, runTsxHooksInThread, useInThreadLoader } from '../loading/in-thread-loader.ts';
 import { isPreparationData, type PreparationData } from './preparation-message.ts';
 import { runPrepared } from './run-child.ts';
+import { awaitRequest, handToSpare, SPARE_IDLE_MS, type Spare } from './spare-child.ts';
 
 const REQUESTS = 3;
 const native = requireNative('the fork server');
@@ -40,6 +43,8 @@ process.on('SIGINT', () => undefined);
 // Timers that target modules create when the server imports them must not fire in children:
 // track them from now on (multiproc/os clears tracked timers in every forked child).
 installTimerTracking();
+// Which of stdout/stderr exist: a child need not make the ones the server never used (src/os/std-streams.ts).
+installOutputTracking();
 
 const events = new Socket({ fd: 4, readable: true, writable: true });
 // The child keeps its copy idle (see becomeChild) rather than destroying it: cheaper.
@@ -52,6 +57,13 @@ const decoder = new FrameDecoder();
 const pendingFds: number[] = [];
 const queue: (ForkRequest | PreloadRequest)[] = [];
 const children = new Map<number, { pidfd: number; watcher: { close(): void } }>();
+// A spare (src/bootstrap/spare-child.ts) and the children whose end nobody is told of (spares
+// never used). `generation` counts the modules imported: a spare forked before the last one is stale.
+let spare: Spare | null = null;
+const unreported = new Set<number>();
+let generation = 0;
+let spareExpiry: NodeJS.Timeout | undefined;
+let lastStart = -Infinity;
 let busy = false;
 const requests = native.watchReadable(REQUESTS, onReadable);
 const startedFrame = Buffer.alloc(HEADER_SIZE + 4);
@@ -124,6 +136,8 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
   const prep = request.prep;
   if (!isPreparationData(prep)) return refuse('the preparation message is malformed or of another version of multiproc', fds);
   await importAll([prep.cls, prep.target].flatMap((ref) => (ref === null ? [] : [ref.url])));
+  const ready = takeSpare();
+  if (ready !== null && handToSpare(native, ready, request, fds)) return started(ready.pid, prep, fds);
   // Much in the young generation (a module imported just now, a burst of requests): a child
   // forked with it would soon run a scavenge over pages it shares with this process (a Pool's
   // start + map got markedly faster without: docs/DECISIONS.md). Empty it first.
@@ -135,11 +149,23 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
     return refuse((error as Error).message, fds);
   }
   if (pid === 0) return runServerChild(prep, fds);
+  started(pid, prep, fds);
+  watchChild(pid);
+}
+
+function started(pid: number, prep: PreparationData, fds: number[]): void {
   // From here until the child ends, each page this process writes is copied (copy-on-write):
   // answer first, with a preallocated frame.
   native.sendFds(REQUESTS, encodeStartedInto(startedFrame, pid), []);
   logAt(LogLevel.DEBUG, 'fork server forked pid %d for %s', pid, prep.name);
   for (const fd of fds) native.close(fd);
+  clearTimeout(idleCollect);
+  idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
+  lastStart = performance.now();
+}
+
+// Reap `pid` when it ends, and tell the client (unless it was a spare never used).
+function watchChild(pid: number): void {
   const pidfd = native.pidfdOpen(pid);
   const watcher = native.watchReadable(pidfd, () => {
     const status = native.waitpid(pid, true);
@@ -147,11 +173,64 @@ async function handle(request: ForkRequest | PreloadRequest): Promise<void> {
     watcher.close();
     native.close(pidfd);
     children.delete(pid);
+    if (spare?.pid === pid) dropSpare();
+    if (unreported.delete(pid)) return;
     events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
+    if (performance.now() - lastStart < SPARE_IDLE_MS) keepSpare();
   });
   children.set(pid, { pidfd, watcher });
-  clearTimeout(idleCollect);
-  idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
+}
+
+// A child ended while starts are recent (a start→join loop, a Pool replacing a worker): have a
+// spare ready for the next start (once this turn of the loop is done), until SPARE_IDLE_MS pass.
+// Not at each start: the starts of a burst (a Pool's workers) would each fork a spare nobody
+// uses, competing for the CPU with the children just started.
+function keepSpare(): void {
+  clearTimeout(spareExpiry);
+  spareExpiry = setTimeout(dropSpare, SPARE_IDLE_MS).unref();
+  setImmediate(forkSpare);
+}
+
+function forkSpare(): void {
+  if (spare !== null || busy) return;
+  const [mine, theirs] = native.socketpair();
+  let pid: number;
+  try {
+    pid = native.fork();
+  } catch {
+    native.close(mine);
+    native.close(theirs);
+    return; // no spare: the next start forks as usual
+  }
+  if (pid === 0) {
+    native.close(mine);
+    return runSpare(theirs);
+  }
+  native.close(theirs);
+  spare = { pid, fd: mine, generation };
+  unreported.add(pid);
+  watchChild(pid);
+}
+
+// The spare, if it has every module the server has; a stale one is dropped.
+function takeSpare(): Spare | null {
+  const ready = spare;
+  if (ready === null) return null;
+  spare = null;
+  if (ready.generation !== generation) {
+    native.close(ready.fd); // it ends itself (spare-child.ts), unreported
+    return null;
+  }
+  unreported.delete(ready.pid);
+  return ready;
+}
+
+// Close the unused spare's socket: it ends itself, and its end is not reported.
+function dropSpare(): void {
+  clearTimeout(spareExpiry);
+  if (spare === null) return;
+  native.close(spare.fd);
+  spare = null;
 }
 
 // Import the modules once, here, so every child starts with them loaded (its importTarget and
@@ -165,6 +244,7 @@ async function importAll(urls: string[]): Promise<void> {
   const state = globalState();
   for (const url of urls) {
     if (namespaces.has(url)) continue;
+    generation++; // a spare forked before lacks it
     state.importing = url;
     try {
       namespaces.set(url, await importModule(url));
@@ -177,6 +257,34 @@ async function importAll(urls: string[]): Promise<void> {
 }
 
 function runServerChild(prep: PreparationData, fds: number[]): void {
+  const exit = leaveServer();
+  runRequest(prep, fds, exit);
+}
+
+// A spare: the server's part left now, the Process's once the server forwards a request.
+function runSpare(fd: number): void {
+  const exit = leaveServer();
+  setTitle('multiproc: forkserver spare');
+  awaitRequest(
+    native,
+    fd,
+    (request, fds) => {
+      if (!isPreparationData(request.prep)) return exit(1); // checked by the server already
+      runRequest(request.prep, fds, exit);
+    },
+    exit,
+  );
+}
+
+function runRequest(prep: PreparationData, fds: number[], exit: (code: number) => never): void {
+  let next = 0;
+  const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
+  applyStdio(native, prep.stdio, fds.slice(next)); // the stdio pipes' write ends come last
+  void runPrepared(prep, handles, exit);
+}
+
+// In a child of the server (a Process or a spare): let go of what is the server's, become a forked child.
+function leaveServer(): (code: number) => never {
   // The parent's queue is not the child's: stop the drain loop that forked us.
   queue.length = 0;
   busy = true;
@@ -192,13 +300,17 @@ function runServerChild(prep: PreparationData, fds: number[]): void {
     native.close(pidfd);
   }
   children.clear();
+  // Fds of requests not yet handled (another child's stdio pipes): holding them would keep that
+  // child's output open after it ends.
+  for (const fd of pendingFds.splice(0)) native.close(fd);
+  unreported.clear();
+  if (spare !== null) native.close(spare.fd); // a sibling spare's socket
+  spare = null;
+  clearTimeout(spareExpiry);
   process.removeAllListeners('SIGINT');
   const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: serverPid });
   useInThreadLoader();
-  let next = 0;
-  const handles = prep.handles.map((handle) => ({ ...handle, fds: handle.fds.map(() => fds[next++] as number) }));
-  applyStdio(native, prep.stdio, fds.slice(next)); // the stdio pipes' write ends come last
-  void runPrepared(prep, handles, exit);
+  return exit;
 }
 
 function reply(message: unknown): void {

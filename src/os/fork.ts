@@ -9,6 +9,7 @@ import { hasLoaderThreadOptions } from '../loading/typescript.ts';
 import { runChildAfterFork, runParentAfterFork } from './child.ts';
 import { installUnrefTracking } from './handles.ts';
 import { installStdinTracking } from './std-input.ts';
+import { installOutputTracking } from './std-streams.ts';
 import { installTimerTracking } from './timers.ts';
 import { trackChild } from './wait.ts';
 
@@ -17,11 +18,12 @@ export function canFork(): boolean {
   return process.platform === 'linux' && isMainThread && process.execArgv.includes('--single-threaded');
 }
 
-// Track timers, unref'd handles and the stdin stream from the moment this module loads, in processes that may fork.
+// Track timers, unref'd handles and the stdio streams from the moment this module loads, in processes that may fork.
 if (canFork()) {
   installTimerTracking();
   installUnrefTracking();
   installStdinTracking();
+  installOutputTracking();
 }
 
 /**
@@ -62,6 +64,7 @@ function forkRaw(what: string): number {
   installTimerTracking(); // no-op unless this module was loaded before a fork became possible
   installUnrefTracking();
   installStdinTracking();
+  installOutputTracking();
   const pid = native.fork();
   if (pid === 0) runChildAfterFork(native);
   else runParentAfterFork();

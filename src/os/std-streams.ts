@@ -11,17 +11,78 @@
 //   stay open: libuv never closes stdio fds), and the inherited one closed with its queue; code
 //   that kept a reference to the old object writes through to the new one.
 // Files and terminals are written synchronously on Linux: nothing is ever queued in them.
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync, type Stats } from 'node:fs';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { WriteStream } from 'node:tty';
+import { isatty, WriteStream } from 'node:tty';
 
 type StdName = 'stdout' | 'stderr';
 type StdStream = NodeJS.WriteStream & { _handle?: { close?(): void; writeQueueSize?: number } | null };
 
+// Node makes process.stdout and process.stderr on first use. A stream the parent never made holds
+// nothing the child must drop, and making it in every child (to look) cost each fork-server child
+// about a millisecond and some 60 page faults: the fork server never writes to stdout. So which
+// of them exist is tracked from the moment multiproc loads; one made earlier is found by its
+// handle (a pipe, a socket or a terminal: ref'd, so listed among the active handles) or its
+// SIGWINCH listener (a terminal); over a file (written synchronously, nothing ever queued) it
+// leaves no trace, and is then taken as made.
+interface Registry {
+  installed: boolean;
+  made: Record<StdName, boolean>;
+}
+
+const KEY = Symbol.for('multiproc.os.stdout');
+
+function registry(): Registry {
+  const g = globalThis as Record<symbol, Registry | undefined>;
+  return (g[KEY] ??= { installed: false, made: { stdout: true, stderr: true } });
+}
+
+/** Note from now on whether process.stdout and process.stderr were made (see above), so a forked child need not make them. */
+export function installOutputTracking(): void {
+  const reg = registry();
+  if (reg.installed) return;
+  reg.installed = true;
+  for (const name of ['stdout', 'stderr'] as const) {
+    const descriptor = Object.getOwnPropertyDescriptor(process, name);
+    if (descriptor?.get === undefined || descriptor.configurable !== true) continue; // already replaced: taken as made
+    const { get: make } = descriptor as { get: (this: unknown) => unknown };
+    reg.made[name] = !provablyUnmade(name === 'stdout' ? 1 : 2);
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        reg.made[name] = true;
+        return make.call(process);
+      },
+    });
+  }
+}
+
+// A pipe, socket or terminal on `fd` with no stream over it (its handle would be listed, and a
+// terminal's stream adds a SIGWINCH listener). Anything else (a file, a closed fd): unknown.
+function provablyUnmade(fd: 1 | 2): boolean {
+  let stat: Stats;
+  try {
+    stat = fstatSync(fd);
+  } catch {
+    return false;
+  }
+  const tty = isatty(fd);
+  if (!tty && !stat.isFIFO() && !stat.isSocket()) return false;
+  const handles = (
+    process as unknown as { _getActiveHandles(): { fd?: unknown; _handle?: { fd?: unknown } | null }[] }
+  )._getActiveHandles();
+  if (handles.some((handle) => handle.fd === fd || handle._handle?.fd === fd)) return false;
+  const sigwinch = fd === 1 ? 'refreshStdoutOnSigWinch' : 'refreshStderrOnSigWinch';
+  return !(tty && process.listeners('SIGWINCH').some((listener) => listener.name === sigwinch));
+}
+
 /** In a forked child: drop what the parent had queued on stdout and stderr (see the top). */
 export function dropInheritedOutput(): void {
+  const { made } = registry();
   for (const name of ['stdout', 'stderr'] as const) {
+    if (!made[name]) continue; // never made: nothing queued, nothing piped into it
     const stream = process[name] as StdStream;
     unpipeSources(stream);
     if (hasQueuedOutput(stream)) replaceStream(name, stream);

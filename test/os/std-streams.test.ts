@@ -9,7 +9,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { getAllStartMethods } from '../../src/context.ts';
-import { tempPath, trackPid } from '../helpers.ts';
+import { runScript, tempPath, testedMethods, trackPid } from '../helpers.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/os/node-test-forks.ts', import.meta.url));
 const COUNT = 8;
@@ -113,3 +113,22 @@ describe('fork children of a node:test file (issue 15)', { skip: forkMethod }, (
     assertOnce(await runFixture('spec', { runner: true }), 'spec');
   });
 });
+
+// A parent that never made process.stdout/stderr (made on first use): its forked children do not
+// make them to look for queued output (src/os/std-streams.ts), and still write through them.
+describe(
+  'stdout and stderr the parent never made',
+  { skip: testedMethods().includes('fork') ? false : 'fork needs --single-threaded here' },
+  () => {
+    const unmade = fileURLToPath(new URL('../fixtures/os/unmade-stdio.ts', import.meta.url));
+    for (const how of ['fork', 'os'] as const) {
+      it(`a ${how === 'os' ? 'os.fork()' : 'fork start method'} child writes through them, once`, async () => {
+        const run = await runScript(unmade, [how]);
+        assert.equal(run.code, 0, run.stderr);
+        const prefix = how === 'os' ? 'os child' : 'fork child';
+        assert.equal(run.stdout, `${prefix} out\nparent: child ended 0\n`);
+        assert.equal(run.stderr, `${prefix} err\n`);
+      });
+    }
+  },
+);
