@@ -195,7 +195,7 @@ describe('the packed tarball, installed with --ignore-scripts', { timeout: 600_0
     for (const file of ['native-error.cjs', 'basic.mjs']) copyFileSync(fixture(`package/consumers/${file}`), path.join(bare, file));
   });
 
-  it('gets the addon from the prebuild: a shared Value and a Pool work', async () => {
+  it('gets the addon from the prebuild: a shared array and a Pool work', async () => {
     assert.equal(existsSync(path.join(installed(), 'build')), false, 'the install script did not run');
     assert.deepEqual(report(await runBare(['native-error.cjs'])), { works: true });
     assert.deepEqual((report(await runBare(['basic.mjs', 'forkserver'])) as { map: number[] }).map, [1, 4, 9]);
