@@ -19,9 +19,13 @@ async function run(kase: string): Promise<{ ready: boolean | null; workers: numb
 }
 
 describe('no module-hooks thread in a process that forks (issue 15)', () => {
-  it("runTsxHooksInThread runs tsx's hooks with no worker thread started", { skip: nodeArgs.includes('--expose-internals') ? false : 'needs --expose-internals' }, async () => {
-    assert.deepEqual(await run('tsx'), { ready: true, workers: 0, registerRestored: true });
-  });
+  it(
+    "runTsxHooksInThread runs tsx's hooks with no worker thread started",
+    { skip: nodeArgs.includes('--expose-internals') ? false : 'needs --expose-internals' },
+    async () => {
+      assert.deepEqual(await run('tsx'), { ready: true, workers: 0, registerRestored: true });
+    },
+  );
 
   it('importWithoutHooksThread withholds module.register from the directory named, and restores it', async () => {
     assert.deepEqual(await run('own'), { ready: null, workers: 0, registerRestored: true });
