@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
+import { joinOrExplain } from './diagnose.ts';
 
 /** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
 export function testedMethods(): StartMethod[] {
@@ -84,10 +85,12 @@ export function track<T extends Process>(process: T): T {
   return process;
 }
 
-/** Join every child (in whatever order they end); their exit codes, in the order given. */
-export async function joinAll(children: readonly Process[]): Promise<(number | null)[]> {
-  await Promise.all(children.map((child) => child.join()));
-  return children.map((child) => child.exitCode);
+/**
+ * Join every child (in whatever order they end); their exit codes, in the order given. One that
+ * has not ended within `timeoutMs` fails the test with its process tree (test/diagnose.ts).
+ */
+export async function joinAll(children: readonly Process[], timeoutMs = 120_000): Promise<(number | null)[]> {
+  return Promise.all(children.map((child) => joinOrExplain(child, timeoutMs)));
 }
 
 /**
