@@ -2,12 +2,12 @@
 // appearing, a process disappearing) with a deadline instead of fixed sleeps, and a registry
 // that kills whatever a test leaked.
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { joinOrExplain } from './diagnose.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
-import { joinOrExplain } from './diagnose.ts';
 
 /** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
 export function testedMethods(): StartMethod[] {
