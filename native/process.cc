@@ -1,4 +1,4 @@
-// Process bindings: fork (MADV_DOFORK walk + uv_loop_fork), waitpid, waitid(WNOWAIT),
+// Process bindings: fork (MADV_DOFORK walk + uv_loop_fork, inotify kept consistent), waitpid, waitid(WNOWAIT),
 // pidfd_open, _exit, PR_SET_PDEATHSIG, getpid/getppid, kill.
 #include "common.h"
 
@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -131,6 +134,37 @@ static void ForgetPipeName(uv_handle_t* handle, void* /*arg*/) {
   if (handle->type == UV_NAMED_PIPE) reinterpret_cast<uv_pipe_t*>(handle)->pipe_fname = nullptr;
 }
 
+// The child of a fork() taken inside a libuv callback returns into the parent's libuv frame
+// (the callback, or the microtasks Node runs before it returns). Inside an fs.watch callback that
+// frame is uv__inotify_read, iterating a watcher list and then reading loop->inotify_fd again.
+// uv_loop_fork() frees that list (its reset ignores the list's `iterating` mark) and closes the
+// inotify fd, leaving -1 when no watcher is left: the frame then wrote freed memory and read
+// fd -1, and libuv's assert aborted the child (SIGABRT, exit code -6; issue 15,
+// test/os/fork-in-callback.test.ts). So uv_loop_fork() is kept away from the inotify state, which
+// stays as the parent left it (the read watcher is re-armed on the new epoll with the others),
+// and the fd number is given a fresh inotify instance of the child's own: the parent's watches
+// are not the child's (its inherited fs.watch handles are closed, src/os/handles.ts), and
+// removing them from a shared instance would remove them in the parent.
+static int LoopForkKeepingInotify(uv_loop_t* loop) {
+#ifdef __linux__
+  const int inotify_fd = loop->inotify_fd;
+  void* const inotify_watchers = loop->inotify_watchers;
+  loop->inotify_fd = -1;
+  loop->inotify_watchers = nullptr;
+  int r = uv_loop_fork(loop);
+  loop->inotify_fd = inotify_fd;
+  loop->inotify_watchers = inotify_watchers;
+  if (r != 0 || inotify_fd == -1) return r;
+  const int fresh = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fresh < 0) return -errno;
+  r = dup3(fresh, inotify_fd, O_CLOEXEC) < 0 ? -errno : 0;
+  close(fresh);
+  return r;
+#else
+  return uv_loop_fork(loop);
+#endif
+}
+
 MP_DECLARE(Fork) {
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
@@ -143,7 +177,7 @@ MP_DECLARE(Fork) {
   if (pid < 0) return ThrowErrno(env, "fork", errno);
   if (pid == 0) {
     ResetWaitedCondvars();
-    int r = uv_loop_fork(loop);
+    int r = LoopForkKeepingInotify(loop);
     if (r != 0) {
       // The child cannot run JS without its loop and must not pretend to be the parent.
       static const char msg[] = "multiproc: uv_loop_fork failed in the forked child\n";

@@ -2,6 +2,7 @@
 // appearing, a process disappearing) with a deadline instead of fixed sleeps, and a registry
 // that kills whatever a test leaked.
 import { spawn, type SpawnOptions } from 'node:child_process';
+import { joinOrExplain } from './diagnose.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,10 +86,12 @@ export function track<T extends Process>(process: T): T {
   return process;
 }
 
-/** Join every child (in whatever order they end); their exit codes, in the order given. */
-export async function joinAll(children: readonly Process[]): Promise<(number | null)[]> {
-  await Promise.all(children.map((child) => child.join()));
-  return children.map((child) => child.exitCode);
+/**
+ * Join every child (in whatever order they end); their exit codes, in the order given. One that
+ * has not ended within `timeoutMs` fails the test with its process tree (test/diagnose.ts).
+ */
+export async function joinAll(children: readonly Process[], timeoutMs = 120_000): Promise<(number | null)[]> {
+  return Promise.all(children.map((child) => joinOrExplain(child, timeoutMs)));
 }
 
 /**

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { describeProcessTree } from '../diagnose.ts';
 import { testedMethods, trackPid } from '../helpers.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/os/stdin-parent.ts', import.meta.url));
@@ -47,15 +48,22 @@ function runParent(method: string, input: Input): Promise<Said> {
     const said: Record<string, string> = {};
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(() => fail(new Error(`the parent did not finish within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+    let timedOut = false;
+    let lastStep = 'none';
+    const timer = setTimeout(() => {
+      timedOut = true;
+      fail(new Error(`the parent did not finish within ${DEADLINE_MS} ms`));
+    }, DEADLINE_MS);
     function fail(error: Error): void {
       clearTimeout(timer);
+      // What each process of the run waits in, before they are killed (test/diagnose.ts).
+      const tree = timedOut ? `\nprocesses:\n${describeProcessTree(child.pid ?? 0)}` : '';
       try {
         process.kill(-(child.pid ?? 0), 'SIGKILL'); // the group: sh or script, cat and the parent
       } catch {
         // already gone
       }
-      reject(new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${error.message}\nlast step: ${lastStep}${tree}\nstdout: ${stdout}\nstderr: ${stderr}`));
     }
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     let pending = '';
@@ -67,6 +75,7 @@ function runParent(method: string, input: Input): Promise<Said> {
       for (const match of complete.matchAll(/^@@ (\w+) ?(.*?)\r?$/gm)) {
         const [, key = '', value = ''] = match;
         said[key] = value;
+        lastStep = `${key} ${value}`.trim().slice(0, 200);
         if (key === 'parent') child.stdin.write('start\n');
         if (key === 'child') {
           // After the fork, while the child runs: lines for the parent only, then 'go'.

@@ -13,6 +13,7 @@ import {
 } from '../../src/index.ts';
 import { exitWith, fail, failAsync, PrintProcess, writeReport } from '../fixtures/targets.ts';
 import { startNested, waitForever, waitForGate } from '../fixtures/process/waiting.ts';
+import { joinOrExplain } from '../diagnose.ts';
 import { isZombie, readJson, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
 
 describe('the main process', () => {
@@ -108,8 +109,7 @@ for (const method of testedMethods()) {
       const n = Number(p.name.slice('Process-'.length));
       assert.equal(custom.name === 'worker-a' && new Process().name, `Process-${n + 2}`);
       p.start();
-      await p.join();
-      assert.equal(p.exitCode, 0);
+      assert.equal(await joinOrExplain(p), 0); // a hang here reports the child's and grandchild's state
       assert.deepEqual(readJson(report), { error: null, exitCode: 0 });
       const grandchild = readJson(nested);
       assert.equal(grandchild.name, `${p.name}:1`);
