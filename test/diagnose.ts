@@ -52,6 +52,24 @@ export function describeProcessTree(pid: number): string {
   return lines.join('\n');
 }
 
+/** SIGKILL the process `pid` and every process under it (a test's hung script and what it started). */
+export function killProcessTree(pid: number): void {
+  const children = childrenByParent();
+  const all: number[] = [];
+  const walk = (at: number): void => {
+    all.push(at);
+    for (const child of children.get(at) ?? []) walk(child);
+  };
+  walk(pid);
+  for (const each of all) {
+    try {
+      process.kill(each, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** join() bounded by `timeoutMs`: a child still running then fails the test with its process tree. */
 export async function joinOrExplain(child: Process, timeoutMs = 120_000): Promise<number | null> {
   await child.join(timeoutMs);

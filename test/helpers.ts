@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { getAllStartMethods, type Process, type StartMethod } from '../src/index.ts';
-import { describeTree, killTree } from './hang-report.ts';
+import { describeProcessTree, killProcessTree } from './diagnose.ts';
 
 /** Start methods this platform offers that this test process may use (fork needs --single-threaded). */
 export function testedMethods(): StartMethod[] {
@@ -145,7 +145,7 @@ after(async () => {
  * (--single-threaded, TypeScript compiled in-thread: fork works, no top-level await); with
  * `asUser`, the way the README runs examples: `node --import tsx` (tsx's ESM loader). A script
  * (or a process holding its output) still running after `deadlineMs` (default 150 s) fails the
- * call with its output and process tree (test/hang-report.ts), the tree killed.
+ * call with its output and process tree (test/diagnose.ts), the tree killed.
  */
 export function runScript(
   script: string,
@@ -164,8 +164,8 @@ export function runScript(
     let stderr = '';
     const deadlineMs = options.deadlineMs ?? 150_000;
     const timer = setTimeout(() => {
-      const tree = pid > 0 ? describeTree(pid) : '';
-      if (pid > 0) killTree(pid);
+      const tree = pid > 0 ? describeProcessTree(pid) : '';
+      if (pid > 0) killProcessTree(pid);
       const state = exited ?? 'still running'; // exited: an orphan (not in the tree) holds its stdout or stderr open
       reject(
         new Error(
