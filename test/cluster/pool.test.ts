@@ -205,9 +205,11 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
         range(5).map((x) => [x, log, gate] as [number, string, string]),
         { chunksize: 1, signal: controller.signal },
       );
-      await waitForLines(log, 1); // task 0 runs on the only process; 1..4 wait in the queue
+      await waitForLines(log, 1); // task 0 runs on the only process
+      await waitForEvents(redis.socket, queue, 'active', 4); // the host holds 1..3 (4 per process); 4 waits in the queue
       controller.abort(new Error('stop now'));
       await assert.rejects(call, /stop now/);
+      await waitForEvents(redis.socket, queue, 'failed', 3); // the host got the cancel: 1..3 end without running
       writeFileSync(gate, '');
       // Task 0 still finishes: its result must not reach this call.
       assert.deepEqual(await pool.map(square, [3, 4], { chunksize: 1 }), [9, 16]);
