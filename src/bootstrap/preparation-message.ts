@@ -2,21 +2,15 @@
 // Process its parent started. Small and versioned; sent as one object frame.
 import type { HandleDescriptor } from '../reduction.ts';
 import type { StdioOption } from '../process-options.ts';
-import type { StartMethod } from '../start-methods.ts';
+import type { ChildIdentity } from './become-child.ts';
 import type { TargetRef } from '../loading/target.ts';
 
 /** Bumped on any incompatible change; a child refuses a message of another version. */
 export const PREP_VERSION = 2;
 
-/** The preparation message. Handles' fds are renumbered for the child by the launcher. */
-export interface PreparationData {
+/** The preparation message: who the child is, and what it runs. Handles' fds are renumbered for the child by the launcher. */
+export interface PreparationData extends ChildIdentity {
   version: typeof PREP_VERSION;
-  name: string;
-  identity: number[];
-  daemon: boolean;
-  parentPid: number;
-  parentName: string;
-  startMethod: StartMethod;
   /** The Process subclass to rebuild (null: the base Process). */
   cls: TargetRef | null;
   /** The `target` option (null: none). */
@@ -34,8 +28,6 @@ export interface PreparationData {
   stdio: StdioOption;
   /** The level the child logs at on stderr (the parent called logToStderr()), or null. */
   logLevel: number | null;
-  /** The child's authkey (the Process object's). */
-  authkey: Uint8Array;
 }
 
 /**

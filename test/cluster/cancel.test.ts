@@ -5,25 +5,19 @@
 // log is final once it returns.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Pool } from '../../src/cluster.ts';
 import { loggedGateOrThrow, square } from '../fixtures/cluster/tasks.ts';
 import { TimeoutError } from '../../src/errors.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
-import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
+import { redisMissing, redisWithHosts, startHost } from './redis.ts';
 
 const skip = redisMissing();
 type Item = [number, string, string, boolean];
 
 describe('cluster Pool: the tasks of a call that ended do not run', { skip: skip ?? false }, () => {
-  const redis = new RedisServer();
-  const hosts: Host[] = [];
-  before(() => redis.start());
-  after(async () => {
-    for (const host of hosts) await killHost(host);
-    await redis.stop();
-  });
+  const { redis, hosts } = redisWithHosts();
 
   /** A host of 1 process (prefetch 4) on `queue`, 10 gated tasks (task 0 behind its own gate, failing if `fail0`). */
   async function setUp(queue: string, fail0: boolean) {

@@ -5,28 +5,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Pool, TaskImportError } from '../../src/cluster.ts';
 import { ProcessError, SerializationError, TimeoutError } from '../../src/errors.ts';
 import { add, big, failAt13, killWorkerAt7, loggedGate, square, whoRuns } from '../fixtures/cluster/tasks.ts';
 import { tempPath } from '../helpers.ts';
 import { queueCounts, waitForEvents, waitForLines } from './events.ts';
-import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
+import { killHost, redisMissing, redisWithHosts, startHost, type Host } from './redis.ts';
 
 const skip = redisMissing();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('cluster Pool', { skip: skip ?? false }, () => {
-  const redis = new RedisServer();
-  const hosts: Host[] = [];
+  const { redis, hosts } = redisWithHosts();
   let queue = '';
-  before(async () => {
-    await redis.start();
-  });
-  after(async () => {
-    for (const host of hosts) await killHost(host);
-    await redis.stop();
-  });
   const open = (options: Record<string, unknown> = {}) => new Pool({ redis: { path: redis.socket }, queue, ...options });
 
   describe('with two hosts of two processes', () => {

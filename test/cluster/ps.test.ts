@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, describe, it } from 'node:test';
-import { killHost, RedisServer, redisMissing, startHost, type Host } from './redis.ts';
+import { describe, it } from 'node:test';
+import { redisMissing, redisWithHosts, startHost } from './redis.ts';
 
 const skip = redisMissing();
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,13 +28,7 @@ function find(nodes: PsNode[], pid: number): PsNode | undefined {
 }
 
 describe('multiproc ps and worker hosts', { skip: skip ?? false }, () => {
-  const redis = new RedisServer();
-  const hosts: Host[] = [];
-  before(() => redis.start());
-  after(async () => {
-    for (const host of hosts) await killHost(host);
-    await redis.stop();
-  });
+  const { redis, hosts } = redisWithHosts();
 
   it('shows the host by its queue and Redis, with its fork server and one pool worker per process', async () => {
     const host = await startHost(redis.socket, 'ps-queue', ['--processes', '2']);

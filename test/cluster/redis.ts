@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { trackPid, waitForExit, waitForFile } from '../helpers.ts';
 
@@ -96,4 +97,16 @@ export async function startHost(socket: string, queue: string, extra: string[] =
 export async function killHost(host: Host): Promise<void> {
   if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
   await host.exited;
+}
+
+/** For the enclosing describe: a private redis-server started before its tests, and the hosts they start on it, all stopped after. */
+export function redisWithHosts(): { redis: RedisServer; hosts: Host[] } {
+  const redis = new RedisServer();
+  const hosts: Host[] = [];
+  before(() => redis.start());
+  after(async () => {
+    for (const host of hosts) await killHost(host);
+    await redis.stop();
+  });
+  return { redis, hosts };
 }
