@@ -17,7 +17,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"tryWrite", TryWrite}, {"peerClosed", PeerClosed}, {"close", Close}, {"dup", Dup}, {"dup2", Dup2},
       {"setCloexec", SetCloexec}, {"setNonBlocking", SetNonBlocking},
       {"functionLocation", FunctionLocation}, {"shmOpen", ShmOpen}, {"ftruncate", Ftruncate},
-      {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink},
+      {"fstatSize", FstatSize}, {"mmapShared", MmapShared}, {"shmUnlink", ShmUnlink}, {"shmAnonymous", ShmAnonymous},
       {"futexWait", FutexWait}, {"futexWake", FutexWake}, {"unwindThenCall", UnwindThenCall},
       {"futexWaitAsync", FutexWaitAsync}, {"futexWaitCancel", FutexWaitCancel},
       {"syncAfterFork", SyncAfterFork},

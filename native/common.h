@@ -60,7 +60,7 @@ MP_DECLARE(TryRead); MP_DECLARE(TakeFds); MP_DECLARE(TryReadKeepingFds); MP_DECL
 MP_DECLARE(SetNonBlocking);
 MP_DECLARE(PollReadable); MP_DECLARE(WatchReadable); MP_DECLARE(WatchLoopIdle);
 MP_DECLARE(ShmOpen); MP_DECLARE(Ftruncate); MP_DECLARE(FstatSize); MP_DECLARE(MmapShared);
-MP_DECLARE(ShmUnlink); MP_DECLARE(FutexWait); MP_DECLARE(FutexWake);
+MP_DECLARE(ShmUnlink); MP_DECLARE(ShmAnonymous); MP_DECLARE(FutexWait); MP_DECLARE(FutexWake);
 MP_DECLARE(UnwindThenCall);
 MP_DECLARE(FunctionLocation);
 MP_DECLARE(FutexWaitAsync); MP_DECLARE(FutexWaitCancel); MP_DECLARE(SyncAfterFork);

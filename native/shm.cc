@@ -32,6 +32,25 @@ MP_DECLARE(ShmOpen) {
   return Int32(env, fd);
 }
 
+// Anonymous shared memory: a memfd (nothing ever appears in /dev/shm, so a process killed at any
+// moment leaves nothing behind), or where memfd_create is missing (ENOSYS: Linux < 3.17, or a
+// seccomp filter), a POSIX segment unlinked at once. `name` names it in /proc/PID/fd and maps.
+MP_DECLARE(ShmAnonymous) {
+  Args a;
+  std::string name;
+  if (!GetArgs(env, info, &a) || !ArgString(env, a.argv[0], "name", &name)) return nullptr;
+#ifdef SYS_memfd_create
+  int fd = static_cast<int>(syscall(SYS_memfd_create, name.c_str(), 1U /* MFD_CLOEXEC */));
+  if (fd >= 0) return Int32(env, fd);
+  if (errno != ENOSYS && errno != EINVAL && errno != EPERM) return ThrowErrno(env, "memfd_create", errno);
+#endif
+  std::string path = "/" + name;
+  int sfd = shm_open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+  if (sfd < 0) return ThrowErrno(env, "shm_open", errno);
+  shm_unlink(path.c_str());
+  return Int32(env, sfd);
+}
+
 MP_DECLARE(Ftruncate) {
   Args a;
   int fd;

@@ -112,6 +112,8 @@ export interface NativeBinding {
   /** mmap(MAP_SHARED, RW) as a real SharedArrayBuffer that munmaps when collected. */
   mmapShared(fd: number, size: number): SharedArrayBuffer;
   shmUnlink(name: string): void;
+  /** Anonymous shared memory, close-on-exec: a memfd named `name`, or a POSIX segment unlinked at once where memfd_create is missing. */
+  shmAnonymous(name: string): number;
   /** FUTEX_WAIT (process-shared) on the int32 at byteOffset; -1 = forever; EINTR retried. 'ok' may be spurious: re-check the value. */
   futexWait(sab: SharedArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 'ok' | 'not-equal' | 'timed-out';
   /** FUTEX_WAKE; how many waiters were woken. */

@@ -1,14 +1,13 @@
 // Anonymous shared memory for RawArray, Value and SharedArray (Python's multiprocessing.heap):
-// POSIX segments unlinked as soon as they are created, so nothing can be left behind in
-// /dev/shm whatever happens; a child gets the memory by its fd (mappings.ts). Small blocks are
-// carved out of 1 MiB arenas (one fd and one mapping for many Values); a large block gets an
-// arena of its own. An arena is unmapped, and its fd closed, once nothing in any view refers to
+// memfds, never in /dev/shm, so nothing can be left behind there whatever happens; a child gets
+// the memory by its fd (mappings.ts). Small blocks are carved out of 1 MiB arenas (one fd and one
+// mapping for many Values); a large block gets an arena of its own. An arena is unmapped, and its fd closed, once nothing in any view refers to
 // it (its SharedArrayBuffer collected). Blocks are never reused within an arena.
 import { randomBytes } from 'node:crypto';
 import { requireNative, type NativeBinding } from '../native/binding.ts';
 import { registerAfterFork } from '../os/child.ts';
 import { trackMapping } from './mappings.ts';
-import { GENERATED_PREFIX, posixName } from './names.ts';
+import { GENERATED_PREFIX } from './names.ts';
 
 const ARENA_SIZE = 1 << 20;
 /** Blocks up to this size share arenas. */
@@ -31,10 +30,9 @@ export function allocate(byteLength: number): { buffer: SharedArrayBuffer; byteO
 
 function createArena(native: NativeBinding, size: number): SharedArrayBuffer {
   const id = `${GENERATED_PREFIX}arena-${randomBytes(8).toString('hex')}`;
-  const fd = native.shmOpen(posixName(id), 'create', 0o600);
+  // Never in /dev/shm (a memfd): the memory lives as long as an fd or a mapping refers to it.
+  const fd = native.shmAnonymous(id);
   try {
-    // Unlinked at once: the memory lives as long as an fd or a mapping refers to it.
-    native.shmUnlink(posixName(id));
     native.ftruncate(fd, size);
     const buffer = native.mmapShared(fd, size);
     trackMapping(buffer, { id, fd, size });

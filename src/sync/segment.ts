@@ -26,10 +26,9 @@ const closer = new FinalizationRegistry<number>((fd) => {
 /** Create a zeroed segment of `bytes` bytes for `what` (named in errors). */
 export function createSegment(bytes: number, what: string): Segment {
   const native = requireNative(what);
-  const name = `/mp-sync-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
-  const fd = native.shmOpen(name, 'create', 0o600);
+  const name = `mp-sync-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+  const fd = native.shmAnonymous(name);
   try {
-    native.shmUnlink(name);
     native.ftruncate(fd, bytes);
     return attach(native, fd, bytes);
   } catch (error) {
