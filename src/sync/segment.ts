@@ -1,5 +1,5 @@
-// The shared memory behind each primitive: an anonymous segment (shm_open, then shm_unlink at
-// once, so nothing is ever left in /dev/shm), mapped MAP_SHARED, reached by other processes
+// The shared memory behind each primitive: an anonymous segment (a memfd, never in /dev/shm, so
+// nothing can be left there), mapped MAP_SHARED, reached by other processes
 // through its fd: inherited (spawn), SCM_RIGHTS (forkserver), or the mapping itself (fork).
 import { requireNative } from '../native/binding.ts';
 import type { NativeBinding } from '../native/types.ts';
