@@ -1,10 +1,14 @@
 // Where the time of a tiny cluster task goes, in counts that do not depend on the machine's
-// load: Redis commands per task (INFO commandstats before/after) and CPU µs per task of each
-// process (utime+stime from /proc): the submitter, redis-server, the host and its local Pool's
-// processes; and the same for a plain BullMQ worker echoing jobs (the cluster-rate baseline).
-// Usage: node bench/cluster-cost.mjs [--tasks N] [--warm N] [--repeat R] [--rows echo,cluster] [--host-args="…"] [--prof DIR]
+// load: Redis commands per task (INFO commandstats before/after), CPU µs per task of each
+// process (utime+stime from /proc) and its wake-ups per task (voluntary context switches of its
+// main thread: each time its event loop slept and was woken): the submitter, redis-server, the
+// host and its local Pool's processes; and the same for a plain BullMQ worker echoing jobs (the
+// cluster-rate baseline).
+// Usage: node bench/cluster-cost.mjs [--tasks N] [--warm N] [--repeat R] [--rows echo,cluster] [--host-args="…"] [--prof DIR] [--spin N]
 //   --repeat R: measure the rows R times, alternating (their times are then comparable).
 //   --prof DIR: the host runs under --cpu-prof, its profile written to DIR.
+//   --spin N: the cluster's task is CPU-bound (bench/targets/cpu.mjs: N iterations) instead of
+//   x*x: a task longer than a hand-off, so each travels alone (no batches).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +24,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: 'echo,cluster' },
     'host-args': { type: 'string', default: '' },
     prof: { type: 'string' },
+    spin: { type: 'string' },
   },
 });
 const N = Number(values.tasks);
@@ -40,7 +45,16 @@ function start(command, args) {
   });
 }
 
-/** utime + stime of `pid` and all its descendants, in µs. */
+/** Voluntary context switches of `pid`'s main thread (0 if gone). */
+function wakesOf(pid) {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** utime + stime of `pid` and all its descendants, in µs; and their wake-ups. */
 function cpuOf(pid) {
   const table = new Map();
   for (const name of readdirSync('/proc')) {
@@ -55,12 +69,14 @@ function cpuOf(pid) {
   }
   const own = table.get(pid)?.cpu ?? 0;
   let tree = 0;
+  let treeWakes = 0;
   const walk = (p) => {
     tree += table.get(p)?.cpu ?? 0;
+    treeWakes += wakesOf(p);
     for (const [child, entry] of table) if (entry.ppid === p) walk(child);
   };
   walk(pid);
-  return { own, tree };
+  return { own, tree, wakes: wakesOf(pid), treeWakes };
 }
 
 async function commandStats(client) {
@@ -82,16 +98,32 @@ async function measure(label, hostPid, run) {
   const client = new Redis({ path: socket });
   if (!warmed.has(label)) await run(Number(values.warm)); // warm (JIT, the host's measurements), once
   warmed.add(label);
-  const before = { stats: await commandStats(client), self: selfCpu(), redis: cpuOf(redisPid).own, host: cpuOf(hostPid) };
+  const before = {
+    stats: await commandStats(client),
+    self: selfCpu(),
+    selfWakes: wakesOf(process.pid),
+    redis: cpuOf(redisPid),
+    host: cpuOf(hostPid),
+  };
   const t0 = performance.now();
   await run(N);
   const ms = performance.now() - t0;
-  const after = { stats: await commandStats(client), self: selfCpu(), redis: cpuOf(redisPid).own, host: cpuOf(hostPid) };
+  const after = {
+    stats: await commandStats(client),
+    self: selfCpu(),
+    selfWakes: wakesOf(process.pid),
+    redis: cpuOf(redisPid),
+    host: cpuOf(hostPid),
+  };
   client.disconnect();
   const per = (a, b) => ((a - b) / N).toFixed(1);
   console.log(`\n${label}: ${N} tasks in ${ms.toFixed(0)} ms (${((N * 1000) / ms).toFixed(0)}/s at this moment)`);
   console.log(
-    `  CPU µs per task: submitter ${per(after.self, before.self)}, redis ${per(after.redis, before.redis)}, host ${per(after.host.own, before.host.own)}, host's children ${per(after.host.tree - after.host.own, before.host.tree - before.host.own)}`,
+    `  CPU µs per task: submitter ${per(after.self, before.self)}, redis ${per(after.redis.own, before.redis.own)}, host ${per(after.host.own, before.host.own)}, host's children ${per(after.host.tree - after.host.own, before.host.tree - before.host.own)}`,
+  );
+  const perWake = (a, b) => ((a - b) / N).toFixed(2);
+  console.log(
+    `  wake-ups per task: submitter ${perWake(after.selfWakes, before.selfWakes)}, redis ${perWake(after.redis.wakes, before.redis.wakes)}, host ${perWake(after.host.wakes, before.host.wakes)}, host's children ${perWake(after.host.treeWakes - after.host.wakes, before.host.treeWakes - before.host.wakes)}`,
   );
   const names = new Set([...Object.keys(after.stats), ...Object.keys(before.stats)]);
   const rows = [...names]
@@ -163,11 +195,17 @@ try {
     ]);
     const { Pool } = await import(pathToFileURL(join(ROOT, 'dist', 'cluster.js')).href);
     const { square } = await import(pathToFileURL(join(BENCH, 'targets', 'square.mjs')).href);
+    const { spin } = await import(pathToFileURL(join(BENCH, 'targets', 'cpu.mjs')).href);
+    const spinN = values.spin === undefined ? undefined : Number(values.spin);
     const pool = new Pool({ redis: { path: socket }, queue: 'cost' });
     measured.push({
-      label: `cluster, 1 host of 1 process ${extra.join(' ')}`,
+      label: `cluster, 1 host of 1 process ${extra.join(' ')}${spinN === undefined ? '' : ` spin(${spinN})`}`,
       pid: host.pid,
       run: async (n) => {
+        if (spinN !== undefined) {
+          await pool.map(spin, Array(n).fill(spinN), { chunksize: 1 });
+          return;
+        }
         const out = await pool.map(
           square,
           Array.from({ length: n }, (_, x) => x),

@@ -55,10 +55,15 @@ function describeOptions(options: RedisOptions): string {
   return `${options.tls === undefined ? 'redis' : 'rediss'}://${options.host ?? '127.0.0.1'}:${options.port ?? 6379}${db}`;
 }
 
-/** Resolves once `link` is ready; rejects with a RedisConnectionError after `timeoutMs` without it. */
-export function whenReady(link: RedisLink, timeoutMs: number, doing: string): Promise<void> {
+/**
+ * Resolves once `link` is ready; rejects with a RedisConnectionError after `timeoutMs` without it,
+ * or at once when `signal` aborts (its owner closed: ioredis never ends a connection closed
+ * between two attempts, so its 'end' cannot be waited for).
+ */
+export function whenReady(link: RedisLink, timeoutMs: number, doing: string, signal?: AbortSignal): Promise<void> {
   const { client } = link;
   if (client.status === 'ready') return Promise.resolve();
+  if (signal?.aborted === true) return Promise.reject(unreachable(link, doing, undefined, 'closed before it was ready'));
   return new Promise((resolve, reject) => {
     let last: Error | undefined;
     const onError = (error: Error) => {
@@ -69,12 +74,15 @@ export function whenReady(link: RedisLink, timeoutMs: number, doing: string): Pr
       client.off('ready', onReady);
       client.off('error', onError);
       client.off('end', onEnd);
+      signal?.removeEventListener('abort', onAbort);
       if (error === undefined) resolve();
       else reject(error);
     };
     const onReady = () => finish();
     const onEnd = () => finish(unreachable(link, doing, last, 'the connection was closed'));
+    const onAbort = () => finish(unreachable(link, doing, last, 'closed before it was ready'));
     const timer = setTimeout(() => finish(unreachable(link, doing, last, `not ready after ${timeoutMs} ms`)), timeoutMs);
+    signal?.addEventListener('abort', onAbort);
     client.on('ready', onReady);
     client.on('error', onError);
     client.on('end', onEnd);

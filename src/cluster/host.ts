@@ -11,10 +11,11 @@ import { encodeError, runTaskBatch } from './batch-runner.ts';
 import { Batches } from './batches.ts';
 import { loadEngine } from './bullmq.ts';
 import { cancelChannel, EndedCalls } from './cancels.ts';
-import { openRedis, whenReady, type RedisLink } from './connection.ts';
+import { openRedis, unreachable, whenReady, type RedisLink } from './connection.ts';
 import { prepareJob } from './host-jobs.ts';
 import { DEFAULT_PREFETCH, normalizeHostOptions, type WorkerHostOptions } from './options.ts';
 import { Pace } from './pace.ts';
+import { closeSettled } from './settle.ts';
 import { TaskFunctions } from './task-functions.ts';
 import type { JobData } from './wire.ts';
 
@@ -122,7 +123,19 @@ export async function serveWorker(options: WorkerHostOptions): Promise<WorkerHos
   });
   worker.on('error', () => undefined); // lost connections: BullMQ reconnects; a lost task's lock lets it run elsewhere
   const ended = new EndedCalls(link.client, worker, cancelChannel(worker.toKey));
-  await Promise.all([worker.waitUntilReady(), ended.ready()]);
+  try {
+    // Redis going away now would leave these waiting for it forever (BullMQ retries commands).
+    await within(Promise.all([worker.waitUntilReady(), ended.ready()]), o.connectTimeoutMs, () =>
+      unreachable(link, `serve queue '${o.queue}'`, undefined, `its worker not ready after ${o.connectTimeoutMs} ms`),
+    );
+  } catch (error) {
+    ended.close();
+    blockingClientOf(worker)?.disconnect();
+    if (!link.borrowed) link.client.disconnect();
+    void closeSettled(worker, true); // once its setup failed, to its listener (settle.ts)
+    await pool.terminate();
+    throw error;
+  }
   let closing: Promise<void> | null = null;
   return {
     name,
@@ -163,7 +176,7 @@ async function shutdown(worker: Worker, pool: LocalPool, link: RedisLink, batche
   }
   // Forced, or Redis is gone (nothing can be reported; BullMQ's close would wait for it): the
   // running tasks' locks expire and they run elsewhere.
-  void worker.close(true).catch(() => undefined);
+  void closeSettled(worker, true);
   blockingClientOf(worker)?.disconnect();
   if (!link.borrowed) link.client.disconnect();
   await pool.terminate();
@@ -175,6 +188,17 @@ function blockingClientOf(worker: Worker): { disconnect(): void } | undefined {
   const connection = (worker as unknown as { blockingConnection?: { _client?: { disconnect?: unknown } } }).blockingConnection;
   const client = connection?._client;
   return typeof client?.disconnect === 'function' ? (client as { disconnect(): void }) : undefined;
+}
+
+// `work`, or `late()` thrown after `ms` without it.
+async function within<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(late()), ms)));
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const skipped = (id: string) => `Task ${id} was not run: its call ended (a task's error, abort, timeout or terminate) before it started.`;

@@ -13,6 +13,7 @@ import type { CallHooks, WorkerLayer } from '../pool/worker-layer.ts';
 import { loadEngine } from './bullmq.ts';
 import { openRedis, unreachable, whenReady, type RedisLink } from './connection.ts';
 import { cancelChannel, publishEnded } from './cancels.ts';
+import { closeSettled, ownConnectionOf } from './settle.ts';
 import { callTimeout, type NormalizedClusterOptions } from './options.ts';
 import { routeOf, type TaskRoute } from './route.ts';
 import { TaskImportError } from './task-functions.ts';
@@ -38,10 +39,11 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   readonly #id = randomUUID().slice(0, 12);
   readonly #submitter = `${hostname()}:${process.pid}`;
   readonly #link: RedisLink;
-  readonly #queue: Queue;
+  /** The queue, made once the connection is ready (settle.ts says why). */
+  #queue: Queue | null = null;
   #events: QueueEvents | null = null;
-  /** The events' own (blocking) connection, once ready. */
-  #eventsClient: { disconnect(): void } | null = null;
+  /** Ends the wait for a connection when the pool closes first. */
+  readonly #stopStart = new AbortController();
   /** Resolves once Redis is ready and the event stream is read (null: not asked yet, or failed). */
   #ready: Promise<void> | null = null;
   readonly #outstanding = new Map<string, Outstanding>();
@@ -58,14 +60,11 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     this.#options = options;
     this.#hooks = hooks;
     this.processes = options.processes;
-    const { bullmq } = loadEngine();
     this.#link = openRedis(options.redis, options.connection);
     const client = this.#link.client;
     client.on('error', this.#onError);
     client.on('close', this.#onLost);
     client.on('ready', this.#onReady);
-    this.#queue = new bullmq.Queue(options.queue, { connection: client });
-    this.#queue.on('error', this.#onError);
   }
 
   get pending(): number {
@@ -171,7 +170,7 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
       return;
     }
     const tasks = this.#unsent.splice(0);
-    if (tasks.length === 0) return;
+    if (tasks.length === 0 || this.#queue === null) return;
     try {
       await this.#queue.addBulk(tasks.map((task) => task.job));
     } catch (error) {
@@ -186,18 +185,29 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
     }
   }
 
-  // Connect, and start reading the queue's events from the last one there now (none is missed).
+  // Connect; then make the queue, and start reading its events from the last one there now
+  // (none is missed). Each BullMQ part is made on a ready connection and only while the pool is
+  // open (#close sees every part made), so that none is closed with its setup pending (settle.ts).
   async #start(): Promise<void> {
-    await whenReady(this.#link, this.#options.connectTimeoutMs, `submit to queue '${this.#options.queue}'`);
+    const doing = `submit to queue '${this.#options.queue}'`;
+    await whenReady(this.#link, this.#options.connectTimeoutMs, doing, this.#stopStart.signal);
     const { bullmq } = loadEngine();
-    const last = await this.#link.client.xrevrange(this.#queue.keys.events ?? `bull:${this.#options.queue}:events`, '+', '-', 'COUNT', 1);
+    const client = this.#link.client;
+    const closed = () => unreachable(this.#link, doing, undefined, 'the pool closed first');
+    if (this.#closing !== null) throw closed();
+    const queue = new bullmq.Queue(this.#options.queue, { connection: client });
+    queue.on('error', this.#onError);
+    this.#queue = queue;
+    await queue.waitUntilReady();
+    const last = await client.xrevrange(queue.keys.events ?? `bull:${this.#options.queue}:events`, '+', '-', 'COUNT', 1);
     const lastEventId = last[0]?.[0] ?? '0-0';
-    const events = new bullmq.QueueEvents(this.#options.queue, { connection: this.#link.client, lastEventId });
+    if (this.#closing !== null) throw closed();
+    const events = new bullmq.QueueEvents(this.#options.queue, { connection: client, lastEventId });
     events.on('error', this.#onError);
     events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.#failed(jobId, failedReason));
     this.#events = events;
-    this.#eventsClient = await events.waitUntilReady();
+    await events.waitUntilReady();
   }
 
   #completed(jobId: string, returnvalue: unknown): void {
@@ -267,15 +277,16 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   readonly #onReady = (): void => {
     clearTimeout(this.#lostTimer);
     this.#lostTimer = undefined;
-    if (this.#closing !== null || this.#ready === null) return;
+    if (this.#closing !== null || this.#queue === null) return;
+    const queue = this.#queue;
     const sent = new Set(this.#unsent);
     const jobs = [...this.#outstanding.values()].filter((task) => !sent.has(task)).map((task) => task.job);
-    if (jobs.length > 0) void this.#queue.addBulk(jobs).catch((error: unknown) => this.#onError(error as Error));
+    if (jobs.length > 0) void queue.addBulk(jobs).catch((error: unknown) => this.#onError(error as Error));
   };
 
   // Hosts holding tasks of `call` skip them (if the tasks were ever sent).
   #ended(call: Call): void {
-    if (this.#ready === null) return;
+    if (this.#queue === null) return;
     this.#track(publishEnded(this.#link.client, cancelChannel(this.#queue.toKey), `${this.#id}.${call.id}.`));
   }
 
@@ -286,6 +297,7 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
 
   // Remove a job not started (a running one is locked and stays; its result is dropped).
   #remove(id: string): void {
+    if (this.#queue === null) return; // nothing was sent
     this.#track(this.#queue.remove(id).catch(() => 0));
   }
 
@@ -313,19 +325,20 @@ export class RedisWorkers implements WorkerLayer<TaskRoute> {
   async #close(): Promise<void> {
     clearTimeout(this.#lostTimer);
     for (const entry of this.#byCall.values()) clearTimeout(entry.timer);
+    this.#stopStart.abort();
     const client = this.#link.client;
+    const parts = [this.#events, this.#queue].filter((part) => part !== null);
     if (client.status !== 'ready') {
-      // Without a server there is nothing to finish: a QUIT would wait for a reconnection forever.
-      // (BullMQ's close() and disconnect() wait for a ready connection first.)
-      void this.#events?.close().catch(() => undefined);
-      void this.#queue.close().catch(() => undefined);
-      this.#eventsClient?.disconnect();
+      // Without a server there is nothing to finish: a QUIT would wait for a reconnection forever
+      // (BullMQ's close() and disconnect() wait for a ready connection first). Ending the
+      // connections lets a pending setup fail, to our listeners, before its part is closed.
+      if (this.#events !== null) ownConnectionOf(this.#events)?.disconnect();
       if (!this.#link.borrowed) client.disconnect();
+      for (const part of parts) void closeSettled(part);
       return;
     }
     while (this.#removals.size > 0) await Promise.all([...this.#removals]);
-    await this.#events?.close().catch(() => undefined);
-    await this.#queue.close().catch(() => undefined);
+    for (const part of parts) await closeSettled(part);
     if (!this.#link.borrowed) await client.quit().catch(() => client.disconnect());
   }
 }

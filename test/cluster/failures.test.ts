@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Pool } from '../../src/cluster.ts';
+import { Pool, serveWorker } from '../../src/cluster.ts';
 import { WorkerLostError } from '../../src/errors.ts';
 import { loggedGate, square } from '../fixtures/cluster/tasks.ts';
 import { tempPath, trackPid } from '../helpers.ts';
@@ -153,6 +154,42 @@ describe('cluster Pool delivery guarantees', { skip: skip ?? false }, () => {
     a.child.kill('SIGTERM');
     assert.deepEqual(await a.exited, { code: 0, signal: null });
     await redis.start();
+  });
+
+  it('a Redis that stops answering once connected: serveWorker rejects after connectTimeoutMs, nothing left waiting', async () => {
+    // A server that answers ioredis's handshake (CLIENT SETINFO) and then nothing: the
+    // connection is up (no ready check), the commands of BullMQ's setup wait for replies that
+    // never come (BullMQ waits for them forever).
+    const socket = tempPath('silent.sock');
+    const peers = new Set<Socket>();
+    const silent = createServer((peer) => {
+      peers.add(peer.on('close', () => peers.delete(peer)));
+      peer.on('data', (data: Buffer) => peer.write('+OK\r\n'.repeat(data.toString().split('SETINFO').length - 1)));
+    });
+    await new Promise<void>((resolve) => silent.listen(socket, resolve));
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ path: socket, enableReadyCheck: false, maxRetriesPerRequest: null });
+    client.on('error', () => undefined);
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(serveWorker({ connection: client, queue: 'silent', processes: 1, connectTimeoutMs: 300 }), {
+        name: 'RedisConnectionError',
+        message: new RegExp(`Cannot serve queue 'silent': Redis at unix:${socket} cannot be reached: its worker not ready after 300 ms`),
+      });
+      const ended = new Promise((resolve) => client.once('end', resolve));
+      client.disconnect(); // borrowed: ours to close; BullMQ's setup on it fails now, to the host's listener
+      await ended;
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+      assert.equal(peers.size, 0, "the host's own connections (the Worker's, the subscriber) were closed");
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const peer of peers) peer.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it(

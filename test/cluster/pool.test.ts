@@ -291,6 +291,41 @@ describe('cluster Pool', { skip: skip ?? false }, () => {
     );
   });
 
+  it('a pool closed while its connection is mid-attempt to an unreachable Redis leaves no unhandled rejection', async () => {
+    // The connection ends during an attempt ('connecting'), which fails whatever waited for it:
+    // nothing of the pool may be left waiting without a listener (BullMQ's setup of a queue was).
+    const { Redis } = await import('ioredis');
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const client = new Redis({ path: join(redis.dir, 'missing.sock'), maxRetriesPerRequest: null, retryStrategy: () => 5 });
+        client.on('error', () => undefined);
+        const pool = new Pool({ connection: client, queue: 'q' });
+        const call = pool.map(square, [1]);
+        const settled = call.then(
+          () => 'resolved',
+          (error: Error) => error.message,
+        );
+        let attempts = 0;
+        await new Promise<void>((resolve) => client.on('connecting', () => ++attempts === 2 && resolve()));
+        assert.equal(client.status, 'connecting');
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        const terminated = pool.terminate();
+        client.disconnect();
+        await ended;
+        assert.match(await settled, /The pool was terminated/);
+        await terminated;
+        await pool.join();
+        await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection is reported by now
+      }
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('options are checked in the house format', () => {
     assert.throws(() => new Pool({ redis: { path: redis.socket }, queue: '' }), /Expected `queue` to be a non-empty queue name/);
     assert.throws(
