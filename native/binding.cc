@@ -9,7 +9,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   struct Entry { const char* name; napi_callback fn; };
   static const Entry entries[] = {
       {"fork", Fork}, {"waitpid", Waitpid}, {"waitidNoWait", WaitidNoWait},
-      {"pidfdOpen", PidfdOpen}, {"pollReadable", PollReadable}, {"watchReadable", WatchReadable},
+      {"pidfdOpen", PidfdOpen}, {"pollReadable", PollReadable}, {"spinReadable", SpinReadable}, {"watchReadable", WatchReadable},
       {"watchLoopIdle", WatchLoopIdle},
       {"exit", Exit}, {"setPdeathsig", SetPdeathsig}, {"getpid", Getpid}, {"getppid", Getppid},
       {"kill", Kill}, {"socketpair", Socketpair}, {"pipe", Pipe}, {"sendFds", SendFds},

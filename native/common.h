@@ -58,7 +58,7 @@ MP_DECLARE(Kill);
 MP_DECLARE(Socketpair); MP_DECLARE(Pipe); MP_DECLARE(SendFds); MP_DECLARE(RecvFds);
 MP_DECLARE(TryRead); MP_DECLARE(TakeFds); MP_DECLARE(TryReadKeepingFds); MP_DECLARE(DropFds); MP_DECLARE(TryWrite); MP_DECLARE(PeerClosed); MP_DECLARE(Close); MP_DECLARE(Dup); MP_DECLARE(Dup2); MP_DECLARE(SetCloexec);
 MP_DECLARE(SetNonBlocking);
-MP_DECLARE(PollReadable); MP_DECLARE(WatchReadable); MP_DECLARE(WatchLoopIdle);
+MP_DECLARE(PollReadable); MP_DECLARE(SpinReadable); MP_DECLARE(WatchReadable); MP_DECLARE(WatchLoopIdle);
 MP_DECLARE(ShmOpen); MP_DECLARE(Ftruncate); MP_DECLARE(FstatSize); MP_DECLARE(MmapShared);
 MP_DECLARE(ShmUnlink); MP_DECLARE(ShmAnonymous); MP_DECLARE(FutexWait); MP_DECLARE(FutexWake);
 MP_DECLARE(UnwindThenCall);

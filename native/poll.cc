@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <time.h>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -56,6 +57,46 @@ MP_DECLARE(PollReadable) {
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) napi_set_element(env, result, out++, Int32(env, p.fd));
   }
   return result;
+}
+
+// Polls `fds` without blocking, again and again, for up to `spinMicros` µs, until one is readable
+// (or hung up, in error, closed). Returns its index in `fds`, or -1 when none became ready in
+// time. The spin of a receive awaiting a reply on a socket (src/connection/reader.ts): the other
+// fds are the process's other connections with a receive waiting, so one of them that becomes
+// ready ends the spin instead of waiting behind it.
+MP_DECLARE(SpinReadable) {
+  Args a;
+  uint64_t spin_us;
+  if (!GetArgs(env, info, &a)) return nullptr;
+  bool is_array = false;
+  napi_is_array(env, a.argv[0], &is_array);
+  if (!is_array) return ThrowTypeError(env, "Expected `fds` to be an array of file descriptors.");
+  if (!ArgSize(env, a.argv[1], "spinMicros", &spin_us)) return nullptr;
+  uint32_t len = 0;
+  napi_get_array_length(env, a.argv[0], &len);
+  std::vector<struct pollfd> pfds(len);
+  for (uint32_t i = 0; i < len; i++) {
+    napi_value item;
+    int fd;
+    if (napi_get_element(env, a.argv[0], i, &item) != napi_ok) return nullptr;
+    if (!ArgFd(env, item, "fds[i]", &fd)) return nullptr;
+    pfds[i] = {fd, POLLIN, 0};
+  }
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    int n = poll(pfds.data(), pfds.size(), 0);
+    if (n > 0) break;
+    if (n < 0 && errno != EINTR) return ThrowErrno(env, "poll", errno);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t spent = static_cast<uint64_t>((now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000);
+    if (spent >= spin_us) return Int32(env, -1);
+  }
+  for (uint32_t i = 0; i < len; i++) {
+    if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) return Int32(env, static_cast<int32_t>(i));
+  }
+  return Int32(env, -1);
 }
 
 // One watchReadable(). Owned jointly by the JS wrapper (until finalized) and the uv handle

@@ -100,8 +100,9 @@ Python's rows run in bench/python/driver.py (its child started by Python's defau
 multiproc's in the runner (its child started with 'spawn'); in both the Listener is in the
 measuring process and the Client in the child. TCP rows authenticate with an authkey (the HMAC
 handshake both ways: HMAC-SHA256 in multiproc, Python ≥ 3.12's form; the Python 3.11 here uses
-its HMAC-MD5 one), unix rows use none, as both libraries' defaults. multiproc's connections by
-address never spin their receives (docs/DECISIONS.md).`;
+its HMAC-MD5 one), unix rows use none, as both libraries' defaults. A multiproc receive awaiting
+a reply may poll the socket before it sleeps, by the learned spin policy of every connection
+(src/connection/spin-policy.ts, docs/DECISIONS.md); Python blocks in read(2).`;
 
 function rttGroup(kind) {
   return {

@@ -7,7 +7,7 @@
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 import type { Address } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge } from './auth.ts';
-import { openConnection, type Connection, kNeverSpin } from './connection.ts';
+import { openConnection, type Connection } from './connection.ts';
 import { AuthenticationError } from './errors.ts';
 
 /** At most this many handshakes run at once; more connections wait in the kernel's backlog. */
@@ -134,7 +134,6 @@ export class Acceptor {
       // the peer is already gone: its connection reads EOF
     }
     const connection = openConnection(fd, { readable: true, writable: true, native: this.#native });
-    connection[kNeverSpin](); // never spin: see Client() in client.ts
     const authkey = this.#authkey;
     if (authkey === null) return this.#deliver({ ok: true, connection, peer });
     this.#handshaking.add(connection);

@@ -11,7 +11,7 @@ import type { SocketFamily } from '../native/types.ts';
 import { normalizeTimeout, typeError } from '../options.ts';
 import { checkAddress, checkFamily, describeAddress, type Address, type Family, type ResolvedAddress } from './address.ts';
 import { answerChallenge, deadlineIn, deliverChallenge, normalizeAuthkey, type Deadline } from './auth.ts';
-import { openConnection, type Connection, kNeverSpin } from './connection.ts';
+import { openConnection, type Connection } from './connection.ts';
 import { asError } from './errors.ts';
 
 /** Options of Client(). */
@@ -61,10 +61,6 @@ export async function Client(address: Address, options: ClientOptions = {}): Pro
   );
   const fd = await connectWithRetry(resolved, native, deadline, signal);
   const connection = openConnection(fd, { readable: true, writable: true, native });
-  // No spinning receives on a connection by address (reader.ts spins while a reply is due): it
-  // has no shared-memory lane, so a spin is a loop of recv(2) calls, and on a loaded machine the
-  // CPU it takes is the peer's: round trips were several times slower with it (docs/DECISIONS.md).
-  connection[kNeverSpin]();
   if (authkey === null) return connection;
   const onAbort = () => connection.close();
   signal?.addEventListener('abort', onAbort, { once: true });

@@ -125,6 +125,8 @@ export class FrameSource implements FrameSink {
         const { tag, length } = frames.takeHeader();
         if (!isControl) return this.#header(tag, length, false);
         this.#lane?.control(tag);
+        // The lane's records come first: no read(2) for what may follow (it waits in the kernel).
+        if (this.laneReady()) return;
       }
     } catch (error) {
       this.#host.fail(error as Error);

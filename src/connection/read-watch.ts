@@ -10,8 +10,9 @@
 // that is waiting must not be.
 import type { FdWatcher, NativeBinding } from '../native/binding.ts';
 
-// Connections with a receive in progress (see the top).
+// Connections with a receive in progress (see the top), and the fds they wait on.
 const busy = new Set<object>();
+const waitingFds = new Map<ReadWatch, number>();
 
 /** One reader's watcher and liveness (see the top). */
 export class ReadWatch {
@@ -34,6 +35,7 @@ export class ReadWatch {
     if (first) {
       const owner = this.#owner.deref();
       if (owner !== undefined) busy.add(owner);
+      waitingFds.set(this, this.#fd);
     }
     if (this.#watcher === null) this.#watcher = this.#native.watchReadable(this.#fd, this.#onReadable);
     else this.#watcher.ref();
@@ -42,12 +44,21 @@ export class ReadWatch {
   /** Nothing waits any more: the watcher stays on, unref'd, and the owner may be collected. */
   idle(): void {
     this.#watcher?.unref();
+    waitingFds.delete(this);
     const owner = this.#owner.deref();
     if (owner !== undefined) busy.delete(owner);
   }
 
+  /** This fd first, then those of the process's other connections with a receive waiting (a wait in the addon ends when one is readable). */
+  withOthers(): number[] {
+    const fds = [this.#fd];
+    if (waitingFds.size > 1) for (const [watch, fd] of waitingFds) if (watch !== this) fds.push(fd);
+    return fds;
+  }
+
   /** Close the watcher (the fd is left to whoever reads it next, or is about to be closed). */
   stop(): void {
+    waitingFds.delete(this);
     this.#watcher?.close();
     this.#watcher = null;
   }

@@ -184,17 +184,15 @@ export class FrameReader {
     this.#pump(true);
   }
 
-  // The only receive would wait: the policy may have it spin for the frame first (and times the wait).
+  // The only receive would wait: the policy may have it spin for the frame first (and times the
+  // wait): on the lane's ring, or polling the fd, a spin that ends as soon as another connection
+  // of this process with a receive waiting becomes readable (that one is not kept waiting).
   #spinOrSleep(): void {
     const micros = this.#spin.beforeWait(performance.now());
     if (micros === 0) return;
     if (this.#lane !== null && !this.#lane.onSocket) {
       if (this.#lane.spin(micros)) this.#pump(false);
-    } else {
-      this.#frames.spinFor = micros;
-      this.#pump(true);
-      this.#frames.spinFor = 0;
-    }
+    } else if (this.#native.spinReadable(this.#watch.withOthers(), micros) === 0) this.#readable();
     this.#spin.spinEnded();
   }
 

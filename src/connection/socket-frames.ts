@@ -43,8 +43,6 @@ export class SocketFrames {
   #filled = false; // the last read ahead filled the buffer: the next one gets a larger one
   /** A read of this wake-up came back short: the kernel has nothing more now (no read until reset). */
   drained = false;
-  /** µs the next read(2) may spin: set for the first read of a receive that would wait. */
-  spinFor = 0;
 
   constructor(fd: number, native: NativeBinding, maxFrame: number, exclusive: boolean, sink: FrameSink) {
     this.#fd = fd;
@@ -195,13 +193,11 @@ export class SocketFrames {
     return n > 0;
   }
 
-  // read(2) unless this wake-up already drained the kernel (the first read of a receive that
-  // would wait may spin: spinFor); 0 is EOF (the sink is told), -1 nothing now (another process
-  // took it, or a spurious wake-up).
+  // read(2) unless this wake-up already drained the kernel; 0 is EOF (the sink is told), -1
+  // nothing now (another process took it, or a spurious wake-up).
   #read(target: Buffer, offset: number, length: number): number {
     if (this.drained) return -1;
-    const n = this.#native.tryReadKeepingFds(this.#fd, target, offset, length, this.spinFor);
-    this.spinFor = 0;
+    const n = this.#native.tryReadKeepingFds(this.#fd, target, offset, length, 0);
     if (n === 0) this.#sink.atEnd();
     else if (n < length) this.drained = true;
     return n;

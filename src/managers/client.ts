@@ -2,7 +2,7 @@
 // shared by every proxy, with calls multiplexed by request id). It reads only while calls are
 // pending, so an idle manager connection never keeps a process alive; when the manager goes
 // away every pending and later call rejects with ManagerClosedError.
-import { kNeverSpin, type Connection } from '../connection/connection.ts';
+import type { Connection } from '../connection/connection.ts';
 import { ConnectionClosedError } from '../connection/errors.ts';
 import type { WireError } from '../pool/messages.ts';
 import { ManagerClosedError, ManagerProtocolError } from './errors.ts';
@@ -37,7 +37,6 @@ export class ManagerClient {
 
   constructor(conn: Connection, where: ManagerAddress) {
     this.#conn = conn;
-    conn[kNeverSpin](); // see docs/DECISIONS.md, Managers: spinning lost under load
     this.where = where;
   }
 

@@ -2,7 +2,7 @@
 // receive loop; calls run concurrently (a waiting acquire never holds up another client's get),
 // and replies go back as each call settles. Proxies inside arguments become references held by
 // the manager; references inside results are handed to the client (it owns one per proxy).
-import { kNeverSpin, type Connection } from '../connection/connection.ts';
+import type { Connection } from '../connection/connection.ts';
 import { ConnectionClosedError } from '../connection/errors.ts';
 import { toWireError } from '../pool/remote-error.ts';
 import { ManagerProtocolError, NotExposedError } from './errors.ts';
@@ -43,7 +43,6 @@ export class Server {
 
   /** Serve one client until it disconnects (or breaks the protocol: then it is dropped). */
   async serve(conn: Connection): Promise<void> {
-    conn[kNeverSpin](); // see docs/DECISIONS.md, Managers: spinning lost under load
     const session = new Session(conn, this.objects);
     this.#sessions.add(session);
     try {

@@ -50,6 +50,8 @@ export interface NativeBinding {
   pidfdOpen(pid: number): number;
   /** poll(2), blocking (-1 = forever); the fds that are readable, hung up or in error. */
   pollReadable(fds: number[], timeoutMs: number): number[];
+  /** poll(2) without blocking, again and again for up to `spinMicros` µs: the index in `fds` of the first readable (or hung up) one, -1 if none in time. */
+  spinReadable(fds: number[], spinMicros: number): number;
   /** uv_poll on Node's loop; calls back (microtasks run after) on readable/HUP; ref'd. libuv makes `fd` non-blocking; one watcher per fd. */
   watchReadable(fd: number, callback: () => void): FdWatcher;
   /**
