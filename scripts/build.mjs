@@ -135,12 +135,16 @@ function builtinsWithoutFacades(file) {
     if (entry.d !== -1 || entry.n === undefined || !entry.n.startsWith('node:')) continue;
     const statement = code.slice(entry.ss, entry.se);
     const clause = /^import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\})?\s*from\s*["'][^"']+["'];?$/.exec(statement.trim());
-    if (clause === null) throw new Error(`multiproc build: the child core's \`${statement}\` has a form builtinsWithoutFacades() does not rewrite.`);
+    if (clause === null)
+      throw new Error(`multiproc build: the child core's \`${statement}\` has a form builtinsWithoutFacades() does not rewrite.`);
     const [, defaultName, named] = clause;
     const module = `process.getBuiltinModule(${JSON.stringify(entry.n)})`;
     if (defaultName !== undefined) reads.push(`const ${defaultName} = ${module};`);
     if (named !== undefined) {
-      const bindings = named.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      const bindings = named
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
       reads.push(`const { ${bindings.map((part) => part.replace(/\s+as\s+/, ': ')).join(', ')} } = ${defaultName ?? module};`);
     }
     out += code.slice(last, entry.ss) + statement.replace(/[^\n]/g, ' ');

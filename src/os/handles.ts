@@ -14,7 +14,8 @@ function loaded<T>(name: 'child_process' | 'dgram', get: () => T): T | null {
   const list = (process as { moduleLoadList?: string[] }).moduleLoadList;
   return list === undefined || list.includes(`NativeModule ${name}`) ? get() : null;
 }
-const childProcessClass = (): ChildProcessClass | null => loaded('child_process', () => process.getBuiltinModule('node:child_process').ChildProcess);
+const childProcessClass = (): ChildProcessClass | null =>
+  loaded('child_process', () => process.getBuiltinModule('node:child_process').ChildProcess);
 const dgramSocket = (): typeof import('node:dgram').Socket | null => loaded('dgram', () => process.getBuiltinModule('node:dgram').Socket);
 
 interface Registry {
