@@ -55,9 +55,11 @@ const orphaned = (): void => {
  * The preparation message read synchronously: the parent writes it as it spawns this child, so
  * it is waiting in the socket (libuv leaves a child's end of a stdio socket blocking). No event
  * loop turn, no watcher before the target starts. Stops early when the channel is non-blocking
- * and empty (EAGAIN): the rest then arrives through the watcher.
+ * and empty (EAGAIN): the rest then arrives through the watcher. Not on Windows, where fd 3 is a
+ * named pipe libuv opened for overlapped I/O (a synchronous read of it is not defined).
  */
 function readPreparation(): void {
+  if (process.platform === 'win32') return;
   const buffer = Buffer.allocUnsafe(65_536);
   while (!prepared) {
     let n: number;
