@@ -1,6 +1,8 @@
-// The fork server's side of its warm spare (src/bootstrap/spare-child.ts): when to fork one and
-// drop it (src/bootstrap/spare-policy.ts), which one is still usable (forked after the server's
-// last import), and which children's ends nobody is told of (spares never used).
+// The fork server's side of its warm spares (src/bootstrap/spare-child.ts): when to fork them and
+// drop them (src/bootstrap/spare-policy.ts), which are still usable (forked after the server's
+// last import), and which children's ends nobody is told of (spares never used). One spare per
+// child that ended since the last start, as the policy allows: a start→join loop keeps one, a
+// Pool whose N workers ended together keeps N for the next Pool's burst of N starts.
 import { performance } from 'node:perf_hooks';
 import type { NativeBinding } from '../native/types.ts';
 import type { ChildEnd, ServerChildren } from './server-children.ts';
@@ -20,12 +22,13 @@ export interface SpareKeeperOptions {
   runSpare: (fd: number) => void;
 }
 
-/** The server's spare, if any, and the policy that decides it. */
+/** The server's spares, oldest first, and the policy that decides them. */
 export class SpareKeeper {
   readonly #options: SpareKeeperOptions;
   readonly #policy = new SparePolicy();
   readonly #unreported = new Set<number>();
-  #spare: Spare | null = null;
+  readonly #spares: Spare[] = [];
+  #endedSinceStart = 0;
   #expiry: NodeJS.Timeout | undefined;
 
   constructor(options: SpareKeeperOptions) {
@@ -35,21 +38,20 @@ export class SpareKeeper {
   /** A start request arrived (served by a spare or not). */
   started(): void {
     this.#policy.started(performance.now());
+    this.#endedSinceStart = 0;
   }
 
-  /** The spare, if it has every module the server has (a stale one is dropped); the caller hands the request to it. */
+  /** The oldest spare that has every module the server has (stale ones are dropped); the caller hands the request to it. */
   take(): Spare | null {
-    const ready = this.#spare;
-    if (ready === null) return null;
-    this.#spare = null;
-    clearTimeout(this.#expiry);
-    if (ready.generation !== moduleGeneration()) {
+    for (let ready = this.#spares.shift(); ready !== undefined; ready = this.#spares.shift()) {
+      if (ready.generation === moduleGeneration()) {
+        this.#unreported.delete(ready.pid);
+        this.#options.children.restart(ready.pid);
+        return ready;
+      }
       this.#options.native.close(ready.fd); // it ends itself (spare-child.ts), unreported
-      return null;
     }
-    this.#unreported.delete(ready.pid);
-    this.#options.children.restart(ready.pid);
-    return ready;
+    return null;
   }
 
   /** Watch a child of the server: its end is reported unless it is an unused spare, and may call for a spare. */
@@ -58,22 +60,23 @@ export class SpareKeeper {
   }
 
   #ended(end: ChildEnd): void {
-    if (this.#spare?.pid === end.pid) this.#drop(); // died while waiting
+    this.#forget(end.pid); // a spare that died while waiting
     if (this.#unreported.delete(end.pid)) return;
     this.#options.reportEnd(end);
     const now = performance.now();
     if (!this.#policy.wantsSpare(now, end.lifetime)) return;
-    // A start→join loop, a Pool replacing a worker: have a spare ready for the next start (once
-    // this turn of the loop is done), dropped if no start came in time. Not at each start: the
-    // starts of a burst (a Pool's workers) would each fork a spare nobody uses.
+    // A start→join loop, a Pool replacing a worker or started again: have a spare ready for the
+    // next start (once this turn of the loop is done), dropped if no start came in time. Not at
+    // each start: the starts of a burst (a Pool's workers) would each fork a spare nobody uses.
+    this.#endedSinceStart++;
     clearTimeout(this.#expiry);
-    this.#expiry = setTimeout(() => this.#drop(), this.#policy.keepFor(end.lifetime)).unref();
+    this.#expiry = setTimeout(() => this.#dropAll(), this.#policy.keepFor(end.lifetime)).unref();
     setImmediate(() => this.#fork());
   }
 
   #fork(): void {
     const { native } = this.#options;
-    if (this.#spare !== null || this.#options.busy()) return;
+    if (this.#spares.length >= this.#endedSinceStart || this.#options.busy()) return;
     const [mine, theirs] = native.socketpair();
     let pid: number;
     try {
@@ -88,23 +91,27 @@ export class SpareKeeper {
       return this.#options.runSpare(theirs);
     }
     native.close(theirs);
-    this.#spare = { pid, fd: mine, generation: moduleGeneration() };
+    this.#spares.push({ pid, fd: mine, generation: moduleGeneration() });
     this.#unreported.add(pid);
     this.watch(pid);
   }
 
-  // Close the unused spare's socket: it ends itself, and its end is not reported.
-  #drop(): void {
-    clearTimeout(this.#expiry);
-    if (this.#spare === null) return;
-    this.#options.native.close(this.#spare.fd);
-    this.#spare = null;
+  #forget(pid: number): void {
+    const at = this.#spares.findIndex((spare) => spare.pid === pid);
+    if (at < 0) return;
+    this.#options.native.close((this.#spares[at] as Spare).fd);
+    this.#spares.splice(at, 1);
   }
 
-  /** In a child of the server: a sibling spare's socket and the expiry are the server's. */
+  // Close the unused spares' sockets: they end themselves, and their ends are not reported.
+  #dropAll(): void {
+    clearTimeout(this.#expiry);
+    for (const spare of this.#spares.splice(0)) this.#options.native.close(spare.fd);
+  }
+
+  /** In a child of the server: sibling spares' sockets and the expiry are the server's. */
   forgetInChild(): void {
-    if (this.#spare !== null) this.#options.native.close(this.#spare.fd);
-    this.#spare = null;
+    for (const spare of this.#spares.splice(0)) this.#options.native.close(spare.fd);
     this.#unreported.clear();
     clearTimeout(this.#expiry);
   }

@@ -33,13 +33,25 @@ describe('SparePolicy', () => {
     }
   });
 
-  it('follows a change of pace within a few starts', () => {
+  it('follows a change of pace within the last eight starts', () => {
     const policy = new SparePolicy();
     let last = loop(policy, 0, 10, 10);
     assert.equal(policy.wantsSpare(last + 500, 500), false);
-    last = loop(policy, last + 1000, 1000, 10);
-    assert.equal(policy.wantsSpare(last + 900, 900), true);
-    assert.ok(policy.keepFor(900) > 1000);
+    last = loop(policy, last + 1000, 1000, 3);
+    assert.equal(policy.wantsSpare(last + 900, 900), true, 'a slower pace: at once');
+    last = loop(policy, last + 10, 10, 10);
+    assert.equal(policy.wantsSpare(last + 500, 500), false, 'a faster pace: once the slow intervals are eight starts old');
+  });
+
+  it('waits for the next burst of a Pool started again and again', () => {
+    const policy = new SparePolicy();
+    let now = 0;
+    for (let round = 0; round < 3; round++) {
+      loop(policy, now, 0.01, 4); // the Pool's four workers
+      now += 200; // its work, then close(), then the next Pool
+    }
+    assert.equal(policy.wantsSpare(now - 10, 190), true, 'its workers ending call for spares');
+    assert.ok(policy.keepFor(190) > 200, 'kept until the next burst');
   });
 
   it('keeps no spare for children started in one burst that end long after it', () => {
