@@ -68,6 +68,7 @@ await build({
   format: 'esm',
   plugins: [dynamicImportAsPackageImport()],
 });
+builtinsWithoutFacades('dist/internal/child-core.js');
 if (lexer.parse(readFileSync('dist/internal/child-core.js', 'utf8'))[0].some((entry) => entry.d > -1)) {
   throw new Error(
     'multiproc build: the child core contains an import(); call importUrl() of src/loading/dynamic-import.ts instead (see the top of this file).',
@@ -116,6 +117,42 @@ await build({
     },
   ],
 });
+builtinsWithoutFacades('dist/bootstrap/spawn-main.js');
+
+/**
+ * The core's imports of Node's own modules (`import { openSync } from "node:fs"`) become reads of
+ * process.getBuiltinModule() (Node >= 20.16): an ES module import of a builtin makes its ES module
+ * facade, which reads every export, lazy ones included (node:fs's ReadStream getter loads all of
+ * node:stream), ~4-5 ms of a spawned child's start here (a --cpu-prof of one). The reads are
+ * hoisted to the top of the file as ES module imports are; line numbers (the source map) are kept.
+ */
+function builtinsWithoutFacades(file) {
+  const code = readFileSync(file, 'utf8');
+  const reads = [];
+  let out = '';
+  let last = 0;
+  for (const entry of lexer.parse(code)[0]) {
+    if (entry.d !== -1 || entry.n === undefined || !entry.n.startsWith('node:')) continue;
+    const statement = code.slice(entry.ss, entry.se);
+    const clause = /^import\s+(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\})?\s*from\s*["'][^"']+["'];?$/.exec(statement.trim());
+    if (clause === null)
+      throw new Error(`multiproc build: the child core's \`${statement}\` has a form builtinsWithoutFacades() does not rewrite.`);
+    const [, defaultName, named] = clause;
+    const module = `process.getBuiltinModule(${JSON.stringify(entry.n)})`;
+    if (defaultName !== undefined) reads.push(`const ${defaultName} = ${module};`);
+    if (named !== undefined) {
+      const bindings = named
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+      reads.push(`const { ${bindings.map((part) => part.replace(/\s+as\s+/, ': ')).join(', ')} } = ${defaultName ?? module};`);
+    }
+    out += code.slice(last, entry.ss) + statement.replace(/[^\n]/g, ' ');
+    last = entry.se;
+  }
+  out += code.slice(last);
+  writeFileSync(file, reads.join(' ') + ' ' + out);
+}
 
 /** Imports of a core module become imports of the one core file; of dynamic-import.ts, of its own. */
 function libraryImports() {

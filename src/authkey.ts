@@ -2,7 +2,6 @@
 // in the main process; a child has the authkey its Process object had when it was started (by
 // default its parent's), under every start method. A TCP Listener or Client without an authkey
 // of its own uses it, so a parent and its children authenticate to each other with no setup.
-import { randomBytes } from 'node:crypto';
 import { globalState } from './state.ts';
 
 /** Bytes in a generated authkey (as Python's os.urandom(32)). */
@@ -11,7 +10,9 @@ export const AUTHKEY_BYTES = 32;
 /** This process's authkey (made on first use in the main process). Do not modify the returned Buffer. */
 export function currentAuthkey(): Buffer {
   const state = globalState();
-  state.authkey ??= randomBytes(AUTHKEY_BYTES);
+  // node:crypto loaded here, not at import: a spawned child (which gets its authkey from its
+  // parent) would otherwise load it for nothing, a few ms of its start.
+  state.authkey ??= process.getBuiltinModule('node:crypto').randomBytes(AUTHKEY_BYTES);
   return state.authkey;
 }
 

@@ -4,17 +4,13 @@
 // CPU time). A start request that finds a spare ready is forwarded to it instead of forking: the
 // start→join of the next Process no longer waits for the fork and that reset.
 //
-// When: a spare is forked when one of the server's children ends less than SPARE_IDLE_MS after the
-// last start (a start→join loop, a Pool replacing a worker), and dropped when no start came for
-// SPARE_IDLE_MS (a program that started one process does not keep a second one), or as soon as the
-// server imported a module after forking it (its children must inherit every module the server has:
-// a stale spare is dropped and the request forked as before). Not at each start: the starts of a
-// burst (a Pool's workers) would each fork a spare nobody uses, competing with the new children.
+// When: decided by src/bootstrap/spare-policy.ts, learned from the starts the server serves (a
+// spare after a child ends soon after a start, kept for a few intervals between starts), and
+// dropped as soon as the server imported a module after forking it (its children must inherit
+// every module the server has: a stale spare is dropped and the request forked as before). The
+// server's side is src/bootstrap/server-spare.ts; this file is the exchange between the two.
 import type { NativeBinding } from '../native/types.ts';
 import { decodeObject, encodeObject, expectForkRequest, FrameDecoder, type ForkRequest } from '../wire/protocol.ts';
-
-/** How long an unused spare is kept after the last start or preload (a policy, not a machine figure). */
-export const SPARE_IDLE_MS = 5000;
 
 /** The server's side of a spare: its pid, the server's end of its socket, the module generation it was forked at. */
 export interface Spare {

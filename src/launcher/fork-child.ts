@@ -109,7 +109,15 @@ export function asyncStackProblem(): string | null {
   return stackProblem;
 }
 
+// Read once, in the parent (its `fork` availability check asks first): the child inherits the
+// object and its typed arrays over the same memory, and does not pay for the binding's lookup.
+let asyncWrap: AsyncWrapBinding | undefined;
+
 function asyncStack(): AsyncWrapBinding {
+  return (asyncWrap ??= readAsyncStack());
+}
+
+function readAsyncStack(): AsyncWrapBinding {
   const quiet = process.noDeprecation === true;
   process.noDeprecation = true;
   try {

@@ -2,9 +2,21 @@
 // and sockets are closed on the child's side only (destroy(), never end(), which would send FIN
 // on the parent's connection), ChildProcess handles are dropped, listeners removed so the
 // parent's code does not react in the child. Handles marked with preserveHandle() survive.
-import { ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import net from 'node:net';
+
+type ChildProcessClass = typeof import('node:child_process').ChildProcess;
+
+// node:child_process (and the node:dgram it loads) are not imported by this module: a spawned
+// child, which imports it through its stdin's, would load them for nothing (a few ms of its
+// start). A process that may fork loads them when it installs the tracking; a forked child asks
+// for them only if its parent had loaded them (no ChildProcess or dgram socket exists otherwise).
+function loaded<T>(name: 'child_process' | 'dgram', get: () => T): T | null {
+  const list = (process as { moduleLoadList?: string[] }).moduleLoadList;
+  return list === undefined || list.includes(`NativeModule ${name}`) ? get() : null;
+}
+const childProcessClass = (): ChildProcessClass | null =>
+  loaded('child_process', () => process.getBuiltinModule('node:child_process').ChildProcess);
+const dgramSocket = (): typeof import('node:dgram').Socket | null => loaded('dgram', () => process.getBuiltinModule('node:dgram').Socket);
 
 interface Registry {
   preserved: WeakSet<object>;
@@ -28,7 +40,8 @@ export function preserveHandle<T extends object>(handle: T): T {
 function isDead(handle: object): boolean {
   if (handle instanceof net.Server) return !handle.listening;
   if (handle instanceof net.Socket) return handle.destroyed;
-  if (handle instanceof ChildProcess) return handle.exitCode !== null || handle.signalCode !== null;
+  const ChildProcess = childProcessClass();
+  if (ChildProcess !== null && handle instanceof ChildProcess) return handle.exitCode !== null || handle.signalCode !== null;
   return false;
 }
 
@@ -44,6 +57,8 @@ export function isPreserved(handle: object): boolean {
 export function installUnrefTracking(): void {
   const reg = registry();
   const marker = Symbol.for('multiproc.os.unrefTracked');
+  const { ChildProcess } = process.getBuiltinModule('node:child_process');
+  const dgram = process.getBuiltinModule('node:dgram');
   for (const proto of [net.Socket.prototype, net.Server.prototype, dgram.Socket.prototype, ChildProcess.prototype] as Handle[]) {
     if (proto[marker] === true) continue;
     const unref = proto['unref'] as (this: object) => unknown;
@@ -64,6 +79,10 @@ export function isStdio(handle: Handle): boolean {
 
 const ignore = () => {};
 
+function isInstance<T extends object>(handle: object, cls: (abstract new (...args: never[]) => T) | null): handle is T {
+  return cls !== null && handle instanceof cls;
+}
+
 /** Let go of one inherited handle on the child's side. */
 function drop(handle: object): void {
   if (handle instanceof net.Socket) {
@@ -75,13 +94,13 @@ function drop(handle: object): void {
     handle.removeAllListeners();
     handle.on('error', ignore);
     handle.close();
-  } else if (handle instanceof ChildProcess) {
+  } else if (isInstance(handle, childProcessClass())) {
     // Not our child: its exit would never be seen, and libuv must not waitpid() it here.
     handle.removeAllListeners();
     const raw = (handle as Handle)['_handle'] as { close(): void } | null;
     (handle as Handle)['_handle'] = null;
     raw?.close();
-  } else if (handle instanceof dgram.Socket) {
+  } else if (isInstance(handle, dgramSocket())) {
     handle.removeAllListeners();
     handle.on('error', ignore);
     handle.close();
