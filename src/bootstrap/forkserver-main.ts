@@ -57,9 +57,12 @@ const decoder = new FrameDecoder();
 const pendingFds: number[] = [];
 const queue: (ForkRequest | PreloadRequest)[] = [];
 const children = new Map<number, { pidfd: number; watcher: { close(): void } }>();
-// A spare (src/bootstrap/spare-child.ts) and the children whose end nobody is told of (spares
-// never used). `generation` counts the modules imported: a spare forked before the last one is stale.
-let spare: Spare | null = null;
+// Spares (src/bootstrap/spare-child.ts), oldest first, and the children whose end nobody is told
+// of (spares never used). `generation` counts the modules imported: a spare forked before the last
+// one is stale. One spare per child that ended since the last start: a start→join loop keeps one,
+// a Pool whose N workers ended together keeps N for the next Pool's burst of N starts.
+const spares: Spare[] = [];
+let endedSinceStart = 0;
 const unreported = new Set<number>();
 let generation = 0;
 let spareExpiry: NodeJS.Timeout | undefined;
@@ -162,6 +165,7 @@ function started(pid: number, prep: PreparationData, fds: number[]): void {
   clearTimeout(idleCollect);
   idleCollect = setTimeout(whenIdle, IDLE_GC_MS).unref();
   lastStart = performance.now();
+  endedSinceStart = 0;
 }
 
 // Reap `pid` when it ends, and tell the client (unless it was a spare never used).
@@ -173,7 +177,7 @@ function watchChild(pid: number): void {
     watcher.close();
     native.close(pidfd);
     children.delete(pid);
-    if (spare?.pid === pid) dropSpare();
+    dropSpare(pid);
     if (unreported.delete(pid)) return;
     events.write(encodeObject({ type: 'exited', pid, exitCode: status.exitCode ?? -(status.signal ?? 0) }));
     if (performance.now() - lastStart < SPARE_IDLE_MS) keepSpare();
@@ -181,18 +185,20 @@ function watchChild(pid: number): void {
   children.set(pid, { pidfd, watcher });
 }
 
-// A child ended while starts are recent (a start→join loop, a Pool replacing a worker): have a
-// spare ready for the next start (once this turn of the loop is done), until SPARE_IDLE_MS pass.
-// Not at each start: the starts of a burst (a Pool's workers) would each fork a spare nobody
-// uses, competing for the CPU with the children just started.
+// A child ended while starts are recent (a start→join loop, a Pool replacing a worker, a Pool's
+// workers ending together): have a spare ready for the next start, one per child ended since the
+// last start (once this turn of the loop is done), until SPARE_IDLE_MS pass. Not at each start:
+// the starts of a burst (a Pool's workers) would each fork a spare nobody uses, competing for the
+// CPU with the children just started.
 function keepSpare(): void {
+  endedSinceStart++;
   clearTimeout(spareExpiry);
-  spareExpiry = setTimeout(dropSpare, SPARE_IDLE_MS).unref();
+  spareExpiry = setTimeout(dropSpares, SPARE_IDLE_MS).unref();
   setImmediate(forkSpare);
 }
 
 function forkSpare(): void {
-  if (spare !== null || busy) return;
+  if (spares.length >= endedSinceStart || busy) return;
   const [mine, theirs] = native.socketpair();
   let pid: number;
   try {
@@ -207,30 +213,35 @@ function forkSpare(): void {
     return runSpare(theirs);
   }
   native.close(theirs);
-  spare = { pid, fd: mine, generation };
+  spares.push({ pid, fd: mine, generation });
   unreported.add(pid);
   watchChild(pid);
 }
 
-// The spare, if it has every module the server has; a stale one is dropped.
+// The oldest spare that has every module the server has; stale ones are dropped.
 function takeSpare(): Spare | null {
-  const ready = spare;
-  if (ready === null) return null;
-  spare = null;
-  if (ready.generation !== generation) {
+  for (let ready = spares.shift(); ready !== undefined; ready = spares.shift()) {
+    if (ready.generation === generation) {
+      unreported.delete(ready.pid);
+      return ready;
+    }
     native.close(ready.fd); // it ends itself (spare-child.ts), unreported
-    return null;
   }
-  unreported.delete(ready.pid);
-  return ready;
+  return null;
 }
 
-// Close the unused spare's socket: it ends itself, and its end is not reported.
-function dropSpare(): void {
+// A spare ended by itself (it died): forget it.
+function dropSpare(pid: number): void {
+  const at = spares.findIndex((spare) => spare.pid === pid);
+  if (at < 0) return;
+  native.close((spares[at] as Spare).fd);
+  spares.splice(at, 1);
+}
+
+// Close the unused spares' sockets: they end themselves, and their ends are not reported.
+function dropSpares(): void {
   clearTimeout(spareExpiry);
-  if (spare === null) return;
-  native.close(spare.fd);
-  spare = null;
+  for (const spare of spares.splice(0)) native.close(spare.fd);
 }
 
 // Import the modules once, here, so every child starts with them loaded (its importTarget and
@@ -304,8 +315,7 @@ function leaveServer(): (code: number) => never {
   // child's output open after it ends.
   for (const fd of pendingFds.splice(0)) native.close(fd);
   unreported.clear();
-  if (spare !== null) native.close(spare.fd); // a sibling spare's socket
-  spare = null;
+  for (const spare of spares.splice(0)) native.close(spare.fd); // sibling spares' sockets
   clearTimeout(spareExpiry);
   process.removeAllListeners('SIGINT');
   const exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: serverPid });
