@@ -7,8 +7,9 @@
 // chunks at its warm speed. Run:
 //   node bench/pool-start.mjs [N] [forkserver|spawn|fork]
 // DIST=<dir> measures another build (default: ../dist). Before the rounds, one pool runs and the
-// process pauses `SETTLE_MS` (default 500 ms) as a program would between two pools; rounds then
-// follow each other at once. Medians and min–max over rounds (per worker: over both workers).
+// process pauses SETTLE_MS (default 500 ms); between rounds it pauses GAP_MS (default 100 ms), as
+// a program that makes a pool per job would (`node bench/run.mjs` runs other rows between two
+// samples of a row). Medians and min–max over rounds (per worker: over both workers).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +20,7 @@ const { square } = await import('./targets/square.mjs');
 const rounds = Number(process.argv[2] ?? 20);
 const method = process.argv[3] ?? 'forkserver';
 const settle = Number(process.env.SETTLE_MS ?? 500);
+const gap = Number(process.env.GAP_MS ?? 100);
 const items = Array.from({ length: 100_000 }, (_, i) => i);
 const { Pool } = m.getContext(method);
 
@@ -38,6 +40,7 @@ const rows = { total: [], call: [], startCall: [], startUp: [], first: [], warm:
 await round();
 await new Promise((resolve) => setTimeout(resolve, settle));
 for (let r = 0; r < rounds; r++) {
+  if (r > 0) await new Promise((resolve) => setTimeout(resolve, gap));
   const { ms: total, doc } = await round();
   rows.total.push(total);
   const begin = doc.traceEvents.find((e) => e.ph === 'b');
@@ -67,7 +70,7 @@ const stat = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? '—' : `${s[s.length >> 1].toFixed(2)} (${s[0].toFixed(2)}–${s[s.length - 1].toFixed(2)}, n ${s.length})`;
 };
-console.log(`pool-start: ${method}, ${rounds} rounds, build ${dist}`);
+console.log(`pool-start: ${method}, ${rounds} rounds ${gap} ms apart, build ${dist}`);
 console.log(`  start + map (ms, parent's clock)        ${stat(rows.total)}`);
 console.log(`  map call span in the trace (ms)         ${stat(rows.call)}`);
 console.log(`  per worker: start() (ms)                ${stat(rows.startCall)}`);
