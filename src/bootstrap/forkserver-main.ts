@@ -3,6 +3,7 @@
 // For each request it imports the target's module (once; the guard applies), forks, and the
 // child becomes the Process, its modules already loaded.
 import { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { requireNative } from '../native/binding.ts';
@@ -60,8 +61,10 @@ const children = new Map<number, { pidfd: number; watcher: { close(): void } }>(
 // Spares (src/bootstrap/spare-child.ts), oldest first, and the children whose end nobody is told
 // of (spares never used). `generation` counts the modules imported: a spare forked before the last
 // one is stale. One spare per child that ended since the last start: a start→join loop keeps one,
-// a Pool whose N workers ended together keeps N for the next Pool's burst of N starts.
+// a Pool whose N workers ended together keeps N for the next Pool's burst of N starts. At most one
+// per CPU this process may use: a larger burst of starts competes for the CPUs anyway.
 const spares: Spare[] = [];
+const MAX_SPARES = Math.max(1, availableParallelism());
 let endedSinceStart = 0;
 const unreported = new Set<number>();
 let generation = 0;
@@ -198,7 +201,7 @@ function keepSpare(): void {
 }
 
 function forkSpare(): void {
-  if (spares.length >= endedSinceStart || busy) return;
+  if (spares.length >= Math.min(endedSinceStart, MAX_SPARES) || busy) return;
   const [mine, theirs] = native.socketpair();
   let pid: number;
   try {
