@@ -1,9 +1,10 @@
 // The pool's task queue and its dispatch: tasks (chunks) wait in FIFO order; each worker holds
 // at most two batches (one running, one waiting in its pipe), so a worker never idles between
 // chunks; a worker that has not answered yet (still starting) holds one, so the workers that are
-// running take the rest meanwhile. Results are read from a worker only while it holds tasks. A worker whose pipe ends
-// while it holds tasks died: the running batch rejects with WorkerLostError, the batch behind it
-// goes back to the queue's head, and a replacement starts (bpo-22393 hangs).
+// running take the rest meanwhile. Results are read from a worker only while it holds tasks. A
+// worker whose pipe ends while it holds tasks died: the running batch rejects with
+// WorkerLostError, the batch behind it goes back to the queue's head, and a replacement starts
+// (bpo-22393 hangs).
 import { serialize } from 'node:v8';
 import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
