@@ -3,6 +3,7 @@
 // last import), and which children's ends nobody is told of (spares never used). One spare per
 // child that ended since the last start, as the policy allows: a start→join loop keeps one, a
 // Pool whose N workers ended together keeps N for the next Pool's burst of N starts.
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NativeBinding } from '../native/types.ts';
 import type { ChildEnd, ServerChildren } from './server-children.ts';
@@ -21,6 +22,9 @@ export interface SpareKeeperOptions {
   /** In the forked spare: its side of the socket. Never returns. */
   runSpare: (fd: number) => void;
 }
+
+/** At most one spare per CPU this process may use: a program that ended 100 children at once gets no 100 idle copies. */
+const MAX_SPARES = Math.max(1, availableParallelism());
 
 /** The server's spares, oldest first, and the policy that decides them. */
 export class SpareKeeper {
@@ -76,7 +80,7 @@ export class SpareKeeper {
 
   #fork(): void {
     const { native } = this.#options;
-    if (this.#spares.length >= this.#endedSinceStart || this.#options.busy()) return;
+    if (this.#spares.length >= Math.min(this.#endedSinceStart, MAX_SPARES) || this.#options.busy()) return;
     const [mine, theirs] = native.socketpair();
     let pid: number;
     try {

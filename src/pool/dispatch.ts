@@ -1,8 +1,10 @@
 // The pool's task queue and its dispatch: tasks (chunks) wait in FIFO order; each worker holds
 // at most two batches (one running, one waiting in its pipe), so a worker never idles between
-// chunks. Results are read from a worker only while it holds tasks. A worker whose pipe ends
-// while it holds tasks died: the running batch rejects with WorkerLostError, the batch behind it
-// goes back to the queue's head, and a replacement starts (bpo-22393 hangs).
+// chunks; a worker that has not answered yet (still starting) holds one, so the workers that are
+// running take the rest meanwhile. Results are read from a worker only while it holds tasks. A
+// worker whose pipe ends while it holds tasks died: the running batch rejects with
+// WorkerLostError, the batch behind it goes back to the queue's head, and a replacement starts
+// (bpo-22393 hangs).
 import { serialize } from 'node:v8';
 import { itemError } from './argument-error.ts';
 import { ProcessError, SerializationError, WorkerLostError } from '../errors.ts';
@@ -16,6 +18,8 @@ import type { CallHooks } from './worker-layer.ts';
 import type { WorkerSet } from './workers.ts';
 
 const MAX_BATCHES = 2;
+/** Batches a worker that has not answered yet may hold: it may still be starting, and work given to it waits. */
+const MAX_BATCHES_UNPROVEN = 1;
 const MAX_BATCH = 64;
 
 /** What the dispatcher tells the pool. */
@@ -129,7 +133,7 @@ export class Dispatcher {
     let chosen: Choice | null = null;
     let stale: WorkerHandle | null = null;
     for (const worker of [...this.#workers.list]) {
-      if (worker.gone || worker.batches.length >= MAX_BATCHES) continue;
+      if (worker.gone || worker.batches.length >= (worker.answeredAt === 0 ? MAX_BATCHES_UNPROVEN : MAX_BATCHES)) continue;
       if (worker.inflight.size === 0 && worker.process.exitCode !== null) {
         void this.#workers.retire(worker, 0, 'died idle'); // replace it before giving it work
         continue;

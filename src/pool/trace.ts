@@ -74,13 +74,20 @@ export class PoolTrace {
     this.#push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.#pid, tid: 0, args: { sort_index: 0 } });
   }
 
-  /** Worker `n` is being started (`at`: before Process.start()); `replaces`: the worker it replaces. */
-  workerStarted(n: number, pid: number, at: number, replaces: { worker: number; reason: string } | undefined): void {
+  /**
+   * Worker `n` was started: `at` before Process.start(), `returned` when it returned (the parent
+   * waited that long for the start method's answer); `replaces`: the worker it replaces.
+   */
+  workerStarted(n: number, pid: number, at: number, returned: number, replaces: { worker: number; reason: string } | undefined): void {
     const tid = n;
     this.#push({ name: 'thread_name', ph: 'M', ts: 0, pid: this.#pid, tid, args: { name: `worker ${n} (pid ${pid})` } });
     this.#push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: this.#pid, tid, args: { sort_index: n } });
     if (replaces !== undefined)
       this.#instant('replacement', 'worker', at, tid, { pid, replaces: replaces.worker, reason: replaces.reason });
+    this.#slice('start()', 'start-up', at, returned, tid, {
+      pid,
+      note: 'the parent in Process.start(), until the start method gave the pid',
+    });
   }
 
   /** Worker `n` reported its start-up: `entry` when its code began, `ready` after the initializer. */

@@ -53,7 +53,7 @@ export class WorkerHandle {
   /** Tracing only (µs, CLOCK_MONOTONIC): when start() was called, when its last task ended. */
   startedAt = 0;
   busyUntil = 0;
-  /** performance.now() of its last answer: a batch runs from max(its queuedAt, this). */
+  /** performance.now() of its last answer (0: none yet): a batch runs from max(its queuedAt, this). */
   answeredAt = 0;
 
   constructor(process: Process, conn: Connection, knownUpTo: number, seq: number) {

@@ -2,7 +2,7 @@
 // the background, recorded in the trace), and starting replacements while the pool wants them.
 import { logAt, LogLevel } from '../log.ts';
 import type { PoolWorkerExit, PoolWorkerExitReason, PoolWorkerInfo } from './events.ts';
-import { Pipe } from '../connection/index.ts';
+import { socketPipe } from '../connection/pipe.ts';
 import { kNeverSpin } from '../connection/connection.ts';
 import { startMethodImpl } from '../launcher/registry.ts';
 import type { ProcessSource } from '../process-classes.ts';
@@ -58,7 +58,9 @@ export class WorkerSet {
   /** Start one worker. */
   start(): void {
     const { context: ctx, trace } = this.#options;
-    const [parentEnd, childEnd] = Pipe();
+    // No shared-memory lane: the pool's connections never spin, so a lane would only add a record
+    // and a wake frame per message, and the worker a mapping to attach (docs/DECISIONS.md, Pool).
+    const [parentEnd, childEnd] = socketPipe();
     parentEnd[kNeverSpin]();
     const knownUpTo = registryMark();
     const process = new ctx.Process({
@@ -77,7 +79,7 @@ export class WorkerSet {
     this.list.push(worker);
     if (trace !== null) {
       worker.startedAt = startedAt;
-      trace.workerStarted(worker.seq, process.pid ?? 0, startedAt, this.#vacated.shift());
+      trace.workerStarted(worker.seq, process.pid ?? 0, startedAt, monotonicMicros(), this.#vacated.shift());
     }
     this.#options.created({ name: process.name, pid: process.pid ?? 0 });
   }
