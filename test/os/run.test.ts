@@ -63,15 +63,23 @@ test('a script killed by a signal kills `multiproc run` with the same signal', a
 });
 
 test('a signal sent to `multiproc run` alone reaches the script', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), fixture('os/run-main.ts'), uniqueModule()], {
+  // The script waits for the signal: one that could end on its own first would race the kill.
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('os/run-cli.ts'), fixture('os/run-wait.ts')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let script = 0;
   const result = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    child.stdout.setEncoding('utf8').once('data', () => child.kill('SIGTERM'));
+    child.stdout.setEncoding('utf8').once('data', (line: string) => {
+      script = Number(/waiting (\d+)/.exec(line)?.[1]);
+      child.kill('SIGTERM');
+    });
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
   assert.equal(result.signal, 'SIGTERM');
+  assert.ok(script > 0);
+  // `multiproc run` ends only after its script did (and was reaped): the script is gone too.
+  assert.throws(() => process.kill(script, 0), { code: 'ESRCH' });
 });
 
 test('top-level await in a .ts script: works with public module hooks, else a clear error; a missing file: exit code 2', async () => {
