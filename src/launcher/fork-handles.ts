@@ -4,7 +4,7 @@
 // spawn and forkserver (src/connection/net-handles.ts).
 import { Server, Socket } from 'node:net';
 import { holdEarlyConnections } from '../connection/net-handles.ts';
-import { preserveHandle, unpreserveHandle } from '../os/handles.ts';
+import { isPreserved, preserveHandle, unpreserveHandle } from '../os/handles.ts';
 
 /** The net.Server and net.Socket objects reachable from `roots` (arrays, plain objects, Maps, Sets, instances' own fields). */
 export function netHandlesIn(roots: unknown[]): object[] {
@@ -32,13 +32,12 @@ export function netHandlesIn(roots: unknown[]): object[] {
  * close them again); a server holds the connections it accepts until the target listens for them.
  */
 export function keepingHandles<T>(handles: object[], closeInherited: () => T): T {
-  for (const handle of handles) preserveHandle(handle);
+  const added = handles.filter((handle) => !isPreserved(handle)); // others stay as they were
+  for (const handle of added) preserveHandle(handle);
   try {
     return closeInherited();
   } finally {
-    for (const handle of handles) {
-      unpreserveHandle(handle);
-      if (handle instanceof Server) holdEarlyConnections(handle);
-    }
+    for (const handle of added) unpreserveHandle(handle);
+    for (const handle of handles) if (handle instanceof Server) holdEarlyConnections(handle);
   }
 }
