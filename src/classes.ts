@@ -11,6 +11,7 @@
 import { SerializationError } from './errors.ts';
 import { normalizeFunction, typeError } from './options.ts';
 import { importExportedFunction, referenceTarget, type TargetRef } from './loading/target.ts';
+import { mainImportNeverSettles } from './main-evaluation.ts';
 
 type AnyClass = abstract new (...args: never[]) => object;
 
@@ -110,6 +111,14 @@ export function rebuildInstance(tag: ClassTag, state: unknown): { value: object;
   const key = `${tag.ref.url}#${tag.ref.exportName}`;
   const known = byRef.get(key);
   if (known !== undefined) return { value: Object.assign(Object.create(known.prototype as object) as object, state), later: null };
+  if (mainImportNeverSettles(tag.ref.url)) {
+    const name = tag.ref.exportName;
+    throw new TypeError(
+      `An instance of class \`${name}\` arrived, but its class is exported by the main module (${tag.ref.url}), which this forked ` +
+        'child cannot import: the child was forked before that module finished evaluating (a top-level await). ' +
+        `Call registerClass(${name}) in the main module before starting the child, or define the class in a module of its own.`,
+    );
+  }
   const value = Object.assign({}, state);
   const later = importExportedFunction(tag.ref, 'class', 'receiving process').then((cls) => {
     byRef.set(key, cls as unknown as AnyClass);

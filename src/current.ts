@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { availableParallelism as osAvailableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { liveChildren } from './children.ts';
+import { watchMainEvaluation } from './main-evaluation.ts';
 import { Process } from './process.ts';
 import { adoptCurrent } from './process-internals.ts';
 import { globalState } from './state.ts';
@@ -73,10 +74,12 @@ export function availableParallelism(): number {
  * they import the module: `if (isMain(import.meta)) { … }`, like Python's `__name__ == '__main__'`.
  */
 export function isMain(meta: { url: string } | { filename: string }): boolean {
-  const main = globalState().mainPath;
-  if (main === null) return false;
+  const mainPath = globalState().mainPath;
+  if (mainPath === null) return false;
   const file = 'url' in meta ? fileURLToPath(meta.url) : meta.filename;
-  return samePath(file, main);
+  const main = samePath(file, mainPath);
+  if (main && 'url' in meta && /\.m?js$/.test(file)) watchMainEvaluation(meta.url); // see src/main-evaluation.ts
+  return main;
 }
 
 function samePath(a: string, b: string): boolean {

@@ -6,9 +6,9 @@ import { isClassPrototype } from './classes.ts';
 import { kReduce } from './reduction.ts';
 import { mappingOf } from './shared-memory/mappings.ts';
 
-/** Whether `value` may hold something structured clone would not carry as it is (false: plain data). */
+/** Whether `value` may hold something structured clone would not carry as it is, or would refuse without a path (false: plain data). */
 export function mayNeedReduction(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return typeof value === 'function';
+  if (typeof value !== 'object' || value === null) return typeof value === 'function' || typeof value === 'symbol';
   const stack: object[] = [value];
   const seen = new Set<object>();
   while (stack.length > 0) {
@@ -46,11 +46,11 @@ export function mayNeedReduction(value: unknown): boolean {
   return false;
 }
 
-// Queue an object for the scan; true for a function (the reducer names it in its error).
+// Queue an object for the scan; true for a function or a symbol (the reducer names its path in its error).
 function push(stack: object[], value: unknown): boolean {
   if (typeof value === 'object') {
     if (value !== null) stack.push(value);
     return false;
   }
-  return typeof value === 'function';
+  return typeof value === 'function' || typeof value === 'symbol';
 }

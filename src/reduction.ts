@@ -271,7 +271,8 @@ export function closeUnused(handles: ReceivedHandle[]): void {
 // A shareable going where fds cannot (a Queue's ring): by name when it has one, else refused.
 function withoutFds(value: object, handle: HandleDescriptor, path: string, sentTo: string, channel: Channel): HandleDescriptor {
   if (handle.kind === 'shared-memory') return { kind: handle.kind, data: handle.data, fds: [] }; // attached by name
-  const what = handle.kind === 'shared-view' ? 'a typed array over multiproc shared memory' : `a ${value.constructor.name}`;
+  const name = value.constructor.name;
+  const what = handle.kind === 'shared-view' ? 'a typed array over multiproc shared memory' : `${name === 'RLock' ? 'an' : 'a'} ${name}`;
   const instead =
     channel.instead ?? 'pass it to a Process as an argument, or send it over a Connection (its file descriptor travels there)';
   throw new SerializationError(path, `${path}: ${what} cannot be sent to ${sentTo}, which carries no file descriptors: ${instead}.`);

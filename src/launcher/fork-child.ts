@@ -11,6 +11,7 @@ import type { NativeBinding } from '../native/binding.ts';
 import type { ProcessInternals } from '../process-internals.ts';
 import type { ChildOptions } from '../process-options.ts';
 import { globalState } from '../state.ts';
+import { keepingHandles } from './fork-handles.ts';
 import type { ProcessToStart } from './launcher.ts';
 
 /** What the forked child runs; resolves with null when the target returned, or the code to exit with at once (a failure). */
@@ -41,11 +42,21 @@ export function forkedRun(process: ProcessToStart, self: ProcessInternals): Fork
   };
 }
 
-/** In the forked child, right after fork(): apply `options`, leave the parent's stack and `run`. Never returns. */
-export function enterForkedProcess(native: NativeBinding, parent: number, options: ChildOptions, pipeFds: number[], run: ForkedRun): never {
+/**
+ * In the forked child, right after fork(): apply `options`, leave the parent's stack and `run`.
+ * `own` are the net handles the child was given (its arguments'): kept open. Never returns.
+ */
+export function enterForkedProcess(
+  native: NativeBinding,
+  parent: number,
+  options: ChildOptions,
+  pipeFds: number[],
+  run: ForkedRun,
+  own: object[],
+): never {
   let exit: (code: number) => never;
   try {
-    exit = enterForkedChild({ parentDeathSignal: 9, expectedParent: parent });
+    exit = keepingHandles(own, () => enterForkedChild({ parentDeathSignal: 9, expectedParent: parent }));
     applyStdio(native, options.stdio, pipeFds);
     applyEnv(options.env);
     if (options.cwd !== null) process.chdir(options.cwd);

@@ -13,6 +13,7 @@ import { internals } from '../process-internals.ts';
 import { childOptionsForStart, type ChildOptions } from '../process-options.ts';
 import { ExitLatch } from './exit-latch.ts';
 import { asyncStackProblem, enterForkedProcess, forkedRun, type ForkedRun } from './fork-child.ts';
+import { netHandlesIn } from './fork-handles.ts';
 import type { Launcher, StartMethodImpl } from './launcher.ts';
 
 /** The fork strategy. */
@@ -35,7 +36,7 @@ export const forkMethod: StartMethodImpl = {
   launch: (process) => {
     const record = internals(process);
     const options = childOptionsForStart(record.child, 'fork', record.name);
-    return new ForkLauncher(forkedRun(process, record), options, record.daemon);
+    return new ForkLauncher(forkedRun(process, record), options, record.daemon, netHandlesIn([record.args, process]));
   },
 };
 
@@ -54,7 +55,7 @@ class ForkLauncher implements Launcher {
   readonly #latch: ExitLatch;
   readonly #native: NativeBinding;
 
-  constructor(run: ForkedRun, options: ChildOptions, daemon: boolean) {
+  constructor(run: ForkedRun, options: ChildOptions, daemon: boolean, own: object[]) {
     const native = loadNative() as NativeBinding;
     this.#native = native;
     const parent = process.pid;
@@ -74,6 +75,7 @@ class ForkLauncher implements Launcher {
         options,
         pipes.map(([, writeEnd]) => writeEnd),
         run,
+        own,
       ); // never returns
     }
     runParentAfterFork();

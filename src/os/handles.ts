@@ -37,6 +37,11 @@ export function preserveHandle<T extends object>(handle: T): T {
   return handle;
 }
 
+/** Undo preserveHandle(): forks made from now on close `handle` in the child again. */
+export function unpreserveHandle(handle: object): void {
+  registry().preserved.delete(handle);
+}
+
 function isDead(handle: object): boolean {
   if (handle instanceof net.Server) return !handle.listening;
   if (handle instanceof net.Socket) return handle.destroyed;

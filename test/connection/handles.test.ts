@@ -34,6 +34,7 @@ import {
   Point,
   readFrom,
   receiveAll,
+  serveArguments,
   serveHandles,
   useAllInPool,
   type Bag,
@@ -287,5 +288,35 @@ for (const method of testedMethods()) {
         server.close();
       }
     });
+
+    it(
+      'a net.Server and a net.Socket given as Process arguments: the child serves a client that connected before it listened',
+      { timeout: 120_000 },
+      async () => {
+        const server = createServer();
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const port = (server.address() as { port: number }).port;
+        const talker = createServer();
+        await new Promise<void>((resolve) => talker.listen(0, '127.0.0.1', resolve));
+        const accepted = new Promise<Socket>((resolve) => talker.once('connection', resolve));
+        const clientText = readFrom((talker.address() as { port: number }).port);
+        const socket = await accepted;
+        const child = track(new ctx.Process({ target: serveArguments, args: [server, socket] }));
+        try {
+          child.start();
+          // This process lets go of its copies at once: the client below connects while the child
+          // is still starting (before its target listens), and the child's copy must take it.
+          server.close();
+          socket.destroy();
+          assert.equal(await readFrom(port), 'served by the child\n');
+          assert.match(await clientText, /^child \d+\n$/);
+          await child.join();
+          assert.equal(child.exitCode, 0);
+        } finally {
+          talker.close();
+          server.close();
+        }
+      },
+    );
   });
 }

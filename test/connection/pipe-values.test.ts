@@ -178,6 +178,7 @@ describe('Pipe (in one process): values', { skip }, () => {
     const [a, b] = ends.pair;
     assert.throws(() => a.send({ f: () => 1 }), SerializationError);
     assert.throws(() => a.send(Symbol('s')), SerializationError);
+    assert.throws(() => a.send({ deep: [1, { tag: Symbol('s') }] }), { name: 'SerializationError', path: 'value.deep[1].tag' });
     await a.send('still fine');
     assert.equal(await b.recv(), 'still fine');
   });

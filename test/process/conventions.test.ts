@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { getContext, ProcessStateError } from '../../src/index.ts';
+import { getContext, ProcessStateError, waitReady } from '../../src/index.ts';
 import { writeReport } from '../fixtures/targets.ts';
 import { waitForever } from '../fixtures/process/waiting.ts';
 import { isZombie, tempPath, testedMethods, track, waitForFile } from '../helpers.ts';
@@ -52,6 +52,22 @@ for (const method of testedMethods()) {
         name: 'TypeError',
         message: 'Expected `signal` to be an AbortSignal, got `1` (number).',
       });
+    });
+
+    it("waitReady([p], { signal }) waits for the child to end (Python's sentinel): an abort rejects with the reason, the end resolves [p]", async () => {
+      const ready = tempPath('ready');
+      const p = track(new Process({ target: waitForever, args: [ready] }));
+      p.start();
+      await waitForFile(ready);
+      const controller = new AbortController();
+      const waiting = waitReady([p], { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(waiting, (error: unknown) => error instanceof DOMException && error.name === 'AbortError');
+      assert.deepEqual(await waitReady([p], 10), []);
+      const ended = waitReady([p], { signal: new AbortController().signal });
+      p.terminate();
+      assert.deepEqual(await ended, [p]);
+      await p.join();
     });
 
     it('`await using` waits for nothing when the child already ended, or was never started', async () => {

@@ -98,6 +98,7 @@ describe('Queue in one process', () => {
     const q = new Queue(0, { capacityBytes: 1024 });
     assert.throws(() => q.put(() => 1), { name: 'SerializationError', path: 'item' });
     assert.throws(() => q.put({ a: [1, { cb: () => 1 }] }), { name: 'SerializationError', path: 'item.a[1].cb' });
+    assert.throws(() => q.put({ a: [1, { tag: Symbol('s') }] }), { name: 'SerializationError', path: 'item.a[1].tag' });
     assert.throws(() => new Queue(-1), RangeError);
   });
 
