@@ -13,26 +13,35 @@
 
 namespace multiproc {
 
-MP_DECLARE(PollReadable) {
-  Args a;
-  int64_t timeout_ms;
-  if (!GetArgs(env, info, &a)) return nullptr;
+// `value` as pollfds waiting for POLLIN, or false (a TypeError thrown naming the element).
+static bool ArgPollFds(napi_env env, napi_value value, std::vector<struct pollfd>* pfds) {
   bool is_array = false;
-  napi_is_array(env, a.argv[0], &is_array);
-  if (!is_array) return ThrowTypeError(env, "Expected `fds` to be an array of file descriptors.");
-  if (!ArgTimeout(env, a.argv[1], "timeoutMs", &timeout_ms)) return nullptr;
+  napi_is_array(env, value, &is_array);
+  if (!is_array) {
+    ThrowTypeError(env, "Expected `fds` to be an array of file descriptors.");
+    return false;
+  }
   uint32_t len = 0;
-  napi_get_array_length(env, a.argv[0], &len);
-  std::vector<struct pollfd> pfds(len);
+  napi_get_array_length(env, value, &len);
+  pfds->resize(len);
   for (uint32_t i = 0; i < len; i++) {
     napi_value item;
     int fd;
-    if (napi_get_element(env, a.argv[0], i, &item) != napi_ok) return nullptr;
+    if (napi_get_element(env, value, i, &item) != napi_ok) return false;
     std::string name = "fds[" + std::to_string(i) + "]";
-    if (!ArgFd(env, item, name.c_str(), &fd)) return nullptr;
-    pfds[i].fd = fd;
-    pfds[i].events = POLLIN;
-    pfds[i].revents = 0;
+    if (!ArgFd(env, item, name.c_str(), &fd)) return false;
+    (*pfds)[i] = {fd, POLLIN, 0};
+  }
+  return true;
+}
+
+MP_DECLARE(PollReadable) {
+  Args a;
+  int64_t timeout_ms;
+  std::vector<struct pollfd> pfds;
+  if (!GetArgs(env, info, &a) || !ArgPollFds(env, a.argv[0], &pfds) ||
+      !ArgTimeout(env, a.argv[1], "timeoutMs", &timeout_ms)) {
+    return nullptr;
   }
   int64_t deadline = timeout_ms < 0 ? -1 : NowMs() + timeout_ms;
   int n;
@@ -67,20 +76,10 @@ MP_DECLARE(PollReadable) {
 MP_DECLARE(SpinReadable) {
   Args a;
   uint64_t spin_us;
-  if (!GetArgs(env, info, &a)) return nullptr;
-  bool is_array = false;
-  napi_is_array(env, a.argv[0], &is_array);
-  if (!is_array) return ThrowTypeError(env, "Expected `fds` to be an array of file descriptors.");
-  if (!ArgSize(env, a.argv[1], "spinMicros", &spin_us)) return nullptr;
-  uint32_t len = 0;
-  napi_get_array_length(env, a.argv[0], &len);
-  std::vector<struct pollfd> pfds(len);
-  for (uint32_t i = 0; i < len; i++) {
-    napi_value item;
-    int fd;
-    if (napi_get_element(env, a.argv[0], i, &item) != napi_ok) return nullptr;
-    if (!ArgFd(env, item, "fds[i]", &fd)) return nullptr;
-    pfds[i] = {fd, POLLIN, 0};
+  std::vector<struct pollfd> pfds;
+  if (!GetArgs(env, info, &a) || !ArgPollFds(env, a.argv[0], &pfds) ||
+      !ArgSize(env, a.argv[1], "spinMicros", &spin_us)) {
+    return nullptr;
   }
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -93,7 +92,7 @@ MP_DECLARE(SpinReadable) {
     uint64_t spent = static_cast<uint64_t>((now.tv_sec - start.tv_sec) * 1000000 + (now.tv_nsec - start.tv_nsec) / 1000);
     if (spent >= spin_us) return Int32(env, -1);
   }
-  for (uint32_t i = 0; i < len; i++) {
+  for (size_t i = 0; i < pfds.size(); i++) {
     if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) return Int32(env, static_cast<int32_t>(i));
   }
   return Int32(env, -1);

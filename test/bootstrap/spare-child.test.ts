@@ -3,44 +3,20 @@
 // imports after forking it still reaches the child (the stale spare is dropped, not used), and a
 // spare nobody uses ends and is reaped.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { getContext } from '../../src/index.ts';
 import { printBoth, reportChild } from '../fixtures/process/child-options-targets.ts';
-import { isRunning, readJson, tempPath, testedMethods, track, waitForExit } from '../helpers.ts';
+import { newSpares } from './spares.ts';
+import { readJson, tempPath, testedMethods, track, waitForExit } from '../helpers.ts';
 
 const ctx = getContext('forkserver');
 
-function parentOf(pid: number | string): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return null;
-  }
-}
-
-// The pid of this process's fork server's spare: a child of the server (whose parent is this
-// process) titled as a spare. Waits for it (it is forked once the server answered a start).
-async function spareOfThisProcess(timeoutMs = 20_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let title: string;
-      try {
-        title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!title.startsWith('multiproc: forkserver spare')) continue;
-      const server = parentOf(entry);
-      if (server !== null && parentOf(server) === process.pid && isRunning(Number(entry))) return Number(entry);
-    }
-    if (Date.now() > deadline) throw new Error('no spare of this process appeared');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+// The pid of a spare of this process's fork server; waits for one (it is forked once the server
+// answered a start).
+async function spareOfThisProcess(): Promise<number> {
+  return [...(await newSpares(new Set(), 1))][0] as number;
 }
 
 describe('the fork server spare', { skip: testedMethods().includes('forkserver') ? false : 'no forkserver start method here' }, () => {

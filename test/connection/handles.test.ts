@@ -5,7 +5,7 @@
 // the same bag as task arguments; a net.Server and a net.Socket are handed to a child. What a
 // channel cannot carry is refused at the sender with the path to it.
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import {
   Barrier,
@@ -101,6 +101,19 @@ const everyType = {
   rawIsInt32: true,
   barrier: true,
 };
+
+// A listening server (its port), and a connected socket: this process's end of a TCP connection
+// to a second server (`talker`), whose client side reads what the socket's holder writes.
+async function serverAndSocket(): Promise<{ server: Server; port: number; talker: Server; socket: Socket; clientText: Promise<string> }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const talker = createServer();
+  await new Promise<void>((resolve) => talker.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<Socket>((resolve) => talker.once('connection', resolve));
+  const clientText = readFrom((talker.address() as { port: number }).port);
+  return { server, port, talker, socket: await accepted, clientText };
+}
 
 describe('Shareables refused at the sender', () => {
   it('a Queue refuses what needs a file descriptor, naming its path; SharedMemory goes by name', async () => {
@@ -259,15 +272,7 @@ for (const method of testedMethods()) {
     });
 
     it('hands a listening net.Server and a connected net.Socket to a child', async () => {
-      const server = createServer();
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as { port: number }).port;
-      // A connected socket: the parent's end of a TCP connection to a second server.
-      const talker = createServer();
-      await new Promise<void>((resolve) => talker.listen(0, '127.0.0.1', resolve));
-      const accepted = new Promise<Socket>((resolve) => talker.once('connection', resolve));
-      const clientText = readFrom((talker.address() as { port: number }).port);
-      const socket = await accepted;
+      const { server, port, talker, socket, clientText } = await serverAndSocket();
       const [parentEnd, childEnd] = Pipe();
       const child = track(new ctx.Process({ target: serveHandles, args: [childEnd] }));
       child.start();
@@ -293,14 +298,7 @@ for (const method of testedMethods()) {
       'a net.Server and a net.Socket given as Process arguments: the child serves a client that connected before it listened',
       { timeout: 120_000 },
       async () => {
-        const server = createServer();
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        const port = (server.address() as { port: number }).port;
-        const talker = createServer();
-        await new Promise<void>((resolve) => talker.listen(0, '127.0.0.1', resolve));
-        const accepted = new Promise<Socket>((resolve) => talker.once('connection', resolve));
-        const clientText = readFrom((talker.address() as { port: number }).port);
-        const socket = await accepted;
+        const { server, port, talker, socket, clientText } = await serverAndSocket();
         const child = track(new ctx.Process({ target: serveArguments, args: [server, socket] }));
         try {
           child.start();
