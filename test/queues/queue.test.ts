@@ -141,10 +141,22 @@ describe('Queue in one process', () => {
     await q.put(2);
     await q.put(3);
     q.close();
-    const first = await waiting;
+    // The get and the iteration wait side by side: either may take any item, so the get is
+    // rejected with QueueClosedError when the iteration took all three.
+    const first = await waiting.then(
+      (item) => [item],
+      (error: unknown) => {
+        assert.ok(error instanceof QueueClosedError, String(error));
+        return [];
+      },
+    );
     await iterating;
-    assert.deepEqual([first, ...seen].sort(), [1, 2, 3]);
+    assert.deepEqual([...first, ...seen].sort(), [1, 2, 3]);
     await assert.rejects(q.get(), QueueClosedError);
+    const lone = new Queue<number>();
+    const alone = lone.get();
+    lone.close();
+    await assert.rejects(alone, QueueClosedError); // a get waiting at close, nothing left
     assert.throws(() => q.getNowait(), QueueClosedError);
     assert.throws(() => q.put(4), QueueClosedError);
   });
