@@ -1,23 +1,31 @@
 // Test helper: the warm spares of this process's fork server, found in /proc (a child of the
 // server, whose parent is this process, titled as a spare).
-import { readFileSync } from 'node:fs';
-import { childrenOf } from '../fixtures/os-helpers.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isRunning } from '../helpers.ts';
 
-function title(pid: number): string {
+function parentOf(pid: number | string): number | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
-    return '';
+    return null;
   }
 }
 
 /** The running spares of this process's fork server. */
 export function forkServerSpares(): Set<number> {
   const found = new Set<number>();
-  for (const [server] of childrenOf(process.pid)) {
-    for (const [pid, state] of childrenOf(server)) {
-      if (state !== 'Z' && title(pid).startsWith('multiproc: forkserver spare')) found.add(pid);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
     }
+    if (!title.startsWith('multiproc: forkserver spare')) continue;
+    const server = parentOf(entry);
+    if (server !== null && parentOf(server) === process.pid && isRunning(Number(entry))) found.add(Number(entry));
   }
   return found;
 }
