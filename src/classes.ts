@@ -11,7 +11,7 @@
 import { SerializationError } from './errors.ts';
 import { normalizeFunction, typeError } from './options.ts';
 import { importExportedFunction, referenceTarget, type TargetRef } from './loading/target.ts';
-import { mainImportNeverSettles } from './main-evaluation.ts';
+import { mainImportMayNeverSettle, mainImportNeverSettles } from './main-evaluation.ts';
 
 type AnyClass = abstract new (...args: never[]) => object;
 
@@ -111,18 +111,21 @@ export function rebuildInstance(tag: ClassTag, state: unknown): { value: object;
   const key = `${tag.ref.url}#${tag.ref.exportName}`;
   const known = byRef.get(key);
   if (known !== undefined) return { value: Object.assign(Object.create(known.prototype as object) as object, state), later: null };
-  if (mainImportNeverSettles(tag.ref.url)) {
+  const value = Object.assign({}, state);
+  const imported = async (): Promise<void> => {
+    const cls = (await importExportedFunction(tag.ref, 'class', 'receiving process')) as unknown as AnyClass;
+    byRef.set(key, cls);
+    Object.setPrototypeOf(value, cls.prototype as object);
+  };
+  if (!mainImportMayNeverSettle(tag.ref.url)) return { value, later: imported() };
+  const later = mainImportNeverSettles(tag.ref.url).then((never) => {
+    if (!never) return imported();
     const name = tag.ref.exportName;
     throw new TypeError(
       `An instance of class \`${name}\` arrived, but its class is exported by the main module (${tag.ref.url}), which this forked ` +
         'child cannot import: the child was forked before that module finished evaluating (a top-level await). ' +
         `Call registerClass(${name}) in the main module before starting the child, or define the class in a module of its own.`,
     );
-  }
-  const value = Object.assign({}, state);
-  const later = importExportedFunction(tag.ref, 'class', 'receiving process').then((cls) => {
-    byRef.set(key, cls as unknown as AnyClass);
-    Object.setPrototypeOf(value, (cls as unknown as AnyClass).prototype as object);
   });
   return { value, later };
 }
